@@ -1,0 +1,84 @@
+/**
+ * Time source for everything that reasons about time (offline detection, enrollment expiry,
+ * exec timeouts). The server uses {@link systemClock}; tests use {@link FakeClock} so that a
+ * 90-second offline window passes in one call, without sleeping.
+ */
+export interface TimerHandle {
+  cancel(): void;
+}
+
+export interface Clock {
+  /** Milliseconds since the Unix epoch. */
+  now(): number;
+  /** Runs `fn` every `ms` milliseconds until cancelled. */
+  every(ms: number, fn: () => void): TimerHandle;
+  /** Runs `fn` once after `ms` milliseconds unless cancelled. */
+  after(ms: number, fn: () => void): TimerHandle;
+}
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  every(ms, fn) {
+    const t = setInterval(fn, ms);
+    t.unref();
+    return { cancel: () => clearInterval(t) };
+  },
+  after(ms, fn) {
+    const t = setTimeout(fn, ms);
+    t.unref();
+    return { cancel: () => clearTimeout(t) };
+  },
+};
+
+interface FakeTimer {
+  due: number;
+  every: number | null;
+  fn: () => void;
+  cancelled: boolean;
+}
+
+/** A manually advanced clock: `advance(ms)` fires every timer that falls due, in time order. */
+export class FakeClock implements Clock {
+  private t: number;
+  private timers: FakeTimer[] = [];
+
+  constructor(start = Date.parse('2026-01-01T00:00:00Z')) {
+    this.t = start;
+  }
+
+  now(): number {
+    return this.t;
+  }
+
+  every(ms: number, fn: () => void): TimerHandle {
+    return this.add({ due: this.t + ms, every: ms, fn, cancelled: false });
+  }
+
+  after(ms: number, fn: () => void): TimerHandle {
+    return this.add({ due: this.t + ms, every: null, fn, cancelled: false });
+  }
+
+  /** Moves time forward by `ms`, running due timers at their own due time. */
+  advance(ms: number): void {
+    const end = this.t + ms;
+    for (;;) {
+      const next = this.timers
+        .filter((x) => !x.cancelled && x.due <= end)
+        .sort((a, b) => a.due - b.due)[0];
+      if (!next) break;
+      this.t = next.due;
+      if (next.every === null) next.cancelled = true;
+      else next.due += next.every;
+      next.fn();
+    }
+    this.timers = this.timers.filter((x) => !x.cancelled);
+    this.t = end;
+  }
+
+  private add(timer: FakeTimer): TimerHandle {
+    this.timers.push(timer);
+    return { cancel: () => void (timer.cancelled = true) };
+  }
+}
+
+export const iso = (ms: number): string => new Date(ms).toISOString();
