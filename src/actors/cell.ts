@@ -1,0 +1,132 @@
+/**
+ * ActorCell: the mailbox every actor in HydraCluster runs behind.
+ *
+ * Messages are handled one at a time, in arrival order. A handler may return a promise (e.g. it
+ * waits for nodes.yaml to be durable); the next message waits in the mailbox until it settles, so
+ * each actor is single-threaded without a lock. Nothing here is shared: one cell owns its state,
+ * other code talks to it only through send(). Mailbox depth and the age of the oldest message are
+ * what the debug endpoints and the health check read.
+ */
+import type { Clock } from '../clock.js';
+
+export interface Message {
+  type: string;
+}
+
+interface Envelope<M, R> {
+  msg: M;
+  enqueuedAt: number;
+  resolve: (r: R) => void;
+  reject: (e: unknown) => void;
+}
+
+/** Where a cell reports that it became busy or idle (the actor system keeps the busy set). */
+export interface CellObserver {
+  busy(cell: ActorCell<any, any>): void;
+  idle(cell: ActorCell<any, any>): void;
+}
+
+export abstract class ActorCell<M extends Message, R> {
+  private queue: Array<Envelope<M, R>> = [];
+  private current: Envelope<M, R> | null = null;
+  private lastEventType: string | null = null;
+  private lastEventTime: number | null = null;
+  protected stopped = false;
+
+  constructor(
+    readonly id: string,
+    readonly kind: string,
+    protected readonly clock: Clock,
+    private readonly observer?: CellObserver,
+  ) {}
+
+  /** Handles one message. Runs with the cell to itself; a returned promise holds the mailbox. */
+  protected abstract handle(msg: M): R | Promise<R>;
+
+  /** The actor's lifecycle state for debug listings. */
+  abstract stateName(): string;
+
+  /** Context without secrets, for GET /debug/actors/{id}. */
+  abstract debugContext(): Record<string, unknown>;
+
+  /** Posts a message; the promise settles with the handler's reply. */
+  send(msg: M): Promise<R> {
+    if (this.stopped) return Promise.reject(new ActorStoppedError(this.id));
+    return new Promise<R>((resolve, reject) => {
+      this.queue.push({ msg, enqueuedAt: this.clock.now(), resolve, reject });
+      if (this.current === null) this.drain();
+    });
+  }
+
+  get mailboxDepth(): number {
+    return this.queue.length + (this.current ? 1 : 0);
+  }
+
+  /** Age of the oldest message not yet answered (the one in progress counts), or null. */
+  oldestMessageAgeMs(now = this.clock.now()): number | null {
+    const oldest = this.current ?? this.queue[0];
+    return oldest ? now - oldest.enqueuedAt : null;
+  }
+
+  get lastEvent(): { type: string | null; at: number | null } {
+    return { type: this.lastEventType, at: this.lastEventTime };
+  }
+
+  get isStopped(): boolean {
+    return this.stopped;
+  }
+
+  pending(now = this.clock.now()): Array<{ type: string; age_ms: number; in_progress: boolean }> {
+    const all = this.current ? [this.current, ...this.queue] : this.queue;
+    return all.map((e) => ({ type: e.msg.type, age_ms: now - e.enqueuedAt, in_progress: e === this.current }));
+  }
+
+  /** Stops the cell: queued messages are rejected, nothing new is accepted. */
+  protected stopCell(): void {
+    this.stopped = true;
+    const rest = this.queue;
+    this.queue = [];
+    for (const e of rest) e.reject(new ActorStoppedError(this.id));
+  }
+
+  private drain(): void {
+    if (this.current === null && this.queue.length > 0) this.observer?.busy(this);
+    while (this.current === null && this.queue.length > 0) {
+      const env = this.queue.shift()!;
+      this.current = env;
+      this.lastEventType = env.msg.type;
+      this.lastEventTime = this.clock.now();
+      let out: R | Promise<R>;
+      try {
+        out = this.handle(env.msg);
+      } catch (e) {
+        this.current = null;
+        env.reject(e);
+        continue;
+      }
+      if (out instanceof Promise) {
+        out.then(
+          (r) => this.settle(env, () => env.resolve(r)),
+          (e) => this.settle(env, () => env.reject(e)),
+        );
+        return;
+      }
+      this.current = null;
+      env.resolve(out);
+    }
+    if (this.current === null) this.observer?.idle(this);
+  }
+
+  private settle(env: Envelope<M, R>, done: () => void): void {
+    this.current = null;
+    done();
+    void env;
+    this.drain();
+  }
+}
+
+export class ActorStoppedError extends Error {
+  constructor(readonly actorId: string) {
+    super(`actor ${actorId} is stopped`);
+  }
+}

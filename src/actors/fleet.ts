@@ -1,0 +1,186 @@
+/**
+ * Fleet: the supervisor of node actors. It creates them (at enrollment and from nodes.yaml at
+ * boot), keeps the indexes they report into (token hash -> node, counts per state), and runs the
+ * one sweeper that tells overdue nodes they are offline and unredeemed enrollments they expired.
+ * It never changes a node itself: every change is a message to that node's actor.
+ */
+import type { Clock, TimerHandle } from '../clock.js';
+import type { RoleCatalog } from '../config.js';
+import { hashToken, newEnrollmentId, newNodeId, newToken } from '../ids.js';
+import type { Logger } from '../log.js';
+import type { NodeStore } from '../persist/nodes-store.js';
+import type { NodeActorDeps, TokenKind } from './node-actor.js';
+import { NodeActor } from './node-actor.js';
+import { EMPTY_REPORTED, NODE_STATES, nodeRecordSchema, type NodeKind, type NodeRecord, type NodeState } from './node-record.js';
+import type { ActorSystem } from './system.js';
+
+export interface FleetSettings {
+  heartbeatIntervalS: number;
+  offlineAfterS: number;
+  enrollmentTtlS: number;
+  sweepIntervalMs: number;
+}
+
+export interface FleetDeps {
+  clock: Clock;
+  system: ActorSystem;
+  store: NodeStore;
+  catalog: RoleCatalog;
+  log: Logger;
+  settings: FleetSettings;
+}
+
+export interface TokenEntry {
+  kind: TokenKind;
+  nodeId: string;
+}
+
+export interface NewEnrollment {
+  name: string;
+  owner: string;
+  kind: NodeKind;
+  os: string | null;
+}
+
+export const DEFAULT_SWEEP_INTERVAL_MS = 1000;
+
+export class Fleet {
+  private readonly nodes = new Map<string, NodeActor>();
+  private readonly tokens = new Map<string, TokenEntry>();
+  private readonly counts = Object.fromEntries(NODE_STATES.map((s) => [s, 0])) as Record<NodeState, number>;
+  private readonly nodeDeps: NodeActorDeps;
+  private sweeper: TimerHandle | null = null;
+  /** Ports filled in by the exec and shell subsystems when they exist. */
+  execCounts: (nodeId: string) => { pending: number; depth: number } = () => ({ pending: 0, depth: 0 });
+  shellPending: (nodeId: string) => number = () => 0;
+
+  constructor(private readonly deps: FleetDeps) {
+    const providerRoles = Object.entries(deps.catalog).filter(([, r]) => r.provider).map(([name]) => name);
+    this.nodeDeps = {
+      clock: deps.clock,
+      observer: deps.system,
+      store: deps.store,
+      providerRoles,
+      heartbeatIntervalS: deps.settings.heartbeatIntervalS,
+      offlineAfterMs: deps.settings.offlineAfterS * 1000,
+      execCounts: (id) => this.execCounts(id),
+      shellPending: (id) => this.shellPending(id),
+      onTokenChange: (nodeId, kind, oldHash, newHash) => {
+        if (oldHash !== null && this.tokens.get(oldHash)?.nodeId === nodeId) this.tokens.delete(oldHash);
+        if (newHash !== null) this.tokens.set(newHash, { kind, nodeId });
+      },
+      onStateChange: (_id, from, to) => {
+        if (from) this.counts[from]--;
+        if (to) this.counts[to]++;
+      },
+      onDeleted: (id) => {
+        const node = this.nodes.get(id);
+        this.nodes.delete(id);
+        if (node) deps.system.unregister(node);
+      },
+    };
+  }
+
+  /** Re-creates node actors from nodes.yaml records; a bad record stops the start with its id. */
+  restore(records: unknown[]): number {
+    records.forEach((raw, i) => {
+      const r = nodeRecordSchema.safeParse(raw);
+      if (!r.success) {
+        const issue = r.error.issues[0]!;
+        const id = typeof raw === 'object' && raw && 'id' in raw ? String((raw as { id: unknown }).id) : `#${i + 1}`;
+        throw new Error(`nodes.yaml: node ${id}: ${issue.path.join('.') || 'record'}: ${issue.message}`);
+      }
+      if (this.nodes.has(r.data.id)) throw new Error(`nodes.yaml: node ${r.data.id} appears twice`);
+      this.spawn(r.data);
+    });
+    return this.nodes.size;
+  }
+
+  start(): void {
+    this.sweeper ??= this.deps.clock.every(this.deps.settings.sweepIntervalMs, () => this.sweep());
+  }
+
+  stop(): void {
+    this.sweeper?.cancel();
+    this.sweeper = null;
+  }
+
+  /** Issues an enrollment: a node in `enrolling` with a single-use token. Durable on return. */
+  async enroll(input: NewEnrollment): Promise<{ node: NodeActor; token: string }> {
+    const now = this.deps.clock.now();
+    const token = newToken('hce');
+    const record: NodeRecord = {
+      ...nodeRecordSchema.parse({
+        id: newNodeId(),
+        name: input.name,
+        kind: input.kind,
+        state: 'enrolling',
+        owner: input.owner,
+        created_at: new Date(now).toISOString(),
+        reported: { ...EMPTY_REPORTED, os: input.os },
+      }),
+      enrollment: {
+        id: newEnrollmentId(),
+        token_hash: hashToken(token),
+        expires_at: new Date(now + this.deps.settings.enrollmentTtlS * 1000).toISOString(),
+        used_at: null,
+      },
+    };
+    const node = this.spawn(record);
+    await this.deps.store.commit();
+    this.deps.log.info('enrollment issued', { node_id: record.id, enrollment_id: record.enrollment!.id, name: input.name });
+    return { node, token };
+  }
+
+  get(id: string): NodeActor | undefined {
+    return this.nodes.get(id);
+  }
+
+  /** Who a bearer token belongs to, by its hash (the plain token is never stored). */
+  lookupToken(token: string): TokenEntry | undefined {
+    return this.tokens.get(hashToken(token));
+  }
+
+  /** The same, by the token's hex SHA-256. */
+  lookupHash(hash: string): TokenEntry | undefined {
+    return this.tokens.get(hash);
+  }
+
+  all(): IterableIterator<NodeActor> {
+    return this.nodes.values();
+  }
+
+  get size(): number {
+    return this.nodes.size;
+  }
+
+  stateCounts(): Record<NodeState, number> & { total: number } {
+    return { total: this.nodes.size, ...this.counts };
+  }
+
+  /** One pass of the offline and expiry clocks. Public so tests can drive it with a fake clock. */
+  sweep(): void {
+    const now = this.deps.clock.now();
+    const offlineAfterMs = this.deps.settings.offlineAfterS * 1000;
+    for (const node of this.nodes.values()) {
+      const state = node.stateName();
+      if ((state === 'online' || state === 'provisioning') && now - node.offlineClockMs >= offlineAfterMs) {
+        node.send({ type: 'offline_due' }).catch(() => {});
+        this.deps.log.info('node offline', { node_id: node.id, silent_s: Math.round((now - node.offlineClockMs) / 1000) });
+      } else if (state === 'enrolling') {
+        const exp = node.record.enrollment?.expires_at;
+        if (exp && Date.parse(exp) <= now) {
+          node.send({ type: 'expire_due' }).catch(() => {});
+          this.deps.log.info('enrollment expired', { node_id: node.id });
+        }
+      }
+    }
+  }
+
+  private spawn(record: NodeRecord): NodeActor {
+    const node = new NodeActor(record, this.nodeDeps);
+    this.nodes.set(record.id, node);
+    this.deps.system.register(node);
+    return node;
+  }
+}

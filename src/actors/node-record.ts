@@ -1,0 +1,127 @@
+/**
+ * The durable shape of a node (one line of nodes.yaml) and the node object the API returns.
+ * Secrets are only ever hashes here, and the node object carries none of them.
+ */
+import { z } from 'zod';
+
+export const NODE_KINDS = ['body', 'flatscreen', 'windows', 'ipad'] as const;
+export const HEAD_KINDS = ['flatscreen', 'windows', 'ipad'] as const;
+export const NODE_STATES = ['enrolling', 'provisioning', 'online', 'offline', 'expired'] as const;
+export const FLAG_NAMES = ['update_node', 'update_services', 'reprovision'] as const;
+
+export type NodeKind = (typeof NODE_KINDS)[number];
+export type NodeState = (typeof NODE_STATES)[number];
+export type FlagName = (typeof FLAG_NAMES)[number];
+export type Flags = Record<FlagName, boolean>;
+
+export const isHeadKind = (k: NodeKind): boolean => (HEAD_KINDS as readonly string[]).includes(k);
+
+const str = z.string().nullable().default(null);
+
+export const reportedSchema = z.object({
+  roles_applied: z.array(z.string()).default([]),
+  provider_status: str,
+  provider_version: str,
+  agent_version: str,
+  hostname: str,
+  os: str,
+  arch: str,
+  lan_ip: str,
+  wg_ip: str,
+});
+export type Reported = z.infer<typeof reportedSchema>;
+
+export const EMPTY_REPORTED: Reported = reportedSchema.parse({});
+
+export const nodeRecordSchema = z.object({
+  id: z.string().regex(/^node-[0-9A-Z]{26}$/),
+  name: z.string(),
+  kind: z.enum(NODE_KINDS),
+  state: z.enum(NODE_STATES),
+  owner: z.string().default(''),
+  district: z.string().default(''),
+  venue: z.string().default(''),
+  roles: z.array(z.string()).default([]),
+  drain: z.boolean().default(false),
+  drain_reason: str,
+  flags: z
+    .object({ update_node: z.boolean(), update_services: z.boolean(), reprovision: z.boolean() })
+    .default({ update_node: false, update_services: false, reprovision: false }),
+  /** Set by a reprovision; cleared when the agent has acked it and reports every role applied. */
+  reprovision_pending: z.boolean().default(false),
+  reprovision_acked: z.boolean().default(false),
+  created_at: z.string(),
+  last_seen: str,
+  token_hash: str,
+  enrollment: z
+    .object({ id: z.string(), token_hash: z.string(), expires_at: z.string(), used_at: str })
+    .nullable()
+    .default(null),
+  reported: reportedSchema.default(EMPTY_REPORTED),
+});
+export type NodeRecord = z.infer<typeof nodeRecordSchema>;
+
+/** The node object of GET /nodes/{id} (SPEC §9): never a token or a hash. */
+export interface NodeView {
+  id: string;
+  name: string;
+  kind: NodeKind;
+  state: NodeState;
+  owner: string;
+  district: string;
+  venue: string;
+  roles: string[];
+  roles_applied: string[];
+  drain: boolean;
+  drain_reason: string | null;
+  provider_status: string | null;
+  provider_version: string | null;
+  agent_version: string | null;
+  hostname: string | null;
+  os: string | null;
+  arch: string | null;
+  lan_ip: string | null;
+  wg_ip: string | null;
+  last_seen: string | null;
+  created_at: string;
+  flags: Flags;
+  exec_depth: number;
+  diagnostics: Record<string, unknown>;
+  enrollment_id: string | null;
+  enrollment_expires_at: string | null;
+}
+
+export function toView(
+  r: NodeRecord,
+  live: { state: NodeState; lastSeen: string | null; diagnostics: Record<string, unknown>; execDepth: number },
+): NodeView {
+  const rep = r.reported;
+  return {
+    id: r.id,
+    name: r.name,
+    kind: r.kind,
+    state: live.state,
+    owner: r.owner,
+    district: r.district,
+    venue: r.venue,
+    roles: r.roles,
+    roles_applied: rep.roles_applied,
+    drain: r.drain,
+    drain_reason: r.drain_reason,
+    provider_status: rep.provider_status,
+    provider_version: rep.provider_version,
+    agent_version: rep.agent_version,
+    hostname: rep.hostname,
+    os: rep.os,
+    arch: rep.arch,
+    lan_ip: rep.lan_ip,
+    wg_ip: rep.wg_ip,
+    last_seen: live.lastSeen,
+    created_at: r.created_at,
+    flags: r.flags,
+    exec_depth: live.execDepth,
+    diagnostics: live.diagnostics,
+    enrollment_id: r.enrollment?.id ?? null,
+    enrollment_expires_at: r.enrollment && !r.enrollment.used_at ? r.enrollment.expires_at : null,
+  };
+}

@@ -1,0 +1,182 @@
+/**
+ * config.yaml: read and validated once at start-up; nothing else reads the file or process.env.
+ * On first start (no file) a config with fresh random tokens is written with mode 0600.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parse, stringify } from 'yaml';
+import { z } from 'zod';
+import { newToken } from './ids.js';
+
+const recipeSchema = z
+  .object({
+    powershell: z.string().optional(),
+    bash: z.string().optional(),
+    check_powershell: z.string().optional(),
+    check_bash: z.string().optional(),
+  })
+  .strict();
+
+const roleSchema = z
+  .object({
+    description: z.string().default(''),
+    provider: z.string().min(1).optional(),
+    recipe: recipeSchema.default({}),
+  })
+  .strict();
+
+const listenSchema = z.string().regex(/^[^\s:]*:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/, 'must be HOST:PORT');
+
+const serverSchema = z
+  .object({
+    listen: listenSchema.default('127.0.0.1:8080'),
+    public_url: z.string().url().default('http://127.0.0.1:8080'),
+    admin_token: z.string().min(16, 'must be at least 16 characters'),
+    fleet_enrollment_token: z.string().min(16, 'must be at least 16 characters'),
+    experience_library_url: z.string().default(''),
+    heartbeat_interval_s: z.number().int().min(1).max(3600).default(30),
+    offline_after_s: z.number().int().min(2).max(86_400).default(90),
+    enrollment_ttl_s: z.number().int().min(60).max(30 * 86_400).default(86_400),
+    max_body_bytes: z.number().int().min(1024).max(64 * 1024 * 1024).default(1_048_576),
+    max_connections: z.number().int().min(16).max(1_000_000).default(50_000),
+    log_format: z.enum(['auto', 'json', 'pretty']).default('auto'),
+    log_level: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+    exec: z
+      .object({
+        max_queue: z.number().int().min(1).max(100_000).default(100),
+        default_timeout_s: z.number().int().min(1).max(86_400).default(60),
+        result_ttl_s: z.number().int().min(1).max(30 * 86_400).default(3600),
+        max_output_bytes: z.number().int().min(1024).max(64 * 1024 * 1024).default(1_048_576),
+      })
+      .strict()
+      .default({ max_queue: 100, default_timeout_s: 60, result_ttl_s: 3600, max_output_bytes: 1_048_576 }),
+    screenshot: z
+      .object({
+        path: z.string().default('/tmp/hydra-live-screenshot.jpg'),
+        max_age_s: z.number().int().min(1).default(60),
+      })
+      .strict()
+      .default({ path: '/tmp/hydra-live-screenshot.jpg', max_age_s: 60 }),
+    heads: z
+      .object({ log_path: z.string().default('~/.hydranode/hydraheadflatscreen.log') })
+      .strict()
+      .default({ log_path: '~/.hydranode/hydraheadflatscreen.log' }),
+    rate_limit_per_min: z.number().int().min(1).max(1_000_000).default(60),
+    agent_downloads: z
+      .object({ windows: z.string().default(''), linux: z.string().default('') })
+      .strict()
+      .default({ windows: '', linux: '' }),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    server: serverSchema,
+    roles: z.record(z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'role names are lower-case, digits, . _ -'), roleSchema).default({}),
+  })
+  .strict();
+
+export type Config = z.infer<typeof configSchema>;
+export type ServerConfig = Config['server'];
+export type RoleCatalog = Config['roles'];
+export type Role = RoleCatalog[string];
+
+/** Home folder: `--home`, else `HYDRACLUSTER_HOME`, else `~/.hydracluster`. */
+export function resolveHome(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  return resolve(flag ?? env.HYDRACLUSTER_HOME ?? join(homedir(), '.hydracluster'));
+}
+
+/** The RoleCatalog written into a new config.yaml: the runbook's roles, with recipes to fill in. */
+const DEFAULT_ROLES = {
+  'render-node': {
+    description: 'LarkXR Standalone render node',
+    provider: 'larkxr',
+    recipe: {
+      powershell: 'Write-Error "render-node: set the LarkXR install script in config.yaml"; exit 1',
+      check_powershell: 'if (Get-Process LarkXRLauncher -ErrorAction SilentlyContinue) { exit 0 } else { exit 1 }',
+      bash: 'echo "render-node: set the install script in config.yaml" >&2; exit 1',
+      check_bash: 'exit 1',
+    },
+  },
+  'hydraguard-air': {
+    description: 'HydraGuard Air service',
+    recipe: {
+      bash: 'echo "hydraguard-air: set the install script in config.yaml" >&2; exit 1',
+      check_bash: 'exit 1',
+    },
+  },
+  hydraheadflatscreen: {
+    description: 'Kiosk head agent (hydraheadflatscreen)',
+    recipe: {
+      bash: 'echo "hydraheadflatscreen: set the install script in config.yaml" >&2; exit 1',
+      check_bash: 'test -x ~/.hydranode/bin/hydraheadflatscreen',
+    },
+  },
+};
+
+export function defaultConfigDocument(): Record<string, unknown> {
+  return {
+    server: {
+      listen: '127.0.0.1:8080',
+      public_url: 'http://127.0.0.1:8080',
+      admin_token: newToken('hca'),
+      fleet_enrollment_token: newToken('hcf'),
+      experience_library_url: '',
+      heartbeat_interval_s: 30,
+      offline_after_s: 90,
+      enrollment_ttl_s: 86_400,
+      max_body_bytes: 1_048_576,
+      exec: { max_queue: 100, default_timeout_s: 60, result_ttl_s: 3600, max_output_bytes: 1_048_576 },
+      rate_limit_per_min: 60,
+      agent_downloads: { windows: '', linux: '' },
+    },
+    roles: DEFAULT_ROLES,
+  };
+}
+
+export class ConfigError extends Error {}
+
+/** Validates a parsed config document; the error names the offending key path. */
+export function parseConfig(doc: unknown, where = 'config.yaml'): Config {
+  const r = configSchema.safeParse(doc ?? {});
+  if (r.success) return r.data;
+  const first = r.error.issues[0]!;
+  const path = first.path.join('.') || '(top level)';
+  throw new ConfigError(`${where}: ${path}: ${first.message}`);
+}
+
+export interface LoadedConfig {
+  config: Config;
+  path: string;
+  created: boolean;
+}
+
+/** Loads `<home>/config.yaml`, writing a fresh one (mode 0600) when there is none. */
+export function loadOrCreateConfig(home: string): LoadedConfig {
+  const path = join(home, 'config.yaml');
+  if (!existsSync(path)) {
+    mkdirSync(home, { recursive: true, mode: 0o700 });
+    const text =
+      '# HydraCluster server configuration (see README "Configuration").\n' +
+      '# Written on first start with fresh random tokens. Keep this file private (mode 0600).\n' +
+      stringify(defaultConfigDocument());
+    writeFileSync(path, text, { mode: 0o600, flag: 'wx' });
+    chmodSync(path, 0o600);
+    return { config: parseConfig(parse(text), path), path, created: true };
+  }
+  let doc: unknown;
+  try {
+    doc = parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new ConfigError(`${path}: not valid YAML: ${(e as Error).message}`);
+  }
+  return { config: parseConfig(doc, path), path, created: false };
+}
+
+/** Splits `HOST:PORT` (IPv6 in brackets). */
+export function parseListen(listen: string): { host: string; port: number } {
+  const i = listen.lastIndexOf(':');
+  const host = listen.slice(0, i).replace(/^\[|\]$/g, '') || '0.0.0.0';
+  return { host, port: Number(listen.slice(i + 1)) };
+}

@@ -1,0 +1,41 @@
+/**
+ * Agent endpoints (SPEC §5), node token only: heartbeat and the provision poll.
+ */
+import { Hono } from 'hono';
+import { askNode } from '../actors/node-actor.js';
+import { AppError } from '../errors.js';
+import { requireNode } from './auth.js';
+import type { RouteDeps } from './deps.js';
+import type { AppEnv } from './env.js';
+import { heartbeatBody, type HeartbeatBody } from './schemas.js';
+import { readJson } from './validate.js';
+
+function toReport(b: HeartbeatBody) {
+  const { diagnostics, ack_flags, ...reported } = b;
+  return { reported, diagnostics, ack: ack_flags ?? [] };
+}
+
+export function agentRoutes(d: RouteDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  const nodeOnly = requireNode(d.auth);
+  const self = (id: string) => {
+    const node = d.fleet.get(id);
+    if (!node) throw new AppError('unauthorized', 'the token is not valid');
+    return node;
+  };
+
+  app.post('/body/heartbeat', nodeOnly, async (c) => {
+    const body = await readJson(c, heartbeatBody);
+    const node = self(c.get('nodeId'));
+    return c.json(await askNode(node, { type: 'heartbeat', report: toReport(body) }, c.get('inflight')));
+  });
+
+  app.get('/body/provision', nodeOnly, (c) => {
+    const r = self(c.get('nodeId')).record;
+    const catalog = d.config.roles;
+    const recipes = Object.fromEntries(r.roles.filter((role) => catalog[role]).map((role) => [role, catalog[role]!.recipe]));
+    return c.json({ roles: r.roles, recipes, reprovision: r.flags.reprovision });
+  });
+
+  return app;
+}

@@ -1,0 +1,70 @@
+/**
+ * createApp(): the one HTTP application, used by `serve` and by tests. Installs the request log,
+ * the body limit, one error handler and the routes under /api/v1.
+ */
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { AppError } from '../errors.js';
+import { agentRoutes } from './agent.routes.js';
+import { tokenDigest } from './auth.js';
+import type { AppDeps, RouteDeps } from './deps.js';
+import { enrollRoutes } from './enroll.routes.js';
+import type { AppEnv } from './env.js';
+import { nodesRoutes } from './nodes.routes.js';
+import { RateLimiter } from './rate-limit.js';
+import { requestLog } from './requests.js';
+import { systemRoutes } from './system.routes.js';
+
+export interface AppHandle {
+  app: Hono<AppEnv>;
+  /** From now on every new request gets 503 `shutting_down`. */
+  beginShutdown(): void;
+}
+
+export function createApp(deps: AppDeps): AppHandle {
+  const cfg = deps.config.server;
+  let shuttingDown = false;
+  const d: RouteDeps = {
+    ...deps,
+    auth: {
+      adminDigest: tokenDigest(cfg.admin_token),
+      fleetDigest: tokenDigest(cfg.fleet_enrollment_token),
+      fleet: deps.fleet,
+      limiter: new RateLimiter(cfg.rate_limit_per_min, deps.clock),
+    },
+    enrollLimiter: new RateLimiter(cfg.rate_limit_per_min, deps.clock),
+    isShuttingDown: () => shuttingDown,
+  };
+
+  const app = new Hono<AppEnv>();
+  app.use(requestLog(deps.requests, deps.log));
+  app.use(async function refuseWhileStopping(c, next) {
+    if (shuttingDown) {
+      c.header('Connection', 'close');
+      throw new AppError('shutting_down', 'the server is shutting down; retry in a few seconds');
+    }
+    await next();
+  });
+  app.use(
+    bodyLimit({
+      maxSize: cfg.max_body_bytes,
+      onError: (c) =>
+        c.json({ error: 'payload_too_large', message: `the body is larger than max_body_bytes (${cfg.max_body_bytes} bytes)` }, 413),
+    }),
+  );
+
+  app.onError((err, c) => {
+    if (err instanceof AppError) return c.json({ error: err.code, message: err.message }, err.status as 400);
+    const reqId = c.get('inflight')?.id;
+    deps.log.error('unhandled error', { req_id: reqId, path: c.req.path, error: err.message, stack: err.stack });
+    return c.json({ error: 'internal', message: `internal error (request ${reqId}); the server log has the details` }, 500);
+  });
+  app.notFound((c) => c.json({ error: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` }, 404));
+
+  app.route('/api/v1', systemRoutes(d));
+  app.route('/api/v1', enrollRoutes(d));
+  app.route('/api/v1', agentRoutes(d));
+  app.route('/api/v1', nodesRoutes(d));
+
+  return { app, beginShutdown: () => void (shuttingDown = true) };
+}

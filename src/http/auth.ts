@@ -1,0 +1,98 @@
+/**
+ * Authentication (SPEC §2). Four kinds of bearer token: admin, node, fleet enrollment and
+ * per-enrollment. Missing or unknown token: 401; a valid token outside its rights: 403. Secrets
+ * are compared in constant time; node and enrollment tokens are looked up by their SHA-256.
+ * Failed authentications count against the client's rate limit; past it, 429.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { Context, MiddlewareHandler } from 'hono';
+import { getConnInfo } from '@hono/node-server/conninfo';
+import type { Fleet, TokenEntry } from '../actors/fleet.js';
+import { AppError } from '../errors.js';
+import type { AppEnv } from './env.js';
+import type { RateLimiter } from './rate-limit.js';
+
+export type Credential =
+  | { kind: 'admin' }
+  | { kind: 'fleet' }
+  | { kind: 'node'; nodeId: string }
+  | { kind: 'enrollment'; nodeId: string }
+  | { kind: 'none' };
+
+export interface AuthDeps {
+  /** SHA-256 digests of the admin and fleet tokens (see {@link tokenDigest}). */
+  adminDigest: Buffer;
+  fleetDigest: Buffer;
+  fleet: Fleet;
+  limiter: RateLimiter;
+}
+
+export const tokenDigest = (token: string): Buffer => createHash('sha256').update(token).digest();
+
+export function bearer(c: Context): string | null {
+  const h = c.req.header('authorization');
+  if (!h) return null;
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(h);
+  return m ? m[1]! : null;
+}
+
+export function clientAddress(c: Context): string {
+  try {
+    return getConnInfo(c).remote.address ?? 'unknown';
+  } catch {
+    return 'local';
+  }
+}
+
+export function classify(token: string | null, deps: AuthDeps): Credential {
+  if (token === null) return { kind: 'none' };
+  // One digest per request; compared in constant time with the configured secrets' digests.
+  const digest = tokenDigest(token);
+  if (timingSafeEqual(digest, deps.adminDigest)) return { kind: 'admin' };
+  if (timingSafeEqual(digest, deps.fleetDigest)) return { kind: 'fleet' };
+  const e: TokenEntry | undefined = deps.fleet.lookupHash(digest.toString('hex'));
+  return e ? { kind: e.kind, nodeId: e.nodeId } : { kind: 'none' };
+}
+
+/** Refuses a request: 401 (counted against the client's limit) or 403. */
+export function refuse(c: Context, deps: AuthDeps, cred: Credential, what: string): never {
+  // An enrollment token is a credential only for POST /register; anywhere else it is unknown.
+  const unknown = cred.kind === 'none' || (cred.kind === 'enrollment' && what !== 'register a node');
+  if (!unknown) throw new AppError('forbidden', `this token is not allowed to ${what}`);
+  const addr = clientAddress(c);
+  if (!deps.limiter.hit(addr)) throw rateLimited(c, deps, addr);
+  throw new AppError('unauthorized', bearer(c) === null ? 'an Authorization: Bearer token is required' : 'the token is not valid');
+}
+
+function rateLimited(c: Context, deps: AuthDeps, addr: string): AppError {
+  c.header('Retry-After', String(deps.limiter.retryAfterS(addr)));
+  return new AppError('rate_limited', 'too many failed authentications from this address; try again later');
+}
+
+/** A client over its failed-authentication limit is refused before its token is even looked at. */
+export function guardRate(c: Context, deps: AuthDeps): void {
+  const addr = clientAddress(c);
+  if (deps.limiter.exhausted(addr)) throw rateLimited(c, deps, addr);
+}
+
+/** Admin endpoints: the admin token only. */
+export function requireAdmin(deps: AuthDeps): MiddlewareHandler<AppEnv> {
+  return async function requireAdminMiddleware(c, next) {
+    guardRate(c, deps);
+    const cred = classify(bearer(c), deps);
+    if (cred.kind !== 'admin') refuse(c, deps, cred, 'use admin endpoints');
+    c.set('admin', true);
+    await next();
+  };
+}
+
+/** Agent endpoints: a node token; the node id is set for the handler. */
+export function requireNode(deps: AuthDeps): MiddlewareHandler<AppEnv> {
+  return async function requireNodeMiddleware(c, next) {
+    guardRate(c, deps);
+    const cred = classify(bearer(c), deps);
+    if (cred.kind !== 'node') refuse(c, deps, cred, 'use agent endpoints');
+    c.set('nodeId', cred.nodeId);
+    await next();
+  };
+}

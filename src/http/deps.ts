@@ -1,0 +1,30 @@
+import type { ActorSystem } from '../actors/system.js';
+import type { Fleet } from '../actors/fleet.js';
+import type { Clock } from '../clock.js';
+import type { Config } from '../config.js';
+import type { Logger } from '../log.js';
+import type { NodeStore } from '../persist/nodes-store.js';
+import type { AuthDeps } from './auth.js';
+import type { RateLimiter } from './rate-limit.js';
+import type { RequestRegistry } from './requests.js';
+
+/** Everything the HTTP layer talks to; built by `serve` and by tests. */
+export interface AppDeps {
+  config: Config;
+  clock: Clock;
+  log: Logger;
+  system: ActorSystem;
+  fleet: Fleet;
+  store: NodeStore;
+  requests: RequestRegistry;
+  version: string;
+  startedAt: number;
+}
+
+/** Derived per-app state: auth digests and rate limiters. */
+export interface RouteDeps extends AppDeps {
+  auth: AuthDeps;
+  enrollLimiter: RateLimiter;
+  /** True once shutdown began: new requests get 503. */
+  isShuttingDown(): boolean;
+}

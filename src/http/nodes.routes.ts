@@ -1,0 +1,80 @@
+/**
+ * Admin endpoints for nodes (SPEC §9). Reads come from each actor's current state; every change
+ * is one message to that node's actor, answered once nodes.yaml has it.
+ */
+import { Hono, type Context } from 'hono';
+import { askNode, type NodeActor } from '../actors/node-actor.js';
+import { isHeadKind } from '../actors/node-record.js';
+import { AppError } from '../errors.js';
+import { requireAdmin } from './auth.js';
+import type { RouteDeps } from './deps.js';
+import type { AppEnv } from './env.js';
+import { jsonArrayResponse } from './json-stream.js';
+import { drainBody, nodesQuery, patchBody, rolesBody } from './schemas.js';
+import { readJson, readQuery } from './validate.js';
+
+export function nodesRoutes(d: RouteDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  const adminOnly = requireAdmin(d.auth);
+  const nodeOf = (c: Context<AppEnv>): NodeActor => {
+    const id = c.req.param('id') ?? '';
+    const node = d.fleet.get(id);
+    if (!node) throw new AppError('not_found', `no node ${JSON.stringify(id.slice(0, 64))}`);
+    return node;
+  };
+  const flag = (type: 'update_node' | 'update_services') => async (c: Context<AppEnv>) =>
+    c.json(await askNode(nodeOf(c), { type: 'set_flag', flag: type }, c.get('inflight')), 202);
+
+  app.get('/nodes', adminOnly, (c) => {
+    const q = readQuery(c, nodesQuery);
+    const nodes = [...d.fleet.all()].filter((n) => {
+      const r = n.record;
+      if (q.kind && (q.kind === 'head' ? !isHeadKind(r.kind) : r.kind !== q.kind)) return false;
+      if (q.state && n.stateName() !== q.state) return false;
+      return !(q.district !== undefined && r.district !== q.district);
+    });
+    return jsonArrayResponse(nodes, (n) => n.view());
+  });
+
+  app.get('/nodes/:id', adminOnly, (c) => c.json(nodeOf(c).view()));
+
+  app.patch('/nodes/:id', adminOnly, async (c) => {
+    const node = nodeOf(c);
+    const changes = await readJson(c, patchBody);
+    return c.json(await askNode(node, { type: 'update', changes }, c.get('inflight')));
+  });
+
+  app.delete('/nodes/:id', adminOnly, async (c) => {
+    const node = nodeOf(c);
+    await askNode(node, { type: 'delete' }, c.get('inflight'));
+    d.log.info('node deleted', { node_id: node.id });
+    return c.body(null, 204);
+  });
+
+  app.post('/nodes/:id/roles', adminOnly, async (c) => {
+    const node = nodeOf(c);
+    const { roles } = await readJson(c, rolesBody);
+    const unknown = roles.find((r) => !Object.hasOwn(d.config.roles, r));
+    if (unknown !== undefined) throw new AppError('unknown_role', `role ${JSON.stringify(unknown)} is not in the RoleCatalog`);
+    return c.json(await askNode(node, { type: 'set_roles', roles: [...new Set(roles)] }, c.get('inflight')));
+  });
+
+  app.get('/roles', adminOnly, (c) => c.json(d.config.roles));
+
+  app.post('/nodes/:id/update-node', adminOnly, flag('update_node'));
+  app.post('/nodes/:id/update-services', adminOnly, flag('update_services'));
+
+  app.post('/nodes/:id/reprovision', adminOnly, async (c) =>
+    c.json(await askNode(nodeOf(c), { type: 'reprovision' }, c.get('inflight')), 202),
+  );
+
+  app.post('/nodes/:id/drain', adminOnly, async (c) => {
+    const node = nodeOf(c);
+    const body = await readJson(c, drainBody);
+    if (node.record.kind !== 'body') throw new AppError('wrong_kind', `${node.id} is a ${node.record.kind}, not a body: only bodies are drained`);
+    const changes = { drain: body.drain, drain_reason: body.drain ? (body.reason ?? null) : null };
+    return c.json(await askNode(node, { type: 'update', changes }, c.get('inflight')));
+  });
+
+  return app;
+}

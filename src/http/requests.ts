@@ -1,0 +1,61 @@
+/**
+ * Requests in flight, and the request log (SPEC §10, §11). Every request is logged when it
+ * arrives and when it completes, and is listed with the actor it waits on until it completes:
+ * a request that never finishes is visible in both places.
+ */
+import type { MiddlewareHandler } from 'hono';
+import type { Waiter } from '../actors/ask.js';
+import type { Logger } from '../log.js';
+
+export interface InFlight extends Waiter {
+  id: string;
+  method: string;
+  path: string;
+  startedAt: number;
+}
+
+export class RequestRegistry {
+  private readonly live = new Map<string, InFlight>();
+  private seq = 0;
+
+  start(method: string, path: string): InFlight {
+    const r: InFlight = { id: `req-${(++this.seq).toString(36)}`, method, path, startedAt: performance.now(), waitingOn: null };
+    this.live.set(r.id, r);
+    return r;
+  }
+
+  end(r: InFlight): void {
+    this.live.delete(r.id);
+  }
+
+  get size(): number {
+    return this.live.size;
+  }
+
+  list(): Array<{ id: string; method: string; path: string; age_ms: number; waiting_on: string | null }> {
+    const now = performance.now();
+    return [...this.live.values()].map((r) => ({
+      id: r.id,
+      method: r.method,
+      path: r.path,
+      age_ms: Math.round(now - r.startedAt),
+      waiting_on: r.waitingOn,
+    }));
+  }
+}
+
+/** Registers the request, logs its arrival and its completion (status, duration). */
+export function requestLog(registry: RequestRegistry, log: Logger): MiddlewareHandler {
+  return async function requestLogMiddleware(c, next) {
+    const r = registry.start(c.req.method, c.req.path);
+    c.set('inflight', r);
+    log.info('request', { req_id: r.id, method: r.method, path: r.path });
+    try {
+      await next();
+    } finally {
+      registry.end(r);
+      const duration_ms = Math.round((performance.now() - r.startedAt) * 10) / 10;
+      log.info('response', { req_id: r.id, method: r.method, path: r.path, status: c.res.status, duration_ms });
+    }
+  };
+}

@@ -1,0 +1,106 @@
+/**
+ * `hydracluster serve`: loads config.yaml (writing a fresh one on first start), restores every
+ * node actor from nodes.yaml, serves the API, and on SIGTERM/SIGINT stops cleanly: no new
+ * requests, in-flight ones finish (a few seconds at most), nodes.yaml is made current, exit 0.
+ */
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { serve } from '@hono/node-server';
+import { Fleet, DEFAULT_SWEEP_INTERVAL_MS } from './actors/fleet.js';
+import { ActorSystem } from './actors/system.js';
+import { systemClock, type Clock } from './clock.js';
+import { loadOrCreateConfig, parseListen, type Config } from './config.js';
+import { createApp } from './http/app.js';
+import type { AppDeps } from './http/deps.js';
+import { RequestRegistry } from './http/requests.js';
+import { createLogger, type Logger } from './log.js';
+import { loadNodesFile, NodesFile } from './persist/nodes-file.js';
+import type { NodeStore } from './persist/nodes-store.js';
+import { VERSION } from './version.js';
+
+/** In-flight requests get this long to finish after SIGTERM before connections are cut. */
+export const SHUTDOWN_GRACE_MS = 5000;
+
+export interface Core extends AppDeps {
+  home: string;
+}
+
+/** Builds the actor system, the store and the fleet from a home folder's nodes.yaml. */
+export async function buildCore(opts: { home: string; config: Config; clock?: Clock; log: Logger; store?: NodeStore }): Promise<Core> {
+  const clock = opts.clock ?? systemClock;
+  const cfg = opts.config.server;
+  const path = join(opts.home, 'nodes.yaml');
+  const t0 = performance.now();
+  const loaded = await loadNodesFile(path);
+  const store = opts.store ?? new NodesFile({ path, clock, log: opts.log });
+  const system = new ActorSystem(clock);
+  const fleet = new Fleet({
+    clock,
+    system,
+    store,
+    catalog: opts.config.roles,
+    log: opts.log,
+    settings: {
+      heartbeatIntervalS: cfg.heartbeat_interval_s,
+      offlineAfterS: cfg.offline_after_s,
+      enrollmentTtlS: cfg.enrollment_ttl_s,
+      sweepIntervalMs: DEFAULT_SWEEP_INTERVAL_MS,
+    },
+  });
+  const restored = fleet.restore(loaded.records);
+  opts.log.info('nodes restored', { path, nodes: restored, source: loaded.source, ms: Math.round(performance.now() - t0) });
+  fleet.start();
+  return { home: opts.home, config: opts.config, clock, log: opts.log, system, fleet, store, requests: new RequestRegistry(), version: VERSION, startedAt: clock.now() };
+}
+
+export interface RunningServer {
+  url: string;
+  core: Core;
+  server: Server;
+  /** The clean stop of SIGTERM: refuse new requests, drain, flush nodes.yaml. */
+  stop(): Promise<void>;
+}
+
+export async function startServer(opts: { home: string; listen?: string; clock?: Clock; log?: Logger }): Promise<RunningServer> {
+  const { config, path: configPath, created } = loadOrCreateConfig(opts.home);
+  const cfg = config.server;
+  const log = opts.log ?? createLogger({ format: cfg.log_format === 'auto' ? undefined : cfg.log_format, level: cfg.log_level });
+  if (created) {
+    log.info('wrote a new config.yaml with fresh random tokens', {
+      path: configPath,
+      hint: `the admin token is server.admin_token in ${configPath} (readable by its owner only)`,
+    });
+  }
+  const core = await buildCore({ home: opts.home, config, clock: opts.clock, log });
+  const handle = createApp(core);
+  const { host, port } = parseListen(opts.listen ?? cfg.listen);
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = serve({ fetch: handle.app.fetch, hostname: host, port }, () => resolve(s as Server)) as Server;
+    s.once('error', reject);
+  });
+  server.maxConnections = cfg.max_connections;
+  server.keepAliveTimeout = 65_000;
+  const addr = server.address() as AddressInfo;
+  const url = `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`;
+  log.info('hydracluster listening', { url, version: VERSION, home: opts.home, nodes: core.fleet.size });
+
+  let stopping: Promise<void> | null = null;
+  const stop = () =>
+    (stopping ??= (async () => {
+      log.info('shutting down', { in_flight: core.requests.size });
+      handle.beginShutdown();
+      const closed = new Promise<void>((r) => server.close(() => r()));
+      server.closeIdleConnections();
+      const deadline = Date.now() + SHUTDOWN_GRACE_MS;
+      while (core.requests.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      if (core.requests.size > 0) log.warn('cutting requests still in flight', { requests: core.requests.list() });
+      server.closeAllConnections();
+      await closed;
+      core.fleet.stop();
+      await core.store.close();
+      log.info('stopped; nodes.yaml is current', { nodes: core.fleet.size });
+      log.flush();
+    })());
+  return { url, core, server, stop };
+}
