@@ -16,7 +16,7 @@ export function describeIssue(error: z.ZodError): string {
   const where = field ? `field \`${field}\`` : 'the body';
   if (issue.code === 'invalid_type' && /received undefined/.test(issue.message)) return `${where} is required`;
   if (issue.code === 'unrecognized_keys') return `${where}: unknown field ${issue.keys.map((k) => `\`${k}\``).join(', ')}`;
-  return `${where}: ${issue.message.replace(/^Invalid input: /, '')}`;
+  return `${where}: ${issue.message.replace(/^Invalid (input|option): /, '')}`;
 }
 
 /** Parses `text` as JSON against `schema`; empty text counts as `{}`. */

@@ -1,0 +1,127 @@
+/**
+ * The auth matrix of SPEC §2: 401 without a token, 403 with a token outside its rights, node A
+ * never acting as node B, single-use and expiring enrollment tokens, rate-limited failures.
+ */
+import { describe, expect, it } from 'vitest';
+import { FLEET, harness, testConfig } from '../support/harness.js';
+
+const NODE = 'node-01J00000000000000000000000';
+const ADMIN_ENDPOINTS: Array<[string, string, unknown?]> = [
+  ['GET', '/nodes'],
+  ['GET', `/nodes/${NODE}`],
+  ['PATCH', `/nodes/${NODE}`, { name: 'x' }],
+  ['DELETE', `/nodes/${NODE}`],
+  ['POST', `/nodes/${NODE}/roles`, { roles: [] }],
+  ['GET', '/roles'],
+  ['POST', `/nodes/${NODE}/update-node`],
+  ['POST', `/nodes/${NODE}/update-services`],
+  ['POST', `/nodes/${NODE}/reprovision`],
+  ['POST', `/nodes/${NODE}/drain`, { drain: true }],
+  ['GET', '/debug/actors'],
+  ['GET', `/debug/actors/${NODE}`],
+  ['GET', '/debug/requests'],
+];
+const AGENT_ENDPOINTS: Array<[string, string, unknown?]> = [
+  ['POST', '/body/heartbeat', {}],
+  ['GET', '/body/provision'],
+];
+
+describe('auth', () => {
+  it('every admin endpoint answers 401 without a token, 401 with an unknown one, 403 with a node, fleet or enrollment token', async () => {
+    const h = await harness();
+    const node = await h.addNode();
+    const enr = await h.enroll();
+    for (const [method, path, body] of ADMIN_ENDPOINTS) {
+      expect((await h.req(method, path, { token: null, body })).status, `${method} ${path} no token`).toBe(401);
+      expect((await h.req(method, path, { token: 'hcn_nope', body })).status, `${method} ${path} unknown`).toBe(401);
+      expect((await h.req(method, path, { token: node.token, body })).status, `${method} ${path} node token`).toBe(403);
+      expect((await h.req(method, path, { token: FLEET, body })).status, `${method} ${path} fleet token`).toBe(403);
+      // An enrollment token is a credential only for POST /register.
+      expect((await h.req(method, path, { token: enr.enrollment_token, body })).status, `${method} ${path} enrollment`).toBe(401);
+    }
+  });
+
+  it('agent endpoints answer 401 without a token and 403 with the admin or fleet token', async () => {
+    const h = await harness();
+    for (const [method, path, body] of AGENT_ENDPOINTS) {
+      expect((await h.req(method, path, { token: null, body })).status).toBe(401);
+      const admin = await h.json(method, path, { body });
+      expect(admin.status).toBe(403);
+      expect(admin.body.error).toBe('forbidden');
+      expect((await h.req(method, path, { token: FLEET, body })).status).toBe(403);
+    }
+  });
+
+  it("node A's token acts only as node A: its heartbeat changes A, never B", async () => {
+    const h = await harness();
+    const a = await h.addNode({ name: 'a' });
+    const b = await h.addNode({ name: 'b' });
+    const hb = await h.heartbeat(a.token, { hostname: 'host-a' });
+    expect(hb.body.node_id).toBe(a.id);
+    expect((await h.json('GET', `/nodes/${a.id}`)).body.hostname).toBe('host-a');
+    expect((await h.json('GET', `/nodes/${b.id}`)).body.hostname).toBe(null);
+    expect((await h.req('GET', `/nodes/${b.id}`, { token: a.token })).status).toBe(403);
+  });
+
+  it('an enrollment token is single-use: a second register is 401', async () => {
+    const h = await harness();
+    const e = await h.enroll();
+    await h.register(e.enrollment_token);
+    const again = await h.json('POST', '/register', { token: e.enrollment_token, body: {} });
+    expect(again.status).toBe(401);
+  });
+
+  it('an expired enrollment token is refused with 401', async () => {
+    const h = await harness();
+    const e = await h.enroll();
+    h.clock.advance(86_401 * 1000);
+    expect((await h.req('POST', '/register', { token: e.enrollment_token, body: {} })).status).toBe(401);
+  });
+
+  it('register answers 403 to the admin token and 401 to none', async () => {
+    const h = await harness();
+    expect((await h.req('POST', '/register', { body: {} })).status).toBe(403);
+    expect((await h.req('POST', '/register', { token: null, body: {} })).status).toBe(401);
+  });
+
+  it('a deleted node token stops working at once', async () => {
+    const h = await harness();
+    const n = await h.addNode();
+    expect((await h.heartbeat(n.token)).status).toBe(200);
+    expect((await h.req('DELETE', `/nodes/${n.id}`)).status).toBe(204);
+    expect((await h.heartbeat(n.token)).status).toBe(401);
+    expect((await h.req('GET', `/nodes/${n.id}`)).status).toBe(404);
+  });
+
+  it('tokens never appear in node objects, debug snapshots or logs', async () => {
+    const h = await harness();
+    const n = await h.addNode();
+    await h.heartbeat(n.token);
+    const seen = JSON.stringify([
+      (await h.json('GET', `/nodes/${n.id}`)).body,
+      (await h.json('GET', `/debug/actors/${n.id}`)).body,
+      (await h.json('GET', '/debug/actors')).body,
+      h.log.lines,
+    ]);
+    expect(seen).not.toContain(n.token);
+    expect(seen).not.toMatch(/[0-9a-f]{64}/);
+  });
+
+  it('after rate_limit_per_min failed authentications an address gets 429, even with a valid token', async () => {
+    const h = await harness({ config: testConfig((d) => (d.server.rate_limit_per_min = 5)) });
+    for (let i = 0; i < 5; i++) expect((await h.req('GET', '/nodes', { token: 'wrong' })).status).toBe(401);
+    const limited = await h.req('GET', '/nodes', { token: 'wrong' });
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('retry-after')).toBeTruthy();
+    expect((await h.req('GET', '/nodes')).status).toBe(429);
+    h.clock.advance(61_000);
+    expect((await h.req('GET', '/nodes')).status).toBe(200);
+  });
+
+  it('anonymous enrollments are rate-limited per address; admin ones are not', async () => {
+    const h = await harness({ config: testConfig((d) => (d.server.rate_limit_per_min = 3)) });
+    for (let i = 0; i < 3; i++) expect((await h.req('POST', '/enrollments', { token: null, body: { name: `n${i}` } })).status).toBe(201);
+    expect((await h.req('POST', '/enrollments', { token: null, body: { name: 'n4' } })).status).toBe(429);
+    expect((await h.req('POST', '/enrollments', { body: { name: 'n5' } })).status).toBe(201);
+  });
+});
