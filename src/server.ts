@@ -62,7 +62,7 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-export async function startServer(opts: { home: string; listen?: string; clock?: Clock; log?: Logger }): Promise<RunningServer> {
+export async function startServer(opts: { home: string; listen?: string; clock?: Clock; log?: Logger; store?: NodeStore }): Promise<RunningServer> {
   const { config, path: configPath, created } = loadOrCreateConfig(opts.home);
   const cfg = config.server;
   const log = opts.log ?? createLogger({ format: cfg.log_format === 'auto' ? undefined : cfg.log_format, level: cfg.log_level });
@@ -72,7 +72,7 @@ export async function startServer(opts: { home: string; listen?: string; clock?:
       hint: `the admin token is server.admin_token in ${configPath} (readable by its owner only)`,
     });
   }
-  const core = await buildCore({ home: opts.home, config, clock: opts.clock, log });
+  const core = await buildCore({ home: opts.home, config, clock: opts.clock, log, store: opts.store });
   const handle = createApp(core);
   const { host, port } = parseListen(opts.listen ?? cfg.listen);
   const server = await new Promise<Server>((resolve, reject) => {

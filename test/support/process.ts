@@ -24,6 +24,7 @@ export function makeHome(overrides: (doc: any) => void = () => {}): string {
   doc.server.fleet_enrollment_token = FLEET;
   doc.server.rate_limit_per_min = 100_000;
   doc.server.log_format = 'json';
+  doc.roles['plain-role'] = { description: 'role without provider', recipe: { bash: 'true', check_bash: 'true' } };
   overrides(doc);
   writeFileSync(join(home, 'config.yaml'), stringify(doc), { mode: 0o600 });
   return home;
