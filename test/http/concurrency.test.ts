@@ -100,6 +100,9 @@ describe('a request held on one actor', () => {
         expect.objectContaining({ method: 'POST', path: '/api/v1/body/heartbeat', waiting_on: a.id }),
       ]),
     );
+    // The journal fingerprint of the runbook: an arrival line, no completion line yet.
+    const heldLines = h.log.lines.filter((l) => l.path === `/api/v1/nodes/${a.id}/roles`).map((l) => l.msg);
+    expect(heldLines).toEqual(['request']);
     const actor = (await h.json('GET', `/debug/actors/${a.id}`)).body;
     expect(actor.mailbox).toBe(2);
     expect(actor.pending.map((p: { type: string }) => p.type)).toEqual(['set_roles', 'heartbeat']);
