@@ -1,0 +1,330 @@
+import { describe, it, expect, afterEach } from 'vitest';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { parse, stringify } from 'yaml';
+import { FakeClock } from '../../src/clock.js';
+import { memoryLogger } from '../../src/log.js';
+import { NodesFile, loadNodesFile, type NodesFileOptions } from '../../src/persist/nodes-file.js';
+import type { StoredRecord } from '../../src/persist/nodes-store.js';
+
+type Rec = StoredRecord & Record<string, unknown>;
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
+
+function setup(extra: Partial<NodesFileOptions> = {}) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hc-nodes-'));
+  dirs.push(dir);
+  const file = path.join(dir, 'nodes.yaml');
+  const clock = new FakeClock();
+  const log = memoryLogger();
+  const store = new NodesFile({ path: file, clock, log, ...extra });
+  return { dir, file, clock, log, store };
+}
+
+/** Tracks `recs` with sources that read the live objects and count their calls. */
+function trackAll(store: NodesFile, recs: Rec[]): Map<string, number> {
+  const calls = new Map<string, number>();
+  for (const r of recs) {
+    calls.set(r.id, 0);
+    store.track(r.id, () => {
+      calls.set(r.id, calls.get(r.id)! + 1);
+      return r;
+    });
+  }
+  return calls;
+}
+
+const yamlNodes = (file: string): unknown => (parse(fs.readFileSync(file, 'utf8')) as { nodes: unknown }).nodes;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+async function waitFor(cond: () => boolean, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await sleep(2);
+  }
+}
+
+describe('NodesFile and loadNodesFile', () => {
+  it('when 3 records are committed, then both loaders return them in order and the file is 0600', async () => {
+    const { file, store } = setup();
+    const recs: Rec[] = [
+      { id: 'node-b', n: 1, tags: ['gpu', 'a100'], nested: { ok: true, none: null } },
+      { id: 'node-a', n: 2.5, tags: [], nested: {} },
+      { id: 'node-c', n: -3, tags: ['x'], nested: { deep: [1, [2, 3]] } },
+    ];
+    trackAll(store, recs);
+    await store.commit();
+    expect(await loadNodesFile(file)).toEqual({ records: recs, source: 'fast' });
+    const doc = parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+    expect(doc).toMatchObject({ format: 'hydracluster-nodes/1', count: 3, nodes: recs });
+    if (process.platform !== 'win32') expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+    expect(fs.existsSync(`${file}.tmp`)).toBe(false);
+  });
+
+  it('when there are no records, then the file says nodes: [] and loads empty', async () => {
+    const { file, store } = setup();
+    await store.commit();
+    expect(fs.readFileSync(file, 'utf8')).toMatch(/\ncount: 0\nnodes: \[\]\n$/);
+    expect(yamlNodes(file)).toEqual([]);
+    expect(await loadNodesFile(file)).toEqual({ records: [], source: 'fast' });
+  });
+
+  it('when the file is absent, then load returns no records', async () => {
+    const { file } = setup();
+    expect(await loadNodesFile(file)).toEqual({ records: [], source: 'absent' });
+  });
+
+  it('when strings hold quotes, newlines, unicode, # and YAML markers, then they round-trip through both loaders', async () => {
+    const { file, store } = setup();
+    const nasty = [
+      `say "hi" and 'bye' \\ backslash`, 'line1\nline2\r\n\ttab', 'ünïcödé 日本語 😀 \u{1F680}', '# not a comment',
+      'key: value', '- item', 'a #b', ': ', '- ', '\u2028\u2029\u0085\u007f\u009f\ufeff', '{x}, [y], &a *b !t |>',
+      '---', '...', '', ' lead', 'trail ', 'null', 'true', '0x10', '1e3', '~', '@`%',
+    ];
+    const recs: Rec[] = nasty.map((s, i) => ({ id: `n${i}: #- ${s}`, s, [`k${i} ${s}`]: s }));
+    trackAll(store, recs);
+    await store.commit();
+    const text = fs.readFileSync(file, 'utf8');
+    expect(text.split('\n')).toHaveLength(6 + recs.length + 1); // one line per record
+    expect(await loadNodesFile(file)).toEqual({ records: recs, source: 'fast' });
+    expect(yamlNodes(file)).toEqual(recs);
+  });
+
+  it('when a record is removed or marked dirty, then the next write reflects it and re-serializes only dirty records', async () => {
+    const { file, store } = setup();
+    const recs: Rec[] = [{ id: 'a', v: 1 }, { id: 'b', v: 1 }, { id: 'c', v: 1 }];
+    const calls = trackAll(store, recs);
+    await store.commit();
+    expect([...calls.values()]).toEqual([1, 1, 1]);
+    recs[0].v = 99; // changed without markDirty: the cached line is reused
+    recs[1].v = 2;
+    store.markDirty('b');
+    store.remove('c');
+    await store.commit();
+    expect(Object.fromEntries(calls)).toEqual({ a: 1, b: 2, c: 1 });
+    expect((await loadNodesFile(file)).records).toEqual([{ id: 'a', v: 1 }, { id: 'b', v: 2 }]);
+    expect(store.stats()).toMatchObject({ records: 2, dirty: 0, writes: 2, failedWrites: 0 });
+  });
+
+  it('when 50 commits arrive together, then at most 2 writes serve them', async () => {
+    const { store } = setup();
+    trackAll(store, [{ id: 'a' }]);
+    await Promise.all(Array.from({ length: 50 }, () => store.commit()));
+    expect(store.stats().writes).toBeLessThanOrEqual(2);
+  });
+
+  it('when 50 commits arrive during a running write, then one following write serves them all', async () => {
+    const { store } = setup();
+    trackAll(store, [{ id: 'a' }]);
+    const first = store.commit();
+    await new Promise((r) => setImmediate(r)); // the first write has started
+    await Promise.all([first, ...Array.from({ length: 50 }, () => store.commit())]);
+    expect(store.stats().writes).toBe(2);
+  });
+
+  it('when a commit is issued after the running write serialized a record, then the next write resolves it with the change', async () => {
+    const { file, store } = setup();
+    let v = 'v1';
+    let second: Promise<void> | undefined;
+    store.track('a', () => {
+      const rec = { id: 'a', v };
+      if (!second) {
+        v = 'v2'; // changed while write 1 runs, after it took the old value
+        store.markDirty('a');
+        second = store.commit();
+      }
+      return rec;
+    });
+    await store.commit();
+    expect((await loadNodesFile(file)).records).toEqual([{ id: 'a', v: 'v1' }]);
+    expect(second).toBeDefined();
+    await second;
+    expect(store.stats().writes).toBe(2);
+    expect((await loadNodesFile(file)).records).toEqual([{ id: 'a', v: 'v2' }]);
+  });
+
+  it('while a chunked write runs, then readers of the path only ever see a complete file', async () => {
+    const { file, store } = setup({ chunkRecords: 10 });
+    const recs: Rec[] = Array.from({ length: 3000 }, (_, i) => ({ id: `n${i}`, gen: 1 }));
+    trackAll(store, recs);
+    await store.commit();
+    for (const r of recs) {
+      r.gen = 2;
+      store.markDirty(r.id);
+    }
+    const done = store.commit();
+    let finished = false;
+    void done.then(() => (finished = true));
+    let reads = 0;
+    while (!finished) {
+      const { records } = await loadNodesFile(file); // throws on a partial file (count or JSON)
+      expect(records).toHaveLength(3000);
+      reads++;
+    }
+    await done;
+    expect(reads).toBeGreaterThan(0);
+    expect(new Set((await loadNodesFile(file)).records.map((r) => (r as Rec).gen))).toEqual(new Set([2]));
+  });
+
+  it('when an operator rewrote the file in block-style YAML, then it loads via the yaml parser', async () => {
+    const { file } = setup();
+    const nodes = [{ id: 'a', tags: ['x', 'y'], note: 'multi\nline' }, { id: 'b', gpu: { count: 2 } }];
+    const text = stringify({ format: 'hydracluster-nodes/1', written_at: '2026-11-29T19:00:00.000Z', count: 2, nodes });
+    expect(text).toContain('  - id: a'); // really block style
+    fs.writeFileSync(file, text);
+    expect(await loadNodesFile(file)).toEqual({ records: nodes, source: 'yaml' });
+    fs.writeFileSync(file, 'format: hydracluster-nodes/1\ncount: 1\nnodes:\n  - {id: a, v: 1} # hand-edited\n');
+    expect(await loadNodesFile(file)).toEqual({ records: [{ id: 'a', v: 1 }], source: 'yaml' });
+  });
+
+  it('when the file is corrupt, then load throws an error naming the file and the line', async () => {
+    const { file, store } = setup();
+    trackAll(store, [{ id: 'a' }, { id: 'b' }]);
+    await store.commit();
+    const good = fs.readFileSync(file, 'utf8');
+    fs.writeFileSync(file, good.replace('{"id":"b"}', '{"id":"b",,}'));
+    await expect(loadNodesFile(file)).rejects.toThrow(`${file}: line 8, column 15`);
+    fs.writeFileSync(file, good.replace('  - {"id":"b"}\n', '')); // truncated at a line boundary
+    await expect(loadNodesFile(file)).rejects.toThrow(`${file}: line 5: count is 2 but the file holds 1`);
+    fs.writeFileSync(file, good.replace('hydracluster-nodes/1', 'hydracluster-nodes/9'));
+    await expect(loadNodesFile(file)).rejects.toThrow(`${file}: line 3`);
+  });
+
+  it('when the folder disappears, then commit rejects without unhandled rejections, and succeeds once it is back', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (e: unknown) => void unhandled.push(e);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const { dir, log } = setup();
+      const sub = path.join(dir, 'state');
+      fs.mkdirSync(sub);
+      const store = new NodesFile({ path: path.join(sub, 'nodes.yaml'), clock: new FakeClock(), log });
+      const rec: Rec = { id: 'a', v: 1 };
+      trackAll(store, [rec]);
+      await store.commit();
+      fs.rmSync(sub, { recursive: true });
+      rec.v = 2;
+      store.markDirty('a');
+      await expect(store.commit()).rejects.toThrow(/ENOENT/);
+      expect(log.lines).toContainEqual(expect.objectContaining({ level: 'error', msg: 'nodes.yaml write failed' }));
+      expect(store.stats()).toMatchObject({ writes: 1, failedWrites: 1, dirty: 1 });
+      fs.mkdirSync(sub);
+      await store.commit();
+      expect((await loadNodesFile(path.join(sub, 'nodes.yaml'))).records).toEqual([{ id: 'a', v: 2 }]);
+      expect(fs.readdirSync(sub)).toEqual(['nodes.yaml']);
+      await sleep(10);
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
+  it('when a record cannot be serialized, then commit rejects naming it and the previous file stays intact', async () => {
+    const { file, store } = setup();
+    trackAll(store, [{ id: 'a' }]);
+    await store.commit();
+    const cyclic: Rec = { id: 'b' };
+    cyclic.self = cyclic;
+    trackAll(store, [cyclic]);
+    await expect(store.commit()).rejects.toThrow('record b cannot be serialized');
+    expect(await loadNodesFile(file)).toEqual({ records: [{ id: 'a' }], source: 'fast' });
+    store.remove('b');
+    await store.commit();
+    expect(store.stats()).toMatchObject({ records: 1, writes: 2, failedWrites: 1 });
+  });
+
+  it('when changes are not committed, then the lazy timer writes them, and the refresh timer re-serializes everything', async () => {
+    const { file, clock, store } = setup({ lazyFlushMs: 2000, refreshMs: 60_000 });
+    const calls = trackAll(store, [{ id: 'a' }, { id: 'b' }]);
+    clock.advance(1999);
+    await sleep(20);
+    expect(store.stats().writes).toBe(0);
+    clock.advance(1);
+    await waitFor(() => store.stats().writes === 1);
+    expect((await loadNodesFile(file)).records).toEqual([{ id: 'a' }, { id: 'b' }]);
+    clock.advance(58_000);
+    await waitFor(() => store.stats().writes === 2);
+    expect([...calls.values()]).toEqual([2, 2]);
+  });
+
+  it('when closed, then pending changes are written and later commits reject', async () => {
+    const { file, store } = setup();
+    const rec: Rec = { id: 'a', v: 1 };
+    trackAll(store, [rec]);
+    await store.commit();
+    rec.v = 2;
+    store.markDirty('a');
+    await store.close();
+    expect((await loadNodesFile(file)).records).toEqual([{ id: 'a', v: 2 }]);
+    await expect(store.commit()).rejects.toThrow('store closed');
+    expect(store.stats().writes).toBe(2);
+  });
+
+  it('when nothing was ever committed, then close still writes the file', async () => {
+    const { file, store } = setup();
+    trackAll(store, [{ id: 'a' }]);
+    await store.close();
+    expect(yamlNodes(file)).toEqual([{ id: 'a' }]);
+  });
+
+  it('when 100,000 records of ~400 bytes are written, then the write yields to the event loop between chunks and they load back', async () => {
+    const { file, clock, store } = setup();
+    const recs: Rec[] = Array.from({ length: 100_000 }, (_, i) => ({
+      id: `node-${String(i).padStart(6, '0')}`,
+      hostname: `render-${i}.farm.example.com`,
+      ip: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`,
+      state: 'online',
+      labels: { rack: `r${i % 40}`, gpu: 'rtx-6000', pool: 'default' },
+      last_seen: '2026-11-29T19:00:00.000Z',
+      agent: { version: '1.4.2', os: 'linux', arch: 'x86_64', cpus: 64, mem_gb: 256 },
+      note: 'x'.repeat(130),
+    }));
+    expect(JSON.stringify(recs[0]).length).toBeGreaterThan(380);
+    trackAll(store, recs);
+    // Wall-clock stalls are measured by `npm run bench`; here: the write really is chunked, i.e.
+    // other work runs between its chunks (counted in event-loop turns, not milliseconds).
+    let turns = 0;
+    const measureStall = async (work: () => Promise<void>): Promise<number> => {
+      let last = performance.now();
+      let worst = 0;
+      let running = true;
+      const spin = () => {
+        if (!running) return;
+        turns++;
+        const now = performance.now();
+        worst = Math.max(worst, now - last);
+        last = now;
+        setImmediate(spin);
+      };
+      setImmediate(spin);
+      await sleep(5);
+      await work();
+      running = false;
+      return worst;
+    };
+    const stallFull = await measureStall(() => store.commit());
+    const fullMs = store.stats().lastWriteMs;
+    const stallRefresh = await measureStall(async () => {
+      clock.advance(60_000); // refresh: every record dirty again, written by the write this commit joins
+      await store.commit();
+    });
+    const t0 = performance.now();
+    const loaded = await loadNodesFile(file);
+    const loadMs = performance.now() - t0;
+    console.log(
+      `100k: write ${fullMs} ms (${store.stats().lastWriteBytes} bytes), max stall ${stallFull.toFixed(1)} ms, ` +
+        `refresh write ${store.stats().lastWriteMs} ms, max stall ${stallRefresh.toFixed(1)} ms, load ${loadMs.toFixed(0)} ms`,
+    );
+    expect(turns).toBeGreaterThanOrEqual(2 * (100_000 / 1000));
+    expect(store.stats()).toMatchObject({ writes: 2, dirty: 0 });
+    expect(loaded.source).toBe('fast');
+    expect(loaded.records).toHaveLength(100_000);
+    expect(loaded.records[99_999]).toEqual(recs[99_999]);
+    await store.close();
+  }, 60_000);
+});
