@@ -7,6 +7,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { serve } from '@hono/node-server';
+import { ExecQueues } from './actors/exec-queues.js';
 import { Fleet, DEFAULT_SWEEP_INTERVAL_MS } from './actors/fleet.js';
 import { ActorSystem } from './actors/system.js';
 import { systemClock, type Clock } from './clock.js';
@@ -48,10 +49,18 @@ export async function buildCore(opts: { home: string; config: Config; clock?: Cl
       sweepIntervalMs: DEFAULT_SWEEP_INTERVAL_MS,
     },
   });
+  const ex = cfg.exec;
+  const execQueues = new ExecQueues({
+    clock,
+    system,
+    settings: { maxQueue: ex.max_queue, defaultTimeoutS: ex.default_timeout_s, resultTtlS: ex.result_ttl_s, maxOutputBytes: ex.max_output_bytes, offlineAfterS: cfg.offline_after_s },
+  });
+  fleet.execCounts = (id) => execQueues.counts(id);
+  fleet.dropExecQueue = (id) => execQueues.remove(id);
   const restored = fleet.restore(loaded.records);
   opts.log.info('nodes restored', { path, nodes: restored, source: loaded.source, ms: Math.round(performance.now() - t0) });
   fleet.start();
-  return { home: opts.home, config: opts.config, clock, log: opts.log, system, fleet, store, requests: new RequestRegistry(), version: VERSION, startedAt: clock.now() };
+  return { home: opts.home, config: opts.config, clock, log: opts.log, system, fleet, execQueues, store, requests: new RequestRegistry(), version: VERSION, startedAt: clock.now() };
 }
 
 export interface RunningServer {
@@ -90,6 +99,7 @@ export async function startServer(opts: { home: string; listen?: string; clock?:
     (stopping ??= (async () => {
       log.info('shutting down', { in_flight: core.requests.size });
       handle.beginShutdown();
+      core.execQueues.wakeAll();
       const closed = new Promise<void>((r) => server.close(() => r()));
       server.closeIdleConnections();
       const deadline = Date.now() + SHUTDOWN_GRACE_MS;

@@ -53,6 +53,8 @@ export class Fleet {
   /** Ports filled in by the exec and shell subsystems when they exist. */
   execCounts: (nodeId: string) => { pending: number; depth: number } = () => ({ pending: 0, depth: 0 });
   shellPending: (nodeId: string) => number = () => 0;
+  /** Told when a node is deleted, so its exec queue stops with it. */
+  dropExecQueue: (nodeId: string) => void = () => {};
 
   constructor(private readonly deps: FleetDeps) {
     const providerRoles = Object.entries(deps.catalog).filter(([, r]) => r.provider).map(([name]) => name);
@@ -77,6 +79,7 @@ export class Fleet {
         const node = this.nodes.get(id);
         this.nodes.delete(id);
         if (node) deps.system.unregister(node);
+        this.dropExecQueue(id);
       },
     };
   }

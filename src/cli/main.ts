@@ -6,7 +6,7 @@
  */
 import { parseArgs } from 'node:util';
 import { resolveHome, ConfigError } from '../config.js';
-import { startServer } from '../server.js';
+import { CLIENT_COMMANDS, processIo, runClient } from './run.js';
 import { VERSION } from '../version.js';
 
 export const EX_USAGE = 64;
@@ -17,11 +17,23 @@ const USAGE = `usage: hydracluster <command> [options]
 
   serve [--home DIR] [--listen HOST:PORT]   run the server
   version                                   print the version
+  exec <nodeId> "<command>" [--timeout 60s] [--json] [--async] [--interpreter bash|powershell]
+  exec <nodeId> --file ./setup.ps1 [--timeout 60s]
+  queue <nodeId> [show|clear]
+  nodes [list|show ID|roles ID R...|drain ID [--reason R]|undrain ID|update-node ID|update-services ID|reprovision ID|rm ID]
+  debug [actors|actor ID|requests]
+
+  Client commands take --server URL and --admin-token T (else HC_SERVER / HC_TOKEN, else the
+  config.yaml in --home / HYDRACLUSTER_HOME / ~/.hydracluster). Exit codes: the remote exit code
+  for exec, 124 exec timeout, 64 usage, 66 unknown node or exec, 69 server unreachable,
+  77 token refused, 70 other errors.
 `;
 
 async function serveCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { home: { type: 'string' }, listen: { type: 'string' } }, strict: true });
   const home = resolveHome(values.home);
+  // Loaded here so that client commands start without the server's code.
+  const { startServer } = await import('../server.js');
   const running = await startServer({ home, listen: values.listen });
   await new Promise<void>((resolve) => {
     const onSignal = (sig: string) => {
@@ -53,6 +65,7 @@ export async function main(argv: string[]): Promise<number> {
         process.stdout.write(USAGE);
         return cmd === undefined ? EX_USAGE : 0;
       default:
+        if (CLIENT_COMMANDS.includes(cmd)) return await runClient(cmd, rest, processIo(process.env));
         process.stderr.write(`hydracluster: unknown command ${JSON.stringify(cmd)}\n${USAGE}`);
         return EX_USAGE;
     }

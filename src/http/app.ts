@@ -9,6 +9,7 @@ import { agentRoutes } from './agent.routes.js';
 import { tokenDigest } from './auth.js';
 import type { AppDeps, RouteDeps } from './deps.js';
 import { enrollRoutes } from './enroll.routes.js';
+import { execRoutes } from './exec.routes.js';
 import type { AppEnv } from './env.js';
 import { nodesRoutes } from './nodes.routes.js';
 import { RateLimiter } from './rate-limit.js';
@@ -65,6 +66,7 @@ export function createApp(deps: AppDeps): AppHandle {
   app.route('/api/v1', enrollRoutes(d));
   app.route('/api/v1', agentRoutes(d));
   app.route('/api/v1', nodesRoutes(d));
+  app.route('/api/v1', execRoutes(d));
 
   return { app, beginShutdown: () => void (shuttingDown = true) };
 }

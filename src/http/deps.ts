@@ -1,4 +1,5 @@
 import type { ActorSystem } from '../actors/system.js';
+import type { ExecQueues } from '../actors/exec-queues.js';
 import type { Fleet } from '../actors/fleet.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
@@ -15,6 +16,8 @@ export interface AppDeps {
   log: Logger;
   system: ActorSystem;
   fleet: Fleet;
+  /** Per-node exec queues (SPEC §6), created on first use. */
+  execQueues: ExecQueues;
   store: NodeStore;
   requests: RequestRegistry;
   version: string;

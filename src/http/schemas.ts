@@ -72,3 +72,31 @@ export const actorsQuery = z.object({
   kind: text(32).optional(),
   limit: z.coerce.number().int().min(1).max(100_000).default(1000),
 });
+
+// Exec (SPEC §6). Longer commands belong in a script on the node (runbook: named commands).
+export const MAX_COMMAND_CHARS = 256 * 1024;
+export const MAX_EXEC_TIMEOUT_S = 86_400;
+export const MAX_POLL_WAIT_S = 30;
+
+export const execSubmitBody = z.object({
+  command: z
+    .string()
+    .max(MAX_COMMAND_CHARS, `must be at most ${MAX_COMMAND_CHARS} characters`)
+    .refine((s) => s.trim() !== '', 'must not be empty'),
+  timeout_s: z.number().int().min(1).max(MAX_EXEC_TIMEOUT_S).optional(),
+  interpreter: z.enum(['powershell', 'bash']).optional(),
+});
+
+export const execResultBody = z.object({
+  id: text(64),
+  exit_code: z.number().int().min(-(2 ** 31)).max(2 ** 32 - 1),
+  stdout: z.string().default(''),
+  stderr: z.string().default(''),
+  started_at: text(64).optional(),
+  finished_at: text(64).optional(),
+  timed_out: z.boolean().default(false),
+});
+
+export const execPollQuery = z.object({
+  wait: z.coerce.number().int().min(0).max(MAX_POLL_WAIT_S).default(0),
+});

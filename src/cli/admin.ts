@@ -1,0 +1,122 @@
+/**
+ * `hydracluster nodes`, `queue` and `debug`: one admin request each, printed for a terminal
+ * (a table, a short line) or, with `--json` and for debug, as the server's JSON.
+ */
+import { z } from 'zod';
+import type { ClientCommand } from './args.js';
+import { CliError, EX_SOFTWARE, seg, type Api } from './client.js';
+import type { Out } from './exec.js';
+
+const nodeRow = z.object({
+  id: z.string(),
+  name: z.string(),
+  kind: z.string(),
+  state: z.string(),
+  drain: z.boolean().optional(),
+  exec_depth: z.number().optional(),
+  last_seen: z.string().nullable().optional(),
+});
+
+const queueItem = z.object({ id: z.string(), command: z.string(), age_s: z.number() });
+const queueView = z.object({
+  depth: z.number(),
+  oldest_age_s: z.number().nullable(),
+  delivered: z.array(queueItem),
+  queued: z.array(queueItem),
+});
+
+const json = (v: unknown): string => `${JSON.stringify(v, null, 2)}\n`;
+
+function shaped<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
+  const r = schema.safeParse(body);
+  if (!r.success) throw new CliError(EX_SOFTWARE, 'the server answered in an unexpected shape');
+  return r.data;
+}
+
+/** Left-aligned columns, two spaces apart. */
+export function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ')).join('\n') + '\n';
+}
+
+async function nodes(c: Extract<ClientCommand, { cmd: 'nodes' }>, api: Api, out: Out): Promise<number> {
+  if (c.action === 'list') {
+    const r = await api.call('GET', '/nodes');
+    if (c.json) {
+      out.write(json(r.body));
+      return 0;
+    }
+    const rows = shaped(z.array(nodeRow), r.body).map((n) => [
+      n.id, n.name, n.kind, n.state + (n.drain ? ' (drained)' : ''), String(n.exec_depth ?? 0), n.last_seen ?? '-',
+    ]);
+    out.write(table([['ID', 'NAME', 'KIND', 'STATE', 'EXEC', 'LAST SEEN'], ...rows]));
+    return 0;
+  }
+  const path = `/nodes/${seg(c.id)}`;
+  let r;
+  switch (c.action) {
+    case 'show':
+      r = await api.call('GET', path);
+      break;
+    case 'roles':
+      r = await api.call('POST', `${path}/roles`, { roles: c.roles });
+      break;
+    case 'drain':
+    case 'undrain':
+      r = await api.call('POST', `${path}/drain`, { drain: c.action === 'drain', reason: c.reason });
+      break;
+    case 'update-node':
+    case 'update-services':
+    case 'reprovision':
+      r = await api.call('POST', `${path}/${c.action}`);
+      out.write(c.json ? json(r.body) : `${c.action} requested for ${c.id}\n`);
+      return 0;
+    case 'rm':
+      await api.call('DELETE', path);
+      out.write(c.json ? json({ deleted: c.id }) : `deleted ${c.id}\n`);
+      return 0;
+  }
+  out.write(json(r.body));
+  return 0;
+}
+
+async function queue(c: Extract<ClientCommand, { cmd: 'queue' }>, api: Api, out: Out): Promise<number> {
+  const path = `/nodes/${seg(c.nodeId)}/exec`;
+  if (c.action === 'clear') {
+    const r = await api.call('DELETE', path);
+    const n = shaped(z.object({ cancelled: z.number() }), r.body).cancelled;
+    out.write(c.json ? json(r.body) : `cancelled ${n} exec${n === 1 ? '' : 's'}\n`);
+    return 0;
+  }
+  const r = await api.call('GET', path);
+  if (c.json) {
+    out.write(json(r.body));
+    return 0;
+  }
+  const v = shaped(queueView, r.body);
+  out.write(`depth ${v.depth}${v.oldest_age_s === null ? '' : `, oldest ${v.oldest_age_s} s`}\n`);
+  const rows = [
+    ...v.delivered.map((e) => [e.id, 'delivered', `${e.age_s}s`, e.command.split('\n')[0]!]),
+    ...v.queued.map((e, i) => [e.id, `queued #${i}`, `${e.age_s}s`, e.command.split('\n')[0]!]),
+  ];
+  if (rows.length > 0) out.write(table([['ID', 'STATE', 'AGE', 'COMMAND'], ...rows]));
+  return 0;
+}
+
+async function debug(c: Extract<ClientCommand, { cmd: 'debug' }>, api: Api, out: Out): Promise<number> {
+  const path = c.action === 'actor' ? `/debug/actors/${seg(c.id)}` : `/debug/${c.action}`;
+  out.write(json((await api.call('GET', path)).body));
+  return 0;
+}
+
+/** Runs one of the admin commands; the exit code (failures are thrown as CliError). */
+export function runAdmin(c: Exclude<ClientCommand, { cmd: 'exec' }>, api: Api, out: Out): Promise<number> {
+  switch (c.cmd) {
+    case 'nodes':
+      return nodes(c, api, out);
+    case 'queue':
+      return queue(c, api, out);
+    case 'debug':
+      return debug(c, api, out);
+  }
+}

@@ -1,0 +1,106 @@
+/**
+ * Remote exec (SPEC §5, §6): the agent's long-poll and result post (node token), and the admin's
+ * submit, queue view, result and cancel. Every handler talks to one node's exec queue actor; a
+ * node token only ever reaches its own node's queue.
+ */
+import { Hono, type Context } from 'hono';
+import { askExec, type ExecQueueActor } from '../actors/exec-queue-actor.js';
+import type { Interpreter } from '../actors/exec-machine.js';
+import type { ExecQueueView } from '../actors/exec-view.js';
+import type { NodeActor } from '../actors/node-actor.js';
+import { AppError } from '../errors.js';
+import { requireAdmin, requireNode } from './auth.js';
+import type { RouteDeps } from './deps.js';
+import type { AppEnv } from './env.js';
+import { execPollQuery, execResultBody, execSubmitBody } from './schemas.js';
+import { readJson, readQuery } from './validate.js';
+
+const MS_PER_S = 1000;
+/** ask() waits this much longer than the poll's own wait, which the queue ends itself. */
+export const POLL_ASK_MARGIN_MS = 5000;
+const EMPTY_QUEUE: ExecQueueView = { depth: 0, oldest_age_s: null, delivered: [], queued: [] };
+
+/** A node that reported a Windows OS gets PowerShell; everything else gets bash. */
+export function defaultInterpreter(os: string | null): Interpreter {
+  return os !== null && os.toLowerCase().startsWith('win') ? 'powershell' : 'bash';
+}
+
+const unknownExec = (id: string, nodeId: string) =>
+  new AppError('not_found', `no exec ${JSON.stringify(id.slice(0, 64))} on node ${nodeId}`);
+
+/** The exec routes, mounted under /api/v1. */
+export function execRoutes(d: RouteDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  const adminOnly = requireAdmin(d.auth);
+  const nodeOnly = requireNode(d.auth);
+  const waiter = (c: Context<AppEnv>) => ({ waiter: c.get('inflight') });
+  const nodeOf = (c: Context<AppEnv>): NodeActor => {
+    const id = c.req.param('id') ?? '';
+    const node = d.fleet.get(id);
+    if (!node) throw new AppError('not_found', `no node ${JSON.stringify(id.slice(0, 64))}`);
+    return node;
+  };
+  /** The queue holding `execId`; a node whose queue was never used holds no exec. */
+  const queueOf = (c: Context<AppEnv>): { queue: ExecQueueActor; execId: string } => {
+    const node = nodeOf(c);
+    const execId = c.req.param('execId') ?? '';
+    const queue = d.execQueues.get(node.id);
+    if (!queue) throw unknownExec(execId, node.id);
+    return { queue, execId };
+  };
+
+  app.get('/body/exec', nodeOnly, async (c) => {
+    const waitMs = readQuery(c, execPollQuery).wait * MS_PER_S;
+    const queue = d.execQueues.ensure(c.get('nodeId'));
+    // Aborted when the agent hangs up, and when this request ends for any reason (ask() gave
+    // up, an error): a poll nobody answers any more must never have an exec delivered to it.
+    const ended = new AbortController();
+    const signal = AbortSignal.any([c.req.raw.signal, ended.signal]);
+    try {
+      const opts = { ...waiter(c), timeoutMs: waitMs + POLL_ASK_MARGIN_MS };
+      const exec = await askExec(queue, { type: 'poll', waitMs, signal }, opts);
+      return exec ? c.json(exec) : c.body(null, 204);
+    } finally {
+      ended.abort();
+    }
+  });
+
+  app.post('/body/exec/result', nodeOnly, async (c) => {
+    const report = await readJson(c, execResultBody);
+    const nodeId = c.get('nodeId');
+    const queue = d.execQueues.get(nodeId);
+    if (!queue) throw unknownExec(report.id, nodeId);
+    return c.json(await askExec(queue, { type: 'result', report }, waiter(c)));
+  });
+
+  app.post('/nodes/:id/exec', adminOnly, async (c) => {
+    const node = nodeOf(c);
+    const body = await readJson(c, execSubmitBody);
+    const interpreter = body.interpreter ?? defaultInterpreter(node.record.reported.os);
+    const queue = d.execQueues.ensure(node.id);
+    return c.json(await askExec(queue, { type: 'submit', command: body.command, interpreter, timeoutS: body.timeout_s }, waiter(c)), 202);
+  });
+
+  app.get('/nodes/:id/exec', adminOnly, async (c) => {
+    const queue = d.execQueues.get(nodeOf(c).id);
+    return c.json(queue ? await askExec(queue, { type: 'list' }, waiter(c)) : EMPTY_QUEUE);
+  });
+
+  app.delete('/nodes/:id/exec', adminOnly, async (c) => {
+    const queue = d.execQueues.get(nodeOf(c).id);
+    return c.json(queue ? await askExec(queue, { type: 'clear' }, waiter(c)) : { cancelled: 0 });
+  });
+
+  app.get('/nodes/:id/exec/:execId/result', adminOnly, async (c) => {
+    const { queue, execId } = queueOf(c);
+    const r = await askExec(queue, { type: 'get_result', id: execId }, waiter(c));
+    return r.finished ? c.json(r.result) : c.json(r.pending, 202);
+  });
+
+  app.delete('/nodes/:id/exec/:execId', adminOnly, async (c) => {
+    const { queue, execId } = queueOf(c);
+    return c.json(await askExec(queue, { type: 'cancel', id: execId }, waiter(c)));
+  });
+
+  return app;
+}

@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { runAdmin } from '../../src/cli/admin.js';
+import { parseClientArgs } from '../../src/cli/args.js';
+import type { Api, Reply } from '../../src/cli/client.js';
+
+const NODE = { id: 'node-1', name: 'body-1', kind: 'body', state: 'online', drain: false, exec_depth: 2, last_seen: '2026-01-01T00:00:00.000Z' };
+
+/** Runs `hydracluster <argv>` against a fake API answering `body`; returns the calls and stdout. */
+async function run(argv: string[], body: unknown = NODE) {
+  const calls: string[] = [];
+  const api: Api = {
+    async call(method, path, sent): Promise<Reply> {
+      calls.push(`${method} ${path}${sent === undefined ? '' : ' ' + JSON.stringify(sent)}`);
+      return { status: 200, body };
+    },
+  };
+  let stdout = '';
+  const { command } = parseClientArgs(argv[0]!, argv.slice(1));
+  if (command.cmd === 'exec') throw new Error('not an admin command');
+  const code = await runAdmin(command, api, { write: (s: string) => (stdout += s) });
+  return { code, calls, stdout };
+}
+
+describe('hydracluster nodes, queue and debug', () => {
+  it('when each nodes action runs, then it makes the matching admin request', async () => {
+    expect((await run(['nodes', 'show', 'node-1'])).calls).toEqual(['GET /nodes/node-1']);
+    expect((await run(['nodes', 'roles', 'node-1', 'render-node'])).calls).toEqual(['POST /nodes/node-1/roles {"roles":["render-node"]}']);
+    expect((await run(['nodes', 'drain', 'node-1', '--reason', 'disk'])).calls).toEqual(['POST /nodes/node-1/drain {"drain":true,"reason":"disk"}']);
+    expect((await run(['nodes', 'undrain', 'node-1'])).calls).toEqual(['POST /nodes/node-1/drain {"drain":false}']);
+    for (const flag of ['update-node', 'update-services', 'reprovision']) {
+      const r = await run(['nodes', flag, 'node-1']);
+      expect(r.calls).toEqual([`POST /nodes/node-1/${flag}`]);
+      expect(r.stdout).toBe(`${flag} requested for node-1\n`);
+    }
+    expect((await run(['nodes', 'rm', 'node-1'])).stdout).toBe('deleted node-1\n');
+  });
+
+  it('when nodes are listed, then a table shows id, name, kind, state, exec depth and last seen', async () => {
+    const r = await run(['nodes', 'list'], [NODE, { ...NODE, id: 'node-2', drain: true, exec_depth: 0, last_seen: null }]);
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^ID\s+NAME\s+KIND\s+STATE\s+EXEC\s+LAST SEEN$/);
+    expect(lines[1]).toMatch(/^node-1\s+body-1\s+body\s+online\s+2\s+2026-01-01T00:00:00.000Z$/);
+    expect(lines[2]).toMatch(/^node-2\s+.*online \(drained\)\s+0\s+-$/);
+  });
+
+  it('when a queue is shown or cleared, then depth and execs are printed, or the number cancelled', async () => {
+    const view = {
+      depth: 2,
+      oldest_age_s: 12,
+      delivered: [{ id: 'exec-a', command: 'hostname', age_s: 12 }],
+      queued: [{ id: 'exec-b', command: 'uptime\nmore', age_s: 3 }],
+    };
+    const shown = await run(['queue', 'node-1'], view);
+    expect(shown.calls).toEqual(['GET /nodes/node-1/exec']);
+    expect(shown.stdout).toMatch(/^depth 2, oldest 12 s\n/);
+    expect(shown.stdout).toMatch(/exec-a\s+delivered\s+12s\s+hostname/);
+    expect(shown.stdout).toMatch(/exec-b\s+queued #0\s+3s\s+uptime\n$/);
+    const cleared = await run(['queue', 'node-1', 'clear'], { cancelled: 1 });
+    expect(cleared.calls).toEqual(['DELETE /nodes/node-1/exec']);
+    expect(cleared.stdout).toBe('cancelled 1 exec\n');
+  });
+
+  it('when debug runs, then actor ids keep their slash in the path', async () => {
+    expect((await run(['debug', 'actor', 'node-1/exec'])).calls).toEqual(['GET /debug/actors/node-1/exec']);
+    expect((await run(['debug', 'requests'])).calls).toEqual(['GET /debug/requests']);
+    expect((await run(['debug'])).calls).toEqual(['GET /debug/actors']);
+  });
+});
