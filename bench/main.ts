@@ -1,0 +1,163 @@
+/**
+ * `npm run bench`: heartbeat throughput (vs a bare Hono route), memory per node, boot time and
+ * the nodes.yaml write stall, each against a baseline measured in the same run. It reports and
+ * prints MET / NOT MET per target; it never fails on a target (exit 1 only if a part crashed).
+ * Env: BENCH_PROFILE=auto|always|never (CPU profile of the server; auto = when the ratio misses),
+ * BENCH_KEEP=1 keeps the temp folder (logs, nodes.yaml, profile).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { bootBench, type BootResult } from './boot.js';
+import { BENCH_DIR, killAll, runJsonChild } from './children.js';
+import { makeFleet, writeConfig, writeNodesYaml } from './fixtures.js';
+import { HEARTBEAT_NODES, heartbeatBench, type HeartbeatResult } from './heartbeat.js';
+import type { Mem, Sample } from './inproc-child.js';
+import { markingIn, parseMarkCompacts } from './gc-trace.js';
+import { int, mib, ms, secs, section, table, verdict } from './report.js';
+
+const BIG = 100_000;
+const TARGET = { ratio: 0.6, bootMs: 10_000, stallMs: 50 } as const;
+const CHILD = join(BENCH_DIR, 'inproc-child.js');
+
+interface MemoryResult {
+  nodes: number;
+  buildMs: number;
+  before: Mem;
+  afterBuild: Mem;
+  steady: Mem;
+}
+interface StallResult {
+  nodes: number;
+  buildMs: number;
+  writes: Array<Sample & { kind: string; bytes: number | null }>;
+  idle: Sample;
+  sweepMaxMs: number;
+  markCompacts: ReturnType<typeof parseMarkCompacts>;
+}
+
+const say = (s: string): void => void process.stdout.write(s + '\n');
+const summary: string[] = [];
+let failed = false;
+
+/** Runs one part; a crash is reported in the summary and the other parts still run. */
+async function part<T>(name: string, fn: () => Promise<T>, sum: (r: T) => string[]): Promise<T | null> {
+  say(section(name));
+  const t0 = performance.now();
+  try {
+    const r = await fn();
+    summary.push(...sum(r));
+    say(`  (${secs(performance.now() - t0)} s)`);
+    return r;
+  } catch (e) {
+    failed = true;
+    say(`  FAILED: ${(e as Error).stack ?? e}`);
+    summary.push(`${name}: FAILED (${(e as Error).message})`);
+    return null;
+  }
+}
+
+function heartbeatSummary(r: HeartbeatResult): string[] {
+  const { server: s, baseline: b } = r.best;
+  say(table([
+    ['run', 'req/s', 'p50 ms', 'p99 ms', 'requests', 'non-2xx', 'errors', 'timeouts', 'target CPU %', 'target CPU µs/req', 'loadgen CPU %'],
+    ...r.runs.map((x) => [x.label, int(x.reqPerSec), String(x.p50), String(x.p99), int(x.total), String(x.non2xx), String(x.errors), String(x.timeouts), x.targetCpu === null ? '-' : int(x.targetCpu), x.cpuPerReqUs === null ? '-' : int(x.cpuPerReqUs), int(x.clientCpu)]),
+  ]));
+  const cpuRatio = s.cpuPerReqUs && b.cpuPerReqUs ? ` — CPU per request ${int(s.cpuPerReqUs)} µs vs ${int(b.cpuPerReqUs)} µs (${(s.cpuPerReqUs / b.cpuPerReqUs).toFixed(1)}×)` : '';
+  const hydraRuns = r.runs.filter((x) => x.label.startsWith('hydra'));
+  const non2xx = hydraRuns.reduce((a, x) => a + x.non2xx + x.errors + x.timeouts, 0);
+  const sent = hydraRuns.reduce((a, x) => a + x.total, 0);
+  const non200Log = Object.entries(r.log.non200).map(([k, v]) => `${v}×${k}`).join(', ') || '0';
+  say(`  server log: ${int(r.log.responses)} response lines (warm-up included), non-200: ${non200Log}, dropped log lines: ${r.log.droppedLines}, error lines: ${r.log.errors}`);
+  if (r.profile) say(`\n  CPU profile of the server under the same load:\n${r.profile.replace(/^/gm, '  ')}`);
+  return [
+    `heartbeat ${HEARTBEAT_NODES / 1000}k nodes: ${int(s.reqPerSec)} req/s vs bare hono ${int(b.reqPerSec)} req/s → ratio ${r.ratio.toFixed(2)} (target ≥ ${TARGET.ratio}: ${verdict(r.ratio >= TARGET.ratio)})${cpuRatio}`,
+    `  latency p50/p99 ${s.p50}/${s.p99} ms vs bare hono ${b.p50}/${b.p99} ms; heartbeats not 200: ${non2xx} of ${int(sent)} (server log non-200: ${non200Log}, dropped log lines: ${r.log.droppedLines})`,
+  ];
+}
+
+function memorySummary(rs: MemoryResult[]): string[] {
+  const per = (r: MemoryResult, k: keyof Mem, at: 'afterBuild' | 'steady') => (r[at][k] - r.before[k]) / r.nodes;
+  say(table([
+    ['nodes', 'build ms', 'heap B/node (built)', 'heap B/node (steady)', 'buffers B/node (steady)', 'RSS B/node (steady)', 'heap MiB (steady)', 'RSS MiB (steady)'],
+    ...rs.map((r) => [int(r.nodes), int(r.buildMs), int(per(r, 'heapUsed', 'afterBuild')), int(per(r, 'heapUsed', 'steady')), int(per(r, 'external', 'steady')), int(per(r, 'rss', 'steady')), mib(r.steady.heapUsed), mib(r.steady.rss)]),
+  ]));
+  say('  steady = after the first nodes.yaml write, which caches each record\'s serialized line (Buffers count as external, not heap)');
+  return [`memory per node: ${rs.map((r) => `${int(r.nodes / 1000)}k: ${int(per(r, 'heapUsed', 'steady'))} B heap + ${int(per(r, 'external', 'steady'))} B buffers, RSS ${int(per(r, 'rss', 'steady'))} B`).join('; ')} (no target)`];
+}
+
+function bootSummary(r: BootResult): string[] {
+  say(table([
+    ['run', 'spawn → health 200 ms', 'its CPU ms', 'bench CPU ms', '"nodes restored" ms', 'source', 'SIGTERM → exit ms', 'exit code'],
+    ...r.runs.map((x) => [x.label, int(x.bootMs), x.cpuMs === null ? '-' : int(x.cpuMs), int(x.benchCpuMs), x.restoredLogMs === null ? '-' : int(x.restoredLogMs), x.restoredSource ?? '-', int(x.stopMs), String(x.stopCode)]),
+  ]));
+  const { server: s, baseline: b } = r.best;
+  return [
+    `boot ${r.nodes / 1000}k nodes: ${secs(s.bootMs)} s to health 200 ("nodes restored" logged ${s.restoredLogMs ?? '?'} ms) vs bare read+parse ${secs(b.bootMs)} s → ${(s.bootMs / b.bootMs).toFixed(1)}× (target ≤ ${TARGET.bootMs / 1000} s: ${verdict(s.bootMs <= TARGET.bootMs)})`,
+    `  clean stop (SIGTERM, final nodes.yaml write): ${secs(s.stopMs)} s, exit ${s.stopCode}`,
+  ];
+}
+
+function stallSummary(r: StallResult): string[] {
+  const row = (name: string, s: Sample, bytes: string) => {
+    const mk = markingIn(r.markCompacts, s.at);
+    return [name, ms(s.ms), ms(s.maxGapMs), ms(s.delayMaxMs), ms(s.delayP99Ms), ms(s.gcMaxMs), String(mk.markCompacts), ms(mk.incrementalMs), ms(mk.biggestStepMs), bytes];
+  };
+  say(table([
+    ['window', 'duration ms', 'max 1ms-timer gap ms', 'loop delay max ms', 'loop delay p99 ms', 'longest GC pause ms', 'mark-compacts', 'incr. marking ms', 'biggest marking step ms', 'file MiB'],
+    ...r.writes.map((w) => row(w.kind, w, w.bytes === null ? '-' : mib(w.bytes))),
+    row('idle (baseline)', r.idle, '-'),
+  ]));
+  say(`  fleet sweep over ${int(r.nodes)} nodes (runs every 1 s): ${ms(r.sweepMaxMs)} ms max of 5`);
+  say('  GC pause = what perf_hooks reports; incremental marking (from --trace-gc) also runs on the event loop, in steps between allocations');
+  const worst = r.writes.reduce((a, w) => (w.maxGapMs > a.maxGapMs ? w : a));
+  const mk = markingIn(r.markCompacts, worst.at);
+  const writeMs = Math.max(...r.writes.map((w) => w.ms));
+  return [
+    `nodes.yaml write ${r.nodes / 1000}k nodes, all dirty: longest stall ${ms(worst.maxGapMs)} ms (${worst.kind}; in it: longest GC pause ${ms(worst.gcMaxMs)} ms, ${mk.markCompacts} mark-compacts with ${ms(mk.incrementalMs)} ms of incremental marking), write ${ms(writeMs)} ms, vs idle ${ms(r.idle.maxGapMs)} ms (target ≤ ${TARGET.stallMs} ms: ${verdict(worst.maxGapMs <= TARGET.stallMs)})`,
+    `  fleet sweep over ${r.nodes / 1000}k nodes: ${ms(r.sweepMaxMs)} ms (informational; STYLE: no periodic sync step over ~20 ms)`,
+  ];
+}
+
+async function main(): Promise<void> {
+  const tmp = mkdtempSync(join(tmpdir(), 'hc-bench-'));
+  const keep = process.env.BENCH_KEEP === '1';
+  const profile = (process.env.BENCH_PROFILE ?? 'auto') as 'auto' | 'always' | 'never';
+  const bigHome = join(tmp, 'home-100k');
+  say(`hydracluster bench — node ${process.version}, ${cpus().length} CPUs, temp ${tmp}`);
+  try {
+    await part('heartbeat throughput (10,000 nodes) vs bare Hono', () => heartbeatBench(tmp, { profile, say }), heartbeatSummary);
+    say(section(`fixture: nodes.yaml with ${int(BIG)} nodes`));
+    writeConfig(bigHome);
+    await writeNodesYaml(bigHome, makeFleet(BIG).records);
+    await part(`boot time (${int(BIG)} nodes)`, () => bootBench(bigHome, BIG, tmp), bootSummary);
+    await part('memory per node', async () => [
+      (await runJsonChild<MemoryResult>(['--expose-gc'], CHILD, ['memory', join(tmp, 'hb-10k'), String(HEARTBEAT_NODES)], 120_000)).result,
+      (await runJsonChild<MemoryResult>(['--expose-gc'], CHILD, ['memory', bigHome, String(BIG)], 120_000)).result,
+    ], memorySummary);
+    await part(`event-loop stall while nodes.yaml is written (${int(BIG)} nodes)`, async () => {
+      const { result, lines } = await runJsonChild<StallResult>(['--expose-gc', '--trace-gc'], CHILD, ['stall', bigHome, String(BIG)], 150_000);
+      return { ...result, markCompacts: parseMarkCompacts(lines) };
+    }, stallSummary);
+  } finally {
+    killAll();
+    if (keep || failed) say(`\n(temp folder kept: ${tmp})`);
+    else rmSync(tmp, { recursive: true, force: true });
+  }
+  say('\n== hydracluster bench ==');
+  for (const l of summary) say(l);
+  process.exitCode = failed ? 1 : 0;
+}
+
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(sig, () => {
+    killAll();
+    process.exit(130);
+  });
+}
+process.once('exit', killAll);
+main().catch((e: Error) => {
+  killAll();
+  say(`bench failed: ${e.stack ?? e.message}`);
+  process.exitCode = 1;
+});
