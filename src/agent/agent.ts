@@ -1,0 +1,172 @@
+/**
+ * `hydranode run`: one node's agent. Three things run side by side — the heartbeat tick, the exec
+ * long-poll, and the work a heartbeat reply asks for (provisioning on every tick, the admin flags)
+ * — so a 30-minute install never delays a heartbeat and a slow heartbeat never delays an exec.
+ */
+import { join } from 'node:path';
+import type { Logger } from '../log.js';
+import { VERSION } from '../version.js';
+import type { ApiClient } from './api-client.js';
+import type { BackoffOptions } from './backoff.js';
+import type { AgentConfig } from './config.js';
+import { ExecLoop } from './exec-loop.js';
+import { findInterpreters, launchFor, runCommand, type Interpreters } from './exec-runner.js';
+import { FlagTracker, PENDING_ACKS_FILE } from './flags.js';
+import { HeartbeatLoop } from './heartbeat.js';
+import { hostFacts, lanIp, wgIp } from './host-info.js';
+import { Provisioner } from './provisioner.js';
+import type { DiagnosticValue, FlagName, HeartbeatPost, HeartbeatReply } from './wire.js';
+
+/** At SIGTERM a running exec gets this long to finish before it is killed and reported. */
+export const EXEC_STOP_GRACE_MS = 3000;
+const MS_PER_S = 1000;
+const REINSTALL_FLAGS: readonly FlagName[] = ['reprovision', 'update_services'];
+
+/** What `hydranode run` builds the agent from. */
+export interface AgentOptions {
+  home: string;
+  config: AgentConfig;
+  client: ApiClient;
+  log: Logger;
+  /** The agent's environment: PATH for interpreters, and what commands inherit. */
+  env: NodeJS.ProcessEnv;
+  platform?: NodeJS.Platform;
+  /** Overrides for tests: backoff of server retries, the long-poll wait. */
+  backoff?: BackoffOptions;
+  execWaitS?: number;
+}
+
+/** The running agent: start() once, stop() on SIGTERM/SIGINT. */
+export class NodeAgent {
+  private readonly stopping = new AbortController();
+  private readonly heartbeat: HeartbeatLoop;
+  private readonly execs: ExecLoop;
+  private readonly provisioner: Provisioner;
+  private readonly flags: FlagTracker;
+  private readonly startedAt = Date.now();
+  private readonly platform: NodeJS.Platform;
+  private readonly interpreters: Interpreters;
+  private work: Promise<void> | null = null;
+
+  constructor(private readonly opts: AgentOptions) {
+    const { client, log, env, home } = opts;
+    this.platform = opts.platform ?? process.platform;
+    this.interpreters = findInterpreters(env);
+    this.flags = new FlagTracker(join(home, PENDING_ACKS_FILE));
+    this.provisioner = new Provisioner({
+      log,
+      home,
+      env,
+      interpreters: this.interpreters,
+      platform: this.platform,
+      scriptTimeoutMs: opts.config.script_timeout_s * MS_PER_S,
+      signal: this.stopping.signal,
+    });
+    this.execs = new ExecLoop({ client, log, env, interpreters: this.interpreters, backoff: opts.backoff, waitS: opts.execWaitS });
+    this.heartbeat = new HeartbeatLoop({ client, log, backoff: opts.backoff, body: () => this.body(), onReply: (r, s) => this.onReply(r, s) });
+  }
+
+  start(): void {
+    const { log, config } = this.opts;
+    log.info('hydranode starting', {
+      version: VERSION,
+      node_id: config.node_id,
+      server_url: config.server_url,
+      home: this.opts.home,
+      bash: this.interpreters.bash,
+      powershell: this.interpreters.powershell,
+      update_hook: config.update_command.trim() !== '',
+    });
+    this.heartbeat.start();
+    this.execs.start();
+  }
+
+  /** SIGTERM: no more polling, a running exec gets a few seconds, running scripts are killed. */
+  async stop(): Promise<void> {
+    this.opts.log.info('hydranode stopping');
+    const execs = this.execs.stop(EXEC_STOP_GRACE_MS);
+    this.stopping.abort();
+    await Promise.all([execs, this.heartbeat.stop(), this.work]);
+    this.opts.log.info('hydranode stopped');
+  }
+
+  private body(): HeartbeatPost {
+    const facts = hostFacts();
+    const acks = this.flags.pendingAcks();
+    const diagnostics: Record<string, DiagnosticValue> = {
+      agent_pid: process.pid,
+      agent_uptime_s: Math.floor((Date.now() - this.startedAt) / MS_PER_S),
+      exec_running: this.execs.runningExec,
+      execs_run: this.execs.execsRun,
+      provisioning: this.work !== null,
+      update_hook: this.opts.config.update_command.trim() !== '',
+    };
+    return {
+      agent_version: VERSION,
+      ...facts,
+      lan_ip: lanIp(),
+      wg_ip: wgIp(),
+      ...this.provisioner.report(),
+      diagnostics,
+      ...(acks.length > 0 ? { ack_flags: acks } : {}),
+    };
+  }
+
+  private onReply(reply: HeartbeatReply, sent: HeartbeatPost): void {
+    if (sent.ack_flags?.length) {
+      this.flags.acked(sent.ack_flags);
+      this.opts.log.info('flags acknowledged', { flags: sent.ack_flags });
+    }
+    const fresh = this.flags.observe(reply.flags);
+    if (fresh.length > 0) this.opts.log.info('flags requested by the server', { flags: fresh });
+    this.work ??= this.doWork().finally(() => (this.work = null));
+  }
+
+  /** One provisioning pass, then the flags' work; nudges a heartbeat when it has news to report. */
+  private async doWork(): Promise<void> {
+    const { client, log } = this.opts;
+    const signal = this.stopping.signal;
+    const before = JSON.stringify(this.provisioner.report());
+    try {
+      const plan = await client.provision(signal);
+      if (plan.reprovision) this.flags.observe({ reprovision: true });
+      const forced = this.flags.take(REINSTALL_FLAGS);
+      if (forced.length > 0) log.info('reinstalling every assigned role', { flags: forced, roles: plan.roles });
+      await this.provisioner.apply(plan, forced.length > 0);
+      if (signal.aborted) return;
+      this.flags.done(forced);
+      if (this.flags.take(['update_node']).length > 0) {
+        await this.runUpdateHook();
+        this.flags.done(['update_node']);
+      }
+    } catch (e) {
+      if (!signal.aborted) log.warn('provision poll failed; retrying on the next tick', { error: (e as Error).message });
+      return;
+    }
+    if (!signal.aborted && (this.flags.pendingAcks().length > 0 || JSON.stringify(this.provisioner.report()) !== before)) {
+      this.heartbeat.nudge();
+    }
+  }
+
+  /** The `update_node` flag: runs `update_command` from config.yaml, if one is configured. */
+  private async runUpdateHook(): Promise<void> {
+    const { log, config } = this.opts;
+    const command = config.update_command.trim();
+    if (command === '') {
+      log.warn('update_node requested, but no update hook is configured (set update_command in config.yaml); acknowledging');
+      return;
+    }
+    // The hook usually restarts hydranode: the ack must be sent after that restart, not lost.
+    this.flags.oweAcrossRestart('update_node');
+    const launch = launchFor(this.platform === 'win32' ? 'powershell' : 'bash', command, this.interpreters);
+    if ('error' in launch) {
+      log.error('update hook cannot run', { error: launch.error });
+      return;
+    }
+    log.info('running the update hook (update_node)');
+    const o = await runCommand({ launch, timeoutMs: config.script_timeout_s * MS_PER_S, env: this.opts.env, signal: this.stopping.signal });
+    const fields = { exit_code: o.exitCode, timed_out: o.timedOut, duration_ms: o.durationMs, stderr_tail: o.stderr.slice(-2000) };
+    if (o.exitCode === 0 && !o.timedOut) log.info('update hook finished', fields);
+    else log.error('update hook failed', fields);
+  }
+}

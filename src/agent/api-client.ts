@@ -1,0 +1,195 @@
+/**
+ * The agent's side of the wire (SPEC §5): one small HTTP client over node:http(s) with a shared
+ * keep-alive connection pool, a per-request timeout, and every reply validated before use. A
+ * failure is one {@link ApiError} whose `status` tells the caller what to do (null: the server
+ * could not be reached or did not answer in time).
+ */
+import http from 'node:http';
+import https from 'node:https';
+import {
+  enrollmentReply,
+  execOrder,
+  heartbeatReply,
+  provisionReply,
+  registerReply,
+  type EnrollmentReply,
+  type ExecOrder,
+  type ExecResultPost,
+  type HeartbeatPost,
+  type HeartbeatReply,
+  type ProvisionReply,
+  type RegisterPost,
+  type RegisterReply,
+} from './wire.js';
+import type { z } from 'zod';
+
+/** Default time a request may take before it counts as "server away". */
+export const REQUEST_TIMEOUT_MS = 15_000;
+/** A long-poll gets its own wait plus this much before the client gives up on it. */
+export const LONG_POLL_MARGIN_MS = 10_000;
+/** Replies larger than this are refused: nothing the agent reads is anywhere near it. */
+export const MAX_REPLY_BYTES = 8 * 1024 * 1024;
+const API_PREFIX = '/api/v1';
+const HTTP_NO_CONTENT = 204;
+
+/** A request that did not get a 2xx: `status` null means unreachable, timed out or cut. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number | null,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+
+  /** Worth trying again later: the server is away, slow, overloaded or restarting. */
+  get transient(): boolean {
+    return this.status === null || this.status >= 500 || this.status === 429 || this.status === 408;
+  }
+}
+
+/** Per-request settings: another token, a JSON body, a timeout, a cancel signal. */
+export interface RequestOptions {
+  token?: string;
+  body?: unknown;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+interface RawReply {
+  status: number;
+  text: string;
+}
+
+/** Builds a keep-alive pool; the simulator shares one across thousands of simulated nodes. */
+export function keepAliveAgent(url: string, maxSockets: number): http.Agent {
+  const opts = { keepAlive: true, maxSockets, maxFreeSockets: maxSockets };
+  return url.startsWith('https:') ? new https.Agent(opts) : new http.Agent(opts);
+}
+
+/** Client for one server URL; {@link withToken} gives a client for another credential, same pool. */
+export class ApiClient {
+  private readonly base: URL;
+  private readonly transport: typeof http | typeof https;
+
+  constructor(
+    serverUrl: string,
+    private readonly token: string | undefined,
+    private readonly pool: http.Agent = keepAliveAgent(serverUrl, Infinity),
+  ) {
+    this.base = new URL(serverUrl);
+    this.transport = this.base.protocol === 'https:' ? https : http;
+  }
+
+  withToken(token: string): ApiClient {
+    return new ApiClient(this.base.toString(), token, this.pool);
+  }
+
+  /** `POST /register` with the enrollment token this client was built with. */
+  register(body: RegisterPost): Promise<RegisterReply> {
+    return this.json('POST', '/register', registerReply, { body });
+  }
+
+  heartbeat(body: HeartbeatPost, signal?: AbortSignal): Promise<HeartbeatReply> {
+    return this.json('POST', '/body/heartbeat', heartbeatReply, { body, signal });
+  }
+
+  provision(signal?: AbortSignal): Promise<ProvisionReply> {
+    return this.json('GET', '/body/provision', provisionReply, { signal });
+  }
+
+  /** The next exec, waiting up to `waitS` for one; null when none arrived. */
+  async nextExec(waitS: number, signal?: AbortSignal): Promise<ExecOrder | null> {
+    const timeoutMs = waitS * 1000 + LONG_POLL_MARGIN_MS;
+    const r = await this.send('GET', `/body/exec?wait=${waitS}`, { signal, timeoutMs });
+    return r.status === HTTP_NO_CONTENT ? null : parseReply(r, execOrder, 'GET /body/exec');
+  }
+
+  async postExecResult(body: ExecResultPost, signal?: AbortSignal): Promise<void> {
+    await this.send('POST', '/body/exec/result', { body, signal });
+  }
+
+  /** Admin `POST /enrollments` (the simulator enrolls its nodes with the admin token). */
+  enroll(body: { name: string; owner?: string; os?: 'linux' | 'windows' | 'macos' }): Promise<EnrollmentReply> {
+    return this.json('POST', '/enrollments', enrollmentReply, { body });
+  }
+
+  private async json<S extends z.ZodType>(method: string, path: string, schema: S, opts: RequestOptions): Promise<z.output<S>> {
+    return parseReply(await this.send(method, path, opts), schema, `${method} ${path}`);
+  }
+
+  /** One request; resolves with a 2xx reply, rejects with an ApiError otherwise. */
+  send(method: string, path: string, opts: RequestOptions = {}): Promise<RawReply> {
+    // Keeps a path prefix of the server URL (a server behind https://host/hydra/).
+    const url = new URL(this.base.pathname.replace(/\/+$/, '') + API_PREFIX + path, this.base);
+    const payload = opts.body === undefined ? undefined : Buffer.from(JSON.stringify(opts.body));
+    const headers: Record<string, string | number> = { accept: 'application/json' };
+    const token = opts.token ?? this.token;
+    if (token) headers.authorization = `Bearer ${token}`;
+    if (payload) Object.assign(headers, { 'content-type': 'application/json', 'content-length': payload.length });
+    const timeoutMs = opts.timeoutMs ?? REQUEST_TIMEOUT_MS;
+    const signal = opts.signal ? AbortSignal.any([opts.signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs);
+    const what = `${method} ${url.pathname}`;
+    return new Promise<RawReply>((resolve, reject) => {
+      const req = this.transport.request(url, { method, headers, agent: this.pool, signal }, (res) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (c: Buffer) => {
+          size += c.length;
+          if (size > MAX_REPLY_BYTES) res.destroy(new Error(`reply larger than ${MAX_REPLY_BYTES} bytes`));
+          else chunks.push(c);
+        });
+        res.on('error', (e) => reject(unreachable(what, e, signal)));
+        // A connection cut mid-reply ends without 'end'; the promise settles once either way.
+        res.on('close', () => {
+          if (!res.complete) reject(unreachable(what, new Error('connection closed before the reply ended'), signal));
+        });
+        res.on('end', () => {
+          const reply = { status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') };
+          if (reply.status >= 200 && reply.status < 300) resolve(reply);
+          else reject(httpError(what, reply));
+        });
+      });
+      req.on('error', (e) => reject(unreachable(what, e, signal)));
+      req.end(payload);
+    });
+  }
+}
+
+function unreachable(what: string, e: Error, signal: AbortSignal): ApiError {
+  const code = (e as NodeJS.ErrnoException).code ?? (signal.aborted ? 'timeout' : 'network');
+  const reason = signal.aborted ? 'no answer in time (or cancelled)' : e.message;
+  return new ApiError(null, signal.aborted ? 'timeout' : code, `${what}: ${reason}`);
+}
+
+/** The server's `{"error","message"}` body, or a generic line when it sent something else. */
+function httpError(what: string, r: RawReply): ApiError {
+  let code = `http_${r.status}`;
+  let message = r.text.slice(0, 200);
+  try {
+    const body: unknown = JSON.parse(r.text);
+    if (body && typeof body === 'object') {
+      const b = body as { error?: unknown; message?: unknown };
+      if (typeof b.error === 'string') code = b.error;
+      if (typeof b.message === 'string') message = b.message;
+    }
+  } catch {
+    // not JSON: keep the text
+  }
+  return new ApiError(r.status, code, `${what}: ${r.status} ${message}`);
+}
+
+function parseReply<S extends z.ZodType>(r: RawReply, schema: S, what: string): z.output<S> {
+  let data: unknown;
+  try {
+    data = JSON.parse(r.text);
+  } catch {
+    throw new ApiError(r.status, 'bad_reply', `${what}: the reply is not JSON`);
+  }
+  const parsed = schema.safeParse(data);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ApiError(r.status, 'bad_reply', `${what}: unexpected reply at ${issue?.path.join('.') || 'top level'}: ${issue?.message}`);
+  }
+  return parsed.data;
+}

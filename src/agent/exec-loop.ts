@@ -1,0 +1,143 @@
+/**
+ * Remote exec on the node (SPEC §6, runbook "Structured Exec"): waits in the long-poll
+ * `GET /body/exec?wait=25`, runs each exec in its interpreter with its timeout, and delivers the
+ * result. One exec at a time, in the order the server hands them out (the queue is FIFO).
+ */
+import type { Logger } from '../log.js';
+import { ApiError, type ApiClient } from './api-client.js';
+import { Backoff, RETRY_JITTER, SERVER_BACKOFF, UNAUTHORIZED_RETRY_MS, jittered, sleep, type BackoffOptions } from './backoff.js';
+import { deliverResult } from './exec-result.js';
+import { launchFor, notStarted, runCommand, type Interpreters, type RunOutcome } from './exec-runner.js';
+import type { ExecOrder, ExecResultPost } from './wire.js';
+
+/** Long-poll wait (SPEC §5 allows 0–30 s); under typical proxies' 30 s idle limits. */
+export const EXEC_POLL_WAIT_S = 25;
+/** At shutdown, a result still undelivered after the exec is given this long, then abandoned. */
+export const RESULT_SHUTDOWN_GRACE_MS = 2000;
+
+/** What the exec loop needs; `backoff`, `waitS` and `unauthorizedRetryMs` are for tests. */
+export interface ExecLoopDeps {
+  client: ApiClient;
+  log: Logger;
+  interpreters: Interpreters;
+  /** Environment of the commands (the agent's own). */
+  env: NodeJS.ProcessEnv;
+  maxOutputBytes?: number;
+  backoff?: BackoffOptions;
+  waitS?: number;
+  unauthorizedRetryMs?: number;
+}
+
+const STOP_NOTE = '\n[hydranode: the agent was stopping; the command was killed]\n';
+
+/** The wire form of a run's outcome. */
+export function toResult(id: string, o: RunOutcome): ExecResultPost {
+  return {
+    id,
+    exit_code: o.exitCode,
+    stdout: o.stdout,
+    stderr: o.aborted ? o.stderr + STOP_NOTE : o.stderr,
+    started_at: o.startedAt,
+    finished_at: o.finishedAt,
+    timed_out: o.timedOut,
+  };
+}
+
+/** The long-poll loop: start() once, stop(grace) at shutdown. */
+export class ExecLoop {
+  /** Stops the long-poll. */
+  private readonly stopping = new AbortController();
+  /** Kills the running exec's process group. */
+  private readonly killing = new AbortController();
+  /** Abandons result delivery. */
+  private readonly giveUp = new AbortController();
+  private loop: Promise<void> | null = null;
+  private current: string | null = null;
+  private executed = 0;
+
+  constructor(private readonly deps: ExecLoopDeps) {}
+
+  /** The exec running now, if any (a diagnostic). */
+  get runningExec(): string | null {
+    return this.current;
+  }
+
+  get execsRun(): number {
+    return this.executed;
+  }
+
+  start(): void {
+    this.loop ??= this.run();
+  }
+
+  /** Stops polling; a running exec gets `graceMs` to finish, then is killed and reported. */
+  async stop(graceMs: number): Promise<void> {
+    this.stopping.abort();
+    const loop = this.loop ?? Promise.resolve();
+    const finished = await Promise.race([loop.then(() => true), sleep(graceMs).then(() => false)]);
+    if (finished) return;
+    this.killing.abort();
+    await Promise.race([loop, sleep(RESULT_SHUTDOWN_GRACE_MS)]);
+    this.giveUp.abort();
+    await loop;
+  }
+
+  private async run(): Promise<void> {
+    const { client, log } = this.deps;
+    const backoff = new Backoff(this.deps.backoff ?? SERVER_BACKOFF);
+    const signal = this.stopping.signal;
+    while (!signal.aborted) {
+      let order: ExecOrder | null;
+      try {
+        order = await client.nextExec(this.deps.waitS ?? EXEC_POLL_WAIT_S, signal);
+        if (backoff.failures > 0) log.info('exec poll works again', { after_failures: backoff.failures });
+        backoff.reset();
+      } catch (e) {
+        if (signal.aborted) break;
+        const status = e instanceof ApiError ? e.status : null;
+        const refused = status === 401 || status === 403;
+        const delay = refused ? jittered(this.deps.unauthorizedRetryMs ?? UNAUTHORIZED_RETRY_MS, RETRY_JITTER) : backoff.next();
+        const fields = { status, error: (e as Error).message, retry_in_ms: delay };
+        if (refused || backoff.failures === 1) log.warn('exec poll failed', fields);
+        else log.debug('exec poll failed', fields);
+        await sleep(delay, signal);
+        continue;
+      }
+      if (order) await this.execute(order);
+    }
+  }
+
+  private async execute(order: ExecOrder): Promise<void> {
+    const { log, interpreters } = this.deps;
+    this.current = order.id;
+    this.executed++;
+    log.info('exec started', { exec_id: order.id, interpreter: order.interpreter, timeout_s: order.timeout_s, command_chars: order.command.length });
+    const launch = launchFor(order.interpreter, order.command, interpreters);
+    const outcome =
+      'error' in launch
+        ? notStarted(launch.error)
+        : await runCommand({
+            launch,
+            timeoutMs: order.timeout_s * 1000,
+            maxOutputBytes: this.deps.maxOutputBytes,
+            env: this.deps.env,
+            signal: this.killing.signal,
+          });
+    log.info('exec finished', {
+      exec_id: order.id,
+      exit_code: outcome.exitCode,
+      timed_out: outcome.timedOut,
+      killed_at_stop: outcome.aborted,
+      duration_ms: outcome.durationMs,
+      stdout_bytes: Buffer.byteLength(outcome.stdout),
+      stderr_bytes: Buffer.byteLength(outcome.stderr),
+    });
+    await deliverResult(toResult(order.id, outcome), {
+      client: this.deps.client,
+      log,
+      backoff: this.deps.backoff,
+      signal: this.giveUp.signal,
+    });
+    this.current = null;
+  }
+}

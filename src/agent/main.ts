@@ -1,0 +1,150 @@
+#!/usr/bin/env node
+/**
+ * `hydranode`: the reference node agent (SPEC §13). `install` registers the node, `run` is the
+ * long-running agent (heartbeat, exec, provisioning), `sim` simulates a fleet for load tests.
+ * Exit codes follow sysexits: 64 usage, 69 server unreachable, 77 token refused, 78 bad config.
+ */
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { createLogger } from '../log.js';
+import { VERSION } from '../version.js';
+import { NodeAgent } from './agent.js';
+import { ApiClient } from './api-client.js';
+import { AgentConfigError, LOG_FILE, loadAgentConfig, resolveAgentHome } from './config.js';
+import { EX_CONFIG, EX_SOFTWARE, EX_USAGE, install } from './install.js';
+import { RotatingFileSink, stdoutSink, teeSink } from './log-sink.js';
+import { DEFAULT_SIM_CONCURRENCY, DEFAULT_SIM_MAX_SOCKETS, runSim } from './sim.js';
+
+const USAGE = `usage: hydranode <command> [options]
+
+  install --server URL --enroll-token T [--home DIR]
+        register this node with the server; writes <home>/config.yaml (mode 0600)
+  run [--home DIR]
+        heartbeat, remote exec and role provisioning until SIGTERM
+  sim --server URL --admin-token T --count N [--exec-latency-ms M] [--concurrency C]
+      [--interval S] [--duration S] [--max-sockets K]
+        N simulated agents in one process, for load tests (JSON lines on stdout)
+  version
+
+Home: --home, else $HYDRANODE_HOME, else ~/.hydranode. Logs: <home>/hydranode.log and stdout.
+config.yaml may also set update_command: the hook run when an admin sets the update_node flag
+(e.g. download the new binary and restart the service); unset, the flag is only acknowledged.
+`;
+
+const str = { type: 'string' } as const;
+
+/** A positive integer option, or a usage error naming it. */
+function intOption(name: string, value: string | undefined, fallback?: number): number | undefined {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new UsageError(`--${name} must be a non-negative integer, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+class UsageError extends Error {}
+
+function required(name: string, value: string | undefined): string {
+  if (!value) throw new UsageError(`--${name} is required`);
+  return value;
+}
+
+async function installCommand(argv: string[]): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: { server: str, 'enroll-token': str, home: str }, strict: true });
+  return install({
+    server: required('server', values.server),
+    enrollToken: required('enroll-token', values['enroll-token']),
+    home: resolveAgentHome(values.home, process.env),
+  });
+}
+
+/** Resolves on the first SIGTERM or SIGINT. */
+const untilSignal = (onSignal: (sig: string) => void): Promise<void> =>
+  new Promise((resolve) => {
+    const handler = (sig: NodeJS.Signals) => {
+      onSignal(sig);
+      resolve();
+    };
+    process.once('SIGTERM', handler);
+    process.once('SIGINT', handler);
+  });
+
+async function runCommand(argv: string[]): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: { home: str }, strict: true });
+  const home = resolveAgentHome(values.home, process.env);
+  const config = loadAgentConfig(home);
+  const file = new RotatingFileSink(join(home, LOG_FILE));
+  const log = createLogger({ format: 'json', level: config.log_level, sink: teeSink(file, stdoutSink()) });
+  // The agent must outlive its own bugs: a stray rejection is logged, never fatal.
+  process.on('unhandledRejection', (e) => log.error('unhandled rejection', { error: String(e) }));
+  const agent = new NodeAgent({ home, config, log, env: process.env, client: new ApiClient(config.server_url, config.token) });
+  agent.start();
+  await untilSignal((sig) => log.info('signal received', { signal: sig }));
+  await agent.stop();
+  log.flush();
+  file.close();
+  return 0;
+}
+
+async function simCommand(argv: string[]): Promise<number> {
+  const options = {
+    server: str, 'admin-token': str, count: str, 'exec-latency-ms': str, concurrency: str,
+    interval: str, duration: str, 'max-sockets': str,
+  };
+  const { values } = parseArgs({ args: argv, options, strict: true });
+  const stop = new AbortController();
+  void untilSignal(() => stop.abort());
+  await runSim({
+    server: required('server', values.server),
+    adminToken: required('admin-token', values['admin-token']),
+    count: intOption('count', required('count', values.count))!,
+    execLatencyMs: intOption('exec-latency-ms', values['exec-latency-ms'], 0)!,
+    concurrency: Math.max(1, intOption('concurrency', values.concurrency, DEFAULT_SIM_CONCURRENCY)!),
+    maxSockets: Math.max(1, intOption('max-sockets', values['max-sockets'], DEFAULT_SIM_MAX_SOCKETS)!),
+    intervalS: intOption('interval', values.interval),
+    durationS: intOption('duration', values.duration),
+    signal: stop.signal,
+    out: (line) => void process.stdout.write(`${line}\n`),
+  });
+  return 0;
+}
+
+/** Runs one `hydranode` command; resolves with the process exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  try {
+    switch (cmd) {
+      case 'install':
+        return await installCommand(rest);
+      case 'run':
+        return await runCommand(rest);
+      case 'sim':
+        return await simCommand(rest);
+      case 'version':
+      case '--version':
+        process.stdout.write(`hydranode ${VERSION}\n`);
+        return 0;
+      case 'help':
+      case '--help':
+        process.stdout.write(USAGE);
+        return 0;
+      default:
+        process.stderr.write(cmd === undefined ? USAGE : `hydranode: unknown command ${JSON.stringify(cmd)}\n${USAGE}`);
+        return EX_USAGE;
+    }
+  } catch (e) {
+    if (e instanceof AgentConfigError) {
+      process.stderr.write(`hydranode: ${e.message}\n`);
+      return EX_CONFIG;
+    }
+    const parseError = e instanceof TypeError && 'code' in e && String(e.code).startsWith('ERR_PARSE_ARGS');
+    if (e instanceof UsageError || parseError) {
+      process.stderr.write(`hydranode: ${(e as Error).message}\n${USAGE}`);
+      return EX_USAGE;
+    }
+    process.stderr.write(`hydranode: ${(e as Error).message}\n`);
+    return EX_SOFTWARE;
+  }
+}
+
+// Exit once stdout is flushed: a keep-alive socket or a kill timer must not hold the process open.
+void main(process.argv.slice(2)).then((code) => process.stdout.write('', () => process.exit(code)));

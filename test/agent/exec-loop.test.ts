@@ -1,0 +1,80 @@
+/**
+ * The exec loop against a local fake of the agent endpoints: an exec is run and reported, and at
+ * shutdown a running exec gets its grace, then is killed and still reported.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { createServer, type Server } from 'node:http';
+import { memoryLogger } from '../../src/log.js';
+import { ApiClient } from '../../src/agent/api-client.js';
+import { ExecLoop } from '../../src/agent/exec-loop.js';
+import { findInterpreters } from '../../src/agent/exec-runner.js';
+import type { ExecResultPost } from '../../src/agent/wire.js';
+import { eventually, freePort } from './agent-process.js';
+
+/** Hands out `commands` one per poll (204 after that) and records the results posted. */
+async function fakeAgentApi(commands: string[]): Promise<{ url: string; server: Server; results: ExecResultPost[] }> {
+  const results: ExecResultPost[] = [];
+  let next = 0;
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (d: Buffer) => (body += d.toString()));
+    req.on('end', () => {
+      if (req.method === 'GET' && req.url?.startsWith('/api/v1/body/exec')) {
+        if (next >= commands.length) return void setTimeout(() => res.writeHead(204).end(), 50);
+        const id = `exec-${next}`;
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ id, command: commands[next++], interpreter: 'bash', timeout_s: 60 }));
+      } else if (req.method === 'POST' && req.url === '/api/v1/body/exec/result') {
+        results.push(JSON.parse(body) as ExecResultPost);
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+      } else res.writeHead(404).end();
+    });
+  });
+  const port = await freePort();
+  await new Promise<void>((r) => server.listen(port, '127.0.0.1', () => r()));
+  return { url: `http://127.0.0.1:${port}`, server, results };
+}
+
+describe('exec loop', () => {
+  const servers: Server[] = [];
+  afterEach(() => servers.splice(0).forEach((s) => s.close()));
+
+  function loop(url: string) {
+    const l = new ExecLoop({ client: new ApiClient(url, 'hcn_test'), log: memoryLogger(), interpreters: findInterpreters(process.env), env: process.env, waitS: 0, backoff: { initialMs: 20, maxMs: 50 } });
+    l.start();
+    return l;
+  }
+
+  it('when execs are delivered, then each runs in order and its result is posted', async () => {
+    const api = await fakeAgentApi(['echo one', 'echo two >&2; exit 4']);
+    servers.push(api.server);
+    const l = loop(api.url);
+    await eventually('two results', async () => (api.results.length === 2 ? true : undefined));
+    await l.stop(1000);
+    expect(api.results.map((r) => [r.id, r.exit_code, r.stdout, r.stderr])).toEqual([
+      ['exec-0', 0, 'one\n', ''],
+      ['exec-1', 4, '', 'two\n'],
+    ]);
+  });
+
+  it('when the agent stops while an exec runs, then the exec may finish within the grace and is reported', async () => {
+    const api = await fakeAgentApi(['sleep 0.3; echo finished']);
+    servers.push(api.server);
+    const l = loop(api.url);
+    await eventually('exec running', async () => (l.runningExec ? true : undefined));
+    await l.stop(3000);
+    expect(api.results).toMatchObject([{ id: 'exec-0', exit_code: 0, stdout: 'finished\n', timed_out: false }]);
+  });
+
+  it('when an exec outlasts the stop grace, then it is killed and still reported', async () => {
+    const api = await fakeAgentApi(['echo begun; sleep 30']);
+    servers.push(api.server);
+    const l = loop(api.url);
+    await eventually('exec running', async () => (l.runningExec ? true : undefined));
+    const t0 = Date.now();
+    await l.stop(200);
+    expect(Date.now() - t0).toBeLessThan(5000);
+    expect(api.results).toHaveLength(1);
+    expect(api.results[0]!.stdout).toBe('begun\n');
+    expect(api.results[0]!.stderr).toMatch(/the agent was stopping; the command was killed/);
+  });
+});
