@@ -3,9 +3,9 @@
  * the body limit, one error handler and the routes under /api/v1.
  */
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { AppError } from '../errors.js';
 import { agentRoutes } from './agent.routes.js';
+import { limitBody } from './body-limit.js';
 import { tokenDigest } from './auth.js';
 import type { AppDeps, RouteDeps } from './deps.js';
 import { enrollRoutes } from './enroll.routes.js';
@@ -46,13 +46,9 @@ export function createApp(deps: AppDeps): AppHandle {
     }
     await next();
   });
-  app.use(
-    bodyLimit({
-      maxSize: cfg.max_body_bytes,
-      onError: (c) =>
-        c.json({ error: 'payload_too_large', message: `the body is larger than max_body_bytes (${cfg.max_body_bytes} bytes)` }, 413),
-    }),
-  );
+  // An exec result carries two output streams of up to max_output_bytes each, plus JSON escaping.
+  const resultLimit = cfg.max_body_bytes + 2 * cfg.exec.max_output_bytes;
+  app.use(limitBody((c) => (c.req.path === '/api/v1/body/exec/result' ? resultLimit : cfg.max_body_bytes)));
 
   app.onError((err, c) => {
     if (err instanceof AppError) return c.json({ error: err.code, message: err.message }, err.status as 400);

@@ -67,11 +67,15 @@ describe('exec endpoints refuse bad input with a 400 naming the field', () => {
     }
   });
 
-  it('when a result body is over max_body_bytes, then it is a 413', async () => {
+  it('when a result carries both streams at max_output_bytes, then it is accepted; past max_body_bytes + 2 × max_output_bytes it is a 413', async () => {
     const { h, node } = await execFixture();
     const id = await submitOk(h, node.id, 'cat big');
     await poll(h, node.token);
-    const r = await h.json('POST', '/body/exec/result', { token: node.token, body: { id, exit_code: 0, stdout: 'x'.repeat(1_048_577) } });
+    const full = 'x'.repeat(1_048_576);
+    const ok = await h.json('POST', '/body/exec/result', { token: node.token, body: { id, exit_code: 0, stdout: full, stderr: full } });
+    expect(ok.status).toBe(200);
+    const huge = 'x'.repeat(3 * 1_048_576 + 1);
+    const r = await h.json('POST', '/body/exec/result', { token: node.token, body: { id, exit_code: 0, stdout: huge } });
     expect(r.status).toBe(413);
   });
 
