@@ -43,6 +43,10 @@ export interface NewEnrollment {
 }
 
 export const DEFAULT_SWEEP_INTERVAL_MS = 1000;
+/** Nodes told per event-loop turn by the sweeper. */
+const SWEEP_SLICE = 500;
+/** Above this many nodes in one sweep, one summary log line instead of one per node. */
+const SWEEP_LOG_DETAIL_MAX = 20;
 
 export class Fleet {
   private readonly nodes = new Map<string, NodeActor>();
@@ -165,19 +169,30 @@ export class Fleet {
   sweep(): void {
     const now = this.deps.clock.now();
     const offlineAfterMs = this.deps.settings.offlineAfterS * 1000;
+    const offline: NodeActor[] = [];
+    const expired: NodeActor[] = [];
     for (const node of this.nodes.values()) {
       const state = node.stateName();
-      if ((state === 'online' || state === 'provisioning') && now - node.offlineClockMs >= offlineAfterMs) {
-        node.send({ type: 'offline_due' }).catch(() => {});
-        this.deps.log.info('node offline', { node_id: node.id, silent_s: Math.round((now - node.offlineClockMs) / 1000) });
-      } else if (state === 'enrolling') {
-        const exp = node.record.enrollment?.expires_at;
-        if (exp && Date.parse(exp) <= now) {
-          node.send({ type: 'expire_due' }).catch(() => {});
-          this.deps.log.info('enrollment expired', { node_id: node.id });
-        }
-      }
+      if ((state === 'online' || state === 'provisioning') && now - node.offlineClockMs >= offlineAfterMs) offline.push(node);
+      else if (state === 'enrolling' && node.enrollmentExpiresMs !== null && node.enrollmentExpiresMs <= now) expired.push(node);
     }
+    this.logDue('node offline', offline, (n) => ({ silent_s: Math.round((now - n.offlineClockMs) / 1000) }));
+    this.logDue('enrollment expired', expired, () => ({}));
+    this.tellInSlices([...offline.map((n) => [n, 'offline_due'] as const), ...expired.map((n) => [n, 'expire_due'] as const)]);
+  }
+
+  /** One line per node, or one summary line when many go at once (an outage, a restart). */
+  private logDue(msg: string, nodes: NodeActor[], fields: (n: NodeActor) => Record<string, unknown>): void {
+    if (nodes.length > SWEEP_LOG_DETAIL_MAX) {
+      this.deps.log.warn(`${msg}: many at once`, { count: nodes.length, first: nodes.slice(0, SWEEP_LOG_DETAIL_MAX).map((n) => n.id) });
+    } else for (const n of nodes) this.deps.log.info(msg, { node_id: n.id, ...fields(n) });
+  }
+
+  /** Sends in slices so that thousands of nodes going offline together never hold the event loop. */
+  private tellInSlices(due: ReadonlyArray<readonly [NodeActor, 'offline_due' | 'expire_due']>, from = 0): void {
+    const end = Math.min(due.length, from + SWEEP_SLICE);
+    for (let i = from; i < end; i++) due[i]![0].send({ type: due[i]![1] }).catch(() => {});
+    if (end < due.length) setImmediate(() => this.tellInSlices(due, end));
   }
 
   private spawn(record: NodeRecord): NodeActor {

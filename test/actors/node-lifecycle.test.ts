@@ -160,4 +160,28 @@ describe('node lifecycle', () => {
     expect(health.status).toBe(200);
     expect(health.body.nodes).toEqual({ total: 3, enrolling: 1, provisioning: 1, online: 1, offline: 0, expired: 0 });
   });
+
+  it('when a thousand nodes go silent together, then all go offline over a few event-loop turns with one summary log line', async () => {
+    const h = await harness();
+    const COUNT = 1200;
+    const tokens: string[] = [];
+    // Concurrent enrollments share nodes.yaml writes (group commit).
+    for (let i = 0; i < COUNT; i += 200) {
+      const batch = await Promise.all(Array.from({ length: 200 }, (_, j) => h.addNode({ name: `s${i + j}` })));
+      tokens.push(...batch.map((n) => n.token));
+    }
+    await Promise.all(tokens.map((t) => h.heartbeat(t)));
+    h.log.lines.length = 0;
+    h.clock.advance((OFFLINE_AFTER_S + 1) * 1000);
+    const counts = () => h.core.fleet.stateCounts();
+    // The sweeper tells nodes in slices: not all of them in the same turn.
+    expect(counts().offline).toBeGreaterThan(0);
+    expect(counts().offline).toBeLessThan(COUNT);
+    for (let i = 0; i < 10 && counts().offline < COUNT; i++) await new Promise((r) => setImmediate(r));
+    expect(counts()).toMatchObject({ offline: COUNT, online: 0 });
+    const summaries = h.log.lines.filter((l) => l.msg === 'node offline: many at once');
+    expect(summaries.length).toBeGreaterThanOrEqual(1);
+    expect(summaries[0]!.count).toBe(COUNT);
+    expect(h.log.lines.filter((l) => l.msg === 'node offline')).toHaveLength(0);
+  });
 });
