@@ -4,6 +4,7 @@
  * prints MET / NOT MET per target; it never fails on a target (exit 1 only if a part crashed).
  * Env: BENCH_PROFILE=auto|always|never (CPU profile of the server; auto = when the ratio misses),
  * BENCH_KEEP=1 keeps the temp folder (logs, nodes.yaml, profile).
+ * BENCH_ONLY=heartbeat,boot,memory,stall runs only the parts named.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -41,7 +42,11 @@ const summary: string[] = [];
 let failed = false;
 
 /** Runs one part; a crash is reported in the summary and the other parts still run. */
+const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : null;
+const wanted = (name: string): boolean => !ONLY || [...ONLY].some((k) => name.toLowerCase().includes(k));
+
 async function part<T>(name: string, fn: () => Promise<T>, sum: (r: T) => string[]): Promise<T | null> {
+  if (!wanted(name)) return null;
   say(section(name));
   const t0 = performance.now();
   try {

@@ -64,7 +64,11 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
       return;
     }
     const time = new Date().toISOString();
-    buffer.push(format === 'json' ? JSON.stringify({ time, level, msg, ...fields }) + '\n' : pretty(time, level, msg, fields));
+    if (format === 'json') {
+      // Same as JSON.stringify({ time, level, msg, ...fields }) without building the merged object.
+      const rest = JSON.stringify(fields);
+      buffer.push(`{"time":"${time}","level":"${level}","msg":${JSON.stringify(msg)}${rest.length > 2 ? ',' + rest.slice(1) : '}'}\n`);
+    } else buffer.push(pretty(time, level, msg, fields));
     if (!scheduled) {
       scheduled = true;
       setImmediate(flush);

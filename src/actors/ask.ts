@@ -14,30 +14,40 @@ export interface Waiter {
 
 export const DEFAULT_ASK_TIMEOUT_MS = 15_000;
 
-export async function ask<M extends Message, R>(
+export function ask<M extends Message, R>(
   cell: ActorCell<M, R>,
   msg: M,
   opts: { timeoutMs?: number; waiter?: Waiter } = {},
 ): Promise<R> {
+  return awaitReply(cell.id, msg.type, cell.send(msg), opts);
+}
+
+/** Waits for a reply already posted to actor `actorId`, with the same bookkeeping as ask(). */
+export async function awaitReply<R>(
+  actorId: string,
+  msgType: string,
+  reply: Promise<R>,
+  opts: { timeoutMs?: number; waiter?: Waiter } = {},
+): Promise<R> {
   const timeoutMs = opts.timeoutMs ?? DEFAULT_ASK_TIMEOUT_MS;
   const waiter = opts.waiter;
-  if (waiter) waiter.waitingOn = cell.id;
+  if (waiter) waiter.waitingOn = actorId;
   let timer: NodeJS.Timeout | undefined;
   try {
     return await Promise.race([
-      cell.send(msg),
+      reply,
       new Promise<never>((_, reject) => {
         timer = setTimeout(
-          () => reject(new AppError('actor_timeout', `actor ${cell.id} did not answer ${msg.type} within ${timeoutMs} ms`)),
+          () => reject(new AppError('actor_timeout', `actor ${actorId} did not answer ${msgType} within ${timeoutMs} ms`)),
           timeoutMs,
         );
       }),
     ]);
   } catch (e) {
-    if (e instanceof ActorStoppedError) throw new AppError('not_found', `${cell.id} no longer exists`);
+    if (e instanceof ActorStoppedError) throw new AppError('not_found', `${actorId} no longer exists`);
     throw e;
   } finally {
     clearTimeout(timer);
-    if (waiter && waiter.waitingOn === cell.id) waiter.waitingOn = null;
+    if (waiter && waiter.waitingOn === actorId) waiter.waitingOn = null;
   }
 }

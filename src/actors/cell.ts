@@ -58,6 +58,40 @@ export abstract class ActorCell<M extends Message, R> {
     });
   }
 
+  /**
+   * Like send(), but when the cell is idle and the handler answers synchronously, the reply is
+   * returned as a value: no promise, no timer (the heartbeat hot path). Otherwise a promise, as
+   * send() gives. Same single-threaded semantics either way.
+   */
+  deliver(msg: M): R | Promise<R> {
+    if (this.stopped || this.current !== null || this.queue.length > 0) return this.send(msg);
+    let settle!: Pick<Envelope<M, R>, 'resolve' | 'reject'>;
+    const reply = new Promise<R>((resolve, reject) => (settle = { resolve, reject }));
+    const env: Envelope<M, R> = { msg, enqueuedAt: this.clock.now(), ...settle };
+    this.current = env;
+    this.lastEventType = msg.type;
+    this.lastEventTime = env.enqueuedAt;
+    let out: R | Promise<R>;
+    try {
+      out = this.handle(msg);
+    } catch (e) {
+      this.current = null;
+      this.drain();
+      throw e;
+    }
+    if (out instanceof Promise) {
+      this.observer?.busy(this);
+      out.then(
+        (r) => this.settle(env, () => env.resolve(r)),
+        (e) => this.settle(env, () => env.reject(e)),
+      );
+      return reply;
+    }
+    this.current = null;
+    if (this.queue.length > 0) this.drain(); // messages the handler sent to itself
+    return out;
+  }
+
   get mailboxDepth(): number {
     return this.queue.length + (this.current ? 1 : 0);
   }

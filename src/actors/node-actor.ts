@@ -11,7 +11,7 @@
 import { createActor } from 'xstate';
 import type { Clock } from '../clock.js';
 import { fail, ok, unwrap, type Result } from '../errors.js';
-import { ask, type Waiter } from './ask.js';
+import { awaitReply, type Waiter } from './ask.js';
 import type { NodeStore } from '../persist/nodes-store.js';
 import { ActorCell, type CellObserver } from './cell.js';
 import { nodeMachine, type NodeEvent } from './node-machine.js';
@@ -276,5 +276,7 @@ export async function askNode<T extends NodeMsg['type']>(
   msg: Extract<NodeMsg, { type: T }>,
   waiter?: Waiter,
 ): Promise<NodeReplies[T]> {
-  return unwrap(await ask(node, msg, { waiter })) as NodeReplies[T];
+  const reply = node.deliver(msg);
+  const r = reply instanceof Promise ? await awaitReply(node.id, msg.type, reply, { waiter }) : reply;
+  return unwrap(r) as NodeReplies[T];
 }
