@@ -4,21 +4,26 @@
  * prints MET / NOT MET per target; it never fails on a target (exit 1 only if a part crashed).
  * Env: BENCH_PROFILE=auto|always|never (CPU profile of the server; auto = when the ratio misses),
  * BENCH_KEEP=1 keeps the temp folder (logs, nodes.yaml, profile).
- * BENCH_ONLY=heartbeat,boot,memory,stall runs only the parts named.
+ * BENCH_ONLY=heartbeat,exec,boot,memory,stall runs only the parts named.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bootBench, type BootResult } from './boot.js';
 import { BENCH_DIR, killAll, runJsonChild } from './children.js';
+import { execBench, type ExecBenchResult } from './exec.js';
+
+
 import { makeFleet, writeConfig, writeNodesYaml } from './fixtures.js';
 import { HEARTBEAT_NODES, heartbeatBench, type HeartbeatResult } from './heartbeat.js';
 import type { Mem, Sample } from './inproc-child.js';
 import { markingIn, parseMarkCompacts } from './gc-trace.js';
 import { int, mib, ms, secs, section, table, verdict } from './report.js';
 
+const EXEC_PER_NODE_LABEL = 10;
+
 const BIG = 100_000;
-const TARGET = { ratio: 0.6, bootMs: 10_000, stallMs: 50 } as const;
+const TARGET = { ratio: 0.6, bootMs: 10_000, stallMs: 50, execMedianMs: 5 } as const;
 const CHILD = join(BENCH_DIR, 'inproc-child.js');
 
 interface MemoryResult {
@@ -124,6 +129,14 @@ function stallSummary(r: StallResult): string[] {
   ];
 }
 
+function execSummary(r: ExecBenchResult): string[] {
+  const { roundTrip: rt, baseline4Gets: b, fanout: f } = r;
+  return [
+    `exec round trip (submit → long-poll delivery → result → GET result): median ${ms(rt.medianMs)} ms, p99 ${ms(rt.p99Ms)} ms vs 4 plain GETs ${ms(b.medianMs)} / ${ms(b.p99Ms)} ms → ${(rt.medianMs / b.medianMs).toFixed(1)}× (target median ≤ ${TARGET.execMedianMs} ms: ${verdict(rt.medianMs <= TARGET.execMedianMs)})`,
+    `exec fan-out ${int(f.execs / EXEC_PER_NODE_LABEL)} nodes × ${EXEC_PER_NODE_LABEL} execs: ${secs(f.wallMs)} s wall vs ${int(f.execs * 3)} plain GETs ${secs(f.baselineWallMs)} s → ${(f.wallMs / f.baselineWallMs).toFixed(2)}×`,
+  ];
+}
+
 async function main(): Promise<void> {
   const tmp = mkdtempSync(join(tmpdir(), 'hc-bench-'));
   const keep = process.env.BENCH_KEEP === '1';
@@ -132,6 +145,7 @@ async function main(): Promise<void> {
   say(`hydracluster bench — node ${process.version}, ${cpus().length} CPUs, temp ${tmp}`);
   try {
     await part('heartbeat throughput (10,000 nodes) vs bare Hono', () => heartbeatBench(tmp, { profile, say }), heartbeatSummary);
+    await part('exec round trip and fan-out (1,000 nodes)', () => execBench(tmp), execSummary);
     say(section(`fixture: nodes.yaml with ${int(BIG)} nodes`));
     writeConfig(bigHome);
     await writeNodesYaml(bigHome, makeFleet(BIG).records);
