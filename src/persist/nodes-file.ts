@@ -3,7 +3,7 @@
  * a YAML 1.2 flow mapping, so the file loads fast (JSON.parse per line) yet stays real YAML that
  * an operator may hand-edit (any YAML style is accepted on load, via the `yaml` package).
  */
-import { open, readFile, rename, rm, type FileHandle } from 'node:fs/promises';
+import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { isMap, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
@@ -25,8 +25,18 @@ const header = (now: number, count: number): string =>
   '# One record per line (YAML flow mapping). Back it up at any time: it is replaced atomically.\n' +
   `format: ${FORMAT}\nwritten_at: "${iso(now)}"\ncount: ${count}\n${count === 0 ? 'nodes: []' : 'nodes:'}\n`;
 
-/** The record's whole line, as bytes: concatenating cached buffers is far cheaper than strings. */
-function toLine(id: string, source: () => StoredRecord): Buffer {
+/** Bytes of the write buffer; a slice is written once it holds this much (a larger record gets its own). */
+const WRITE_BUFFER_BYTES = 1 << 20;
+/** Bytes read from nodes.yaml at a time on load; a longer line grows the buffer. */
+const READ_CHUNK_BYTES = 1 << 20;
+const NL = 0x0a;
+
+/**
+ * The record's JSON as cached for its line (`  - ` + JSON + `\n`). Kept as a string, not a Buffer:
+ * 100,000 small Buffers occupy thousands of pool slabs outside the heap, and that memory pressure
+ * made V8 run full collections (with long incremental marking on the event loop) during writes.
+ */
+function toJson(id: string, source: () => StoredRecord): string {
   let json: string | undefined;
   try {
     json = JSON.stringify(source());
@@ -34,52 +44,127 @@ function toLine(id: string, source: () => StoredRecord): Buffer {
     throw new Error(`record ${id} cannot be serialized: ${(err as Error).message}`);
   }
   if (json?.[0] !== '{') throw new Error(`record ${id} is not a JSON object`);
-  return Buffer.from(`${ITEM}${json.replace(UNSAFE, escapeChar)}\n`);
+  return json.replace(UNSAFE, escapeChar);
+}
+
+/** Bytes of the line of `json` (ITEM, the JSON in UTF-8, newline). */
+const lineBytes = (json: string): number => ITEM.length + Buffer.byteLength(json) + 1;
+
+/** Puts the line of `json` into `buf` at `off` (the caller made sure it fits); returns the new end. */
+function putLine(buf: Buffer, off: number, json: string): number {
+  buf[off] = 0x20; // ITEM, byte by byte: no string conversion per line
+  buf[off + 1] = 0x20;
+  buf[off + 2] = 0x2d;
+  buf[off + 3] = 0x20;
+  off += ITEM.length;
+  off += buf.write(json, off);
+  buf[off] = NL;
+  return off + 1;
 }
 
 /**
  * Reads nodes.yaml. A missing file yields no records. The file as written by {@link NodesFile} is
  * read line by line with JSON.parse; anything else (e.g. hand-edited block style) is parsed as
  * YAML. Records are returned unvalidated. Throws an Error naming the file and line if the file is
- * neither.
+ * neither. `readChunkBytes` is for tests (chunk boundaries).
  */
-export async function loadNodesFile(path: string): Promise<{ records: unknown[]; source: 'absent' | 'fast' | 'yaml' }> {
-  let text: string;
+export async function loadNodesFile(
+  path: string,
+  opts: { readChunkBytes?: number } = {},
+): Promise<{ records: unknown[]; source: 'absent' | 'fast' | 'yaml' }> {
+  let fh: FileHandle;
   try {
-    text = await readFile(path, 'utf8');
+    fh = await open(path, 'r');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { records: [], source: 'absent' };
     throw err;
   }
-  const fast = parseFast(text, path);
-  return fast ? { records: fast, source: 'fast' } : { records: parseYaml(text, path), source: 'yaml' };
+  try {
+    const fast = await readFast(fh, path, Math.max(1, opts.readChunkBytes ?? READ_CHUNK_BYTES));
+    if (fast) return { records: fast, source: 'fast' };
+    // Same file (even if it was replaced meanwhile): readFast only did positioned reads, so this
+    // reads from the start.
+    const text = await fh.readFile('utf8');
+    return { records: parseYaml(text, path), source: 'yaml' };
+  } finally {
+    await fh.close().catch(() => {});
+  }
 }
 
-/** The exact layout {@link NodesFile} writes, or null to make the caller fall back to YAML. */
-function parseFast(text: string, path: string): unknown[] | null {
-  const lines = text.split('\n');
-  let i = 0, count = -1, countLine = 0, format = false;
-  // Only what the writer emits, each key once; anything else is left to the YAML parser to judge.
-  for (; i < lines.length && lines[i] !== 'nodes:' && lines[i] !== 'nodes: []'; i++) {
-    const l = lines[i];
-    if (l === `format: ${FORMAT}` && !format) format = true;
-    else if (/^count: \d+$/.test(l) && count < 0) [count, countLine] = [Number(l.slice(7)), i + 1];
-    else if (!(l === '' || l.startsWith('#') || /^written_at: "[\w:.+-]*"$/.test(l))) return null;
-  }
-  if (!format || count < 0 || i === lines.length) return null;
-  const end = lines[lines.length - 1] === '' ? lines.length - 1 : lines.length;
-  if (lines[i] === 'nodes: []' && end > i + 1) return null;
-  const records: unknown[] = [];
-  for (let j = i + 1; j < end; j++) {
-    if (!lines[j].startsWith('  - {')) return null;
-    try {
-      records.push(JSON.parse(lines[j].slice(ITEM.length)));
-    } catch {
-      return null;
+/**
+ * The exact layout {@link NodesFile} writes, or null to make the caller fall back to YAML (as soon
+ * as a line does not fit it). Reads the file in chunks into one reused buffer and decodes line by
+ * line: no copy of the whole file as a string (at ~90 MB, fresh memory alone costs a lot).
+ */
+async function readFast(fh: FileHandle, path: string, chunk: number): Promise<unknown[] | null> {
+  const p = new FastParser(path);
+  let buf = Buffer.allocUnsafeSlow(chunk);
+  let len = 0; // bytes of buf holding data (an incomplete line carried over, then what was read)
+  for (let pos = 0; ; ) {
+    if (len === buf.length) {
+      const bigger = Buffer.allocUnsafeSlow(buf.length * 2);
+      buf.copy(bigger, 0, 0, len);
+      buf = bigger;
     }
+    const { bytesRead } = await fh.read(buf, len, buf.length - len, pos);
+    pos += bytesRead;
+    len += bytesRead;
+    const data = buf.subarray(0, len);
+    let s = 0;
+    for (let nl = data.indexOf(NL, s); nl !== -1; s = nl + 1, nl = data.indexOf(NL, s)) {
+      if (!p.line(data, s, nl)) return null;
+    }
+    if (bytesRead === 0) {
+      if (s < len && !p.line(data, s, len)) return null; // last line without a newline
+      return p.end();
+    }
+    buf.copyWithin(0, s, len);
+    len -= s;
   }
-  if (records.length !== count) throw countMismatch(path, countLine, count, records.length);
-  return records;
+}
+
+/** Line by line state of {@link readFast}; accepts only what the writer emits, each key once. */
+class FastParser {
+  private readonly records: unknown[] = [];
+  private lineNo = 0;
+  private section: 'header' | 'nodes' | 'empty' = 'header';
+  private format = false;
+  private count = -1;
+  private countLine = 0;
+
+  constructor(private readonly path: string) {}
+
+  /** Takes the line buf[s, e) (without its newline); false if it is not the fast layout. */
+  line(buf: Buffer, s: number, e: number): boolean {
+    this.lineNo++;
+    if (this.section === 'nodes') {
+      // '  - {': the record's JSON starts at the brace.
+      if (e - s < 5 || buf[s] !== 0x20 || buf[s + 1] !== 0x20 || buf[s + 2] !== 0x2d || buf[s + 3] !== 0x20 || buf[s + 4] !== 0x7b) return false;
+      try {
+        this.records.push(JSON.parse(buf.toString('utf8', s + ITEM.length, e)));
+      } catch {
+        return false;
+      }
+      return true;
+    }
+    if (this.section === 'empty') return false; // nothing may follow 'nodes: []'
+    // Header: a handful of lines, compared as strings. Anything unexpected is left to the YAML parser to judge.
+    const l = buf.toString('utf8', s, e);
+    if (l === 'nodes:' || l === 'nodes: []') {
+      if (!this.format || this.count < 0) return false;
+      this.section = l === 'nodes:' ? 'nodes' : 'empty';
+    } else if (l === `format: ${FORMAT}` && !this.format) this.format = true;
+    else if (/^count: \d+$/.test(l) && this.count < 0) [this.count, this.countLine] = [Number(l.slice(7)), this.lineNo];
+    else if (!(l === '' || l.startsWith('#') || /^written_at: "[\w:.+-]*"$/.test(l))) return false;
+    return true;
+  }
+
+  /** At the end of the file: the records, null if the header never ended, or a count mismatch. */
+  end(): unknown[] | null {
+    if (this.section === 'header') return null;
+    if (this.records.length !== this.count) throw countMismatch(this.path, this.countLine, this.count, this.records.length);
+    return this.records;
+  }
 }
 
 const countMismatch = (path: string, line: number, count: number, found: number): Error =>
@@ -112,13 +197,13 @@ function parseYaml(text: string, path: string): unknown[] {
   return records;
 }
 
-async function writeAll(fh: FileHandle, buf: Buffer): Promise<number> {
-  for (let off = 0; off < buf.length; ) {
-    const { bytesWritten } = await fh.write(buf, off, buf.length - off);
+async function writeAll(fh: FileHandle, buf: Buffer, len: number): Promise<number> {
+  for (let off = 0; off < len; ) {
+    const { bytesWritten } = await fh.write(buf, off, len - off);
     if (bytesWritten <= 0) throw new Error('short write');
     off += bytesWritten;
   }
-  return buf.length;
+  return len;
 }
 
 async function syncDir(dir: string): Promise<void> {
@@ -138,8 +223,13 @@ export interface NodesFileOptions {
   path: string;
   clock: Clock;
   log: Logger;
-  /** Records serialized and written per chunk; the event loop is yielded between chunks. */
+  /**
+   * A write runs in slices, the event loop yielded between them (while the slice is written out):
+   * a slice ends after this many records (default 1000) or after `sliceMs`, whichever comes first.
+   */
   chunkRecords?: number;
+  /** Synchronous work per slice, in ms (default 8); checked after each record. */
+  sliceMs?: number;
   /** Longest delay before a markDirty/track/remove that nobody commits reaches the disk. */
   lazyFlushMs?: number;
   /** Period at which every record is re-serialized, so telemetry like last_seen is fresh on disk. */
@@ -149,17 +239,19 @@ export interface NodesFileOptions {
 interface Entry {
   id: string;
   source: () => StoredRecord;
-  line: Buffer | null;
+  /** The record's JSON as last written (its line minus ITEM and newline); null: never serialized. */
+  line: string | null;
   dirty: boolean;
 }
 
 /**
- * {@link NodeStore} on nodes.yaml: group-committed, chunked, atomic full rewrites that only
- * re-serialize dirty records.
+ * {@link NodeStore} on nodes.yaml: group-committed, atomic full rewrites that only re-serialize
+ * dirty records, run in slices bounded by time and record count so the event loop keeps turning.
  */
 export class NodesFile implements NodeStore {
   private readonly entries = new Map<string, Entry>();
   private readonly chunk: number;
+  private readonly sliceMs: number;
   private readonly lazyMs: number;
   private readonly refresh: TimerHandle;
   private waiters: Array<{ resolve: () => void; reject: (err: Error) => void }> = [];
@@ -175,6 +267,7 @@ export class NodesFile implements NodeStore {
 
   constructor(private readonly opts: NodesFileOptions) {
     this.chunk = Math.max(1, opts.chunkRecords ?? 1000);
+    this.sliceMs = Math.max(0, opts.sliceMs ?? 8);
     this.lazyMs = opts.lazyFlushMs ?? 2000;
     this.refresh = opts.clock.every(opts.refreshMs ?? 60_000, () => {
       for (const e of this.entries.values()) e.dirty = true;
@@ -286,22 +379,38 @@ export class NodesFile implements NodeStore {
     try {
       await rm(tmp, { force: true }); // a stale temp file would keep its old mode
       fh = await open(tmp, 'w', 0o600);
-      let out: Buffer[] = [Buffer.from(header(clock.now(), snapshot.length))];
-      for (let i = 0; i < snapshot.length; i += this.chunk) {
-        for (let j = i; j < Math.min(i + this.chunk, snapshot.length); j++) {
-          const e = snapshot[j];
+      // One buffer, reused by every slice (a slice is written out before the next one starts):
+      // the lines are copied into it, nothing per line is allocated except a dirty record's JSON.
+      let buf = Buffer.allocUnsafeSlow(WRITE_BUFFER_BYTES);
+      let off = buf.write(header(clock.now(), snapshot.length));
+      let i = 0;
+      do {
+        const until = performance.now() + this.sliceMs;
+        const last = Math.min(i + this.chunk, snapshot.length);
+        while (i < last) {
+          const e = snapshot[i];
           if (e.dirty || e.line === null) {
             // Cleared before source() so a change made from here on keeps it dirty for the next write.
             e.dirty = false;
             serialized.push(e);
-            e.line = toLine(e.id, e.source);
+            e.line = toJson(e.id, e.source);
           }
-          out.push(e.line);
+          const json = e.line;
+          // A UTF-16 unit takes at most 3 bytes in UTF-8: count exactly only near the end of the buffer.
+          if (ITEM.length + json.length * 3 + 1 > buf.length - off) {
+            const need = lineBytes(json);
+            if (need > buf.length - off) {
+              if (off > 0) break; // write what the buffer holds; this record starts the next slice
+              buf = Buffer.allocUnsafeSlow(need); // one record larger than the buffer
+            }
+          }
+          off = putLine(buf, off, json);
+          i++;
+          if (performance.now() >= until) break;
         }
-        bytes += await writeAll(fh, Buffer.concat(out));
-        out = [];
-      }
-      if (out.length > 0) bytes += await writeAll(fh, out[0]);
+        bytes += await writeAll(fh, buf, off); // yields the event loop until the slice is written
+        off = 0;
+      } while (i < snapshot.length);
       await fh.sync();
       await fh.close();
       fh = null;

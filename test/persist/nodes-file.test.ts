@@ -171,6 +171,32 @@ describe('NodesFile and loadNodesFile', () => {
     expect(new Set((await loadNodesFile(file)).records.map((r) => (r as Rec).gen))).toEqual(new Set([2]));
   });
 
+  it('when the file is read in chunks of any size, then lines split across chunks (multi-byte, longer than a chunk, no final newline) load the same', async () => {
+    const { file, store } = setup();
+    const recs: Rec[] = [
+      { id: 'a', s: '日本語 😀 ünï'.repeat(20) },
+      { id: 'b', long: 'é'.repeat(5000) },
+      ...Array.from({ length: 50 }, (_, i) => ({ id: `n${i}`, s: `€${'x'.repeat(i)}😀` })),
+    ];
+    trackAll(store, recs);
+    await store.commit();
+    const good = fs.readFileSync(file, 'utf8');
+    for (const readChunkBytes of [1, 3, 7, 64, 1000, 1 << 20]) {
+      expect(await loadNodesFile(file, { readChunkBytes }), `chunk ${readChunkBytes}`).toEqual({ records: recs, source: 'fast' });
+    }
+    fs.writeFileSync(file, good.slice(0, -1)); // no newline at the end
+    for (const readChunkBytes of [5, 1 << 20]) expect(await loadNodesFile(file, { readChunkBytes })).toEqual({ records: recs, source: 'fast' });
+    // Not the fast layout only near the end: the YAML fallback still reads the whole file.
+    fs.writeFileSync(file, good.replace('count: 52', 'count: 53') + '  - {id: hand, v: 1} # edited\n');
+    for (const readChunkBytes of [7, 1 << 20]) {
+      expect(await loadNodesFile(file, { readChunkBytes })).toEqual({ records: [...recs, { id: 'hand', v: 1 }], source: 'yaml' });
+    }
+    fs.writeFileSync(file, '\ufeff' + good); // a byte order mark, as some editors save: YAML allows it
+    expect(await loadNodesFile(file)).toEqual({ records: recs, source: 'yaml' });
+    fs.writeFileSync(file, good.replace('nodes:\n', 'nodes: []\n'));
+    await expect(loadNodesFile(file, { readChunkBytes: 16 })).rejects.toThrow(file);
+  });
+
   it('when an operator rewrote the file in block-style YAML, then it loads via the yaml parser', async () => {
     const { file } = setup();
     const nodes = [{ id: 'a', tags: ['x', 'y'], note: 'multi\nline' }, { id: 'b', gpu: { count: 2 } }];
@@ -272,7 +298,46 @@ describe('NodesFile and loadNodesFile', () => {
     expect(yamlNodes(file)).toEqual([{ id: 'a' }]);
   });
 
-  it('when 100,000 records of ~400 bytes are written, then the write yields to the event loop between chunks and they load back', async () => {
+  it('when records are larger than the write buffer or multi-byte across its end, then the file holds them intact', async () => {
+    const { file, store } = setup();
+    const big = (id: string, n: number): Rec => ({ id, s: '日本'.repeat(n) });
+    // 1 MiB buffer: a 1.5 MB and a 3 MB record (one after the header, one after others), and
+    // 3-byte characters so that lines end near, and cross, the buffer's end.
+    const recs: Rec[] = [big('first', 250_000), ...Array.from({ length: 4000 }, (_, i) => big(`n${i}`, 100 + (i % 97))), big('huge', 500_000), big('last', 3)];
+    trackAll(store, recs);
+    await store.commit();
+    expect(await loadNodesFile(file)).toEqual({ records: recs, source: 'fast' });
+    expect(store.stats().lastWriteBytes).toBe(fs.statSync(file).size);
+    for (const r of recs) store.markDirty(r.id); // the same again from scratch, then from cached lines
+    await store.commit();
+    await store.commit();
+    expect(await loadNodesFile(file)).toEqual({ records: recs, source: 'fast' });
+  });
+
+  it('when serializing is slow, then a write is sliced by time, not only by record count', async () => {
+    const { file, store } = setup({ chunkRecords: 1000, sliceMs: 5 });
+    const recs: Rec[] = Array.from({ length: 30 }, (_, i) => ({ id: `n${i}` }));
+    for (const r of recs) {
+      store.track(r.id, () => {
+        const until = performance.now() + 2; // 2 ms per record: at most 3 records fit a slice
+        while (performance.now() < until);
+        return r;
+      });
+    }
+    let turns = 0;
+    let spinning = true;
+    const spin = () => {
+      turns++;
+      if (spinning) setImmediate(spin);
+    };
+    setImmediate(spin);
+    await store.commit();
+    spinning = false;
+    expect(turns).toBeGreaterThanOrEqual(8);
+    expect((await loadNodesFile(file)).records).toEqual(recs);
+  });
+
+  it('when 100,000 records of ~400 bytes are written, then the write yields to the event loop between slices and they load back', async () => {
     const { file, clock, store } = setup();
     const recs: Rec[] = Array.from({ length: 100_000 }, (_, i) => ({
       id: `node-${String(i).padStart(6, '0')}`,
