@@ -6,7 +6,7 @@
  * BENCH_KEEP=1 keeps the temp folder (logs, nodes.yaml, profile).
  * BENCH_ONLY=heartbeat,exec,boot,memory,stall runs only the parts named.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bootBench, type BootResult } from './boot.js';
@@ -129,6 +129,16 @@ function stallSummary(r: StallResult): string[] {
   ];
 }
 
+/** The heartbeat part leaves a 10k-node home; when it did not run (BENCH_ONLY), make the same one. */
+async function ensureHeartbeatFixture(tmp: string): Promise<never[]> {
+  const home = join(tmp, 'hb-10k');
+  if (!existsSync(join(home, 'nodes.yaml'))) {
+    writeConfig(home);
+    await writeNodesYaml(home, makeFleet(HEARTBEAT_NODES).records);
+  }
+  return [];
+}
+
 function execSummary(r: ExecBenchResult): string[] {
   const { roundTrip: rt, baseline4Gets: b, fanout: f } = r;
   return [
@@ -151,6 +161,7 @@ async function main(): Promise<void> {
     await writeNodesYaml(bigHome, makeFleet(BIG).records);
     await part(`boot time (${int(BIG)} nodes)`, () => bootBench(bigHome, BIG, tmp), bootSummary);
     await part('memory per node', async () => [
+      ...(await ensureHeartbeatFixture(tmp)),
       (await runJsonChild<MemoryResult>(['--expose-gc'], CHILD, ['memory', join(tmp, 'hb-10k'), String(HEARTBEAT_NODES)], 120_000)).result,
       (await runJsonChild<MemoryResult>(['--expose-gc'], CHILD, ['memory', bigHome, String(BIG)], 120_000)).result,
     ], memorySummary);
