@@ -8,15 +8,8 @@ import { ApiClient, ApiError } from './api-client.js';
 import { writeAgentConfig } from './config.js';
 import { hostFacts } from './host-info.js';
 
-/** sysexits codes (as in the `hydracluster` CLI, SPEC §12). */
-export const EX_OK = 0;
-export const EX_USAGE = 64;
-export const EX_UNAVAILABLE = 69;
-export const EX_SOFTWARE = 70;
-export const EX_CANTCREAT = 73;
-export const EX_PROTOCOL = 76;
-export const EX_NOPERM = 77;
-export const EX_CONFIG = 78;
+export { EX_CANTCREAT, EX_CONFIG, EX_NOPERM, EX_OK, EX_PROTOCOL, EX_SOFTWARE, EX_UNAVAILABLE, EX_USAGE } from '../sysexits.js';
+import { EX_CANTCREAT, EX_CONFIG, EX_NOPERM, EX_OK, EX_PROTOCOL, EX_SOFTWARE, EX_UNAVAILABLE, EX_USAGE } from '../sysexits.js';
 
 /** The options of `hydranode install`; `out`/`err` default to stdout/stderr. */
 export interface InstallOptions {

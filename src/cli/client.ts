@@ -10,13 +10,8 @@ import { z } from 'zod';
 import { resolveHome } from '../config.js';
 import { UsageError, type ConnectionFlags } from './args.js';
 
-export const EX_USAGE = 64;
-export const EX_NOINPUT = 66;
-export const EX_UNAVAILABLE = 69;
-export const EX_SOFTWARE = 70;
-export const EX_NOPERM = 77;
-/** As timeout(1): the command did not finish in time. */
-export const EX_TIMEOUT = 124;
+export { EX_NOINPUT, EX_NOPERM, EX_SOFTWARE, EX_TIMEOUT, EX_UNAVAILABLE, EX_USAGE } from '../sysexits.js';
+import { EX_NOINPUT, EX_NOPERM, EX_SOFTWARE, EX_TIMEOUT, EX_UNAVAILABLE, EX_USAGE } from '../sysexits.js';
 
 /** The server an embedded-default install listens on (SPEC §3). */
 export const DEFAULT_SERVER = 'http://127.0.0.1:8080';

@@ -6,11 +6,10 @@
  */
 import { parseArgs } from 'node:util';
 import { resolveHome, ConfigError } from '../config.js';
-import { EX_SOFTWARE, EX_USAGE } from './client.js';
+import { EX_CONFIG, EX_SOFTWARE, EX_USAGE } from '../sysexits.js';
 import { CLIENT_COMMANDS, processIo, runClient } from './run.js';
 import { VERSION } from '../version.js';
 
-export const EX_CONFIG = 78;
 
 const USAGE = `usage: hydracluster <command> [options]
 
