@@ -1,18 +1,18 @@
 /**
  * nodes.yaml: the durable store behind {@link NodeStore}. One JSON object per line, which is also
- * a YAML 1.2 flow mapping, so the file loads fast (JSON.parse per line) yet stays real YAML that
- * an operator may hand-edit (any YAML style is accepted on load, via the `yaml` package).
+ * a YAML 1.2 flow mapping, so the file loads fast (JSON.parse per line, see nodes-load.ts) yet
+ * stays real YAML that an operator may hand-edit.
  */
 import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { isMap, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
 import { iso, type Clock, type TimerHandle } from '../clock.js';
 import type { Logger } from '../log.js';
+import { FORMAT, ITEM, NL } from './nodes-format.js';
 import type { NodeStore, NodeStoreStats, StoredRecord } from './nodes-store.js';
 
-const FORMAT = 'hydracluster-nodes/1';
-const ITEM = '  - ';
+export { loadNodesFile } from './nodes-load.js';
+
 // Legal raw in JSON strings, but YAML 1.2 forbids them (C1, DEL, U+FFFE/F) or editors and YAML 1.1
 // tools take them for line breaks (U+2028/9, NEL); the \u escape means the same in JSON and YAML.
 const UNSAFE = /[\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff]/g;
@@ -27,9 +27,6 @@ const header = (now: number, count: number): string =>
 
 /** Bytes of the write buffer; a slice is written once it holds this much (a larger record gets its own). */
 const WRITE_BUFFER_BYTES = 1 << 20;
-/** Bytes read from nodes.yaml at a time on load; a longer line grows the buffer. */
-const READ_CHUNK_BYTES = 1 << 20;
-const NL = 0x0a;
 
 /**
  * The record's JSON as cached for its line (`  - ` + JSON + `\n`). Kept as a string, not a Buffer:
@@ -62,140 +59,6 @@ function putLine(buf: Buffer, off: number, json: string): number {
   return off + 1;
 }
 
-/**
- * Reads nodes.yaml. A missing file yields no records. The file as written by {@link NodesFile} is
- * read line by line with JSON.parse; anything else (e.g. hand-edited block style) is parsed as
- * YAML. Records are returned unvalidated. Throws an Error naming the file and line if the file is
- * neither. `readChunkBytes` is for tests (chunk boundaries).
- */
-export async function loadNodesFile(
-  path: string,
-  opts: { readChunkBytes?: number } = {},
-): Promise<{ records: unknown[]; source: 'absent' | 'fast' | 'yaml' }> {
-  let fh: FileHandle;
-  try {
-    fh = await open(path, 'r');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { records: [], source: 'absent' };
-    throw err;
-  }
-  try {
-    const fast = await readFast(fh, path, Math.max(1, opts.readChunkBytes ?? READ_CHUNK_BYTES));
-    if (fast) return { records: fast, source: 'fast' };
-    // Same file (even if it was replaced meanwhile): readFast only did positioned reads, so this
-    // reads from the start.
-    const text = await fh.readFile('utf8');
-    return { records: parseYaml(text, path), source: 'yaml' };
-  } finally {
-    await fh.close().catch(() => {});
-  }
-}
-
-/**
- * The exact layout {@link NodesFile} writes, or null to make the caller fall back to YAML (as soon
- * as a line does not fit it). Reads the file in chunks into one reused buffer and decodes line by
- * line: no copy of the whole file as a string (at ~90 MB, fresh memory alone costs a lot).
- */
-async function readFast(fh: FileHandle, path: string, chunk: number): Promise<unknown[] | null> {
-  const p = new FastParser(path);
-  let buf = Buffer.allocUnsafeSlow(chunk);
-  let len = 0; // bytes of buf holding data (an incomplete line carried over, then what was read)
-  for (let pos = 0; ; ) {
-    if (len === buf.length) {
-      const bigger = Buffer.allocUnsafeSlow(buf.length * 2);
-      buf.copy(bigger, 0, 0, len);
-      buf = bigger;
-    }
-    const { bytesRead } = await fh.read(buf, len, buf.length - len, pos);
-    pos += bytesRead;
-    len += bytesRead;
-    const data = buf.subarray(0, len);
-    let s = 0;
-    for (let nl = data.indexOf(NL, s); nl !== -1; s = nl + 1, nl = data.indexOf(NL, s)) {
-      if (!p.line(data, s, nl)) return null;
-    }
-    if (bytesRead === 0) {
-      if (s < len && !p.line(data, s, len)) return null; // last line without a newline
-      return p.end();
-    }
-    buf.copyWithin(0, s, len);
-    len -= s;
-  }
-}
-
-/** Line by line state of {@link readFast}; accepts only what the writer emits, each key once. */
-class FastParser {
-  private readonly records: unknown[] = [];
-  private lineNo = 0;
-  private section: 'header' | 'nodes' | 'empty' = 'header';
-  private format = false;
-  private count = -1;
-  private countLine = 0;
-
-  constructor(private readonly path: string) {}
-
-  /** Takes the line buf[s, e) (without its newline); false if it is not the fast layout. */
-  line(buf: Buffer, s: number, e: number): boolean {
-    this.lineNo++;
-    if (this.section === 'nodes') {
-      // '  - {': the record's JSON starts at the brace.
-      if (e - s < 5 || buf[s] !== 0x20 || buf[s + 1] !== 0x20 || buf[s + 2] !== 0x2d || buf[s + 3] !== 0x20 || buf[s + 4] !== 0x7b) return false;
-      try {
-        this.records.push(JSON.parse(buf.toString('utf8', s + ITEM.length, e)));
-      } catch {
-        return false;
-      }
-      return true;
-    }
-    if (this.section === 'empty') return false; // nothing may follow 'nodes: []'
-    // Header: a handful of lines, compared as strings. Anything unexpected is left to the YAML parser to judge.
-    const l = buf.toString('utf8', s, e);
-    if (l === 'nodes:' || l === 'nodes: []') {
-      if (!this.format || this.count < 0) return false;
-      this.section = l === 'nodes:' ? 'nodes' : 'empty';
-    } else if (l === `format: ${FORMAT}` && !this.format) this.format = true;
-    else if (/^count: \d+$/.test(l) && this.count < 0) [this.count, this.countLine] = [Number(l.slice(7)), this.lineNo];
-    else if (!(l === '' || l.startsWith('#') || /^written_at: "[\w:.+-]*"$/.test(l))) return false;
-    return true;
-  }
-
-  /** At the end of the file: the records, null if the header never ended, or a count mismatch. */
-  end(): unknown[] | null {
-    if (this.section === 'header') return null;
-    if (this.records.length !== this.count) throw countMismatch(this.path, this.countLine, this.count, this.records.length);
-    return this.records;
-  }
-}
-
-const countMismatch = (path: string, line: number, count: number, found: number): Error =>
-  new Error(`${path}: line ${line}: count is ${count} but the file holds ${found} records (truncated? if hand-edited, fix count)`);
-
-function parseYaml(text: string, path: string): unknown[] {
-  const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc });
-  const fail = (offset: number, reason: string): never => {
-    const { line, col } = lc.linePos(offset);
-    throw new Error(`${path}: line ${line}, column ${col}: ${reason}`);
-  };
-  const e = doc.errors[0];
-  if (e) fail(e.pos[0], e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, ''));
-  const root = doc.contents;
-  if (!isMap(root)) return fail(root?.range?.[0] ?? 0, 'not a hydracluster nodes file (expected format, count and nodes keys)');
-  const at = (key: string): number => (root.get(key, true) as YamlNode | undefined)?.range?.[0] ?? root.range?.[0] ?? 0;
-  let data: { format?: unknown; count?: unknown; nodes?: unknown };
-  try {
-    data = doc.toJS() as typeof data;
-  } catch (err) {
-    return fail(0, (err as Error).message);
-  }
-  if (data.format !== FORMAT) fail(at('format'), `format is ${JSON.stringify(data.format)}, expected ${FORMAT}`);
-  if (data.nodes != null && !isSeq(root.get('nodes', true))) fail(at('nodes'), 'nodes must be a list');
-  const records = (data.nodes ?? []) as unknown[];
-  if (data.count !== undefined && data.count !== records.length) {
-    throw countMismatch(path, lc.linePos(at('count')).line, Number(data.count), records.length);
-  }
-  return records;
-}
 
 async function writeAll(fh: FileHandle, buf: Buffer, len: number): Promise<number> {
   for (let off = 0; off < len; ) {
