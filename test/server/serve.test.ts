@@ -62,6 +62,7 @@ describe('serve', () => {
     const e = await call(srv.url, 'POST', '/enrollments', { name: 'term' });
     const r = await call(srv.url, 'POST', '/register', {}, e.body.enrollment_token);
     await call(srv.url, 'POST', `/nodes/${r.body.node_id}/roles`, { roles: ['plain-role'] });
+    await call(srv.url, 'POST', `/nodes/${r.body.node_id}/update-services`);
     // Telemetry is written lazily; the clean stop must not lose it.
     const hb = await call(srv.url, 'POST', '/body/heartbeat', { roles_applied: ['plain-role'], lan_ip: '10.1.2.3' }, r.body.token);
     expect(hb.body.state).toBe('online');
@@ -80,7 +81,9 @@ describe('serve', () => {
     const node = (await call(again.url, 'GET', `/nodes/${r.body.node_id}`)).body;
     expect(node.state).toBe('online');
     expect(node.roles).toEqual(['plain-role']);
-    expect((await call(again.url, 'POST', '/body/heartbeat', {}, r.body.token)).status).toBe(200);
+    const hb2 = await call(again.url, 'POST', '/body/heartbeat', {}, r.body.token);
+    expect(hb2.status).toBe(200); // the token hash survived
+    expect(hb2.body.flags).toEqual({ update_node: false, update_services: true, reprovision: false });
     again.child.kill('SIGINT');
     expect((await again.exited).code).toBe(0);
   });
