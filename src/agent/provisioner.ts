@@ -58,6 +58,8 @@ export class Provisioner {
   private readonly gates = new Map<string, RetryGate>();
   private passed = false;
   private providerVersion: string | undefined;
+  /** Roles with a provider, from the last provision poll; null when the server did not say. */
+  private providerRoles: Set<string> | null = null;
 
   constructor(private readonly deps: ProvisionerDeps) {}
 
@@ -66,9 +68,12 @@ export class Provisioner {
     return { roles_applied: [...this.applied], provider_status: this.aggregate(), provider_version: this.providerVersion };
   }
 
-  /** installing while any install runs, else failed when any role failed, else running. */
+  /**
+   * Over the roles that have a provider (all roles when the server does not say which):
+   * installing while any install runs, else failed when any failed, else running.
+   */
   private aggregate(): RoleStatus | undefined {
-    const all = [...this.status.values()];
+    const all = [...this.status].filter(([role]) => !this.providerRoles || this.providerRoles.has(role)).map(([, s]) => s);
     if (all.length === 0) return undefined;
     if (all.includes('installing')) return 'installing';
     return all.includes('failed') ? 'failed' : 'running';
@@ -77,6 +82,7 @@ export class Provisioner {
   /** Applies the assigned roles; `force` reinstalls each one even when its check passes. */
   async apply(plan: ProvisionReply, force: boolean): Promise<void> {
     const assigned = new Set(plan.roles);
+    this.providerRoles = plan.providers ? new Set(Object.keys(plan.providers)) : null;
     for (const role of [...this.status.keys()]) {
       if (!assigned.has(role)) this.forget(role);
     }

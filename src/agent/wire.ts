@@ -79,6 +79,8 @@ export type Recipe = z.output<typeof recipeSchema>;
 export const provisionReply = z.object({
   roles: z.array(z.string()),
   recipes: z.record(z.string(), recipeSchema).default({}),
+  /** role → provider name, for the roles that have one; absent from older servers. */
+  providers: z.record(z.string(), z.string()).optional(),
   reprovision: z.boolean().default(false),
 });
 /** A validated provision poll. */

@@ -33,8 +33,11 @@ export function agentRoutes(d: RouteDeps): Hono<AppEnv> {
   app.get('/body/provision', nodeOnly, (c) => {
     const r = self(c.get('nodeId')).record;
     const catalog = d.config.roles;
-    const recipes = Object.fromEntries(r.roles.filter((role) => catalog[role]).map((role) => [role, catalog[role]!.recipe]));
-    return c.json({ roles: r.roles, recipes, reprovision: r.flags.reprovision });
+    const known = r.roles.filter((role) => catalog[role]);
+    const recipes = Object.fromEntries(known.map((role) => [role, catalog[role]!.recipe]));
+    // Which roles have a provider: provider_status speaks for those (SPEC §4 online rule).
+    const providers = Object.fromEntries(known.filter((role) => catalog[role]!.provider).map((role) => [role, catalog[role]!.provider]));
+    return c.json({ roles: r.roles, recipes, providers, reprovision: r.flags.reprovision });
   });
 
   return app;

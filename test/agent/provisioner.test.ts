@@ -70,4 +70,19 @@ describe('provisioner', () => {
     expect(pickScripts({ powershell: 'x', check_powershell: 'y' }, { bash: '/bin/bash', powershell: null }, 'linux')).toBeNull();
     expect(pickScripts({ powershell: 'x', bash: 'b' }, { bash: '/bin/bash', powershell: '/usr/bin/pwsh' }, 'win32')).toEqual({ interpreter: 'powershell', install: 'x', check: undefined });
   });
+
+  it('when the server names which roles have a provider, then provider_status speaks only for those', async () => {
+    const { home, p } = setup();
+    const good = { bash: `touch '${home}/lark'`, check_bash: `test -f '${home}/lark'` };
+    const broken = { bash: 'exit 1', check_bash: 'exit 1' };
+    const recipes = { 'render-node': good, extra: broken };
+    await p.apply({ roles: ['render-node', 'extra'], recipes, providers: { 'render-node': 'larkxr' }, reprovision: false }, false);
+    expect(p.report()).toMatchObject({ roles_applied: ['render-node'], provider_status: 'running' });
+    // Without the providers map (an older server), every role counts: the broken one makes it failed.
+    await p.apply({ roles: ['render-node', 'extra'], recipes, reprovision: false }, false);
+    expect(p.report().provider_status).toBe('failed');
+    // No assigned role has a provider: nothing to report.
+    await p.apply({ roles: ['extra'], recipes, providers: {}, reprovision: false }, false);
+    expect(p.report().provider_status).toBeUndefined();
+  });
 });
