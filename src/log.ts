@@ -1,12 +1,17 @@
 /**
  * Structured logger: one JSON object per line on stdout (journald collects it), or a readable
- * single-line form for terminals. Lines are batched and written once per event-loop turn, so a
- * burst of heartbeats costs one write syscall, not two per request.
+ * single-line form for terminals. Lines are batched and written at most every FLUSH_MS (or
+ * sooner once FLUSH_BYTES are buffered), so a burst of heartbeats costs one write syscall, not two
+ * per request; a crash loses at most the last FLUSH_MS of lines.
  */
 export type Level = 'debug' | 'info' | 'warn' | 'error';
 export type LogFields = Record<string, unknown>;
 
 const LEVELS: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+/** Buffered lines are written at least this often. */
+export const FLUSH_MS = 20;
+/** ...and as soon as about this many characters are buffered. */
+const FLUSH_BYTES = 64 * 1024;
 
 export interface Logger {
   debug(msg: string, fields?: LogFields): void;
@@ -42,11 +47,22 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
   const sink: LogSink = opts.sink ?? process.stdout;
   const maxBuffered = opts.maxBuffered ?? 10_000;
   let buffer: string[] = [];
-  let scheduled = false;
+  let timer: NodeJS.Timeout | null = null;
   let dropped = 0;
+  let bufferedChars = 0;
+  // Many lines share a millisecond under load: format its timestamp once.
+  let lastMs = -1;
+  let lastIso = '';
+  const isoNow = (): string => {
+    const ms = Date.now();
+    if (ms !== lastMs) [lastMs, lastIso] = [ms, new Date(ms).toISOString()];
+    return lastIso;
+  };
 
   const flush = (): void => {
-    scheduled = false;
+    if (timer) clearTimeout(timer);
+    timer = null;
+    bufferedChars = 0;
     if (dropped > 0) {
       buffer.push(JSON.stringify({ time: new Date().toISOString(), level: 'warn', msg: 'log lines dropped', dropped }) + '\n');
       dropped = 0;
@@ -63,15 +79,19 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
       dropped++;
       return;
     }
-    const time = new Date().toISOString();
+    const time = isoNow();
+    let line: string;
     if (format === 'json') {
       // Same as JSON.stringify({ time, level, msg, ...fields }) without building the merged object.
       const rest = JSON.stringify(fields);
-      buffer.push(`{"time":"${time}","level":"${level}","msg":${JSON.stringify(msg)}${rest.length > 2 ? ',' + rest.slice(1) : '}'}\n`);
-    } else buffer.push(pretty(time, level, msg, fields));
-    if (!scheduled) {
-      scheduled = true;
-      setImmediate(flush);
+      line = `{"time":"${time}","level":"${level}","msg":${JSON.stringify(msg)}${rest.length > 2 ? ',' + rest.slice(1) : '}'}\n`;
+    } else line = pretty(time, level, msg, fields);
+    buffer.push(line);
+    bufferedChars += line.length;
+    if (bufferedChars >= FLUSH_BYTES) flush();
+    else if (!timer) {
+      timer = setTimeout(flush, FLUSH_MS);
+      timer.unref();
     }
   };
 
