@@ -63,6 +63,8 @@ const serverSchema = z
       .strict()
       .default({ log_path: '~/.hydranode/hydraheadflatscreen.log' }),
     rate_limit_per_min: z.number().int().min(1).max(1_000_000).default(60),
+    /** Anonymous enrollments are refused (429) while this many nodes wait in `enrolling`. */
+    max_pending_enrollments: z.number().int().min(1).max(1_000_000).default(1000),
     agent_downloads: z
       .object({ windows: z.string().default(''), linux: z.string().default('') })
       .strict()

@@ -46,6 +46,10 @@ export function enrollRoutes(d: RouteDeps): Hono<AppEnv> {
         c.header('Retry-After', String(d.enrollLimiter.retryAfterS(addr)));
         throw new AppError('rate_limited', 'too many enrollments from this address; try again later or use the admin token');
       }
+      const pending = d.fleet.stateCounts().enrolling;
+      if (pending >= d.config.server.max_pending_enrollments) {
+        throw new AppError('rate_limited', `${pending} enrollments are waiting to be redeemed (max_pending_enrollments); redeem or delete some, or use the admin token`);
+      }
     }
     const body = await readJson(c, enrollmentBody);
     const { node, token } = await d.fleet.enroll({ name: body.name, owner: body.owner, kind: body.kind, os: body.os ?? null });

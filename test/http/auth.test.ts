@@ -124,4 +124,21 @@ describe('auth', () => {
     expect((await h.req('POST', '/enrollments', { token: null, body: { name: 'n4' } })).status).toBe(429);
     expect((await h.req('POST', '/enrollments', { body: { name: 'n5' } })).status).toBe(201);
   });
+
+  it('anonymous enrollments stop at max_pending_enrollments waiting ones; redeeming or deleting makes room; admin ones always pass', async () => {
+    const h = await harness({ config: testConfig((d) => (d.server.max_pending_enrollments = 2)) });
+    const first = await h.json('POST', '/enrollments', { token: null, body: { name: 'a' } });
+    expect(first.status).toBe(201);
+    expect((await h.req('POST', '/enrollments', { token: null, body: { name: 'b' } })).status).toBe(201);
+    const refused = await h.json('POST', '/enrollments', { token: null, body: { name: 'c' } });
+    expect(refused.status).toBe(429);
+    expect(refused.body.message).toMatch(/max_pending_enrollments/);
+    const admin = await h.json('POST', '/enrollments', { body: { name: 'admin' } });
+    expect(admin.status).toBe(201);
+    await h.register(first.body.enrollment_token);
+    // b and the admin one still wait: at the cap.
+    expect((await h.req('POST', '/enrollments', { token: null, body: { name: 'd' } })).status).toBe(429);
+    expect((await h.req('DELETE', `/nodes/${admin.body.node_id}`)).status).toBe(204);
+    expect((await h.req('POST', '/enrollments', { token: null, body: { name: 'e' } })).status).toBe(201);
+  });
 });
