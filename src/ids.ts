@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { monotonicFactory } from 'ulid';
 
 const ulid = monotonicFactory();
@@ -6,7 +6,6 @@ const ulid = monotonicFactory();
 export const newNodeId = (): string => `node-${ulid()}`;
 export const newEnrollmentId = (): string => `enr-${ulid()}`;
 export const newExecId = (): string => `exec-${ulid()}`;
-export const newShellId = (): string => `shell-${ulid()}`;
 
 /** Kinds of secret the server issues; the prefix lets an operator tell them apart in a config file. */
 export type TokenPrefix = 'hcn' | 'hce' | 'hca' | 'hcf';
@@ -18,16 +17,3 @@ export const newToken = (prefix: TokenPrefix): string =>
 /** SHA-256 of a token, hex. Only this is ever stored for node and enrollment tokens. */
 export const hashToken = (token: string): string =>
   createHash('sha256').update(token).digest('hex');
-
-/** Constant-time comparison of two secrets of any length (compares their digests). */
-export function secretEquals(a: string, b: string): boolean {
-  const da = createHash('sha256').update(a).digest();
-  const db = createHash('sha256').update(b).digest();
-  return timingSafeEqual(da, db) && a.length === b.length;
-}
-
-/** Constant-time comparison of two hex digests. */
-export function hashEquals(a: string, b: string): boolean {
-  if (a.length !== b.length) return false;
-  return timingSafeEqual(Buffer.from(a, 'hex'), Buffer.from(b, 'hex'));
-}

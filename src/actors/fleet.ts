@@ -143,12 +143,7 @@ export class Fleet {
     return this.nodes.get(id);
   }
 
-  /** Who a bearer token belongs to, by its hash (the plain token is never stored). */
-  lookupToken(token: string): TokenEntry | undefined {
-    return this.tokens.get(hashToken(token));
-  }
-
-  /** The same, by the token's hex SHA-256. */
+  /** Who a bearer token belongs to, by its hex SHA-256 (the plain token is never stored). */
   lookupHash(hash: string): TokenEntry | undefined {
     return this.tokens.get(hash);
   }

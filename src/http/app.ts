@@ -34,7 +34,6 @@ export function createApp(deps: AppDeps): AppHandle {
       limiter: new RateLimiter(cfg.rate_limit_per_min, deps.clock),
     },
     enrollLimiter: new RateLimiter(cfg.rate_limit_per_min, deps.clock),
-    isShuttingDown: () => shuttingDown,
   };
 
   const app = new Hono<AppEnv>();

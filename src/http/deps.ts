@@ -28,6 +28,4 @@ export interface AppDeps {
 export interface RouteDeps extends AppDeps {
   auth: AuthDeps;
   enrollLimiter: RateLimiter;
-  /** True once shutdown began: new requests get 503. */
-  isShuttingDown(): boolean;
 }

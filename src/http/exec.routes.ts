@@ -13,6 +13,7 @@ import { requireAdmin, requireNode } from './auth.js';
 import type { RouteDeps } from './deps.js';
 import type { AppEnv } from './env.js';
 import { execPollQuery, execResultBody, execSubmitBody } from './schemas.js';
+import { nodeFromPath } from './params.js';
 import { readJson, readQuery } from './validate.js';
 
 const MS_PER_S = 1000;
@@ -34,12 +35,7 @@ export function execRoutes(d: RouteDeps): Hono<AppEnv> {
   const adminOnly = requireAdmin(d.auth);
   const nodeOnly = requireNode(d.auth);
   const waiter = (c: Context<AppEnv>) => ({ waiter: c.get('inflight') });
-  const nodeOf = (c: Context<AppEnv>): NodeActor => {
-    const id = c.req.param('id') ?? '';
-    const node = d.fleet.get(id);
-    if (!node) throw new AppError('not_found', `no node ${JSON.stringify(id.slice(0, 64))}`);
-    return node;
-  };
+  const nodeOf = (c: Context<AppEnv>): NodeActor => nodeFromPath(d.fleet, c);
   /** The queue holding `execId`; a node whose queue was never used holds no exec. */
   const queueOf = (c: Context<AppEnv>): { queue: ExecQueueActor; execId: string } => {
     const node = nodeOf(c);

@@ -11,17 +11,13 @@ import type { RouteDeps } from './deps.js';
 import type { AppEnv } from './env.js';
 import { jsonArrayResponse } from './json-stream.js';
 import { drainBody, nodesQuery, patchBody, rolesBody } from './schemas.js';
+import { nodeFromPath } from './params.js';
 import { readJson, readQuery } from './validate.js';
 
 export function nodesRoutes(d: RouteDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const adminOnly = requireAdmin(d.auth);
-  const nodeOf = (c: Context<AppEnv>): NodeActor => {
-    const id = c.req.param('id') ?? '';
-    const node = d.fleet.get(id);
-    if (!node) throw new AppError('not_found', `no node ${JSON.stringify(id.slice(0, 64))}`);
-    return node;
-  };
+  const nodeOf = (c: Context<AppEnv>): NodeActor => nodeFromPath(d.fleet, c);
   const flag = (type: 'update_node' | 'update_services') => async (c: Context<AppEnv>) =>
     c.json(await askNode(nodeOf(c), { type: 'set_flag', flag: type }, c.get('inflight')), 202);
 
