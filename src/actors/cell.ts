@@ -82,8 +82,8 @@ export abstract class ActorCell<M extends Message, R> {
     if (out instanceof Promise) {
       this.observer?.busy(this);
       out.then(
-        (r) => this.settle(env, () => env.resolve(r)),
-        (e) => this.settle(env, () => env.reject(e)),
+        (r) => this.settle(() => env.resolve(r)),
+        (e) => this.settle(() => env.reject(e)),
       );
       return reply;
     }
@@ -140,8 +140,8 @@ export abstract class ActorCell<M extends Message, R> {
       }
       if (out instanceof Promise) {
         out.then(
-          (r) => this.settle(env, () => env.resolve(r)),
-          (e) => this.settle(env, () => env.reject(e)),
+          (r) => this.settle(() => env.resolve(r)),
+          (e) => this.settle(() => env.reject(e)),
         );
         return;
       }
@@ -151,10 +151,9 @@ export abstract class ActorCell<M extends Message, R> {
     if (this.current === null) this.observer?.idle(this);
   }
 
-  private settle(env: Envelope<M, R>, done: () => void): void {
+  private settle(done: () => void): void {
     this.current = null;
     done();
-    void env;
     this.drain();
   }
 }
