@@ -1,0 +1,122 @@
+/**
+ * The agent endpoints' bodies (SPEC §5): enrollment, registration, heartbeat and provision poll.
+ * The server validates the requests with these schemas and types its replies with them; the agent
+ * builds its requests from the input types and reads the replies through the reply schemas.
+ */
+import { z } from 'zod';
+import { FLAG_NAMES, text, name } from './common.js';
+
+export const MAX_ROLES = 64;
+export const MAX_DIAGNOSTICS = 64;
+const roleList = z.array(text(64)).max(MAX_ROLES, `must list at most ${MAX_ROLES} roles`);
+
+/** `POST /enrollments`. `ttl_s` is checked against `enrollment_ttl_s` by the server. */
+export const enrollmentBody = z.object({
+  name,
+  owner: text(128).default(''),
+  os: z.enum(['windows', 'linux', 'macos']).optional(),
+  kind: z.enum(['body', 'flatscreen', 'windows']).default('body'),
+  ttl_s: z.number().int().min(1, 'must be at least 1').optional(),
+});
+export type EnrollmentBody = z.output<typeof enrollmentBody>;
+
+export const enrollmentReply = z.object({
+  enrollment_id: z.string(),
+  node_id: z.string(),
+  enrollment_token: z.string().min(1),
+  expires_at: z.string(),
+  install: z.object({ powershell: z.string(), bash: z.string() }),
+});
+export type EnrollmentReply = z.output<typeof enrollmentReply>;
+
+/** `POST /register` (auth: the enrollment token). */
+export const registerBody = z.object({
+  hostname: text(255).optional(),
+  os: text(32).optional(),
+  arch: text(32).optional(),
+  agent_version: text(64).optional(),
+});
+export type RegisterBody = z.input<typeof registerBody>;
+
+export const registerReply = z.object({
+  node_id: z.string().min(1),
+  token: z.string().min(1),
+  server_url: z.string().optional(),
+  heartbeat_interval_s: z.number().positive().optional(),
+});
+export type RegisterReply = z.output<typeof registerReply>;
+
+/** What a diagnostics entry may hold. */
+export const diagnosticValue = z.union([text(1024), z.number(), z.boolean(), z.null()]);
+export type DiagnosticValue = z.output<typeof diagnosticValue>;
+
+/** `POST /body/heartbeat`; every field optional (absent: unchanged on the server). */
+export const heartbeatBody = z.object({
+  agent_version: text(64).optional(),
+  hostname: text(255).optional(),
+  os: text(32).optional(),
+  arch: text(32).optional(),
+  lan_ip: text(64).optional(),
+  wg_ip: text(64).optional(),
+  provider_status: text(32).optional(),
+  provider_version: text(64).optional(),
+  roles_applied: roleList.optional(),
+  diagnostics: z
+    .record(text(64), diagnosticValue)
+    .refine((d) => Object.keys(d).length <= MAX_DIAGNOSTICS, `must have at most ${MAX_DIAGNOSTICS} keys`)
+    .optional(),
+  ack_flags: z.array(z.enum(FLAG_NAMES)).max(FLAG_NAMES.length * 4).optional(),
+});
+/** What the agent sends (input) and what the server reads (output) are the same here. */
+export type HeartbeatBody = z.output<typeof heartbeatBody>;
+
+const flagsReply = z
+  .object({ update_node: z.boolean().default(false), update_services: z.boolean().default(false), reprovision: z.boolean().default(false) })
+  .default({ update_node: false, update_services: false, reprovision: false });
+
+/** The server's limits an agent honours (an addition to SPEC §5, documented in the README). */
+export const agentLimits = z.object({
+  /** Each exec stream is cut at this many bytes of UTF-8 and flagged `*_truncated`. */
+  max_output_bytes: z.number().int().positive(),
+});
+export type AgentLimits = z.output<typeof agentLimits>;
+
+export const heartbeatReply = z.object({
+  node_id: z.string(),
+  state: z.string(),
+  roles: z.array(z.string()).default([]),
+  district: z.string().default(''),
+  venue: z.string().default(''),
+  owner: z.string().default(''),
+  flags: flagsReply,
+  exec_pending: z.number().int().min(0).default(0),
+  shell_pending: z.number().int().min(0).default(0),
+  heartbeat_interval_s: z.number().positive().optional(),
+  server_time: z.string().optional(),
+  limits: agentLimits.optional(),
+});
+export type HeartbeatReply = z.output<typeof heartbeatReply>;
+/** What the server sends: every field the contract names (the schema's input side). */
+export type HeartbeatReplyOut = z.output<typeof heartbeatReply> & { server_time: string; limits: AgentLimits };
+
+/** One role's recipe: install and check scripts per interpreter (also the config's RoleCatalog entry). */
+export const recipeSchema = z
+  .object({
+    powershell: z.string().optional(),
+    bash: z.string().optional(),
+    check_powershell: z.string().optional(),
+    check_bash: z.string().optional(),
+  })
+  .strict();
+export type Recipe = z.output<typeof recipeSchema>;
+
+/** `GET /body/provision` (runbook: the provision poll). */
+export const provisionReply = z.object({
+  roles: z.array(z.string()),
+  recipes: z.record(z.string(), recipeSchema.strip()).default({}),
+  /** role → provider name, for the roles that have one; absent from older servers. */
+  providers: z.record(z.string(), z.string()).optional(),
+  reprovision: z.boolean().default(false),
+  limits: agentLimits.optional(),
+});
+export type ProvisionReply = z.output<typeof provisionReply>;

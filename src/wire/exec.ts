@@ -1,0 +1,109 @@
+/**
+ * Remote exec on the wire (SPEC §5, §6): the admin's submit, the agent's delivery and result post,
+ * the result and queue views, and the long-poll queries.
+ */
+import { z } from 'zod';
+import { INTERPRETERS, text } from './common.js';
+
+// Longer commands belong in a script on the node (runbook: named commands).
+export const MAX_COMMAND_CHARS = 256 * 1024;
+export const MAX_EXEC_TIMEOUT_S = 86_400;
+/** `GET /body/exec?wait=` (agent long-poll). */
+export const MAX_POLL_WAIT_S = 30;
+/** `GET /nodes/{id}/exec/{execId}/result?wait=` (admin result long-poll). */
+export const MAX_RESULT_WAIT_S = 60;
+
+export const FINAL_STATUSES = ['done', 'timed_out', 'cancelled', 'expired'] as const;
+export type FinalStatus = (typeof FINAL_STATUSES)[number];
+
+/** `POST /nodes/{id}/exec`. */
+export const execSubmitBody = z.object({
+  command: z
+    .string()
+    .max(MAX_COMMAND_CHARS, `must be at most ${MAX_COMMAND_CHARS} characters`)
+    .refine((s) => s.trim() !== '', 'must not be empty'),
+  timeout_s: z.number().int().min(1).max(MAX_EXEC_TIMEOUT_S).optional(),
+  interpreter: z.enum(INTERPRETERS).optional(),
+});
+export type ExecSubmitBody = z.input<typeof execSubmitBody>;
+
+export const execSubmitReply = z.object({ id: z.string() });
+
+/** `GET /body/exec` 200: one exec for the agent. An interpreter the agent does not know is reported, not refused. */
+export const execDelivery = z.object({
+  id: z.string().min(1),
+  command: z.string(),
+  interpreter: z.string().default('bash'),
+  timeout_s: z.number().positive(),
+  queued_at: z.string().optional(),
+});
+export type ExecDelivery = z.output<typeof execDelivery>;
+
+/** `POST /body/exec/result`: the agent cut each stream at `max_output_bytes` and says so. */
+export const execResultBody = z.object({
+  id: text(64),
+  exit_code: z.number().int().min(-(2 ** 31)).max(2 ** 32 - 1),
+  stdout: z.string().default(''),
+  stderr: z.string().default(''),
+  started_at: text(64).optional(),
+  finished_at: text(64).optional(),
+  timed_out: z.boolean().default(false),
+  stdout_truncated: z.boolean().default(false),
+  stderr_truncated: z.boolean().default(false),
+});
+export type ExecResultBody = z.output<typeof execResultBody>;
+
+/** `GET /nodes/{id}/exec/{execId}/result` 200. */
+export const execResultView = z.object({
+  id: z.string(),
+  status: z.enum(FINAL_STATUSES),
+  exit_code: z.number().nullable(),
+  stdout: z.string(),
+  stderr: z.string(),
+  stdout_truncated: z.boolean(),
+  stderr_truncated: z.boolean(),
+  queued_at: z.string(),
+  delivered_at: z.string().nullable(),
+  finished_at: z.string(),
+  duration_ms: z.number().nullable(),
+});
+export type ExecResultView = z.output<typeof execResultView>;
+
+/** The same endpoint's 202 while the exec is not finished. */
+export const execPendingView = z.object({
+  status: z.literal('pending'),
+  state: z.enum(['queued', 'delivered']),
+  position: z.number().nullable(),
+});
+export type ExecPendingView = z.output<typeof execPendingView>;
+
+export const execQueueItem = z.object({
+  id: z.string(),
+  command: z.string(),
+  command_truncated: z.boolean(),
+  interpreter: z.enum(INTERPRETERS),
+  timeout_s: z.number(),
+  queued_at: z.string(),
+  delivered_at: z.string().nullable(),
+  age_s: z.number(),
+});
+export type ExecQueueItem = z.output<typeof execQueueItem>;
+
+/** `GET /nodes/{id}/exec`. */
+export const execQueueView = z.object({
+  depth: z.number(),
+  oldest_age_s: z.number().nullable(),
+  delivered: z.array(execQueueItem),
+  queued: z.array(execQueueItem),
+});
+export type ExecQueueView = z.output<typeof execQueueView>;
+
+export const execCancelAllReply = z.object({ cancelled: z.number() });
+
+export const execPollQuery = z.object({
+  wait: z.coerce.number().int().min(0).max(MAX_POLL_WAIT_S).default(0),
+});
+
+export const execResultQuery = z.object({
+  wait: z.coerce.number().int().min(0).max(MAX_RESULT_WAIT_S).default(0),
+});

@@ -1,0 +1,68 @@
+/**
+ * Admin node endpoints on the wire (SPEC §9, §10): the node object, its changes and the queries.
+ */
+import { z } from 'zod';
+import { FLAG_NAMES, NODE_KINDS, NODE_STATES, name, text } from './common.js';
+import { MAX_ROLES } from './agent.js';
+
+const roleList = z.array(text(64)).max(MAX_ROLES, `must list at most ${MAX_ROLES} roles`);
+
+export const rolesBody = z.object({ roles: roleList });
+
+export const patchBody = z
+  .object({
+    name: name.optional(),
+    owner: text(128).optional(),
+    district: text(64).optional(),
+    venue: text(64).optional(),
+    kind: z.enum(NODE_KINDS).optional(),
+  })
+  .strict()
+  .refine((b) => Object.keys(b).length > 0, 'must change at least one of name, owner, district, venue, kind');
+export type PatchBody = z.output<typeof patchBody>;
+
+export const drainBody = z.object({ drain: z.boolean(), reason: text(256).optional() });
+
+export const nodesQuery = z.object({
+  kind: z.enum([...NODE_KINDS, 'head']).optional(),
+  state: z.enum(NODE_STATES).optional(),
+  district: text(64).optional(),
+});
+
+export const actorsQuery = z.object({
+  kind: text(32).optional(),
+  limit: z.coerce.number().int().min(1).max(100_000).default(1000),
+});
+
+const nullableString = z.string().nullable();
+
+/** The node object (SPEC §9): never a token or a hash. */
+export const nodeView = z.object({
+  id: z.string(),
+  name: z.string(),
+  kind: z.enum(NODE_KINDS),
+  state: z.enum(NODE_STATES),
+  owner: z.string(),
+  district: z.string(),
+  venue: z.string(),
+  roles: z.array(z.string()),
+  roles_applied: z.array(z.string()),
+  drain: z.boolean(),
+  drain_reason: nullableString,
+  provider_status: nullableString,
+  provider_version: nullableString,
+  agent_version: nullableString,
+  hostname: nullableString,
+  os: nullableString,
+  arch: nullableString,
+  lan_ip: nullableString,
+  wg_ip: nullableString,
+  last_seen: nullableString,
+  created_at: z.string(),
+  flags: z.object(Object.fromEntries(FLAG_NAMES.map((f) => [f, z.boolean()])) as Record<(typeof FLAG_NAMES)[number], z.ZodBoolean>),
+  exec_depth: z.number(),
+  diagnostics: z.record(z.string(), z.unknown()),
+  enrollment_id: nullableString,
+  enrollment_expires_at: nullableString,
+});
+export type NodeView = z.output<typeof nodeView>;
