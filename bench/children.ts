@@ -59,7 +59,8 @@ export function runJsonChild<T>(nodeArgs: string[], script: string, args: string
   });
 }
 
-function track(child: ChildProcess): void {
+/** Registers a child spawned elsewhere, so that killAll() also ends it. */
+export function track(child: ChildProcess): void {
   live.add(child);
   child.once('exit', () => live.delete(child));
 }
