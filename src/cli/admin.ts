@@ -1,35 +1,20 @@
 /**
  * `hydracluster nodes`, `queue` and `debug`: one admin request each, printed for a terminal
- * (a table, a short line) or, with `--json` and for debug, as the server's JSON.
+ * (a table, a short line) or, with `--json` and for debug, as the server's JSON. Replies are read
+ * with the wire contract's schemas (src/wire), loaded while the request is on the wire.
  */
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { ClientCommand } from './args.js';
-import { CliError, EX_SOFTWARE, seg, type Api } from './client.js';
-import type { Out } from './exec.js';
-
-const nodeRow = z.object({
-  id: z.string(),
-  name: z.string(),
-  kind: z.string(),
-  state: z.string(),
-  drain: z.boolean().optional(),
-  exec_depth: z.number().optional(),
-  last_seen: z.string().nullable().optional(),
-});
-
-const queueItem = z.object({ id: z.string(), command: z.string(), age_s: z.number() });
-const queueView = z.object({
-  depth: z.number(),
-  oldest_age_s: z.number().nullable(),
-  delivered: z.array(queueItem),
-  queued: z.array(queueItem),
-});
+import { seg, type Api } from './client.js';
+import { CliError } from './errors.js';
+import type { Out } from './output.js';
+import { EX_SOFTWARE } from '../sysexits.js';
 
 const json = (v: unknown): string => `${JSON.stringify(v, null, 2)}\n`;
 
 function shaped<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
   const r = schema.safeParse(body);
-  if (!r.success) throw new CliError(EX_SOFTWARE, 'the server answered in an unexpected shape');
+  if (!r.success) throw new CliError(EX_SOFTWARE, `the server answered in an unexpected shape (${r.error.issues[0]?.path.join('.') || 'body'})`);
   return r.data;
 }
 
@@ -41,13 +26,15 @@ export function table(rows: string[][]): string {
 
 async function nodes(c: Extract<ClientCommand, { cmd: 'nodes' }>, api: Api, out: Out): Promise<number> {
   if (c.action === 'list') {
+    const wire = c.json ? null : import('../wire/nodes.js');
     const r = await api.call('GET', '/nodes');
-    if (c.json) {
+    if (!wire) {
       out.write(json(r.body));
       return 0;
     }
-    const rows = shaped(z.array(nodeRow), r.body).map((n) => [
-      n.id, n.name, n.kind, n.state + (n.drain ? ' (drained)' : ''), String(n.exec_depth ?? 0), n.last_seen ?? '-',
+    const { nodeView } = await wire;
+    const rows = shaped(nodeView.array(), r.body).map((n) => [
+      n.id, n.name, n.kind, n.state + (n.drain ? ' (drained)' : ''), String(n.exec_depth), n.last_seen ?? '-',
     ]);
     out.write(table([['ID', 'NAME', 'KIND', 'STATE', 'EXEC', 'LAST SEEN'], ...rows]));
     return 0;
@@ -82,9 +69,10 @@ async function nodes(c: Extract<ClientCommand, { cmd: 'nodes' }>, api: Api, out:
 
 async function queue(c: Extract<ClientCommand, { cmd: 'queue' }>, api: Api, out: Out): Promise<number> {
   const path = `/nodes/${seg(c.nodeId)}/exec`;
+  const wire = import('../wire/exec.js');
   if (c.action === 'clear') {
     const r = await api.call('DELETE', path);
-    const n = shaped(z.object({ cancelled: z.number() }), r.body).cancelled;
+    const n = shaped((await wire).execCancelAllReply, r.body).cancelled;
     out.write(c.json ? json(r.body) : `cancelled ${n} exec${n === 1 ? '' : 's'}\n`);
     return 0;
   }
@@ -93,7 +81,7 @@ async function queue(c: Extract<ClientCommand, { cmd: 'queue' }>, api: Api, out:
     out.write(json(r.body));
     return 0;
   }
-  const v = shaped(queueView, r.body);
+  const v = shaped((await wire).execQueueView, r.body);
   out.write(`depth ${v.depth}${v.oldest_age_s === null ? '' : `, oldest ${v.oldest_age_s} s`}\n`);
   const rows = [
     ...v.delivered.map((e) => [e.id, 'delivered', `${e.age_s}s`, e.command.split('\n')[0]!]),

@@ -1,49 +1,52 @@
 /**
- * `hydracluster exec`: submit one command to a node's exec queue, then poll its result (the agent
- * long-polls, so results come fast) and behave like the remote command: its stdout on stdout,
- * its stderr on stderr, its exit code. `--json` prints the result object instead; `--async`
- * prints the exec id and returns; `--timeout` elapsed: 124 and the exec id, to fetch it later.
+ * `hydracluster exec`: submit one command to a node's exec queue, then wait for its result with
+ * the result long-poll (SPEC §6 `?wait=N`: the server answers the moment the exec finishes), one
+ * request at a time until the CLI's own deadline, and behave like the remote command: its stdout
+ * on stdout, its stderr on stderr, its exit code. `--json` prints the result object instead;
+ * `--async` prints the exec id and returns; deadline passed: 124 and the exec id, to fetch later.
+ * Replies are read with ./exec-replies.ts (the wire contract's shapes, checked without zod).
  */
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
-import { z } from 'zod';
 import type { ExecCommand, Interpreter } from './args.js';
-import { CliError, EX_NOINPUT, EX_SOFTWARE, EX_TIMEOUT, seg, type Api } from './client.js';
+import { CliError } from './errors.js';
+import { EX_NOINPUT, EX_SOFTWARE, EX_TIMEOUT } from '../sysexits.js';
+import { seg, type Api } from './client.js';
+import type { Out } from './output.js';
+import type { ExecResultView } from '../wire/exec.js';
+import { readPending, readResult, readSubmitReply, unexpectedReply } from './exec-replies.js';
+
+export type { Out };
 
 /** How long the CLI waits when no --timeout was given (the server's default timeout_s). */
 export const DEFAULT_WAIT_S = 60;
-/** Beyond --timeout, time for the agent's own timed_out report (with partial output) to arrive. */
-export const REPORT_GRACE_MS = 1000;
-export const FIRST_POLL_MS = 100;
-export const MAX_POLL_MS = 1000;
-const POLL_BACKOFF = 2;
+/**
+ * Beyond --timeout: the agent kills the process group (SIGTERM, SIGKILL 2 s later) and then posts
+ * its own `timed_out` report with the partial output; time for that report to arrive.
+ */
+export const REPORT_GRACE_MS = 5000;
+/** The longest `?wait` the server takes (src/wire/exec.ts MAX_RESULT_WAIT_S; a test holds them equal). */
+export const MAX_WAIT_S = 60;
+/** A long-poll request's own timeout is its wait plus this. */
+export const WAIT_MARGIN_MS = 10_000;
+/**
+ * A server that ignores `?wait` (older than the result long-poll) answers 202 at once: then the
+ * CLI backs off from FALLBACK_FIRST_MS, doubling up to FALLBACK_MAX_MS, instead of spinning.
+ */
+export const FALLBACK_FIRST_MS = 25;
+export const FALLBACK_MAX_MS = 1000;
+/** A 202 that came back in less than this share of the wait asked for was not held by the server. */
+const HELD_SHARE = 0.5;
 const MAX_EXIT_CODE = 255;
 const MS_PER_S = 1000;
 
-export interface Out {
-  write(text: string): unknown;
-}
-
-/** The CLI's outputs and time, injected so the polling loop is tested without sleeping. */
+/** The CLI's outputs and time, injected so the waiting loop is tested without sleeping. */
 export interface ExecIo {
   stdout: Out;
   stderr: Out;
   now(): number;
   sleep(ms: number): Promise<void>;
 }
-
-const submitted = z.object({ id: z.string() });
-const finished = z
-  .object({
-    id: z.string(),
-    status: z.enum(['done', 'timed_out', 'cancelled', 'expired']),
-    exit_code: z.number().nullable(),
-    stdout: z.string(),
-    stderr: z.string(),
-  })
-  .passthrough();
-
-const pendingShape = z.object({ status: z.literal('pending'), state: z.string(), position: z.number().nullable() });
 
 const SCRIPT_INTERPRETERS: Record<string, Interpreter> = { '.ps1': 'powershell', '.sh': 'bash', '.bash': 'bash' };
 
@@ -69,37 +72,48 @@ export function localExitCode(code: number | null): number {
 export async function runExec(c: ExecCommand, api: Api, io: ExecIo): Promise<number> {
   const { command, interpreter } = await commandText(c);
   const sent = await api.call('POST', `/nodes/${seg(c.nodeId)}/exec`, { command, timeout_s: c.timeoutS, interpreter });
-  const parsedId = submitted.safeParse(sent.body);
-  if (!parsedId.success) throw new CliError(EX_SOFTWARE, 'the server answered the submit without an exec id');
-  const id = parsedId.data.id;
+  const started = io.now();
+  const submitted = readSubmitReply(sent.body);
+  if (!submitted) throw await unexpectedReply('submit', sent.body);
+  const { id } = submitted;
   if (c.async) {
     io.stdout.write(c.json ? `${JSON.stringify({ id })}\n` : `${id}\n`);
     return 0;
   }
-
-  const deadline = io.now() + (c.timeoutS ?? DEFAULT_WAIT_S) * MS_PER_S + REPORT_GRACE_MS;
-  let interval = FIRST_POLL_MS;
+  const resultPath = `/nodes/${seg(c.nodeId)}/exec/${seg(id)}/result`;
+  const deadline = started + (c.timeoutS ?? DEFAULT_WAIT_S) * MS_PER_S + REPORT_GRACE_MS;
+  let backoff = FALLBACK_FIRST_MS;
   for (;;) {
-    const r = await api.call('GET', `/nodes/${seg(c.nodeId)}/exec/${seg(id)}/result`);
-    if (r.status === 200) return report(c, r.body, io);
-    const left = deadline - io.now();
-    if (left <= 0) {
-      const p = pendingShape.safeParse(r.body);
-      if (c.json) io.stdout.write(`${JSON.stringify({ id, ...(p.success ? p.data : { status: 'pending' }) })}\n`);
-      io.stderr.write(`hydracluster: no result within the timeout; exec id ${id} (result: GET /api/v1/nodes/${c.nodeId}/exec/${id}/result)\n`);
+    const waitS = Math.min(MAX_WAIT_S, Math.max(1, Math.ceil((deadline - io.now()) / MS_PER_S)));
+    const asked = io.now();
+    const r = await api.call('GET', `${resultPath}?wait=${waitS}`, undefined, { timeoutMs: waitS * MS_PER_S + WAIT_MARGIN_MS });
+    if (r.status === 200) {
+      const result = readResult(r.body);
+      if (!result) throw await unexpectedReply('result', r.body);
+      return report(c, r.body, result, io);
+    }
+    const pending = readPending(r.body);
+    if (!pending) throw await unexpectedReply('pending', r.body);
+    const now = io.now();
+    if (now >= deadline) {
+      if (c.json) io.stdout.write(`${JSON.stringify({ id, ...pending })}\n`);
+      io.stderr.write(`hydracluster: no result within the timeout; exec id ${id} (result: GET /api/v1${resultPath})\n`);
       return EX_TIMEOUT;
     }
-    await io.sleep(Math.min(interval, left));
-    interval = Math.min(interval * POLL_BACKOFF, MAX_POLL_MS);
+    if (now - asked < waitS * MS_PER_S * HELD_SHARE) {
+      // Not held: an older server that ignores ?wait, or one shutting down. Do not spin.
+      await io.sleep(Math.min(backoff, deadline - now));
+      backoff = Math.min(backoff * 2, FALLBACK_MAX_MS);
+    } else {
+      backoff = FALLBACK_FIRST_MS;
+    }
   }
 }
 
-function report(c: ExecCommand, body: unknown, io: ExecIo): number {
-  const r = finished.safeParse(body);
-  if (!r.success) throw new CliError(EX_SOFTWARE, 'the server answered the result in an unexpected shape');
-  const res = r.data;
+/** Prints a finished exec; `raw` is the server's body, printed as-is for --json (newer fields kept). */
+function report(c: ExecCommand, raw: unknown, res: ExecResultView, io: ExecIo): number {
   if (c.json) {
-    io.stdout.write(`${JSON.stringify(res, null, 2)}\n`);
+    io.stdout.write(`${JSON.stringify(raw, null, 2)}\n`);
     return 0;
   }
   io.stdout.write(res.stdout);

@@ -3,11 +3,15 @@
  * `hydracluster`: the server (`serve`) and the operator's client commands.
  * Exit codes follow sysexits (SPEC §12): 64 usage, 66 unknown node/exec, 69 unreachable,
  * 77 token refused, 70 internal.
+ *
+ * This entry point imports only what every command needs (no zod, no yaml, no config module):
+ * `version` and `help` load nothing more, a client command loads ./run.js, `serve` the server.
  */
 import { parseArgs } from 'node:util';
-import { resolveHome, ConfigError } from '../config.js';
+import { CLIENT_COMMANDS } from './args.js';
+import { resolveHome } from './home.js';
+import { guardedOut } from './output.js';
 import { EX_CONFIG, EX_SOFTWARE, EX_USAGE } from '../sysexits.js';
-import { CLIENT_COMMANDS, processIo, runClient } from './run.js';
 import { VERSION } from '../version.js';
 
 
@@ -55,20 +59,24 @@ export async function main(argv: string[]): Promise<number> {
         return await serveCommand(rest);
       case 'version':
       case '--version':
-        process.stdout.write(`hydracluster ${VERSION}\n`);
+        guardedOut(process.stdout).write(`hydracluster ${VERSION}\n`);
         return 0;
       case undefined:
       case 'help':
       case '--help':
-        process.stdout.write(USAGE);
+        guardedOut(process.stdout).write(USAGE);
         return cmd === undefined ? EX_USAGE : 0;
       default:
-        if (CLIENT_COMMANDS.includes(cmd)) return await runClient(cmd, rest, processIo(process.env));
+        if (CLIENT_COMMANDS.includes(cmd)) {
+          const { processIo, runClient } = await import('./run.js');
+          return await runClient(cmd, rest, processIo(process.env));
+        }
         process.stderr.write(`hydracluster: unknown command ${JSON.stringify(cmd)}\n${USAGE}`);
         return EX_USAGE;
     }
   } catch (e) {
-    if (e instanceof ConfigError) {
+    // Only `serve` reads config.yaml through src/config.ts, so only its failures can be a ConfigError.
+    if (cmd === 'serve' && e instanceof (await import('../config.js')).ConfigError) {
       process.stderr.write(`hydracluster: ${e.message}\n`);
       return EX_CONFIG;
     }

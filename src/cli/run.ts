@@ -1,35 +1,40 @@
 /**
  * The client side of `hydracluster`: parse, find the server, run one command, and turn the CLI's
- * own failures into one line on stderr and a sysexits code (SPEC §12).
+ * own failures into one line on stderr and a sysexits code (SPEC §12). The admin commands' module
+ * (and the zod it brings) is loaded only when one of them runs.
  */
-import { runAdmin } from './admin.js';
-import { parseClientArgs, UsageError, CLIENT_COMMANDS } from './args.js';
-import { CliError, createApi, EX_USAGE, resolveConnection, type Env } from './client.js';
+import { parseClientArgs, UsageError } from './args.js';
+import { createApi, type Api } from './client.js';
+import { resolveConnection, type Connection, type Env } from './connection.js';
+import { CliError } from './errors.js';
 import { runExec, type ExecIo } from './exec.js';
-
-export { CLIENT_COMMANDS };
+import { guardedOut } from './output.js';
+import { EX_USAGE } from '../sysexits.js';
 
 export interface ClientIo extends ExecIo {
   env: Env;
 }
 
-/** Real-process I/O: the process's streams and env, wall-clock time. */
+/** Real-process I/O: the process's streams (a reader that leaves ends output quietly), env, clock. */
 export function processIo(env: Env): ClientIo {
   return {
     env,
-    stdout: process.stdout,
-    stderr: process.stderr,
+    stdout: guardedOut(process.stdout),
+    stderr: guardedOut(process.stderr),
     now: () => Date.now(),
     sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
   };
 }
 
 /** Runs `hydracluster <cmd> ...argv` for a client command; resolves with the exit code. */
-export async function runClient(cmd: string, argv: string[], io: ClientIo): Promise<number> {
+export async function runClient(cmd: string, argv: string[], io: ClientIo, connect: (c: Connection) => Api = createApi): Promise<number> {
+  let api: Api | undefined;
   try {
     const { command, conn } = parseClientArgs(cmd, argv);
-    const api = createApi(resolveConnection(conn, io.env));
-    return command.cmd === 'exec' ? await runExec(command, api, io) : await runAdmin(command, api, io.stdout);
+    api = connect(await resolveConnection(conn, io.env));
+    if (command.cmd === 'exec') return await runExec(command, api, io);
+    const { runAdmin } = await import('./admin.js');
+    return await runAdmin(command, api, io.stdout);
   } catch (e) {
     if (e instanceof UsageError) {
       io.stderr.write(`hydracluster ${cmd}: ${e.message} (see hydracluster help)\n`);
@@ -40,5 +45,7 @@ export async function runClient(cmd: string, argv: string[], io: ClientIo): Prom
       return e.exitCode;
     }
     throw e;
+  } finally {
+    api?.close();
   }
 }

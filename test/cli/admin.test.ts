@@ -2,8 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { runAdmin } from '../../src/cli/admin.js';
 import { parseClientArgs } from '../../src/cli/args.js';
 import type { Api, Reply } from '../../src/cli/client.js';
+import type { ExecQueueItem } from '../../src/wire/exec.js';
+import { nodeView } from './fake-api.js';
 
-const NODE = { id: 'node-1', name: 'body-1', kind: 'body', state: 'online', drain: false, exec_depth: 2, last_seen: '2026-01-01T00:00:00.000Z' };
+const NODE = { ...nodeView(1), id: 'node-1', name: 'body-1', exec_depth: 2, last_seen: '2026-01-01T00:00:00.000Z' };
+const item = (id: string, command: string, age_s: number): ExecQueueItem => ({
+  id, command, age_s, command_truncated: false, interpreter: 'bash', timeout_s: 60, queued_at: '2026-01-01T00:00:00.000Z', delivered_at: null,
+});
 
 /** Runs `hydracluster <argv>` against a fake API answering `body`; returns the calls and stdout. */
 async function run(argv: string[], body: unknown = NODE) {
@@ -13,6 +18,7 @@ async function run(argv: string[], body: unknown = NODE) {
       calls.push(`${method} ${path}${sent === undefined ? '' : ' ' + JSON.stringify(sent)}`);
       return { status: 200, body };
     },
+    close() {},
   };
   let stdout = '';
   const { command } = parseClientArgs(argv[0]!, argv.slice(1));
@@ -47,8 +53,8 @@ describe('hydracluster nodes, queue and debug', () => {
     const view = {
       depth: 2,
       oldest_age_s: 12,
-      delivered: [{ id: 'exec-a', command: 'hostname', age_s: 12 }],
-      queued: [{ id: 'exec-b', command: 'uptime\nmore', age_s: 3 }],
+      delivered: [item('exec-a', 'hostname', 12)],
+      queued: [item('exec-b', 'uptime\nmore', 3)],
     };
     const shown = await run(['queue', 'node-1'], view);
     expect(shown.calls).toEqual(['GET /nodes/node-1/exec']);
@@ -58,6 +64,10 @@ describe('hydracluster nodes, queue and debug', () => {
     const cleared = await run(['queue', 'node-1', 'clear'], { cancelled: 1 });
     expect(cleared.calls).toEqual(['DELETE /nodes/node-1/exec']);
     expect(cleared.stdout).toBe('cancelled 1 exec\n');
+  });
+
+  it('when the server answers a list in another shape, then it is an error (70) that names the field', async () => {
+    await expect(run(['nodes', 'list'], [{ ...NODE, state: 'lost' }])).rejects.toMatchObject({ exitCode: 70, message: expect.stringContaining('0.state') });
   });
 
   it('when debug runs, then actor ids keep their slash in the path', async () => {

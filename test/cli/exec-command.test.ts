@@ -3,105 +3,168 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ExecCommand } from '../../src/cli/args.js';
-import { CliError, type Api, type Reply } from '../../src/cli/client.js';
-import { runExec, type ExecIo } from '../../src/cli/exec.js';
+import { CliError, type Api, type CallOptions, type Reply } from '../../src/cli/client.js';
+import { FALLBACK_FIRST_MS, FALLBACK_MAX_MS, MAX_WAIT_S, REPORT_GRACE_MS, runExec, WAIT_MARGIN_MS, type ExecIo } from '../../src/cli/exec.js';
+import { MAX_RESULT_WAIT_S } from '../../src/wire/exec.js';
+import { FAKE_EXEC_ID as ID, resultView } from './fake-api.js';
 
-const ID = 'exec-01J0000000000000000000000A';
-const PENDING: Reply = { status: 202, body: { status: 'pending', state: 'queued', position: 0 } };
-const done = (over: Record<string, unknown> = {}): Reply => ({
-  status: 200,
-  body: { id: ID, status: 'done', exit_code: 0, stdout: 'out\n', stderr: 'err\n', ...over },
-});
+const PENDING: Reply = { status: 202, body: { status: 'pending', state: 'delivered', position: null } };
+const done = (over: Parameters<typeof resultView>[0] = {}): Reply => ({ status: 200, body: resultView({ stdout: 'out\n', stderr: 'err\n', ...over }) });
 
-/** An API that accepts the submit and then answers result polls from `results` (the last repeats). */
-function fakeApi(results: Reply[]) {
-  const calls: Array<{ method: string; path: string; body?: unknown }> = [];
-  let i = 0;
-  const api: Api = {
-    async call(method, path, body) {
-      calls.push({ method, path, body });
-      if (method === 'POST') return { status: 202, body: { id: ID } };
-      return results[Math.min(i++, results.length - 1)]!;
-    },
-  };
-  return { api, calls };
+/** How the fake server answers one result request: a reply, after holding it `heldMs` (of fake time). */
+interface Answer {
+  reply: Reply;
+  /** 'wait': held for the whole ?wait asked (a long-poll that ran out); a number: that many ms. */
+  held: 'wait' | number;
 }
+const held = (reply: Reply, ms: number | 'wait' = 'wait'): Answer => ({ reply, held: ms });
+const atOnce = (reply: Reply): Answer => ({ reply, held: 0 });
 
-/** Fake time: sleep() advances now() and records the interval. */
+/** Fake time, advanced by the fake server's holding and by the CLI's sleep(). */
 function fakeIo() {
-  let t = 0;
+  const clock = { t: 0 };
   const out = { stdout: '', stderr: '', sleeps: [] as number[] };
   const io: ExecIo = {
     stdout: { write: (s: string) => (out.stdout += s) },
     stderr: { write: (s: string) => (out.stderr += s) },
-    now: () => t,
+    now: () => clock.t,
     sleep: async (ms) => {
       out.sleeps.push(ms);
-      t += ms;
+      clock.t += ms;
     },
   };
-  return { io, out };
+  return { io, out, clock };
+}
+
+/** An API that accepts the submit and answers result requests from `answers` (the last repeats). */
+function fakeApi(clock: { t: number }, answers: Answer[]) {
+  const calls: Array<{ method: string; path: string; body?: unknown; opts?: CallOptions; at: number }> = [];
+  let i = 0;
+  const api: Api = {
+    async call(method, path, body, opts) {
+      calls.push({ method, path, body, opts, at: clock.t });
+      if (method === 'POST') return { status: 202, body: { id: ID } };
+      const a = answers[Math.min(i++, answers.length - 1)]!;
+      const wait = Number(new URL(path, 'http://x').searchParams.get('wait'));
+      clock.t += a.held === 'wait' ? wait * 1000 : a.held;
+      return a.reply;
+    },
+    close() {},
+  };
+  const gets = () => calls.filter((c) => c.method === 'GET');
+  return { api, calls, gets };
+}
+
+function setup(answers: Answer[]) {
+  const { io, out, clock } = fakeIo();
+  return { io, out, clock, ...fakeApi(clock, answers) };
 }
 
 const cmd = (over: Partial<ExecCommand> = {}): ExecCommand => ({
   cmd: 'exec', nodeId: 'node-1', source: { kind: 'text', text: 'echo out' }, json: false, async: false, ...over,
 });
+const waitOf = (path: string) => Number(new URL(path, 'http://x').searchParams.get('wait'));
 
 describe('hydracluster exec (command logic)', () => {
-  it('when the result is pending a while, then polls back off from 100 ms to 1 s and the remote output and code come through', async () => {
-    const { api, calls } = fakeApi([PENDING, PENDING, PENDING, PENDING, PENDING, PENDING, done({ exit_code: 7 })]);
-    const { io, out } = fakeIo();
-    expect(await runExec(cmd({ timeoutS: 30 }), api, io)).toBe(7);
-    expect(out.sleeps).toEqual([100, 200, 400, 800, 1000, 1000]);
-    expect(out).toMatchObject({ stdout: 'out\n', stderr: 'err\n' });
-    expect(calls[0]).toEqual({ method: 'POST', path: '/nodes/node-1/exec', body: { command: 'echo out', timeout_s: 30, interpreter: undefined } });
-    expect(calls[1]!.path).toBe(`/nodes/node-1/exec/${ID}/result`);
+  it('when the server answers the long-poll the moment the exec finishes, then one result request carries the output and the code', async () => {
+    const s = setup([held(done({ exit_code: 7 }), 40)]);
+    expect(await runExec(cmd({ timeoutS: 30 }), s.api, s.io)).toBe(7);
+    expect(s.out).toMatchObject({ stdout: 'out\n', stderr: 'err\n', sleeps: [] });
+    expect(s.calls[0]).toMatchObject({ method: 'POST', path: '/nodes/node-1/exec', body: { command: 'echo out', timeout_s: 30, interpreter: undefined } });
+    expect(s.gets().map((c) => c.path)).toEqual([`/nodes/node-1/exec/${ID}/result?wait=35`]);
   });
 
-  it('when --timeout passes with no result, then it exits 124 with the exec id on stderr', async () => {
-    const { api } = fakeApi([PENDING]);
-    const { io, out } = fakeIo();
-    expect(await runExec(cmd({ timeoutS: 2 }), api, io)).toBe(124);
-    expect(out.stdout).toBe('');
-    expect(out.stderr).toContain(ID);
-    expect(out.sleeps.reduce((a, b) => a + b, 0)).toBe(3000);
+  it('when nothing finishes, then it waits one request at a time with wait = min(60, time left) until --timeout + the grace, then exits 124 with the exec id', async () => {
+    const s = setup([held(PENDING)]);
+    expect(await runExec(cmd({ timeoutS: 100 }), s.api, s.io)).toBe(124);
+    const total = 100_000 + REPORT_GRACE_MS;
+    expect(s.gets().map((c) => waitOf(c.path))).toEqual([60, (total - 60_000) / 1000]);
+    expect(s.clock.t).toBe(total);
+    expect(s.out.sleeps).toEqual([]);
+    expect(s.out.stdout).toBe('');
+    expect(s.out.stderr).toContain(ID);
+    // Each request's own timeout is longer than the wait it asks for.
+    for (const c of s.gets()) expect(c.opts?.timeoutMs).toBe(waitOf(c.path) * 1000 + WAIT_MARGIN_MS);
   });
 
-  it('when --json is given, then the result object is printed and the exit is 0 whatever the remote code', async () => {
-    const { api } = fakeApi([done({ exit_code: 3 })]);
-    const { io, out } = fakeIo();
-    expect(await runExec(cmd({ json: true }), api, io)).toBe(0);
-    expect(JSON.parse(out.stdout)).toMatchObject({ id: ID, exit_code: 3, stdout: 'out\n' });
+  it('when the node reports timed_out after killing the command (SIGTERM, SIGKILL 2 s later), then its partial output is printed and the exit is 124', async () => {
+    // The report arrives 2.5 s after --timeout: after the old +1 s, within the grace.
+    const reportAtMs = 2000 + 2500;
+    const s = setup([held(done({ status: 'timed_out', exit_code: null, stdout: 'partial\n', stderr: '' }), reportAtMs)]);
+    expect(await runExec(cmd({ timeoutS: 2 }), s.api, s.io)).toBe(124);
+    expect(s.out.stdout).toBe('partial\n');
+    expect(s.out.stderr).toMatch(/timed out on the node/);
+    expect(s.gets().map((c) => waitOf(c.path))).toEqual([(2000 + REPORT_GRACE_MS) / 1000]);
   });
 
-  it('when --async is given, then only the id is printed and no result is polled', async () => {
-    const { api, calls } = fakeApi([PENDING]);
-    const { io, out } = fakeIo();
-    expect(await runExec(cmd({ async: true }), api, io)).toBe(0);
-    expect(out.stdout).toBe(`${ID}\n`);
-    expect(calls).toHaveLength(1);
+  it('when an older server ignores ?wait and answers 202 at once, then the CLI backs off instead of spinning and still gets the result', async () => {
+    const s = setup([...Array.from({ length: 8 }, () => atOnce(PENDING)), atOnce(done())]);
+    expect(await runExec(cmd({ timeoutS: 30 }), s.api, s.io)).toBe(0);
+    expect(s.out.sleeps).toEqual([FALLBACK_FIRST_MS, 50, 100, 200, 400, 800, FALLBACK_MAX_MS, FALLBACK_MAX_MS]);
+    expect(s.gets()).toHaveLength(9);
   });
 
-  it('when the exec ends timed_out, cancelled or with an out-of-range code, then the exit is 124, 70 or 1', async () => {
-    const cases: Array<[Record<string, unknown>, number]> = [
+  it('when an older server never finishes, then it still gives up at --timeout + the grace, with a bounded number of requests', async () => {
+    const s = setup([atOnce(PENDING)]);
+    expect(await runExec(cmd({ timeoutS: 10 }), s.api, s.io)).toBe(124);
+    expect(s.clock.t).toBe(10_000 + REPORT_GRACE_MS);
+    expect(s.gets().length).toBeLessThan(25);
+  });
+
+  it('when a held request comes back after a fallback, then the back-off starts over', async () => {
+    const s = setup([atOnce(PENDING), atOnce(PENDING), held(PENDING, 'wait'), atOnce(PENDING), atOnce(done())]);
+    expect(await runExec(cmd({ timeoutS: 300 }), s.api, s.io)).toBe(0);
+    expect(s.out.sleeps).toEqual([25, 50, 25]);
+  });
+
+  it('the longest wait the CLI asks for is the one the server accepts', () => {
+    expect(MAX_WAIT_S).toBe(MAX_RESULT_WAIT_S);
+  });
+
+  it('when --json is given, then the server\'s result object is printed as sent and the exit is 0 whatever the remote code', async () => {
+    const body = { ...resultView({ exit_code: 3, stdout: 'out\n' }), added_by_a_newer_server: true };
+    const s = setup([atOnce({ status: 200, body })]);
+    expect(await runExec(cmd({ json: true }), s.api, s.io)).toBe(0);
+    expect(JSON.parse(s.out.stdout)).toEqual(body);
+  });
+
+  it('when --async is given, then only the id is printed and no result is asked for', async () => {
+    const s = setup([atOnce(PENDING)]);
+    expect(await runExec(cmd({ async: true }), s.api, s.io)).toBe(0);
+    expect(s.out.stdout).toBe(`${ID}\n`);
+    expect(s.calls).toHaveLength(1);
+  });
+
+  it('when the exec ends timed_out, expired, cancelled or with an out-of-range code, then the exit is 124, 124, 70 or 1', async () => {
+    const cases: Array<[Parameters<typeof resultView>[0], number]> = [
       [{ status: 'timed_out', exit_code: null }, 124],
+      [{ status: 'expired', exit_code: null }, 124],
       [{ status: 'cancelled', exit_code: null }, 70],
       [{ exit_code: 3221225477 }, 1],
       [{ exit_code: -1 }, 1],
     ];
     for (const [over, code] of cases) {
-      const { api } = fakeApi([done(over)]);
-      expect(await runExec(cmd(), api, fakeIo().io), JSON.stringify(over)).toBe(code);
+      const s = setup([atOnce(done(over))]);
+      expect(await runExec(cmd(), s.api, s.io), JSON.stringify(over)).toBe(code);
     }
+  });
+
+  it('when a reply is not the contract\'s shape, then the CLI fails with 70 and names the field', async () => {
+    const s = setup([atOnce({ status: 200, body: { ...resultView(), exit_code: '0' } })]);
+    const failed = runExec(cmd(), s.api, s.io);
+    await expect(failed).rejects.toBeInstanceOf(CliError);
+    await expect(failed).rejects.toMatchObject({ exitCode: 70, message: expect.stringContaining('exit_code') });
+    const pending = setup([atOnce({ status: 202, body: { status: 'pending', state: 'lost', position: null } })]);
+    await expect(runExec(cmd(), pending.api, pending.io)).rejects.toMatchObject({ exitCode: 70, message: expect.stringContaining('state') });
   });
 
   it('when --file names a .ps1 script, then its content is sent as the command with powershell; a missing file is 66', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'hc-file-')), 'setup.ps1');
     writeFileSync(file, 'Write-Output hi\n');
-    const { api, calls } = fakeApi([done()]);
-    await runExec(cmd({ source: { kind: 'file', path: file } }), api, fakeIo().io);
-    expect(calls[0]!.body).toEqual({ command: 'Write-Output hi\n', timeout_s: undefined, interpreter: 'powershell' });
-    const missing = runExec(cmd({ source: { kind: 'file', path: `${file}.nope` } }), api, fakeIo().io);
+    const s = setup([atOnce(done())]);
+    await runExec(cmd({ source: { kind: 'file', path: file } }), s.api, s.io);
+    expect(s.calls[0]!.body).toEqual({ command: 'Write-Output hi\n', timeout_s: undefined, interpreter: 'powershell' });
+    const missing = runExec(cmd({ source: { kind: 'file', path: `${file}.nope` } }), s.api, s.io);
     await expect(missing).rejects.toBeInstanceOf(CliError);
     await expect(missing).rejects.toMatchObject({ exitCode: 66 });
   });
