@@ -26,9 +26,10 @@ const USAGE = `usage: hydracluster <command> [options]
   debug [actors|actor ID|requests]
 
   Client commands take --server URL and --admin-token T (else HC_SERVER / HC_TOKEN, else the
-  config.yaml in --home / HYDRACLUSTER_HOME / ~/.hydracluster). Exit codes: the remote exit code
-  for exec, 124 exec timeout, 64 usage, 66 unknown node or exec, 69 server unreachable,
-  77 token refused, 70 other errors.
+  config.yaml in --home / HYDRACLUSTER_HOME / ~/.hydracluster). exec waits for the result until
+  --timeout (default 60s) plus 5 s, for the node's own timed_out report. Exit codes: the remote
+  exit code for exec, 124 exec timeout, 64 usage, 66 unknown node or exec, 69 server unreachable,
+  77 token refused, 70 other errors; a closed stdout (| head) changes none of them.
 `;
 
 async function serveCommand(argv: string[]): Promise<number> {
