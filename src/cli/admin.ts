@@ -12,6 +12,12 @@ import { EX_SOFTWARE } from '../sysexits.js';
 
 const json = (v: unknown): string => `${JSON.stringify(v, null, 2)}\n`;
 
+/** Starts loading a wire module while the request is on the wire; it is awaited to read the reply. */
+function early<T>(loading: Promise<T>): Promise<T> {
+  loading.catch(() => {}); // a request that fails first must not leave it unhandled
+  return loading;
+}
+
 function shaped<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
   const r = schema.safeParse(body);
   if (!r.success) throw new CliError(EX_SOFTWARE, `the server answered in an unexpected shape (${r.error.issues[0]?.path.join('.') || 'body'})`);
@@ -26,7 +32,7 @@ export function table(rows: string[][]): string {
 
 async function nodes(c: Extract<ClientCommand, { cmd: 'nodes' }>, api: Api, out: Out): Promise<number> {
   if (c.action === 'list') {
-    const wire = c.json ? null : import('../wire/nodes.js');
+    const wire = c.json ? null : early(import('../wire/nodes.js'));
     const r = await api.call('GET', '/nodes');
     if (!wire) {
       out.write(json(r.body));
@@ -69,7 +75,7 @@ async function nodes(c: Extract<ClientCommand, { cmd: 'nodes' }>, api: Api, out:
 
 async function queue(c: Extract<ClientCommand, { cmd: 'queue' }>, api: Api, out: Out): Promise<number> {
   const path = `/nodes/${seg(c.nodeId)}/exec`;
-  const wire = import('../wire/exec.js');
+  const wire = early(import('../wire/exec.js'));
   if (c.action === 'clear') {
     const r = await api.call('DELETE', path);
     const n = shaped((await wire).execCancelAllReply, r.body).cancelled;
