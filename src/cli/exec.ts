@@ -13,10 +13,8 @@ import { CliError } from './errors.js';
 import { EX_NOINPUT, EX_SOFTWARE, EX_TIMEOUT } from '../sysexits.js';
 import { seg, type Api } from './client.js';
 import type { Out } from './output.js';
-import type { ExecResultView } from '../wire/exec.js';
+import type { ExecPendingView, ExecResultView } from '../wire/exec.js';
 import { readPending, readResult, readSubmitReply, unexpectedReply } from './exec-replies.js';
-
-export type { Out };
 
 /** How long the CLI waits when no --timeout was given (the server's default timeout_s). */
 export const DEFAULT_WAIT_S = 60;
@@ -72,7 +70,7 @@ export function localExitCode(code: number | null): number {
 export async function runExec(c: ExecCommand, api: Api, io: ExecIo): Promise<number> {
   const { command, interpreter } = await commandText(c);
   const sent = await api.call('POST', `/nodes/${seg(c.nodeId)}/exec`, { command, timeout_s: c.timeoutS, interpreter });
-  const started = io.now();
+  const deadline = io.now() + (c.timeoutS ?? DEFAULT_WAIT_S) * MS_PER_S + REPORT_GRACE_MS;
   const submitted = readSubmitReply(sent.body);
   if (!submitted) throw await unexpectedReply('submit', sent.body);
   const { id } = submitted;
@@ -81,7 +79,21 @@ export async function runExec(c: ExecCommand, api: Api, io: ExecIo): Promise<num
     return 0;
   }
   const resultPath = `/nodes/${seg(c.nodeId)}/exec/${seg(id)}/result`;
-  const deadline = started + (c.timeoutS ?? DEFAULT_WAIT_S) * MS_PER_S + REPORT_GRACE_MS;
+  const outcome = await waitForResult(api, resultPath, deadline, io);
+  if (outcome.finished) return report(c, outcome.raw, outcome.result, io);
+  if (c.json) io.stdout.write(`${JSON.stringify({ id, ...outcome.pending })}\n`);
+  io.stderr.write(`hydracluster: no result within the timeout; exec id ${id} (result: GET /api/v1${resultPath})\n`);
+  return EX_TIMEOUT;
+}
+
+type Outcome = { finished: true; result: ExecResultView; raw: unknown } | { finished: false; pending: ExecPendingView };
+
+/**
+ * Long-polls the result, one request at a time, each asking to be held for the time left (at most
+ * MAX_WAIT_S), until it is finished or `deadline` has passed. A 202 that was not held (an older
+ * server that ignores ?wait, or one shutting down) is followed by a growing pause, not at once.
+ */
+async function waitForResult(api: Api, resultPath: string, deadline: number, io: ExecIo): Promise<Outcome> {
   let backoff = FALLBACK_FIRST_MS;
   for (;;) {
     const waitS = Math.min(MAX_WAIT_S, Math.max(1, Math.ceil((deadline - io.now()) / MS_PER_S)));
@@ -90,18 +102,13 @@ export async function runExec(c: ExecCommand, api: Api, io: ExecIo): Promise<num
     if (r.status === 200) {
       const result = readResult(r.body);
       if (!result) throw await unexpectedReply('result', r.body);
-      return report(c, r.body, result, io);
+      return { finished: true, result, raw: r.body };
     }
     const pending = readPending(r.body);
     if (!pending) throw await unexpectedReply('pending', r.body);
     const now = io.now();
-    if (now >= deadline) {
-      if (c.json) io.stdout.write(`${JSON.stringify({ id, ...pending })}\n`);
-      io.stderr.write(`hydracluster: no result within the timeout; exec id ${id} (result: GET /api/v1${resultPath})\n`);
-      return EX_TIMEOUT;
-    }
+    if (now >= deadline) return { finished: false, pending };
     if (now - asked < waitS * MS_PER_S * HELD_SHARE) {
-      // Not held: an older server that ignores ?wait, or one shutting down. Do not spin.
       await io.sleep(Math.min(backoff, deadline - now));
       backoff = Math.min(backoff * 2, FALLBACK_MAX_MS);
     } else {
