@@ -211,7 +211,7 @@ export async function cliBench(tmp: string): Promise<CliBenchResult> {
     const order = Object.keys(kinds) as Array<keyof typeof kinds>;
     const getsBefore = await fleet.resultGets();
     for (let i = 0; i < CLI_RUNS; i++) {
-      // Rotate the order so that none of the three always runs right after another one.
+      // Rotate the order, so that each kind runs in each position equally often.
       for (let k = 0; k < order.length; k++) {
         const kind = order[(i + k) % order.length]!;
         times[kind].push((await kinds[kind]()).ms);

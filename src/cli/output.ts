@@ -16,11 +16,17 @@ export interface WritableLike {
   on(event: 'error', listener: (err: NodeJS.ErrnoException) => void): unknown;
 }
 
-/** An Out over `stream` that drops writes once the stream has failed (EPIPE: the reader left). */
-export function guardedOut(stream: WritableLike): Out & { readonly closed: boolean } {
+/** The reader went away (EPIPE), or a write raced with the stream being torn down after that. */
+const READER_GONE = new Set(['EPIPE', 'ERR_STREAM_DESTROYED', 'ERR_STREAM_WRITE_AFTER_END']);
+
+/**
+ * An Out over `stream` that drops writes once the stream has failed. A reader that left is not an
+ * error; any other failure (a full disk) is passed to `onFailure`, once, to be said on stderr.
+ */
+export function guardedOut(stream: WritableLike, onFailure: (err: NodeJS.ErrnoException) => void = () => {}): Out & { readonly closed: boolean } {
   let closed = false;
-  stream.on('error', () => {
-    // EPIPE (reader gone) or any other write failure: nothing more can reach that reader.
+  stream.on('error', (err) => {
+    if (!closed && !READER_GONE.has(err.code ?? '')) onFailure(err);
     closed = true;
   });
   return {

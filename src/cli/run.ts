@@ -17,10 +17,11 @@ export interface ClientIo extends ExecIo {
 
 /** Real-process I/O: the process's streams (a reader that leaves ends output quietly), env, clock. */
 export function processIo(env: Env): ClientIo {
+  const stderr = guardedOut(process.stderr);
   return {
     env,
-    stdout: guardedOut(process.stdout),
-    stderr: guardedOut(process.stderr),
+    stdout: guardedOut(process.stdout, (e) => stderr.write(`hydracluster: cannot write to stdout: ${e.code ?? e.message}\n`)),
+    stderr,
     now: () => Date.now(),
     sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
   };

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -34,7 +34,7 @@ function runIntoEarlyClose(args: string[]): Promise<Early> {
   return new Promise((resolve) => child.once('close', (code, signal) => resolve({ code, signal, firstChunk, stderr })));
 }
 
-describe('the CLI piped into a reader that closes early (hydracluster … | head -1)', () => {
+describe('the CLI when its stdout fails: a reader that closes early (… | head -1), a full disk', () => {
   let api: FakeApi;
   const conn = () => ['--server', api.url, '--admin-token', FAKE_TOKEN];
 
@@ -56,5 +56,16 @@ describe('the CLI piped into a reader that closes early (hydracluster … | head
     expect(r.firstChunk.startsWith('ID ')).toBe(true);
     expect(r.stderr).toBe('');
     expect(r).toMatchObject({ code: 0, signal: null });
+  });
+
+  it.skipIf(!existsSync('/dev/full'))('when stdout is a full disk (/dev/full), then the CLI says so in one line on stderr and keeps the remote exit code', async () => {
+    const full = openSync('/dev/full', 'w');
+    const child = spawn(process.execPath, [MAIN, 'exec', 'node-1', 'seq 1 200000', ...conn()], { stdio: ['ignore', full, 'pipe'] });
+    closeSync(full);
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const code = await new Promise((resolve) => child.once('close', resolve));
+    expect(stderr).toBe('hydracluster: cannot write to stdout: ENOSPC\n');
+    expect(code).toBe(3);
   });
 });
