@@ -7,9 +7,9 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { serve } from '@hono/node-server';
-import { ExecQueues } from './actors/exec-queues.js';
-import { Fleet, DEFAULT_SWEEP_INTERVAL_MS } from './actors/fleet.js';
-import { ActorSystem } from './actors/system.js';
+import { ExecQueues } from './actors/exec-queue-actor.js';
+import { Fleet, DEFAULT_SWEEP_INTERVAL_MS } from './actors/node/fleet.js';
+import { ActorSystem } from './actors/kernel/system.js';
 import { systemClock, type Clock } from './clock.js';
 import { loadOrCreateConfig, parseListen, type Config } from './config.js';
 import { createApp } from './http/app.js';
@@ -47,6 +47,7 @@ export async function buildCore(opts: { home: string; config: Config; clock?: Cl
       offlineAfterS: cfg.offline_after_s,
       enrollmentTtlS: cfg.enrollment_ttl_s,
       sweepIntervalMs: DEFAULT_SWEEP_INTERVAL_MS,
+      maxOutputBytes: cfg.exec.max_output_bytes,
     },
   });
   const ex = cfg.exec;
@@ -60,7 +61,7 @@ export async function buildCore(opts: { home: string; config: Config; clock?: Cl
   const restored = fleet.restore(loaded.records);
   opts.log.info('nodes restored', { path, nodes: restored, source: loaded.source, ms: Math.round(performance.now() - t0) });
   fleet.start();
-  return { home: opts.home, config: opts.config, clock, log: opts.log, system, fleet, execQueues, store, requests: new RequestRegistry(), version: VERSION, startedAt: clock.now() };
+  return { home: opts.home, config: opts.config, clock, log: opts.log, system, fleet, execQueues, store, requests: new RequestRegistry(), version: VERSION, startedAt: clock.mono() };
 }
 
 export interface RunningServer {

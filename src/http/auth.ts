@@ -7,7 +7,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Context, MiddlewareHandler } from 'hono';
 import { getConnInfo } from '@hono/node-server/conninfo';
-import type { Fleet, TokenEntry } from '../actors/fleet.js';
+import type { Fleet, TokenEntry } from '../actors/node-actor.js';
 import { AppError } from '../errors.js';
 import type { AppEnv } from './env.js';
 import type { RateLimiter } from './rate-limit.js';

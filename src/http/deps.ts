@@ -1,6 +1,6 @@
-import type { ActorSystem } from '../actors/system.js';
-import type { ExecQueues } from '../actors/exec-queues.js';
-import type { Fleet } from '../actors/fleet.js';
+import type { ActorSystem } from '../actors/kernel/system.js';
+import type { ExecQueues } from '../actors/exec-queue-actor.js';
+import type { Fleet } from '../actors/node-actor.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';

@@ -52,7 +52,11 @@ export function enrollRoutes(d: RouteDeps): Hono<AppEnv> {
       }
     }
     const body = await readJson(c, enrollmentBody);
-    const { node, token } = await d.fleet.enroll({ name: body.name, owner: body.owner, kind: body.kind, os: body.os ?? null });
+    const maxTtl = d.config.server.enrollment_ttl_s;
+    if (body.ttl_s !== undefined && body.ttl_s > maxTtl) {
+      throw new AppError('invalid_request', `field \`ttl_s\`: must be at most ${maxTtl} (server.enrollment_ttl_s)`);
+    }
+    const { node, token } = await d.fleet.enroll({ name: body.name, owner: body.owner, kind: body.kind, os: body.os ?? null, ttlS: body.ttl_s });
     const r = node.record;
     return c.json(
       {
@@ -74,7 +78,7 @@ export function enrollRoutes(d: RouteDeps): Hono<AppEnv> {
     const node = d.fleet.get(cred.nodeId);
     if (!node) throw new AppError('unauthorized', 'the enrollment token is not valid');
     const token = newToken('hcn');
-    const view = await askNode(node, { type: 'register', tokenHash: hashToken(token), reported: body }, c.get('inflight'));
+    const view = await askNode(node, { type: 'register', tokenHash: hashToken(token), reported: body }, { waiter: c.get('inflight') });
     d.log.info('node registered', { node_id: view.id, hostname: body.hostname ?? null });
     return c.json({ node_id: view.id, token, server_url: d.config.server.public_url, heartbeat_interval_s: d.config.server.heartbeat_interval_s });
   });

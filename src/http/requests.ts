@@ -4,7 +4,7 @@
  * a request that never finishes is visible in both places.
  */
 import type { MiddlewareHandler } from 'hono';
-import type { Waiter } from '../actors/ask.js';
+import type { Waiter } from '../actors/kernel/ask.js';
 import type { Logger } from '../log.js';
 
 export interface InFlight extends Waiter {

@@ -4,27 +4,30 @@
  * one sweeper that tells overdue nodes they are offline and unredeemed enrollments they expired.
  * It never changes a node itself: every change is a message to that node's actor.
  */
-import type { Clock, TimerHandle } from '../clock.js';
-import type { RoleCatalog } from '../config.js';
-import { hashToken, newEnrollmentId, newNodeId, newToken } from '../ids.js';
-import type { Logger } from '../log.js';
-import type { NodeStore } from '../persist/nodes-store.js';
-import type { NodeActorDeps, TokenKind } from './node-actor.js';
-import { NodeActor } from './node-actor.js';
-import { EMPTY_REPORTED, NODE_STATES, nodeRecordSchema, type NodeKind, type NodeRecord, type NodeState } from './node-record.js';
-import type { ActorSystem } from './system.js';
+import type { Clock, TimerHandle } from '../../clock.js';
+import type { RoleCatalog } from '../../config.js';
+import { AppError } from '../../errors.js';
+import { hashToken, newEnrollmentId, newNodeId, newToken } from '../../ids.js';
+import type { Logger } from '../../log.js';
+import type { PersistPort } from '../kernel/store.js';
+import type { ActorSystem } from '../kernel/system.js';
+import { NodeActor, type NodeActorDeps, type NodeIndexPort } from './actor.js';
+import { EMPTY_REPORTED, NODE_STATES, nodeRecordSchema, type NodeKind, type NodeRecord, type NodeState } from './record.js';
+
+export type TokenKind = 'node' | 'enrollment';
 
 export interface FleetSettings {
   heartbeatIntervalS: number;
   offlineAfterS: number;
   enrollmentTtlS: number;
   sweepIntervalMs: number;
+  maxOutputBytes: number;
 }
 
 export interface FleetDeps {
   clock: Clock;
   system: ActorSystem;
-  store: NodeStore;
+  store: PersistPort;
   catalog: RoleCatalog;
   log: Logger;
   settings: FleetSettings;
@@ -40,7 +43,13 @@ export interface NewEnrollment {
   owner: string;
   kind: NodeKind;
   os: string | null;
+  /** This enrollment's own lifetime (1 … enrollment_ttl_s); default enrollment_ttl_s. */
+  ttlS?: number;
 }
+
+/** The token an unredeemed enrollment still answers to, if any. */
+const openEnrollmentHash = (r: NodeRecord): string | null =>
+  r.state === 'enrolling' && r.enrollment && !r.enrollment.used_at ? r.enrollment.token_hash : null;
 
 export const DEFAULT_SWEEP_INTERVAL_MS = 1000;
 /** Nodes told per event-loop turn by the sweeper. */
@@ -48,7 +57,7 @@ const SWEEP_SLICE = 500;
 /** Above this many nodes in one sweep, one summary log line instead of one per node. */
 const SWEEP_LOG_DETAIL_MAX = 20;
 
-export class Fleet {
+export class Fleet implements NodeIndexPort {
   private readonly nodes = new Map<string, NodeActor>();
   private readonly tokens = new Map<string, TokenEntry>();
   private readonly counts = Object.fromEntries(NODE_STATES.map((s) => [s, 0])) as Record<NodeState, number>;
@@ -66,26 +75,38 @@ export class Fleet {
       clock: deps.clock,
       observer: deps.system,
       store: deps.store,
-      providerRoles,
+      index: this,
+      settings: { providerRoles, offlineAfterMs: deps.settings.offlineAfterS * 1000 },
       heartbeatIntervalS: deps.settings.heartbeatIntervalS,
-      offlineAfterMs: deps.settings.offlineAfterS * 1000,
+      maxOutputBytes: deps.settings.maxOutputBytes,
       execCounts: (id) => this.execCounts(id),
       shellPending: (id) => this.shellPending(id),
-      onTokenChange: (nodeId, kind, oldHash, newHash) => {
-        if (oldHash !== null && this.tokens.get(oldHash)?.nodeId === nodeId) this.tokens.delete(oldHash);
-        if (newHash !== null) this.tokens.set(newHash, { kind, nodeId });
-      },
-      onStateChange: (_id, from, to) => {
-        if (from) this.counts[from]--;
-        if (to) this.counts[to]++;
-      },
-      onDeleted: (id) => {
-        const node = this.nodes.get(id);
-        this.nodes.delete(id);
-        if (node) deps.system.unregister(node);
-        this.dropExecQueue(id);
-      },
+      onDeleted: (id) => this.forget(id),
     };
+  }
+
+  /** NodeIndexPort: a node actor published a change; the token index and the counts follow. */
+  changed(id: string, prev: NodeRecord | null, next: NodeRecord | null): void {
+    if (prev?.state !== next?.state) {
+      if (prev) this.counts[prev.state]--;
+      if (next) this.counts[next.state]++;
+    }
+    this.retoken(id, 'node', prev?.token_hash ?? null, next?.token_hash ?? null);
+    this.retoken(id, 'enrollment', prev ? openEnrollmentHash(prev) : null, next ? openEnrollmentHash(next) : null);
+  }
+
+  private retoken(nodeId: string, kind: TokenKind, oldHash: string | null, newHash: string | null): void {
+    if (oldHash === newHash) return;
+    if (oldHash !== null && this.tokens.get(oldHash)?.nodeId === nodeId) this.tokens.delete(oldHash);
+    if (newHash !== null) this.tokens.set(newHash, { kind, nodeId });
+  }
+
+  /** Drops a node actor from the registries (after its delete, or a refused enrollment). */
+  private forget(id: string): void {
+    const node = this.nodes.get(id);
+    this.nodes.delete(id);
+    if (node) this.deps.system.unregister(node);
+    this.dropExecQueue(id);
   }
 
   /** Re-creates node actors from nodes.yaml records; a bad record stops the start with its id. */
@@ -112,9 +133,13 @@ export class Fleet {
     this.sweeper = null;
   }
 
-  /** Issues an enrollment: a node in `enrolling` with a single-use token. Durable on return. */
+  /**
+   * Issues an enrollment: a node in `enrolling` with a single-use token. Durable on return; if
+   * nodes.yaml cannot be written the node is dropped again (503 `persist_failed`, no trace).
+   */
   async enroll(input: NewEnrollment): Promise<{ node: NodeActor; token: string }> {
     const now = this.deps.clock.now();
+    const ttlS = input.ttlS ?? this.deps.settings.enrollmentTtlS;
     const token = newToken('hce');
     const record: NodeRecord = {
       ...nodeRecordSchema.parse({
@@ -129,13 +154,20 @@ export class Fleet {
       enrollment: {
         id: newEnrollmentId(),
         token_hash: hashToken(token),
-        expires_at: new Date(now + this.deps.settings.enrollmentTtlS * 1000).toISOString(),
+        expires_at: new Date(now + ttlS * 1000).toISOString(),
         used_at: null,
       },
     };
     const node = this.spawn(record);
-    await this.deps.store.commit();
-    this.deps.log.info('enrollment issued', { node_id: record.id, enrollment_id: record.enrollment!.id, name: input.name });
+    try {
+      await this.deps.store.commit();
+    } catch (e) {
+      this.deps.store.remove(record.id);
+      this.changed(record.id, record, null);
+      this.forget(record.id);
+      throw new AppError('persist_failed', `nodes.yaml could not be written, no enrollment was issued: ${(e as Error).message}`);
+    }
+    this.deps.log.info('enrollment issued', { node_id: record.id, enrollment_id: record.enrollment!.id, name: input.name, ttl_s: ttlS });
     return { node, token };
   }
 
@@ -160,18 +192,22 @@ export class Fleet {
     return { total: this.nodes.size, ...this.counts };
   }
 
-  /** One pass of the offline and expiry clocks. Public so tests can drive it with a fake clock. */
+  /**
+   * One pass of the offline and expiry clocks (monotonic: a wall-clock jump changes nothing).
+   * Public so tests can drive it with a fake clock. It only finds candidates; each node's machine
+   * decides when told.
+   */
   sweep(): void {
-    const now = this.deps.clock.now();
+    const now = this.deps.clock.mono();
     const offlineAfterMs = this.deps.settings.offlineAfterS * 1000;
     const offline: NodeActor[] = [];
     const expired: NodeActor[] = [];
     for (const node of this.nodes.values()) {
       const state = node.stateName();
-      if ((state === 'online' || state === 'provisioning') && now - node.offlineClockMs >= offlineAfterMs) offline.push(node);
-      else if (state === 'enrolling' && node.enrollmentExpiresMs !== null && node.enrollmentExpiresMs <= now) expired.push(node);
+      if ((state === 'online' || state === 'provisioning') && now - node.offlineClock >= offlineAfterMs) offline.push(node);
+      else if (state === 'enrolling' && node.enrollmentDeadline !== null && node.enrollmentDeadline <= now) expired.push(node);
     }
-    this.logDue('node offline', offline, (n) => ({ silent_s: Math.round((now - n.offlineClockMs) / 1000) }));
+    this.logDue('node offline', offline, (n) => ({ silent_s: Math.round((now - n.offlineClock) / 1000) }));
     this.logDue('enrollment expired', expired, () => ({}));
     this.tellInSlices([...offline.map((n) => [n, 'offline_due'] as const), ...expired.map((n) => [n, 'expire_due'] as const)]);
   }

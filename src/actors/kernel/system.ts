@@ -2,7 +2,7 @@
  * The actor system: the registry of live cells (by id) and the set of busy ones. It holds no
  * domain state; it is what the debug endpoints and the health check read.
  */
-import type { Clock } from '../clock.js';
+import type { Clock } from '../../clock.js';
 import type { ActorCell, CellObserver } from './cell.js';
 
 export type AnyCell = ActorCell<any, any>;
@@ -50,7 +50,7 @@ export class ActorSystem implements CellObserver {
 
   /** Ids of actors whose oldest unanswered message is older than `thresholdMs`. */
   stuck(thresholdMs: number): string[] {
-    const now = this.clock.now();
+    const now = this.clock.mono();
     const out: string[] = [];
     for (const c of this.busyCells) {
       const age = c.oldestMessageAgeMs(now);
@@ -59,7 +59,7 @@ export class ActorSystem implements CellObserver {
     return out;
   }
 
-  summary(cell: AnyCell, now = this.clock.now()): ActorSummary {
+  summary(cell: AnyCell, now = this.clock.mono()): ActorSummary {
     const last = cell.lastEvent;
     return {
       id: cell.id,
@@ -77,7 +77,7 @@ export class ActorSystem implements CellObserver {
    * registration order, at most `limit`, optionally of one kind.
    */
   list(opts: { limit: number; kind?: string }): { total: number; actors: ActorSummary[] } {
-    const now = this.clock.now();
+    const now = this.clock.mono();
     const match = (c: AnyCell) => !opts.kind || c.kind === opts.kind;
     const busy = [...this.busyCells].filter(match).sort((a, b) => b.mailboxDepth - a.mailboxDepth);
     const out = busy.slice(0, opts.limit).map((c) => this.summary(c, now));

@@ -3,10 +3,10 @@
  * (a submit or an agent's poll), so idle nodes cost nothing; it is stopped when its node is
  * deleted. Counts are read straight from the queue (no message), for heartbeats and node objects.
  */
-import type { Clock } from '../clock.js';
-import type { ExecSettings } from './exec-book.js';
-import { ExecQueueActor } from './exec-queue-actor.js';
-import type { ActorSystem } from './system.js';
+import type { Clock } from '../../clock.js';
+import type { ActorSystem } from '../kernel/system.js';
+import { ResultBudget, type ExecSettings } from './book.js';
+import { ExecQueueActor } from './queue-actor.js';
 
 export interface ExecCounts {
   /** Queued, not yet delivered. */
@@ -21,6 +21,8 @@ const NO_EXECS: ExecCounts = Object.freeze({ pending: 0, depth: 0 });
 export class ExecQueues {
   private readonly queues = new Map<string, ExecQueueActor>();
   private closing = false;
+  /** Finished output kept by all queues together. */
+  readonly budget = new ResultBudget();
 
   constructor(private readonly deps: { clock: Clock; system: ActorSystem; settings: ExecSettings }) {}
 
@@ -37,6 +39,7 @@ export class ExecQueues {
         clock: this.deps.clock,
         observer: this.deps.system,
         settings: this.deps.settings,
+        budget: this.budget,
         closing: () => this.closing,
       });
       this.queues.set(nodeId, q);
@@ -63,9 +66,9 @@ export class ExecQueues {
     q.send({ type: 'stop' }).catch(() => {});
   }
 
-  /** Shutdown: every parked long-poll is answered (204) now, and none parks from here on. */
+  /** Shutdown: every parked reply (polls: 204, result waits: 202) is answered now, and none parks from here on. */
   wakeAll(): void {
     this.closing = true;
-    for (const q of this.queues.values()) if (q.hasParkedPoll) q.send({ type: 'wake' }).catch(() => {});
+    for (const q of this.queues.values()) if (q.hasParked) q.send({ type: 'wake' }).catch(() => {});
   }
 }

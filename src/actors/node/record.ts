@@ -3,18 +3,10 @@
  * Secrets are only ever hashes here, and the node object carries none of them.
  */
 import { z } from 'zod';
+import { FLAG_NAMES, NODE_KINDS, NODE_STATES, type NodeView } from '../../wire/index.js';
 
-export const NODE_KINDS = ['body', 'flatscreen', 'windows', 'ipad'] as const;
-export const HEAD_KINDS = ['flatscreen', 'windows', 'ipad'] as const;
-export const NODE_STATES = ['enrolling', 'provisioning', 'online', 'offline', 'expired'] as const;
-export const FLAG_NAMES = ['update_node', 'update_services', 'reprovision'] as const;
-
-export type NodeKind = (typeof NODE_KINDS)[number];
-export type NodeState = (typeof NODE_STATES)[number];
-export type FlagName = (typeof FLAG_NAMES)[number];
-export type Flags = Record<FlagName, boolean>;
-
-export const isHeadKind = (k: NodeKind): boolean => (HEAD_KINDS as readonly string[]).includes(k);
+export { FLAG_NAMES, HEAD_KINDS, NODE_KINDS, NODE_STATES, isHeadKind } from '../../wire/index.js';
+export type { FlagName, Flags, NodeKind, NodeState, NodeView } from '../../wire/index.js';
 
 const str = z.string().nullable().default(null);
 
@@ -47,6 +39,11 @@ export const nodeRecordSchema = z.object({
   flags: z
     .object({ update_node: z.boolean(), update_services: z.boolean(), reprovision: z.boolean() })
     .default({ update_node: false, update_services: false, reprovision: false }),
+  /**
+   * Flags a heartbeat reply has carried since they were last set (SPEC §5): only those can be
+   * cleared by an ack, so a stale or retried ack never clears a newer request. Absent: none.
+   */
+  flags_sent: z.array(z.enum(FLAG_NAMES)).optional(),
   /** Set by a reprovision; cleared when the agent has acked it and reports every role applied. */
   reprovision_pending: z.boolean().default(false),
   reprovision_acked: z.boolean().default(false),
@@ -61,46 +58,16 @@ export const nodeRecordSchema = z.object({
 });
 export type NodeRecord = z.infer<typeof nodeRecordSchema>;
 
-/** The node object of GET /nodes/{id} (SPEC §9): never a token or a hash. */
-export interface NodeView {
-  id: string;
-  name: string;
-  kind: NodeKind;
-  state: NodeState;
-  owner: string;
-  district: string;
-  venue: string;
-  roles: string[];
-  roles_applied: string[];
-  drain: boolean;
-  drain_reason: string | null;
-  provider_status: string | null;
-  provider_version: string | null;
-  agent_version: string | null;
-  hostname: string | null;
-  os: string | null;
-  arch: string | null;
-  lan_ip: string | null;
-  wg_ip: string | null;
-  last_seen: string | null;
-  created_at: string;
-  flags: Flags;
-  exec_depth: number;
-  diagnostics: Record<string, unknown>;
-  enrollment_id: string | null;
-  enrollment_expires_at: string | null;
-}
-
 export function toView(
   r: NodeRecord,
-  live: { state: NodeState; lastSeen: string | null; diagnostics: Record<string, unknown>; execDepth: number },
+  live: { lastSeen: string | null; diagnostics: Record<string, unknown>; execDepth: number },
 ): NodeView {
   const rep = r.reported;
   return {
     id: r.id,
     name: r.name,
     kind: r.kind,
-    state: live.state,
+    state: r.state,
     owner: r.owner,
     district: r.district,
     venue: r.venue,

@@ -6,18 +6,16 @@
  *     ▼                    ▼
  *   cancelled | expired  cancelled | timed_out
  *
- * The queue actor evaluates it with xstate's pure `initialTransition()` / `transition()` and keeps
- * one snapshot per exec: no actor, no timer, no subscription per exec (measured ~0.7 KB per queued
- * exec, against ~4 KB for a started actor). Time never enters the machine: every event carries
- * `at` from the injected Clock, and the queue actor decides when TIMEOUT and EXPIRE are due.
+ * The queue actor steps it with the kernel's `step()` (xstate's pure `transition()` seeded with
+ * `resolveState`) and keeps only each exec's state name and context: no actor, no timer, no
+ * subscription per exec. Time never enters the machine: every event carries `at` (monotonic ms
+ * from the injected Clock), and the queue actor decides when TIMEOUT and EXPIRE are due.
  */
-import { assign, initialTransition, setup, transition, type SnapshotFrom } from 'xstate';
+import { assign, setup } from 'xstate';
+import { kernelActions, step } from '../kernel/machine.js';
+import type { FinalStatus, Interpreter } from '../../wire/index.js';
 
-export const INTERPRETERS = ['powershell', 'bash'] as const;
-export type Interpreter = (typeof INTERPRETERS)[number];
-
-export const FINAL_STATUSES = ['done', 'timed_out', 'cancelled', 'expired'] as const;
-export type FinalStatus = (typeof FINAL_STATUSES)[number];
+export { FINAL_STATUSES, INTERPRETERS, type FinalStatus, type Interpreter } from '../../wire/index.js';
 export type ExecStatus = 'queued' | 'delivered' | FinalStatus;
 
 /** What the agent reported, already cut to max_output_bytes per stream. */
@@ -66,6 +64,7 @@ export const execMachine = setup({
     agentTimedOut: ({ event }) => event.type === 'RESULT' && event.timedOut,
   },
   actions: {
+    ...kernelActions,
     markDelivered: assign({ deliveredAt: ({ event }) => event.at }),
     markFinished: assign({ finishedAt: ({ event }) => event.at }),
     recordOutcome: assign({
@@ -103,24 +102,33 @@ export const execMachine = setup({
 });
 
 /** One exec's state and context: what the queue keeps per exec. */
-export type ExecSnapshot = SnapshotFrom<typeof execMachine>;
+export interface ExecSnapshot {
+  value: ExecStatus;
+  context: ExecContext;
+}
 
 /** A new exec, in `queued`. */
 export function newExec(input: ExecInput): ExecSnapshot {
-  return initialTransition(execMachine, input)[0];
+  return { value: 'queued', context: { ...input, deliveredAt: null, finishedAt: null, outcome: null } };
 }
 
-/** The next snapshot for `event` (the same state when the event does not apply). Pure. */
+/** The next state for `event` (the same state when the event does not apply). */
 export function stepExec(snap: ExecSnapshot, event: ExecEvent): ExecSnapshot {
-  return transition(execMachine, snap, event)[0];
+  const s = step(execMachine, snap.value, snap.context, event, {});
+  return s.changed ? { value: s.value as ExecStatus, context: s.context } : snap;
 }
 
 /** The exec's state name. */
 export function statusOf(snap: ExecSnapshot): ExecStatus {
-  return snap.value as ExecStatus;
+  return snap.value;
 }
 
 /** True in a final state: done, timed_out, cancelled or expired. */
 export function isFinished(snap: ExecSnapshot): boolean {
-  return snap.status === 'done';
+  return snap.value !== 'queued' && snap.value !== 'delivered';
+}
+
+/** The interpreter when the submit names none: PowerShell on a node that reported Windows, else bash. */
+export function defaultInterpreter(os: string | null): Interpreter {
+  return os !== null && os.toLowerCase().startsWith('win') ? 'powershell' : 'bash';
 }

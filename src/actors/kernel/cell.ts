@@ -1,13 +1,22 @@
 /**
  * ActorCell: the mailbox every actor in HydraCluster runs behind.
  *
- * Messages are handled one at a time, in arrival order. A handler may return a promise (e.g. it
- * waits for nodes.yaml to be durable); the next message waits in the mailbox until it settles, so
- * each actor is single-threaded without a lock. Nothing here is shared: one cell owns its state,
+ * Messages are handled one at a time, in arrival order. A handler answers in one of three ways:
+ * - a value: the reply, at once;
+ * - a promise: the reply once it settles (e.g. nodes.yaml is durable) — the mailbox waits, so the
+ *   actor's changes stay ordered;
+ * - a {@link Later} (see parking.ts): the reply comes when something happens (an exec arrives, a
+ *   result is posted, a wait runs out) — the mailbox does NOT wait; the actor answers it later.
+ * Each actor is single-threaded without a lock. Nothing here is shared: one cell owns its state,
  * other code talks to it only through send(). Mailbox depth and the age of the oldest message are
- * what the debug endpoints and the health check read.
+ * what the debug endpoints and the health check read (ages on the monotonic clock).
  */
-import type { Clock } from '../clock.js';
+import { wallOf, type Clock } from '../../clock.js';
+
+/** A reply parked outside the mailbox: the asker awaits `reply`, the actor goes on. */
+export class Later<R> {
+  constructor(readonly reply: Promise<R>) {}
+}
 
 export interface Message {
   type: string;
@@ -40,8 +49,11 @@ export abstract class ActorCell<M extends Message, R> {
     private readonly observer?: CellObserver,
   ) {}
 
-  /** Handles one message. Runs with the cell to itself; a returned promise holds the mailbox. */
-  protected abstract handle(msg: M): R | Promise<R>;
+  /**
+   * Handles one message. Runs with the cell to itself; a returned promise holds the mailbox, a
+   * returned {@link Later} does not.
+   */
+  protected abstract handle(msg: M): R | Promise<R> | Later<R>;
 
   /** The actor's lifecycle state for debug listings. */
   abstract stateName(): string;
@@ -53,7 +65,7 @@ export abstract class ActorCell<M extends Message, R> {
   send(msg: M): Promise<R> {
     if (this.stopped) return Promise.reject(new ActorStoppedError(this.id));
     return new Promise<R>((resolve, reject) => {
-      this.queue.push({ msg, enqueuedAt: this.clock.now(), resolve, reject });
+      this.queue.push({ msg, enqueuedAt: this.clock.mono(), resolve, reject });
       if (this.current === null) this.drain();
     });
   }
@@ -67,11 +79,11 @@ export abstract class ActorCell<M extends Message, R> {
     if (this.stopped || this.current !== null || this.queue.length > 0) return this.send(msg);
     let settle!: Pick<Envelope<M, R>, 'resolve' | 'reject'>;
     const reply = new Promise<R>((resolve, reject) => (settle = { resolve, reject }));
-    const env: Envelope<M, R> = { msg, enqueuedAt: this.clock.now(), ...settle };
+    const env: Envelope<M, R> = { msg, enqueuedAt: this.clock.mono(), ...settle };
     this.current = env;
     this.lastEventType = msg.type;
     this.lastEventTime = env.enqueuedAt;
-    let out: R | Promise<R>;
+    let out: R | Promise<R> | Later<R>;
     try {
       out = this.handle(msg);
     } catch (e) {
@@ -89,7 +101,7 @@ export abstract class ActorCell<M extends Message, R> {
     }
     this.current = null;
     if (this.queue.length > 0) this.drain(); // messages the handler sent to itself
-    return out;
+    return out instanceof Later ? out.reply : out;
   }
 
   get mailboxDepth(): number {
@@ -97,20 +109,22 @@ export abstract class ActorCell<M extends Message, R> {
   }
 
   /** Age of the oldest message not yet answered (the one in progress counts), or null. */
-  oldestMessageAgeMs(now = this.clock.now()): number | null {
+  oldestMessageAgeMs(now = this.clock.mono()): number | null {
     const oldest = this.current ?? this.queue[0];
     return oldest ? now - oldest.enqueuedAt : null;
   }
 
+  /** The last message's type and when it arrived (wall-clock ms). */
   get lastEvent(): { type: string | null; at: number | null } {
-    return { type: this.lastEventType, at: this.lastEventTime };
+    const at = this.lastEventTime;
+    return { type: this.lastEventType, at: at === null ? null : wallOf(this.clock, at) };
   }
 
   get isStopped(): boolean {
     return this.stopped;
   }
 
-  pending(now = this.clock.now()): Array<{ type: string; age_ms: number; in_progress: boolean }> {
+  pending(now = this.clock.mono()): Array<{ type: string; age_ms: number; in_progress: boolean }> {
     const all = this.current ? [this.current, ...this.queue] : this.queue;
     return all.map((e) => ({ type: e.msg.type, age_ms: now - e.enqueuedAt, in_progress: e === this.current }));
   }
@@ -129,8 +143,8 @@ export abstract class ActorCell<M extends Message, R> {
       const env = this.queue.shift()!;
       this.current = env;
       this.lastEventType = env.msg.type;
-      this.lastEventTime = this.clock.now();
-      let out: R | Promise<R>;
+      this.lastEventTime = this.clock.mono();
+      let out: R | Promise<R> | Later<R>;
       try {
         out = this.handle(env.msg);
       } catch (e) {
@@ -146,7 +160,8 @@ export abstract class ActorCell<M extends Message, R> {
         return;
       }
       this.current = null;
-      env.resolve(out);
+      if (out instanceof Later) out.reply.then(env.resolve, env.reject);
+      else env.resolve(out);
     }
     if (this.current === null) this.observer?.idle(this);
   }

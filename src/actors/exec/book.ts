@@ -3,8 +3,9 @@
  * each one an exec statechart snapshot stepped with xstate's pure transition(). No clock and no
  * timer here: callers pass `now`, and the book names the deadlines it needs (`arm`).
  */
-import { isFinished, newExec, statusOf, stepExec, type ExecEvent, type ExecInput, type ExecSnapshot } from './exec-machine.js';
-import { capUtf8, toQueueItem, type ExecQueueView } from './exec-view.js';
+import type { ExecResultBody } from '../../wire/index.js';
+import { isFinished, newExec, statusOf, stepExec, type ExecEvent, type ExecInput, type ExecSnapshot } from './machine.js';
+import { capUtf8, toQueueItem, type ExecQueueView, type ToWall } from './view.js';
 
 /** server.exec from config.yaml, plus offline_after_s (queued execs expire by it). */
 export interface ExecSettings {
@@ -20,17 +21,20 @@ export const RESULT_GRACE_S = 10;
 /** Finished results kept per queue at most, whatever their TTL: the oldest go first. */
 export const MAX_FINISHED_PER_QUEUE = 1000;
 export const MAX_FINISHED_OUTPUT_BYTES = 32 * 1024 * 1024;
+/** Output of finished results kept by all queues together; past it each queue gives up its oldest. */
+export const MAX_FLEET_RESULT_BYTES = 1024 * 1024 * 1024;
 const MS_PER_S = 1000;
 
 /** What the agent posts to `/body/exec/result` (validated by the HTTP layer). */
-export interface AgentResult {
-  id: string;
-  exit_code: number;
-  stdout: string;
-  stderr: string;
-  started_at?: string;
-  finished_at?: string;
-  timed_out: boolean;
+export type AgentResult = ExecResultBody;
+
+/** The output bytes kept by every queue's finished results (one object, shared by all books). */
+export class ResultBudget {
+  bytes = 0;
+  constructor(readonly max = MAX_FLEET_RESULT_BYTES) {}
+  get over(): boolean {
+    return this.bytes > this.max;
+  }
 }
 
 /** One exec: its statechart snapshot (replaced at each step) and the bytes its output holds. */
@@ -52,10 +56,17 @@ export class ExecBook {
   readonly finished = new Map<string, Entry>();
   private finishedBytes = 0;
 
-  /** @param arm asks for a `tick` no later than the given time (ms). */
+  /**
+   * @param arm asks for a `tick` no later than the given monotonic time (ms).
+   * @param wall turns a monotonic instant into wall time, for what is shown.
+   * @param budget the fleet-wide cap on kept output, shared with every other queue.
+   */
   constructor(
     private readonly settings: ExecSettings,
     private readonly arm: (at: number) => void,
+    private readonly wall: ToWall,
+    private readonly budget: ResultBudget,
+    private readonly onFinish: (e: Entry) => void = () => {},
   ) {}
 
   get depth(): number {
@@ -94,14 +105,19 @@ export class ExecBook {
     if (isFinished(e.snap)) {
       this.finished.set(id, e);
       this.finishedBytes += e.outputBytes;
+      this.budget.bytes += e.outputBytes;
       this.trimFinished();
+      this.onFinish(e);
     } else {
       this.delivered.set(id, e);
     }
     this.arm(this.deadline(e));
   }
 
-  /** Records the agent's report on a delivered exec, each stream cut to max_output_bytes. */
+  /**
+   * Records the agent's report on a delivered exec, each stream cut to max_output_bytes (the agent
+   * cuts there itself and says so; the server cuts again for older agents).
+   */
   report(e: Entry, r: AgentResult, now: number): void {
     const max = this.settings.maxOutputBytes;
     const out = capUtf8(r.stdout, max);
@@ -111,8 +127,8 @@ export class ExecBook {
       exitCode: r.exit_code,
       stdout: out.text,
       stderr: err.text,
-      stdoutTruncated: out.truncated,
-      stderrTruncated: err.truncated,
+      stdoutTruncated: out.truncated || r.stdout_truncated,
+      stderrTruncated: err.truncated || r.stderr_truncated,
       startedAtMs: parseTime(r.started_at),
       agentFinishedAtMs: parseTime(r.finished_at),
     };
@@ -151,8 +167,8 @@ export class ExecBook {
     return {
       depth: this.depth,
       oldest_age_s: oldest === null ? null : Math.floor((now - oldest) / MS_PER_S),
-      delivered: [...this.delivered.values()].map((e) => toQueueItem(e.snap, now)),
-      queued: [...this.queued.values()].map((e) => toQueueItem(e.snap, now)),
+      delivered: [...this.delivered.values()].map((e) => toQueueItem(e.snap, now, this.wall)),
+      queued: [...this.queued.values()].map((e) => toQueueItem(e.snap, now, this.wall)),
     };
   }
 
@@ -177,7 +193,7 @@ export class ExecBook {
 
   private trimFinished(): void {
     for (const [id, e] of this.finished) {
-      const over = this.finished.size > MAX_FINISHED_PER_QUEUE || this.finishedBytes > MAX_FINISHED_OUTPUT_BYTES;
+      const over = this.finished.size > MAX_FINISHED_PER_QUEUE || this.finishedBytes > MAX_FINISHED_OUTPUT_BYTES || this.budget.over;
       if (!over || this.finished.size === 1) return;
       this.drop(id, e);
     }
@@ -186,5 +202,13 @@ export class ExecBook {
   private drop(id: string, e: Entry): void {
     this.finished.delete(id);
     this.finishedBytes -= e.outputBytes;
+    this.budget.bytes -= e.outputBytes;
+  }
+
+  /** The queue stops (its node was deleted): its results leave the fleet-wide budget. */
+  dispose(): void {
+    this.budget.bytes -= this.finishedBytes;
+    this.finishedBytes = 0;
+    this.finished.clear();
   }
 }

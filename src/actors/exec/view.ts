@@ -2,8 +2,9 @@
  * The shapes an exec takes on the wire (SPEC §5, §6), built from its statechart snapshot, and the
  * output cap applied to what agents report.
  */
-import { iso } from '../clock.js';
-import { statusOf, type ExecSnapshot, type FinalStatus, type Interpreter } from './exec-machine.js';
+import { iso } from '../../clock.js';
+import type { ExecQueueItem, ExecResultView, FinalStatus, Interpreter } from '../../wire/index.js';
+import { statusOf, type ExecSnapshot } from './machine.js';
 
 /** Queue listings show this much of each command; the full text is in the agent's delivery. */
 export const COMMAND_PREVIEW_CHARS = 256;
@@ -21,6 +22,8 @@ export function capUtf8(text: string, maxBytes: number): { text: string; truncat
   return { text: buf.toString('utf8', 0, end), truncated: true, bytes: end };
 }
 
+export type { ExecPendingView, ExecQueueItem, ExecQueueView, ExecResultView } from '../../wire/index.js';
+
 /** What `GET /body/exec` hands the agent. */
 export interface ExecDelivery {
   id: string;
@@ -30,59 +33,20 @@ export interface ExecDelivery {
   queued_at: string;
 }
 
-/** The 200 body of `GET /nodes/{id}/exec/{execId}/result`. */
-export interface ExecResultView {
-  id: string;
-  status: FinalStatus;
-  exit_code: number | null;
-  stdout: string;
-  stderr: string;
-  stdout_truncated: boolean;
-  stderr_truncated: boolean;
-  queued_at: string;
-  delivered_at: string | null;
-  finished_at: string;
-  duration_ms: number | null;
-}
-
-/** The 202 body of the same endpoint while the exec is not finished. */
-export interface ExecPendingView {
-  status: 'pending';
-  state: 'queued' | 'delivered';
-  position: number | null;
-}
-
-/** One line of `GET /nodes/{id}/exec`. */
-export interface ExecQueueItem {
-  id: string;
-  command: string;
-  command_truncated: boolean;
-  interpreter: Interpreter;
-  timeout_s: number;
-  queued_at: string;
-  delivered_at: string | null;
-  age_s: number;
-}
-
-/** The body of `GET /nodes/{id}/exec`. */
-export interface ExecQueueView {
-  depth: number;
-  oldest_age_s: number | null;
-  delivered: ExecQueueItem[];
-  queued: ExecQueueItem[];
-}
+/** Wall-clock ms of a monotonic instant (exec times are kept monotonic, shown as wall time). */
+export type ToWall = (mono: number) => number;
 
 /** The agent's view of an exec. */
-export function toDelivery(snap: ExecSnapshot): ExecDelivery {
+export function toDelivery(snap: ExecSnapshot, wall: ToWall): ExecDelivery {
   const c = snap.context;
-  return { id: c.id, command: c.command, interpreter: c.interpreter, timeout_s: c.timeoutS, queued_at: iso(c.queuedAt) };
+  return { id: c.id, command: c.command, interpreter: c.interpreter, timeout_s: c.timeoutS, queued_at: iso(wall(c.queuedAt)) };
 }
 
 /**
  * duration_ms is the agent's own measure (finished_at − started_at) when it sent both; otherwise
  * the server's, from delivery to the end.
  */
-export function toResult(snap: ExecSnapshot): ExecResultView {
+export function toResult(snap: ExecSnapshot, wall: ToWall): ExecResultView {
   const c = snap.context;
   const o = c.outcome;
   const finishedAt = c.finishedAt ?? c.queuedAt;
@@ -98,15 +62,15 @@ export function toResult(snap: ExecSnapshot): ExecResultView {
     stderr: o ? o.stderr : '',
     stdout_truncated: o ? o.stdoutTruncated : false,
     stderr_truncated: o ? o.stderrTruncated : false,
-    queued_at: iso(c.queuedAt),
-    delivered_at: c.deliveredAt === null ? null : iso(c.deliveredAt),
-    finished_at: iso(finishedAt),
+    queued_at: iso(wall(c.queuedAt)),
+    delivered_at: c.deliveredAt === null ? null : iso(wall(c.deliveredAt)),
+    finished_at: iso(wall(finishedAt)),
     duration_ms: duration,
   };
 }
 
 /** An exec as one line of the queue view. */
-export function toQueueItem(snap: ExecSnapshot, now: number): ExecQueueItem {
+export function toQueueItem(snap: ExecSnapshot, now: number, wall: ToWall): ExecQueueItem {
   const c = snap.context;
   return {
     id: c.id,
@@ -114,8 +78,8 @@ export function toQueueItem(snap: ExecSnapshot, now: number): ExecQueueItem {
     command_truncated: c.command.length > COMMAND_PREVIEW_CHARS,
     interpreter: c.interpreter,
     timeout_s: c.timeoutS,
-    queued_at: iso(c.queuedAt),
-    delivered_at: c.deliveredAt === null ? null : iso(c.deliveredAt),
+    queued_at: iso(wall(c.queuedAt)),
+    delivered_at: c.deliveredAt === null ? null : iso(wall(c.deliveredAt)),
     age_s: Math.floor((now - c.queuedAt) / 1000),
   };
 }

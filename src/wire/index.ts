@@ -1,0 +1,5 @@
+/** The wire contract (SPEC): every shape that crosses the network, declared once. */
+export * from './common.js';
+export * from './agent.js';
+export * from './exec.js';
+export * from './nodes.js';
