@@ -106,7 +106,7 @@ describe('clean stop', () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
     let hold = false;
-    const store = { ...real, track: real.track.bind(real), markDirty: real.markDirty.bind(real), remove: real.remove.bind(real),
+    const store = { ...real, put: real.put.bind(real), remove: real.remove.bind(real),
       close: real.close.bind(real), stats: real.stats.bind(real),
       commit: () => (hold ? gate.then(() => real.commit()) : real.commit()) };
     const srv = await startServer({ home, listen: '127.0.0.1:0', log, store });
