@@ -9,7 +9,7 @@
  * written to `<home>/pending-acks.json` before the work starts, and sent after the restart.
  */
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { FLAG_NAMES, type FlagName, type Flags } from './wire.js';
+import { FLAG_NAMES, type FlagName, type Flags } from '../wire/common.js';
 
 /** Acks owed across a restart, in the agent's home folder. */
 export const PENDING_ACKS_FILE = 'pending-acks.json';

@@ -5,7 +5,7 @@
  */
 import type { Logger } from '../log.js';
 import { launchFor, notStarted, runCommand, type Interpreters, type RunOutcome } from './exec-runner.js';
-import type { Recipe } from './wire.js';
+import type { Recipe } from '../wire/agent.js';
 
 /** Scripts keep this much output each; the log shows the tail of it. */
 export const SCRIPT_OUTPUT_BYTES = 64 * 1024;

@@ -37,7 +37,9 @@ export function agentRoutes(d: RouteDeps): Hono<AppEnv> {
     const recipes = Object.fromEntries(known.map((role) => [role, catalog[role]!.recipe]));
     // Which roles have a provider: provider_status speaks for those (SPEC §4 online rule).
     const providers = Object.fromEntries(known.filter((role) => catalog[role]!.provider).map((role) => [role, catalog[role]!.provider]));
-    return c.json({ roles: r.roles, recipes, providers, reprovision: r.flags.reprovision });
+    // The limits the agent honours (an addition to SPEC §5, see src/wire/agent.ts agentLimits).
+    const limits = { max_output_bytes: d.config.server.exec.max_output_bytes };
+    return c.json({ roles: r.roles, recipes, providers, reprovision: r.flags.reprovision, limits });
   });
 
   return app;
