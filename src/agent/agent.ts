@@ -135,7 +135,7 @@ export class NodeAgent {
     try {
       const plan = await client.provision(signal);
       this.limits.learn(plan.limits, 'provision');
-      if (plan.reprovision) this.flags.observe({ reprovision: true });
+      // plan.reprovision is not taken as a request: flags come from heartbeat replies only (see flags.ts).
       const forced = this.flags.take(REINSTALL_FLAGS);
       if (forced.length > 0) log.info('reinstalling every assigned role', { flags: forced, roles: plan.roles });
       await this.provisioner.apply(plan, forced.length > 0);

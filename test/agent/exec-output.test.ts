@@ -95,7 +95,7 @@ describe('exec output at a max_output_bytes the server tells the agent', () => {
     });
     ({ id, agent } = await enrolledAgent(server.url, 'limit-node'));
     // The agent reads `limits` from each provision poll before it polls again.
-    await server.provisionPolls(2);
+    await server.until(() => server.provisionPolls >= 2);
   });
 
   afterAll(async () => {

@@ -1,7 +1,8 @@
 /**
  * The real server in-process (buildCore + createApp) on a loopback port chosen by the OS, behind a
- * thin front that records what agents post as exec results and signals provision polls — so a
- * test can check both what the agent sent and what the operator sees.
+ * thin front that records what agents send (heartbeats, exec results) and counts provision polls —
+ * so a test can check both what the agent sent and what the operator sees, and wait for a
+ * condition on them without polling.
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -10,6 +11,7 @@ import { loadOrCreateConfig } from '../../src/config.js';
 import { createApp } from '../../src/http/app.js';
 import { memoryLogger } from '../../src/log.js';
 import { buildCore } from '../../src/server.js';
+import type { HeartbeatBody } from '../../src/wire/agent.js';
 import type { ExecResultBody } from '../../src/wire/exec.js';
 import { makeHome } from '../support/process.js';
 
@@ -21,9 +23,14 @@ export interface PostedResult {
 
 export interface RecordingServer {
   url: string;
+  /** Exec results as posted, with the server's status. */
   posted: PostedResult[];
-  /** Resolves once the server has answered `n` provision polls in all. */
-  provisionPolls(n: number): Promise<void>;
+  /** Heartbeat bodies the server accepted (200), in order. */
+  beats: HeartbeatBody[];
+  /** Provision polls the server answered with 200. */
+  readonly provisionPolls: number;
+  /** Resolves once `cond` holds, checked now and after every recorded request. */
+  until(cond: () => boolean): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -33,19 +40,28 @@ export async function recordingServer(configure: (doc: any) => void = () => {}):
   const core = await buildCore({ home, config: loadOrCreateConfig(home).config, log: memoryLogger() });
   const { app } = createApp(core);
   const posted: PostedResult[] = [];
+  const beats: HeartbeatBody[] = [];
   let polls = 0;
-  const waiting: Array<{ n: number; done: () => void }> = [];
+  let waiting: Array<{ cond: () => boolean; done: () => void }> = [];
+  const recorded = (): void => {
+    const still = waiting.filter((w) => !w.cond());
+    for (const w of waiting) if (!still.includes(w)) w.done();
+    waiting = still;
+  };
 
   const front = async (req: Request): Promise<Response> => {
     const path = new URL(req.url).pathname;
-    const copy = req.method === 'POST' && path === '/api/v1/body/exec/result' ? req.clone() : null;
+    const recording = req.method === 'POST' && (path === '/api/v1/body/exec/result' || path === '/api/v1/body/heartbeat');
+    const copy = recording ? req.clone() : null;
     const res = await app.fetch(req);
-    if (copy) posted.push({ status: res.status, body: (await copy.json()) as ExecResultBody });
-    if (req.method === 'GET' && path === '/api/v1/body/provision' && res.ok) {
+    if (copy && path.endsWith('/heartbeat')) {
+      if (res.ok) beats.push((await copy.json()) as HeartbeatBody);
+    } else if (copy) {
+      posted.push({ status: res.status, body: (await copy.json()) as ExecResultBody });
+    } else if (req.method === 'GET' && path === '/api/v1/body/provision' && res.ok) {
       polls++;
-      for (const w of waiting.splice(0)) if (polls >= w.n) w.done();
-      else waiting.push(w);
     }
+    recorded();
     return res;
   };
 
@@ -57,7 +73,11 @@ export async function recordingServer(configure: (doc: any) => void = () => {}):
   return {
     url: `http://127.0.0.1:${port}`,
     posted,
-    provisionPolls: (n) => (polls >= n ? Promise.resolve() : new Promise((done) => waiting.push({ n, done }))),
+    beats,
+    get provisionPolls() {
+      return polls;
+    },
+    until: (cond) => (cond() ? Promise.resolve() : new Promise((done) => waiting.push({ cond, done }))),
     async close() {
       const closed = new Promise<void>((r) => server.close(() => r()));
       server.closeAllConnections();
