@@ -71,10 +71,11 @@ describe('exec output at the default max_output_bytes (1 MiB)', () => {
     expect(posted.body.stderr).toBe('e'.repeat(MAX));
   });
 
-  // KNOWN DEFECT outside src/agent: the server's exec book (src/actors/exec-book.ts `report`) sets
-  // *_truncated only from its own cut and drops the agent's flags, so a stream the agent cut at
-  // exactly max_output_bytes reads `stdout_truncated: false` to the operator. When that is fixed
-  // (keep the agent's flag OR the server's), this test fails: remove `.fails`.
+  // KNOWN DEFECT outside src/agent on this branch: the server's exec book (src/actors/exec-book.ts
+  // `report`) sets *_truncated only from its own cut and drops the agent's flags, so a stream the
+  // agent cut at exactly max_output_bytes reads `stdout_truncated: false` to the operator. main's
+  // kernel rewrite (src/actors/exec/book.ts) already ORs the agent's flags: once merged with it this
+  // test passes and `.fails` must be removed.
   it.fails('when the agent flags a stream it cut at max_output_bytes, then the operator sees stdout_truncated: true', async () => {
     const result = await execResult(server.url, id, write(MAX + 1, 'b'));
     expect(lastPosted().body.stdout_truncated).toBe(true);
