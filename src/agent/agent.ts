@@ -14,8 +14,10 @@ import { findInterpreters, launchFor, runCommand, type Interpreters } from './ex
 import { FlagTracker, PENDING_ACKS_FILE } from './flags.js';
 import { HeartbeatLoop } from './heartbeat.js';
 import { hostFacts, lanIp, wgIp } from './host-info.js';
+import { ServerLimits } from './limits.js';
 import { Provisioner } from './provisioner.js';
-import type { DiagnosticValue, FlagName, HeartbeatPost, HeartbeatReply } from './wire.js';
+import type { DiagnosticValue, HeartbeatBody, HeartbeatReply } from '../wire/agent.js';
+import type { FlagName } from '../wire/common.js';
 
 /** At SIGTERM a running exec gets this long to finish before it is killed and reported. */
 export const EXEC_STOP_GRACE_MS = 3000;
@@ -43,6 +45,7 @@ export class NodeAgent {
   private readonly execs: ExecLoop;
   private readonly provisioner: Provisioner;
   private readonly flags: FlagTracker;
+  private readonly limits: ServerLimits;
   private readonly startedAt = Date.now();
   private readonly platform: NodeJS.Platform;
   private readonly interpreters: Interpreters;
@@ -53,6 +56,7 @@ export class NodeAgent {
     this.platform = opts.platform ?? process.platform;
     this.interpreters = findInterpreters(env);
     this.flags = new FlagTracker(join(home, PENDING_ACKS_FILE));
+    this.limits = new ServerLimits(log);
     this.provisioner = new Provisioner({
       log,
       home,
@@ -62,7 +66,7 @@ export class NodeAgent {
       scriptTimeoutMs: opts.config.script_timeout_s * MS_PER_S,
       signal: this.stopping.signal,
     });
-    this.execs = new ExecLoop({ client, log, env, interpreters: this.interpreters, backoff: opts.backoff, waitS: opts.execWaitS });
+    this.execs = new ExecLoop({ client, log, env, interpreters: this.interpreters, limits: this.limits, backoff: opts.backoff, waitS: opts.execWaitS });
     this.heartbeat = new HeartbeatLoop({ client, log, backoff: opts.backoff, body: () => this.body(), onReply: (r, s) => this.onReply(r, s) });
   }
 
@@ -90,7 +94,7 @@ export class NodeAgent {
     this.opts.log.info('hydranode stopped');
   }
 
-  private body(): HeartbeatPost {
+  private body(): HeartbeatBody {
     const facts = hostFacts();
     const acks = this.flags.pendingAcks();
     const diagnostics: Record<string, DiagnosticValue> = {
@@ -112,7 +116,8 @@ export class NodeAgent {
     };
   }
 
-  private onReply(reply: HeartbeatReply, sent: HeartbeatPost): void {
+  private onReply(reply: HeartbeatReply, sent: HeartbeatBody): void {
+    this.limits.learn(reply.limits, 'heartbeat');
     if (sent.ack_flags?.length) {
       this.flags.acked(sent.ack_flags);
       this.opts.log.info('flags acknowledged', { flags: sent.ack_flags });
@@ -129,7 +134,8 @@ export class NodeAgent {
     const before = JSON.stringify(this.provisioner.report());
     try {
       const plan = await client.provision(signal);
-      if (plan.reprovision) this.flags.observe({ reprovision: true });
+      this.limits.learn(plan.limits, 'provision');
+      // plan.reprovision is not taken as a request: flags come from heartbeat replies only (see flags.ts).
       const forced = this.flags.take(REINSTALL_FLAGS);
       if (forced.length > 0) log.info('reinstalling every assigned role', { flags: forced, roles: plan.roles });
       await this.provisioner.apply(plan, forced.length > 0);

@@ -12,7 +12,8 @@ import { ApiClient, ApiError, keepAliveAgent } from './api-client.js';
 import { Backoff, jittered, sleep } from './backoff.js';
 import { HEARTBEAT_JITTER, DEFAULT_HEARTBEAT_INTERVAL_S } from './heartbeat.js';
 import { SimStats } from './sim-stats.js';
-import { FLAG_NAMES, type FlagName, type HeartbeatPost } from './wire.js';
+import type { HeartbeatBody } from '../wire/agent.js';
+import { FLAG_NAMES, type FlagName } from '../wire/common.js';
 
 /** Stats line interval. */
 export const SIM_STATS_EVERY_MS = 10_000;
@@ -84,7 +85,7 @@ export async function runSim(o: SimOptions): Promise<Record<string, unknown>> {
   let setupFailed = 0;
   const width = String(o.count).length;
 
-  const body = (n: SimNode): HeartbeatPost => ({
+  const body = (n: SimNode): HeartbeatBody => ({
     agent_version: VERSION,
     hostname: `sim-${String(n.index).padStart(width, '0')}`,
     os: 'linux',
@@ -106,7 +107,7 @@ export async function runSim(o: SimOptions): Promise<Record<string, unknown>> {
         const startedAt = new Date().toISOString();
         await sleep(o.execLatencyMs);
         const finishedAt = new Date().toISOString();
-        await n.client.postExecResult({ id: order.id, exit_code: 0, stdout: '', stderr: '', started_at: startedAt, finished_at: finishedAt, timed_out: false });
+        await n.client.postExecResult({ id: order.id, exit_code: 0, stdout: '', stderr: '', started_at: startedAt, finished_at: finishedAt, timed_out: false, stdout_truncated: false, stderr_truncated: false });
         stats.exec();
       }
     } catch (e) {

@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:http';
 import { memoryLogger } from '../../src/log.js';
 import { ApiClient } from '../../src/agent/api-client.js';
 import { HeartbeatLoop } from '../../src/agent/heartbeat.js';
-import type { HeartbeatReply } from '../../src/agent/wire.js';
+import type { HeartbeatReply } from '../../src/wire/agent.js';
 import { eventually, freePort } from './agent-process.js';
 
 const reply = { node_id: 'node-X', state: 'online', roles: [], flags: { update_node: false, update_services: false, reprovision: false }, exec_pending: 0, heartbeat_interval_s: 1 };

@@ -3,35 +3,18 @@
  * output cap applied to what agents report.
  */
 import { iso } from '../../clock.js';
-import type { ExecQueueItem, ExecResultView, FinalStatus, Interpreter } from '../../wire/index.js';
+import type { ExecDelivery, ExecQueueItem, ExecResultView, FinalStatus } from '../../wire/index.js';
 import { statusOf, type ExecSnapshot } from './machine.js';
 
 /** Queue listings show this much of each command; the full text is in the agent's delivery. */
 export const COMMAND_PREVIEW_CHARS = 256;
 
-const UTF8_CONTINUATION_MASK = 0xc0;
-const UTF8_CONTINUATION = 0x80;
-
-/** Cuts `text` to at most `maxBytes` of UTF-8, never inside a character. */
-export function capUtf8(text: string, maxBytes: number): { text: string; truncated: boolean; bytes: number } {
-  const bytes = Buffer.byteLength(text, 'utf8');
-  if (bytes <= maxBytes) return { text, truncated: false, bytes };
-  const buf = Buffer.from(text, 'utf8');
-  let end = maxBytes;
-  while (end > 0 && (buf[end]! & UTF8_CONTINUATION_MASK) === UTF8_CONTINUATION) end--;
-  return { text: buf.toString('utf8', 0, end), truncated: true, bytes: end };
-}
+export { capUtf8 } from '../../wire/index.js';
 
 export type { ExecPendingView, ExecQueueItem, ExecQueueView, ExecResultView } from '../../wire/index.js';
 
 /** What `GET /body/exec` hands the agent. */
-export interface ExecDelivery {
-  id: string;
-  command: string;
-  interpreter: Interpreter;
-  timeout_s: number;
-  queued_at: string;
-}
+export type { ExecDelivery } from '../../wire/index.js';
 
 /** Wall-clock ms of a monotonic instant (exec times are kept monotonic, shown as wall time). */
 export type ToWall = (mono: number) => number;
