@@ -13,6 +13,7 @@ import { Fleet, DEFAULT_SWEEP_INTERVAL_MS } from './actors/fleet.js';
 import { ActorSystem } from './actors/system.js';
 import { systemClock, type Clock } from './clock.js';
 import { ConfigError, loadConfig, looseMode, writeFirstConfig, type Config } from './config.js';
+import { ConnectionGuard } from './http/connection-guard.js';
 import { formatListen, listenProblem, parseListen } from './listen.js';
 import { createApp } from './http/app.js';
 import type { AppDeps } from './http/deps.js';
@@ -25,6 +26,19 @@ import { VERSION } from './version.js';
 
 /** In-flight requests get this long to finish after SIGTERM before connections are cut. */
 export const SHUTDOWN_GRACE_MS = 5000;
+
+/**
+ * A client has this long from connecting to the end of its request headers (and to its first
+ * byte: see ConnectionGuard). Long-polls and result waits are not affected: they wait after the
+ * request has been received.
+ */
+export const HEADERS_TIMEOUT_MS = 15_000;
+/** ...and this long to send its whole request, body included (an exec result of a few MB). */
+export const REQUEST_TIMEOUT_MS = 120_000;
+/** How often Node checks those two timeouts. */
+const TIMEOUT_CHECK_INTERVAL_MS = 1_000;
+/** Idle keep-alive connections are closed after this (longer than the agents' heartbeat gap). */
+export const KEEP_ALIVE_TIMEOUT_MS = 65_000;
 
 /** The server could not bind its address (in use, not on this machine, not permitted). */
 export class ListenError extends Error {
@@ -78,6 +92,8 @@ export interface RunningServer {
   url: string;
   core: Core;
   server: Server;
+  /** The per-address connection cap and first-byte timeout on this server's sockets. */
+  connections: ConnectionGuard;
   /** The clean stop of SIGTERM: refuse new requests, drain, flush nodes.yaml. */
   stop(): Promise<void>;
 }
@@ -98,14 +114,14 @@ export async function startServer(opts: { home: string; listen?: string; clock?:
   const core = await buildCore({ home: opts.home, config, clock, log, store: opts.store });
   const handle = createApp(core);
   const listen = opts.listen ?? cfg.listen;
+  const connections = new ConnectionGuard({ maxPerAddress: cfg.max_connections_per_address, firstByteMs: HEADERS_TIMEOUT_MS, clock, log });
   const abort = async (e: unknown): Promise<never> => {
     core.fleet.stop();
     await core.store.close();
     throw e;
   };
-  const server = await bind(handle.app.fetch, listen, opts.listen !== undefined ? '--listen' : 'server.listen').catch(abort);
+  const server = await bind(handle.app.fetch, listen, opts.listen !== undefined ? '--listen' : 'server.listen', connections).catch(abort);
   server.maxConnections = cfg.max_connections;
-  server.keepAliveTimeout = 65_000;
   const addr = server.address() as AddressInfo;
   const url = `http://${formatListen(addr.address, addr.port)}`;
   if (loaded.created) {
@@ -143,14 +159,21 @@ export async function startServer(opts: { home: string; listen?: string; clock?:
       log.info('stopped; nodes.yaml is current', { nodes: core.fleet.size });
       log.flush();
     })());
-  return { url, core, server, stop };
+  return { url, core, server, connections, stop };
 }
 
-/** Binds the node http server; a bind failure is a ListenError naming `source`. */
-function bind(fetch: (req: Request) => Response | Promise<Response>, listen: string, source: string): Promise<Server> {
+/** Binds the node http server with its timeouts; a bind failure is a ListenError naming `source`. */
+function bind(fetch: (req: Request) => Response | Promise<Response>, listen: string, source: string, guard: ConnectionGuard): Promise<Server> {
   const { host, port } = parseListen(listen);
   return new Promise<Server>((resolve, reject) => {
-    const s = serve({ fetch, hostname: host, port }, () => resolve(s as Server)) as Server;
+    const serverOptions = {
+      headersTimeout: HEADERS_TIMEOUT_MS,
+      requestTimeout: REQUEST_TIMEOUT_MS,
+      keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+      connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS,
+    };
+    const s = serve({ fetch, hostname: host, port, serverOptions }, () => resolve(s as Server)) as Server;
+    guard.attach(s);
     s.once('error', (e: Error) => {
       s.close();
       reject(new ListenError(`cannot listen on ${listen} (${source}): ${e.message}`));
