@@ -40,7 +40,8 @@ export const MIN_OFFLINE_HEARTBEATS = 2;
 const serverSchema = z
   .object({
     listen: listenSchema.default('127.0.0.1:8080'),
-    public_url: z.string().url().default('http://127.0.0.1:8080'),
+    /** Absent: the URL of the address served (see {@link servedPublicUrl}). */
+    public_url: z.string().url().optional(),
     admin_token: z.string().min(16, 'must be at least 16 characters'),
     fleet_enrollment_token: z.string().min(16, 'must be at least 16 characters'),
     experience_library_url: z.string().default(''),
@@ -94,7 +95,8 @@ const serverSchema = z
     if (s.fleet_enrollment_token === s.admin_token) {
       ctx.addIssue({ code: 'custom', path: ['fleet_enrollment_token'], message: 'must differ from server.admin_token (an iPad holding it would be an admin)' });
     }
-  });
+  })
+  .transform((s) => ({ ...s, public_url: s.public_url ?? publicUrlFor(s.listen)}));
 
 export const configSchema = z
   .object({
@@ -178,7 +180,7 @@ export function parseConfig(doc: unknown, where = 'config.yaml'): Config {
 
 /** config.yaml as found at start: read and valid, or absent (a first start). */
 export type LoadedConfig =
-  | { created: false; config: Config; path: string; /** permission bits of the file */ mode: number }
+  | { created: false; config: Config; path: string; /** permission bits of the file */ mode: number; explicitPublicUrl: boolean }
   | { created: true; config: Config; path: string; /** what {@link writeFirstConfig} writes */ document: ReturnType<typeof defaultConfigDocument> };
 
 /**
@@ -201,7 +203,9 @@ export function loadConfig(home: string, listen?: string): LoadedConfig {
   } catch (e) {
     throw new ConfigError(`${path}: not valid YAML: ${(e as Error).message}`);
   }
-  return { created: false, config: parseConfig(doc, path), path, mode: statSync(path).mode & 0o777 };
+  const config = parseConfig(doc, path);
+  const explicitPublicUrl = (doc as { server?: { public_url?: unknown } }).server?.public_url !== undefined;
+  return { created: false, config, path, mode: statSync(path).mode & 0o777, explicitPublicUrl };
 }
 
 /**
@@ -220,6 +224,14 @@ export function writeFirstConfig(loaded: Extract<LoadedConfig, { created: true }
     stringify(document);
   writeFileSync(path, text, { mode: 0o600, flag: 'wx' });
   chmodSync(path, 0o600);
+}
+
+/**
+ * Once listening: a config.yaml that names no `public_url` advertises the address actually served
+ * (`--listen`, the bound port for port 0). A first start: see {@link writeFirstConfig}.
+ */
+export function servedPublicUrl(loaded: LoadedConfig, served: string): void {
+  if (!loaded.created && !loaded.explicitPublicUrl) loaded.config.server.public_url = publicUrlFor(served);
 }
 
 /** A config file that group or others may read or write: a warning is due (it holds the admin token). */

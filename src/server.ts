@@ -12,7 +12,7 @@ import { ExecQueues } from './actors/exec-queues.js';
 import { Fleet, DEFAULT_SWEEP_INTERVAL_MS } from './actors/fleet.js';
 import { ActorSystem } from './actors/system.js';
 import { systemClock, type Clock } from './clock.js';
-import { ConfigError, loadConfig, looseMode, writeFirstConfig, type Config } from './config.js';
+import { ConfigError, loadConfig, looseMode, servedPublicUrl, writeFirstConfig, type Config } from './config.js';
 import { ConnectionGuard } from './http/connection-guard.js';
 import { formatListen, listenProblem, parseListen } from './listen.js';
 import { createApp } from './http/app.js';
@@ -124,10 +124,12 @@ export async function startServer(opts: { home: string; listen?: string; clock?:
   server.maxConnections = cfg.max_connections;
   const addr = server.address() as AddressInfo;
   const url = `http://${formatListen(addr.address, addr.port)}`;
+  const served = formatListen(parseListen(listen).host, addr.port);
+  servedPublicUrl(loaded, served);
   if (loaded.created) {
     // The first config holds what is actually served: the port bound for port 0, and its URL.
     try {
-      writeFirstConfig(loaded, formatListen(parseListen(listen).host, addr.port));
+      writeFirstConfig(loaded, served);
     } catch (e) {
       server.close();
       await abort(new ConfigError(`cannot write ${configPath}: ${(e as Error).message}`));

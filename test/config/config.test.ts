@@ -40,6 +40,12 @@ describe('config defaults', () => {
     expect([s.rate_limit_per_min, s.max_pending_enrollments]).toEqual([60, 1000]);
   });
 
+  it('when public_url is not given, then it is the URL of server.listen', () => {
+    expect(parseConfig(doc({ listen: '10.0.0.5:9000' })).server.public_url).toBe('http://10.0.0.5:9000');
+    expect(parseConfig(doc({ listen: '[::1]:9000' })).server.public_url).toBe('http://[::1]:9000');
+    expect(parseConfig(doc({ listen: '10.0.0.5:9000', public_url: 'https://hydra.example.com' })).server.public_url).toBe('https://hydra.example.com');
+  });
+
   it('when there is no config at all, then the embedded default listens on 127.0.0.1:8080 with fresh tokens that differ', () => {
     const s = parseConfig(defaultConfigDocument()).server;
     expect(s.listen).toBe('127.0.0.1:8080');

@@ -124,7 +124,21 @@ describe('serve', () => {
   });
 });
 
-describe('config.yaml permissions', () => {
+describe('config.yaml', () => {
+  it('when config.yaml names no public_url, then install commands point at the address actually served', async () => {
+    const { startServer } = await import('../../src/server.js');
+    const { memoryLogger } = await import('../../src/log.js');
+    const srv = await startServer({ home: makeHome((d) => delete d.server.public_url), listen: '127.0.0.1:0', log: memoryLogger() });
+    try {
+      const enr = await call(srv.url, 'POST', '/enrollments', { name: 'n' });
+      expect(enr.body.install.bash).toContain(`--server '${srv.url}'`);
+      const reg = await call(srv.url, 'POST', '/register', {}, enr.body.enrollment_token);
+      expect(reg.body.server_url).toBe(srv.url);
+    } finally {
+      await srv.stop();
+    }
+  });
+
   it('when config.yaml is readable by other users, then the start logs a warning naming the file and its mode, not the token', async () => {
     const { startServer } = await import('../../src/server.js');
     const { memoryLogger } = await import('../../src/log.js');
