@@ -1,7 +1,8 @@
 /**
- * `hydracluster serve`: loads config.yaml (writing a fresh one on first start), restores every
- * node actor from nodes.yaml, serves the API, and on SIGTERM/SIGINT stops cleanly: no new
- * requests, in-flight ones finish (a few seconds at most), nodes.yaml is made current, exit 0.
+ * `hydracluster serve`: loads config.yaml (on first start, writes a fresh one holding the address
+ * actually served), restores every node actor from nodes.yaml, serves the API, and on
+ * SIGTERM/SIGINT stops cleanly: no new requests, in-flight ones finish (a few seconds at most),
+ * nodes.yaml is made current, exit 0.
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -11,17 +12,41 @@ import { ExecQueues } from './actors/exec-queue-actor.js';
 import { Fleet, DEFAULT_SWEEP_INTERVAL_MS } from './actors/node/fleet.js';
 import { ActorSystem } from './actors/kernel/system.js';
 import { systemClock, type Clock } from './clock.js';
-import { loadOrCreateConfig, parseListen, type Config } from './config.js';
+import { ConfigError, loadConfig, looseMode, servedPublicUrl, writeFirstConfig, type Config } from './config.js';
+import { ConnectionGuard } from './http/connection-guard.js';
+import { formatListen, listenProblem, parseListen } from './listen.js';
 import { createApp } from './http/app.js';
 import type { AppDeps } from './http/deps.js';
 import { RequestRegistry } from './http/requests.js';
 import { createLogger, type Logger } from './log.js';
 import { loadNodesFile, NodesFile } from './persist/nodes-file.js';
 import type { NodeStore } from './persist/nodes-store.js';
+import { EX_UNAVAILABLE } from './sysexits.js';
 import { VERSION } from './version.js';
 
 /** In-flight requests get this long to finish after SIGTERM before connections are cut. */
 export const SHUTDOWN_GRACE_MS = 5000;
+
+/**
+ * A client has this long from connecting to the end of its request headers (and to its first
+ * byte: see ConnectionGuard). Long-polls and result waits are not affected: they wait after the
+ * request has been received.
+ */
+export const HEADERS_TIMEOUT_MS = 15_000;
+/** ...and this long to send its whole request, body included (an exec result of a few MB). */
+export const REQUEST_TIMEOUT_MS = 120_000;
+/** How often Node checks those two timeouts. */
+const TIMEOUT_CHECK_INTERVAL_MS = 1_000;
+/** Idle keep-alive connections are closed after this (longer than the agents' heartbeat gap). */
+export const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+
+/** The server could not bind its address (in use, not on this machine, not permitted). */
+export class ListenError extends Error {
+  /** sysexits EX_UNAVAILABLE: the address is not available to this process. */
+  readonly exitCode = EX_UNAVAILABLE;
+}
+
+export { listenProblem };
 
 export interface Core extends AppDeps {
   home: string;
@@ -68,31 +93,55 @@ export interface RunningServer {
   url: string;
   core: Core;
   server: Server;
+  /** The per-address connection cap and first-byte timeout on this server's sockets. */
+  connections: ConnectionGuard;
   /** The clean stop of SIGTERM: refuse new requests, drain, flush nodes.yaml. */
   stop(): Promise<void>;
 }
 
+/** `listen` is `--listen` (validated by the caller); else `server.listen` from config.yaml. */
 export async function startServer(opts: { home: string; listen?: string; clock?: Clock; log?: Logger; store?: NodeStore }): Promise<RunningServer> {
-  const { config, path: configPath, created } = loadOrCreateConfig(opts.home);
+  const loaded = loadConfig(opts.home, opts.listen);
+  const { config, path: configPath } = loaded;
   const cfg = config.server;
   const log = opts.log ?? createLogger({ format: cfg.log_format === 'auto' ? undefined : cfg.log_format, level: cfg.log_level });
-  if (created) {
+  if (!loaded.created && looseMode(loaded.mode)) {
+    log.warn('config.yaml is readable or writable by other users; it holds the admin token: chmod 600 it', {
+      path: configPath,
+      mode: `0${loaded.mode.toString(8).padStart(3, '0')}`,
+    });
+  }
+  const clock = opts.clock ?? systemClock;
+  const core = await buildCore({ home: opts.home, config, clock, log, store: opts.store });
+  const handle = createApp(core);
+  const listen = opts.listen ?? cfg.listen;
+  const connections = new ConnectionGuard({ maxPerAddress: cfg.max_connections_per_address, firstByteMs: HEADERS_TIMEOUT_MS, clock, log });
+  const abort = async (e: unknown): Promise<never> => {
+    core.fleet.stop();
+    await core.store.close();
+    throw e;
+  };
+  const server = await bind(handle.app.fetch, listen, opts.listen !== undefined ? '--listen' : 'server.listen', connections).catch(abort);
+  server.maxConnections = cfg.max_connections;
+  const addr = server.address() as AddressInfo;
+  const url = `http://${formatListen(addr.address, addr.port)}`;
+  const served = formatListen(parseListen(listen).host, addr.port);
+  servedPublicUrl(loaded, served);
+  if (loaded.created) {
+    // The first config holds what is actually served: the port bound for port 0, and its URL.
+    try {
+      writeFirstConfig(loaded, served);
+    } catch (e) {
+      server.close();
+      await abort(new ConfigError(`cannot write ${configPath}: ${(e as Error).message}`));
+    }
     log.info('wrote a new config.yaml with fresh random tokens', {
       path: configPath,
+      listen: cfg.listen,
+      public_url: cfg.public_url,
       hint: `the admin token is server.admin_token in ${configPath} (readable by its owner only)`,
     });
   }
-  const core = await buildCore({ home: opts.home, config, clock: opts.clock, log, store: opts.store });
-  const handle = createApp(core);
-  const { host, port } = parseListen(opts.listen ?? cfg.listen);
-  const server = await new Promise<Server>((resolve, reject) => {
-    const s = serve({ fetch: handle.app.fetch, hostname: host, port }, () => resolve(s as Server)) as Server;
-    s.once('error', reject);
-  });
-  server.maxConnections = cfg.max_connections;
-  server.keepAliveTimeout = 65_000;
-  const addr = server.address() as AddressInfo;
-  const url = `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`;
   log.info('hydracluster listening', { url, version: VERSION, home: opts.home, nodes: core.fleet.size });
 
   let stopping: Promise<void> | null = null;
@@ -113,5 +162,24 @@ export async function startServer(opts: { home: string; listen?: string; clock?:
       log.info('stopped; nodes.yaml is current', { nodes: core.fleet.size });
       log.flush();
     })());
-  return { url, core, server, stop };
+  return { url, core, server, connections, stop };
+}
+
+/** Binds the node http server with its timeouts; a bind failure is a ListenError naming `source`. */
+function bind(fetch: (req: Request) => Response | Promise<Response>, listen: string, source: string, guard: ConnectionGuard): Promise<Server> {
+  const { host, port } = parseListen(listen);
+  return new Promise<Server>((resolve, reject) => {
+    const serverOptions = {
+      headersTimeout: HEADERS_TIMEOUT_MS,
+      requestTimeout: REQUEST_TIMEOUT_MS,
+      keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+      connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS,
+    };
+    const s = serve({ fetch, hostname: host, port, serverOptions }, () => resolve(s as Server)) as Server;
+    guard.attach(s);
+    s.once('error', (e: Error) => {
+      s.close();
+      reject(new ListenError(`cannot listen on ${listen} (${source}): ${e.message}`));
+    });
+  });
 }

@@ -31,8 +31,18 @@ async function serveCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { home: { type: 'string' }, listen: { type: 'string' } }, strict: true });
   const home = resolveHome(values.home);
   // Loaded here so that client commands start without the server's code.
-  const { startServer } = await import('../server.js');
-  const running = await startServer({ home, listen: values.listen });
+  const { startServer, listenProblem, ListenError } = await import('../server.js');
+  const badListen = values.listen === undefined ? null : listenProblem(values.listen);
+  if (badListen) {
+    process.stderr.write(`hydracluster: --listen ${JSON.stringify(values.listen)}: ${badListen}\n`);
+    return EX_USAGE;
+  }
+  const running = await startServer({ home, listen: values.listen }).catch((e: unknown) => {
+    if (!(e instanceof ListenError)) throw e;
+    process.stderr.write(`hydracluster: ${e.message}\n`);
+    return e;
+  });
+  if (running instanceof ListenError) return running.exitCode;
   await new Promise<void>((resolve) => {
     const onSignal = (sig: string) => {
       running.core.log.info('signal received', { signal: sig });

@@ -6,7 +6,7 @@ import { askNode } from '../actors/node-actor.js';
 import type { Config } from '../config.js';
 import { AppError } from '../errors.js';
 import { hashToken, newToken } from '../ids.js';
-import { bearer, classify, clientAddress, guardRate, refuse } from './auth.js';
+import { bearer, classify, clientKey, refuse } from './auth.js';
 import type { RouteDeps } from './deps.js';
 import type { AppEnv } from './env.js';
 import { enrollmentBody, registerBody } from './schemas.js';
@@ -41,9 +41,9 @@ export function enrollRoutes(d: RouteDeps): Hono<AppEnv> {
   app.post('/enrollments', async (c) => {
     const cred = classify(bearer(c), d.auth);
     if (cred.kind !== 'admin') {
-      const addr = clientAddress(c);
-      if (!d.enrollLimiter.hit(addr)) {
-        c.header('Retry-After', String(d.enrollLimiter.retryAfterS(addr)));
+      const key = clientKey(c);
+      if (!d.enrollLimiter.hit(key)) {
+        c.header('Retry-After', String(d.enrollLimiter.retryAfterS(key)));
         throw new AppError('rate_limited', 'too many enrollments from this address; try again later or use the admin token');
       }
       const pending = d.fleet.stateCounts().enrolling;
@@ -71,7 +71,6 @@ export function enrollRoutes(d: RouteDeps): Hono<AppEnv> {
   });
 
   app.post('/register', async (c) => {
-    guardRate(c, d.auth);
     const cred = classify(bearer(c), d.auth);
     if (cred.kind !== 'enrollment') refuse(c, d.auth, cred, 'register a node');
     const body = await readJson(c, registerBody);
