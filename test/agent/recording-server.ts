@@ -7,7 +7,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
-import { loadOrCreateConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/config.js';
 import { createApp } from '../../src/http/app.js';
 import { memoryLogger } from '../../src/log.js';
 import { buildCore } from '../../src/server.js';
@@ -37,7 +37,7 @@ export interface RecordingServer {
 /** Starts the server on a fresh home whose config.yaml `configure` adjusts. */
 export async function recordingServer(configure: (doc: any) => void = () => {}): Promise<RecordingServer> {
   const home = makeHome(configure);
-  const core = await buildCore({ home, config: loadOrCreateConfig(home).config, log: memoryLogger() });
+  const core = await buildCore({ home, config: loadConfig(home).config, log: memoryLogger() });
   const { app } = createApp(core);
   const posted: PostedResult[] = [];
   const beats: HeartbeatBody[] = [];
