@@ -8,18 +8,10 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { z } from 'zod';
+import { recipeSchema } from './wire/agent.js';
 import { newToken } from './ids.js';
 import { fieldPath, issueText } from './issues.js';
 import { listenProblem, publicUrlFor } from './listen.js';
-
-const recipeSchema = z
-  .object({
-    powershell: z.string().optional(),
-    bash: z.string().optional(),
-    check_powershell: z.string().optional(),
-    check_bash: z.string().optional(),
-  })
-  .strict();
 
 const roleSchema = z
   .object({
