@@ -38,12 +38,13 @@ export function createApp(deps: AppDeps): AppHandle {
 
   const app = new Hono<AppEnv>();
   app.use(requestLog(deps.requests, deps.log));
-  app.use(async function refuseWhileStopping(c, next) {
+  // Middlewares on the hot path return next()'s promise instead of awaiting it: one promise less each.
+  app.use(function refuseWhileStopping(c, next) {
     if (shuttingDown) {
       c.header('Connection', 'close');
       throw new AppError('shutting_down', 'the server is shutting down; retry in a few seconds');
     }
-    await next();
+    return next();
   });
   // An exec result carries two output streams of up to max_output_bytes each, plus JSON escaping.
   const resultLimit = cfg.max_body_bytes + 2 * cfg.exec.max_output_bytes;

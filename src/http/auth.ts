@@ -77,20 +77,20 @@ export function refuse(c: Context, deps: AuthDeps, cred: Credential, what: strin
 
 /** Admin endpoints: the admin token only. */
 export function requireAdmin(deps: AuthDeps): MiddlewareHandler<AppEnv> {
-  return async function requireAdminMiddleware(c, next) {
+  return function requireAdminMiddleware(c, next) {
     const cred = classify(bearer(c), deps);
     if (cred.kind !== 'admin') refuse(c, deps, cred, 'use admin endpoints');
     c.set('admin', true);
-    await next();
+    return next();
   };
 }
 
 /** Agent endpoints: a node token; the node id is set for the handler. */
 export function requireNode(deps: AuthDeps): MiddlewareHandler<AppEnv> {
-  return async function requireNodeMiddleware(c, next) {
+  return function requireNodeMiddleware(c, next) {
     const cred = classify(bearer(c), deps);
     if (cred.kind !== 'node') refuse(c, deps, cred, 'use agent endpoints');
     c.set('nodeId', cred.nodeId);
-    await next();
+    return next();
   };
 }

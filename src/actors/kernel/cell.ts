@@ -13,6 +13,8 @@
  */
 import { wallOf, type Clock } from '../../clock.js';
 
+const NOOP = (): void => {};
+
 /** A reply parked outside the mailbox: the asker awaits `reply`, the actor goes on. */
 export class Later<R> {
   constructor(readonly reply: Promise<R>) {}
@@ -77,9 +79,8 @@ export abstract class ActorCell<M extends Message, R> {
    */
   deliver(msg: M): R | Promise<R> {
     if (this.stopped || this.current !== null || this.queue.length > 0) return this.send(msg);
-    let settle!: Pick<Envelope<M, R>, 'resolve' | 'reject'>;
-    const reply = new Promise<R>((resolve, reject) => (settle = { resolve, reject }));
-    const env: Envelope<M, R> = { msg, enqueuedAt: this.clock.mono(), ...settle };
+    // No promise unless the handler needs one: the synchronous answer is the common case.
+    const env: Envelope<M, R> = { msg, enqueuedAt: this.clock.mono(), resolve: NOOP, reject: NOOP };
     this.current = env;
     this.lastEventType = msg.type;
     this.lastEventTime = env.enqueuedAt;
@@ -93,11 +94,13 @@ export abstract class ActorCell<M extends Message, R> {
     }
     if (out instanceof Promise) {
       this.observer?.busy(this);
-      out.then(
-        (r) => this.settle(() => env.resolve(r)),
-        (e) => this.settle(() => env.reject(e)),
+      return out.then(
+        (r) => (this.settle(NOOP), r),
+        (e: unknown) => {
+          this.settle(NOOP);
+          throw e;
+        },
       );
-      return reply;
     }
     this.current = null;
     if (this.queue.length > 0) this.drain(); // messages the handler sent to itself
