@@ -29,6 +29,8 @@ export interface HeartbeatDeps {
   backoff?: BackoffOptions;
   unauthorizedRetryMs?: number;
   random?: Random;
+  /** Waits between heartbeats (tests record the delays instead of timing them). */
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
 }
 
 /** The heartbeat tick: start() once, nudge() to send early, stop() at shutdown. */
@@ -83,7 +85,7 @@ export class HeartbeatLoop {
         if (signal.aborted) break;
         delay = this.failed(e, backoff);
       }
-      await sleep(delay, AbortSignal.any([signal, this.wake.signal]));
+      await (this.deps.sleep ?? sleep)(delay, AbortSignal.any([signal, this.wake.signal]));
     }
   }
 
