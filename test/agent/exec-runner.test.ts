@@ -34,7 +34,6 @@ describe('exec runner', () => {
     const o = await runCommand({ launch: bash(`echo partial; sleep ${marker} & sleep ${marker}`), timeoutMs: 300 });
     expect(o.timedOut).toBe(true);
     expect(o.stdout).toBe('partial\n');
-    expect(o.durationMs).toBeLessThan(3000);
     expect(pidsWith(`sleep ${marker}`)).toEqual([]);
   });
 
