@@ -313,7 +313,7 @@ describe('Parking', () => {
 });
 
 describe('step()', () => {
-  type Ev = { type: 'GO' } | { type: 'REFUSE' } | { type: 'NOTE' } | { type: 'MIXED' } | { type: 'STRANGE' } | { type: 'BACK' };
+  type Ev = { type: 'GO' } | { type: 'REFUSE' } | { type: 'NOTE' } | { type: 'MIXED' } | { type: 'STRANGE' } | { type: 'BACK' } | { type: 'NOTE_THEN_REFUSE' } | { type: 'SAVE' };
   const m = setup({
     types: { context: {} as { n: number }, events: {} as Ev },
     actions: {
@@ -334,6 +334,8 @@ describe('step()', () => {
           NOTE: { actions: ['inc', { type: 'notify', params: ({ context }) => ({ n: context.n }) }] },
           MIXED: { actions: ['inc', persist(false), persist(true), persist(false)] },
           STRANGE: { actions: ['inc', 'strange'] },
+          NOTE_THEN_REFUSE: { actions: [{ type: 'notify', params: { n: 0 } }, reject('wrong_state', 'no')] },
+          SAVE: { actions: persist(true) },
         },
       },
       b: { on: { BACK: 'a' } },
@@ -361,6 +363,17 @@ describe('step()', () => {
     const calls: unknown[] = [];
     step(m, 'a', { n: 4 }, { type: 'NOTE' }, { notify: (p: never) => void calls.push(p) });
     expect(calls).toEqual([{ n: 5 }]);
+  });
+
+  it('when a refused transition also names a port, then the port never runs', () => {
+    const calls: unknown[] = [];
+    const s = step(m, 'a', { n: 0 }, { type: 'NOTE_THEN_REFUSE' }, { notify: (p: never) => void calls.push(p) });
+    expect(s.rejected?.code).toBe('wrong_state');
+    expect(calls).toEqual([]);
+  });
+
+  it('when a transition only asks for persist (no target, no assign), then it counts as changed', () => {
+    expect(step(m, 'a', { n: 0 }, { type: 'SAVE' }, {})).toMatchObject({ value: 'a', changed: true, persist: 'durable' });
   });
 
   it('when the event does not apply in the current state, then changed is false and value and context stay', () => {

@@ -90,7 +90,7 @@ export abstract class ActorCell<M extends Message, R> {
     } catch (e) {
       this.current = null;
       this.drain();
-      throw e;
+      return Promise.reject(e); // as send() would: a failed handler never throws at the sender
     }
     if (out instanceof Promise) {
       this.observer?.busy(this);

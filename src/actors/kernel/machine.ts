@@ -57,18 +57,22 @@ export function step<M extends AnyStateMachine>(
 ): Step<ContextFrom<M>> {
   const snapshot = machine.resolveState({ value, context }) as SnapshotFrom<M>;
   const [next, actions] = transition(machine, snapshot, event) as [{ value: unknown; context: unknown }, PortCall[]];
+  // Refused: nothing ran, nothing changed (ports never see a refused event).
+  const refusal = actions.find((a) => a.type === 'reject');
+  if (refusal) {
+    const p = refusal.params as RejectParams;
+    return { value, context, changed: false, rejected: { ok: false, code: p.code, message: p.message }, persist: null };
+  }
   const out: Step<ContextFrom<M>> = {
     value: next.value as string,
     context: next.context as ContextFrom<M>,
-    changed: next !== snapshot,
+    // A transition was taken when the snapshot moved or it asked for anything.
+    changed: next !== snapshot || actions.length > 0,
     rejected: null,
     persist: null,
   };
   for (const a of actions) {
-    if (a.type === 'reject') {
-      const p = a.params as RejectParams;
-      out.rejected = { ok: false, code: p.code, message: p.message };
-    } else if (a.type === 'persist') {
+    if (a.type === 'persist') {
       const durable = (a.params as { durable?: boolean } | undefined)?.durable === true;
       if (durable || out.persist === null) out.persist = durable ? 'durable' : 'lazy';
     } else {
@@ -77,7 +81,6 @@ export function step<M extends AnyStateMachine>(
       (port as (p: unknown) => void)(a.params);
     }
   }
-  if (out.rejected) return { value, context, changed: false, rejected: out.rejected, persist: null };
   return out;
 }
 
