@@ -15,6 +15,8 @@ import { nodesRoutes } from './nodes.routes.js';
 import { RateLimiter } from './rate-limit.js';
 import { requestLog } from './requests.js';
 import { systemRoutes } from './system.routes.js';
+import { SessionStore } from '../web/session.js';
+import { webRoutes } from '../web/app.js';
 
 export interface AppHandle {
   app: Hono<AppEnv>;
@@ -32,6 +34,7 @@ export function createApp(deps: AppDeps): AppHandle {
       fleetDigest: tokenDigest(cfg.fleet_enrollment_token),
       fleet: deps.fleet,
       limiter: new RateLimiter(cfg.rate_limit_per_min, deps.clock),
+      sessions: new SessionStore(deps.clock),
     },
     enrollLimiter: new RateLimiter(cfg.rate_limit_per_min, deps.clock),
   };
@@ -63,6 +66,8 @@ export function createApp(deps: AppDeps): AppHandle {
   app.route('/api/v1', agentRoutes(d));
   app.route('/api/v1', nodesRoutes(d));
   app.route('/api/v1', execRoutes(d));
+  // The web pages (SPEC §14): server-rendered, on the same actors and indexes as the API.
+  app.route('/', webRoutes(d));
 
   return { app, beginShutdown: () => void (shuttingDown = true) };
 }
