@@ -21,7 +21,8 @@ input,select,textarea{font:inherit;padding:.4rem .5rem;border:1px solid #b9c0c8;
 textarea{width:100%;min-height:4.5rem;font-family:ui-monospace,monospace}
 button{font:inherit;padding:.4rem .9rem;border-radius:5px;border:1px solid #2b5a8a;background:#2f6aa6;color:#fff;cursor:pointer;margin:.2rem .2rem .2rem 0}
 button.secondary{background:#fff;color:#2b5a8a}button.danger{background:#a63232;border-color:#8a2b2b}
-pre{background:#0f1720;color:#e6edf3;padding:.6rem;border-radius:6px;overflow-x:auto;white-space:pre-wrap;word-break:break-all;max-width:100%}
+pre{background:#0f1720;color:#e6edf3;padding:.6rem;border-radius:6px;overflow-x:auto;white-space:pre-wrap;overflow-wrap:anywhere;max-width:100%}
+#operator{color:#c9d6e3}
 code{font-family:ui-monospace,monospace}
 .scroll{overflow-x:auto;max-width:100%}
 table{border-collapse:collapse;width:100%;background:#fff}
@@ -34,6 +35,7 @@ th{font-size:.85rem;color:#55606b}
 dl.fields{display:grid;grid-template-columns:minmax(8rem,max-content) 1fr;gap:.2rem 1rem;margin:0}
 dl.fields dt{font-weight:600;color:#55606b}dl.fields dd{margin:0;word-break:break-all}
 .qr svg{width:min(320px,80vw);height:auto;background:#fff}
+.inline{display:inline}label.check{font-weight:normal}label.check input{width:auto}input.short{width:7rem}
 .todo{border-left:4px solid #d9a300;background:#fff8e1;padding:.6rem}
 @media (max-width:600px){main{padding:.6rem}dl.fields{grid-template-columns:1fr}th,td{padding:.3rem}}
 `;
@@ -42,7 +44,7 @@ export const JS = `
 (function(){
 'use strict';
 var csrf=(document.querySelector('meta[name=csrf]')||{}).content||'';
-function show(el,text,cls){if(!el)return;el.textContent=text;el.className=cls||'';}
+function show(el,text,cls){if(!el)return;el.hidden=false;el.textContent=text;el.className=cls||'';}
 document.addEventListener('click',function(e){
   var b=e.target.closest&&e.target.closest('button[data-copy]');if(!b)return;
   var src=document.getElementById(b.dataset.copy);if(!src)return;

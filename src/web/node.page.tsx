@@ -76,7 +76,7 @@ function Live({ n, q, now }: { n: NodeView; q: ExecQueueView; now: number }) {
 /** A one-button form that posts `body` (JSON) to an API path. */
 function Action({ api, label, done, cls }: { api: string; label: string; done: string; cls?: string }) {
   return (
-    <form data-api={api} data-method="POST" data-done={done} style="display:inline">
+    <form data-api={api} data-method="POST" data-done={done} class="inline">
       <button type="submit" class={cls}>{label}</button>
       <span data-out role="status"></span>
     </form>
@@ -106,8 +106,8 @@ function Editors({ n, catalog }: { n: NodeView; catalog: Record<string, { descri
         <h2>Roles</h2>
         <form data-api={`${api}/roles`} data-method="POST" data-done="Roles saved">
           {Object.entries(catalog).map(([name, role]) => (
-            <label style="font-weight:normal">
-              <input type="checkbox" name="roles" value={name} data-list checked={n.roles.includes(name)} style="width:auto" /> <code>{name}</code>{' '}
+            <label class="check">
+              <input type="checkbox" name="roles" value={name} data-list checked={n.roles.includes(name)} /> <code>{name}</code>{' '}
               <span class="muted">{role.description}</span>
             </label>
           ))}
@@ -139,7 +139,7 @@ function Editors({ n, catalog }: { n: NodeView; catalog: Record<string, { descri
             {INTERPRETERS.map((i) => <option value={i} selected={(n.os === 'windows') === (i === 'powershell')}>{i}</option>)}
           </select>
           <label for="timeout">Timeout (s)</label>
-          <input id="timeout" name="timeout_s" type="number" min={1} value="60" style="width:7rem" />
+          <input id="timeout" name="timeout_s" type="number" min={1} value="60" class="short" />
           <div><button type="submit">Run</button></div>
           <p data-out role="status"></p>
         </form>
