@@ -30,7 +30,15 @@ describe('web pages: sessions and CSRF', () => {
       expect(res.headers.get('location'), path).toBe(`/login?next=${encodeURIComponent(path)}`);
     }
     w.cookies.set('hc_session', 'forged-session-id');
-    expect((await w.req('POST', `/api/v1/nodes/${id}/reprovision`, { headers: { 'x-csrf-token': 'x' } })).status).toBe(401);
+    const actions: Array<[string, string, unknown]> = [
+      ['POST', 'reprovision', {}], ['POST', 'update-node', {}], ['POST', 'update-services', {}], ['POST', 'drain', { drain: true }],
+      ['POST', 'roles', { roles: [] }], ['PATCH', '', { owner: 'x' }], ['POST', 'exec', { command: 'true' }],
+    ];
+    for (const [method, action, json] of actions) {
+      const res = await w.req(method, `/api/v1/nodes/${id}${action ? `/${action}` : ''}`, { json, headers: { 'x-csrf-token': 'x' } });
+      expect(res.status, action).toBe(401);
+    }
+    expect((await h.json('GET', `/nodes/${id}`)).body).toMatchObject({ drain: false, owner: '', exec_depth: 0, flags: { reprovision: false } });
     expect((await w.req('GET', '/api/v1/nodes')).status).toBe(401);
     expect((await w.req('POST', '/logout', { form: { _csrf: 'x' } })).status).toBe(303);
   });
@@ -74,6 +82,9 @@ describe('web pages: sessions and CSRF', () => {
     expect((await h.json('GET', `/nodes/${id}`)).body.flags.reprovision).toBe(true);
     // Reads need no CSRF token.
     expect((await w.req('GET', `/api/v1/nodes/${id}`)).status).toBe(200);
+    const missing = await w.req('GET', '/nodes/node-nope');
+    expect(missing.status).toBe(404);
+    expect(missing.headers.get('content-type')).toMatch(/text\/html/);
   });
 
   it('when a login or logout form comes without its CSRF token, then it is refused with 403', async () => {
