@@ -50,8 +50,8 @@ document.addEventListener('click',function(e){
   var src=document.getElementById(b.dataset.copy);if(!src)return;
   var t=src.textContent;
   var done=function(){b.textContent='Copied';setTimeout(function(){b.textContent='Copy';},1500);};
-  if(navigator.clipboard&&window.isSecureContext){navigator.clipboard.writeText(t).then(done,function(){sel(src);});}
-  else{sel(src);try{document.execCommand('copy');done();}catch(_){}}
+  var legacy=function(){sel(src);try{if(document.execCommand('copy'))done();}catch(_){}};
+  if(navigator.clipboard&&window.isSecureContext)navigator.clipboard.writeText(t).then(done,legacy);else legacy();
 });
 function sel(el){var r=document.createRange();r.selectNodeContents(el);var s=getSelection();s.removeAllRanges();s.addRange(r);}
 function bodyOf(form,submitter){

@@ -29,6 +29,7 @@ describe.skipIf(!hasChromium)('web pages in a real browser', () => {
       delete doc.server.public_url; // advertise the address actually served
     })), launch()]);
     ctx = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    await ctx.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
     page = await ctx.newPage();
     page.setDefaultTimeout(WAIT_MS);
   }, 60_000);
@@ -53,6 +54,9 @@ describe.skipIf(!hasChromium)('web pages in a real browser', () => {
     expect(bash).toContain(`--server '${server.url}'`);
     const token = /--enroll-token '([^']+)'/.exec(bash!)![1]!;
     nodeId = (await page.textContent('#node-id'))!;
+    await page.click('button[data-copy="cmd-bash"]');
+    await page.locator('button[data-copy="cmd-bash"]', { hasText: 'Copied' }).waitFor();
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(bash);
     const home = tempDir('hn-web-');
     const installed = await installAgent(server.url, token, home);
     expect(installed.code, installed.stderr).toBe(0);
