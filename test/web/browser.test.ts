@@ -66,10 +66,12 @@ describe.skipIf(!hasChromium)('web pages in a real browser', () => {
   it('when the admin logs in, then the dashboard shows the operator and the node the real agent registered, online', async () => {
     await logIn(page, server.url, ADMIN);
     expect(await page.textContent('#operator')).toBe('admin');
-    // No reload: the table refreshes itself.
     const row = page.locator(`tr[data-node="${nodeId}"]`);
     await row.locator('td.state-online').waitFor();
     expect(await row.textContent()).toContain('web-node');
+    // A change made elsewhere shows up without a reload: the table refreshes itself.
+    expect((await call(server.url, 'PATCH', `/nodes/${nodeId}`, { district: 'harbour', venue: 'hall-2' })).status).toBe(200);
+    await row.locator('td', { hasText: 'harbour / hall-2' }).waitFor();
   });
 
   it('when Reprovision is clicked on the node page, then the flag reaches the agent in its next heartbeat', async () => {
