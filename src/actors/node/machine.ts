@@ -39,6 +39,14 @@ export interface NodeContext {
 
 export type UpdateChanges = Partial<Pick<NodeRecord, 'name' | 'owner' | 'district' | 'venue' | 'kind'>>;
 
+/** A head's durable side (SPEC §8), written by its head actor: absent keys stay as they are. */
+export interface HeadChanges {
+  /** null: no assignment. */
+  assignment?: { body_id: string; app_id: string | null } | null;
+  /** []: no filter. */
+  allowed_experiences?: string[];
+}
+
 export type NodeEvent =
   | { type: 'REGISTER'; tokenHash: string; reported: Partial<Reported>; at: string; mono: number }
   | { type: 'HEARTBEAT'; reported: Partial<Reported>; ack: readonly FlagName[]; at: string }
@@ -48,7 +56,8 @@ export type NodeEvent =
   | { type: 'REPROVISION' }
   | { type: 'SET_FLAG'; flag: 'update_node' | 'update_services' }
   | { type: 'UPDATE'; changes: UpdateChanges }
-  | { type: 'DRAIN'; drain: boolean; reason: string | null };
+  | { type: 'DRAIN'; drain: boolean; reason: string | null }
+  | { type: 'SET_HEAD'; changes: HeadChanges };
 
 /** Every assigned role reported applied, providers running, no reprovision outstanding. */
 export function isProvisioned(record: NodeRecord, settings: NodeSettings): boolean {
@@ -132,6 +141,7 @@ export const nodeMachine = setup({
     enrollmentOver: ({ context, event }) =>
       event.type === 'EXPIRE_DUE' && context.enrollDeadline !== null && event.mono >= context.enrollDeadline,
     isBody: ({ context }) => context.record.kind === 'body',
+    isHead: ({ context }) => isHeadKind(context.record.kind),
     kindChangeAllowed: ({ context, event }) =>
       event.type !== 'UPDATE' || event.changes.kind === undefined || kindClass(event.changes.kind) === kindClass(context.record.kind),
   },
@@ -174,6 +184,17 @@ export const nodeMachine = setup({
       record: ({ context, event }) =>
         event.type === 'DRAIN' ? { ...context.record, drain: event.drain, drain_reason: event.drain ? event.reason : null } : context.record,
     }),
+    setHead: assign({
+      record: ({ context, event }) => {
+        if (event.type !== 'SET_HEAD') return context.record;
+        const next = { ...context.record };
+        const { assignment, allowed_experiences: allowed } = event.changes;
+        // Absent stays absent in nodes.yaml: a head without an assignment or filter pays nothing.
+        if (assignment !== undefined) next.assignment = assignment ?? undefined;
+        if (allowed !== undefined) next.allowed_experiences = allowed.length > 0 ? allowed : undefined;
+        return next;
+      },
+    }),
     register: assign(({ context, event }) => {
       if (event.type !== 'REGISTER') return {};
       const r = context.record;
@@ -203,6 +224,10 @@ export const nodeMachine = setup({
     DRAIN: [
       { guard: 'isBody', actions: ['drain', persist(true)] },
       { actions: reject('wrong_kind', 'only bodies are drained; this node is a head') },
+    ],
+    SET_HEAD: [
+      { guard: 'isHead', actions: ['setHead', persist(true)] },
+      { actions: reject('wrong_kind', 'this node is a body; only heads have assignments and allowed experiences') },
     ],
     REGISTER: [
       { guard: 'enrollmentUsed', actions: reject('unauthorized', 'the enrollment token was already used') },
