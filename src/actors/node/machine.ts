@@ -189,9 +189,11 @@ export const nodeMachine = setup({
         if (event.type !== 'SET_HEAD') return context.record;
         const next = { ...context.record };
         const { assignment, allowed_experiences: allowed } = event.changes;
-        // Absent stays absent in nodes.yaml: a head without an assignment or filter pays nothing.
-        if (assignment !== undefined) next.assignment = assignment ?? undefined;
-        if (allowed !== undefined) next.allowed_experiences = allowed.length > 0 ? allowed : undefined;
+        // None stays absent (no key): a head without an assignment or a filter pays nothing.
+        if (assignment === null) delete next.assignment;
+        else if (assignment !== undefined) next.assignment = assignment;
+        if (allowed?.length === 0) delete next.allowed_experiences;
+        else if (allowed !== undefined) next.allowed_experiences = allowed;
         return next;
       },
     }),
