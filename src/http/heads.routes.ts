@@ -5,7 +5,7 @@
  * change is one message to the head's actor.
  */
 import { Hono, type Context } from 'hono';
-import { askHead, toHeadView, type HeadActor } from '../actors/head-actor.js';
+import { askHead, toHeadView, type BodyKindSeen, type HeadActor } from '../actors/head-actor.js';
 import { AppError } from '../errors.js';
 import { allowedExperiencesBody, eligibleQuery, headAssignmentBody, headCreateBody, headPutBody, type HeadCreateReply, type HeadView } from '../wire/heads.js';
 import { bearer, classify, clientKey, refuse, requireAdmin } from './auth.js';
@@ -68,7 +68,8 @@ export function headsRoutes(d: RouteDeps): Hono<AppEnv> {
     const head = adminHeadOf(c);
     const b = await readJson(c, headAssignmentBody);
     const body = b.body_id === null ? undefined : d.fleet.get(b.body_id);
-    const bodyKind = b.body_id === null || body ? (body && d.heads.get(body.id) ? 'head' : 'body') : 'unknown';
+    // What the fleet knows of body_id; the head's machine decides (null clears whatever this says).
+    const bodyKind: BodyKindSeen = body === undefined ? 'unknown' : d.heads.get(body.id) ? 'head' : 'body';
     await askHead(head, { type: 'assign', bodyId: b.body_id, bodyKind, appId: b.app_id ?? null }, waiter(c));
     d.log.info('head assignment', { node_id: head.nodeId, body_id: b.body_id, app_id: b.app_id ?? null });
     return c.json(view(head));

@@ -16,6 +16,7 @@
  */
 import { assign, setup } from 'xstate';
 import { kernelActions, persist, reject } from '../kernel/machine.js';
+import { applyHeadChanges, type HeadChanges } from './head-fields.js';
 import { FLAG_NAMES, isHeadKind, type FlagName, type NodeKind, type NodeRecord, type Reported } from './record.js';
 
 /** Fleet-wide settings the guards need (one shared object). */
@@ -37,15 +38,9 @@ export interface NodeContext {
   beatDurable: boolean;
 }
 
-export type UpdateChanges = Partial<Pick<NodeRecord, 'name' | 'owner' | 'district' | 'venue' | 'kind'>>;
+export type { HeadChanges };
 
-/** A head's durable side (SPEC §8), written by its head actor: absent keys stay as they are. */
-export interface HeadChanges {
-  /** null: no assignment. */
-  assignment?: { body_id: string; app_id: string | null } | null;
-  /** []: no filter. */
-  allowed_experiences?: string[];
-}
+export type UpdateChanges = Partial<Pick<NodeRecord, 'name' | 'owner' | 'district' | 'venue' | 'kind'>>;
 
 export type NodeEvent =
   | { type: 'REGISTER'; tokenHash: string; reported: Partial<Reported>; at: string; mono: number }
@@ -185,17 +180,7 @@ export const nodeMachine = setup({
         event.type === 'DRAIN' ? { ...context.record, drain: event.drain, drain_reason: event.drain ? event.reason : null } : context.record,
     }),
     setHead: assign({
-      record: ({ context, event }) => {
-        if (event.type !== 'SET_HEAD') return context.record;
-        const next = { ...context.record };
-        const { assignment, allowed_experiences: allowed } = event.changes;
-        // None stays absent (no key): a head without an assignment or a filter pays nothing.
-        if (assignment === null) delete next.assignment;
-        else if (assignment !== undefined) next.assignment = assignment;
-        if (allowed?.length === 0) delete next.allowed_experiences;
-        else if (allowed !== undefined) next.allowed_experiences = allowed;
-        return next;
-      },
+      record: ({ context, event }) => (event.type === 'SET_HEAD' ? applyHeadChanges(context.record, event.changes) : context.record),
     }),
     register: assign(({ context, event }) => {
       if (event.type !== 'REGISTER') return {};
