@@ -37,11 +37,12 @@ export function headsRoutes(d: RouteDeps): Hono<AppEnv> {
 
   app.get('/heads/:id', adminOrHead, (c) => c.json(view(headOf(c))));
 
-  // The head's report; also its heartbeat (its node's offline clock starts again).
+  // The head's report; from the head itself also its heartbeat (its node's offline clock restarts).
   app.put('/heads/:id', adminOrHead, async (c) => {
     const head = headOf(c);
     const b = await readJson(c, headPutBody);
-    await askHead(head, { type: 'report', status: b.status, diagnostics: b.diagnostics, streamingBodyId: b.streaming_body_id }, waiter(c));
+    const beat = c.get('admin') !== true;
+    await askHead(head, { type: 'report', status: b.status, diagnostics: b.diagnostics, streamingBodyId: b.streaming_body_id, beat }, waiter(c));
     return c.json(view(head));
   });
 

@@ -34,7 +34,7 @@ describe('heads', () => {
     expect((await h.json('POST', '/heads', { token: null, body: ipad })).status).toBe(401);
   });
 
-  it('when a head reads or reports, then only its own token or the admin may, and a PUT is its heartbeat', async () => {
+  it('when a head reads or reports, then only its own token or the admin may, and its own PUT (not one by the admin) is its heartbeat', async () => {
     const h = await harness();
     const a = (await h.json('POST', '/heads', { token: FLEET, body: ipad })).body;
     const b = (await h.json('POST', '/heads', { token: FLEET, body: { ...ipad, name: 'ipad-2' } })).body;
@@ -49,6 +49,11 @@ describe('heads', () => {
     expect(put.status).toBe(200);
     expect(put.body).toMatchObject({ status: 'streaming', node_status: 'online', diagnostics: { app: 'moonlight', latency_ms: 12 } });
     expect(put.body.last_seen).toEqual(new Date(h.clock.now()).toISOString());
+    h.clock.advance(100_000);
+    h.core.fleet.sweep();
+    await new Promise((r) => setImmediate(r));
+    const byAdmin = await h.json('PUT', `/heads/${a.head_id}`, { body: { status: 'error' } });
+    expect(byAdmin.body).toMatchObject({ status: 'error', node_status: 'offline' }); // an admin's PUT is no heartbeat
     const bad = await h.json('PUT', `/heads/${a.head_id}`, { token: a.token, body: { status: 'dancing' } });
     expect(bad.status).toBe(400);
     expect(bad.body.message).toContain('status');

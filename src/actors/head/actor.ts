@@ -7,7 +7,8 @@
  * State flows one way: a durable change (assignment, allow-list) is sent to the node actor, which
  * owns the node's nodes.yaml line and answers once the disk holds it; only then does the head
  * actor take the change as its own (a failed write leaves no trace). A PUT from the head also
- * counts as its heartbeat: the head actor passes it on to the node actor.
+ * counts as its heartbeat: the head actor passes it on to the node actor (an admin's PUT does not:
+ * an operator setting a status must not make a silent kiosk look alive).
  */
 import type { Clock } from '../../clock.js';
 import { ok, type Result } from '../../errors.js';
@@ -21,7 +22,8 @@ import type { NodeRecord } from '../node/record.js';
 import { headMachine, type BodyKindSeen, type HeadAssignment, type HeadContext, type HeadEvent } from './machine.js';
 
 export type HeadMsg =
-  | { type: 'report'; status?: HeadStatus; diagnostics?: Record<string, unknown>; streamingBodyId?: string | null }
+  /** `beat`: the head itself reported (its token), so this is also its node's heartbeat. */
+  | { type: 'report'; status?: HeadStatus; diagnostics?: Record<string, unknown>; streamingBodyId?: string | null; beat: boolean }
   | { type: 'assign'; bodyId: string | null; bodyKind: BodyKindSeen; appId: string | null }
   | { type: 'allow'; experiences: string[] }
   | { type: 'stop' };
@@ -113,7 +115,7 @@ export class HeadActor extends ActorCell<HeadMsg, Result<unknown>> {
     if (s.rejected) return s.rejected;
     this.adopt(this.status, s.context, s.value as HeadStatus);
     const node = this.deps.node(this.nodeId);
-    if (!node) return ok(this.snapshot);
+    if (!node || !msg.beat) return ok(this.snapshot);
     const beat = node.deliver({ type: 'heartbeat', report: { reported: {}, ack: [] } });
     if (!(beat instanceof Promise)) return beat.ok ? ok(this.snapshot) : beat;
     return beat.then((r) => (r.ok ? ok(this.snapshot) : r));
