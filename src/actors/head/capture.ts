@@ -9,7 +9,7 @@
 import type { Interpreter } from '../exec/machine.js';
 
 export const LOG_LINES = 200;
-/** Exit code of the capture commands when the file is not there. */
+/** Exit code of the capture commands when the file is not there. PowerShell lines are joined with `; `. */
 export const ABSENT_EXIT = 3;
 
 const shq = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
@@ -32,7 +32,7 @@ export function screenshotCommand(path: string, interpreter: Interpreter): strin
       '$i = Get-Item -LiteralPath $f',
       "'age ' + [int][Math]::Floor(((Get-Date).ToUniversalTime() - $i.LastWriteTimeUtc).TotalSeconds)",
       '[Convert]::ToBase64String([IO.File]::ReadAllBytes($i.FullName))',
-    ].join('\n');
+    ].join('; ');
   }
   return [
     `f=${bashPath(path)}`,
@@ -50,7 +50,7 @@ export function logsCommand(path: string, interpreter: Interpreter): string {
       `$f = ${psPath(path)}`,
       `if (-not (Test-Path -LiteralPath $f -PathType Leaf)) { [Console]::Error.WriteLine("no log file at $f"); exit ${ABSENT_EXIT} }`,
       `Get-Content -LiteralPath $f -Tail ${LOG_LINES}`,
-    ].join('\n');
+    ].join('; ');
   }
   return [`f=${bashPath(path)}`, `if [ ! -f "$f" ]; then echo "no log file at $f" >&2; exit ${ABSENT_EXIT}; fi`, `tail -n ${LOG_LINES} "$f"`].join('\n');
 }
