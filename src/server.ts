@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { serve } from '@hono/node-server';
 import { ExecQueues } from './actors/exec-queue-actor.js';
 import { Fleet, DEFAULT_SWEEP_INTERVAL_MS } from './actors/node/fleet.js';
+import { Heads } from './actors/head-actor.js';
 import { ActorSystem } from './actors/kernel/system.js';
 import { systemClock, type Clock } from './clock.js';
 import { ConfigError, loadConfig, looseMode, servedPublicUrl, writeFirstConfig, type Config } from './config.js';
@@ -83,10 +84,12 @@ export async function buildCore(opts: { home: string; config: Config; clock?: Cl
   });
   fleet.execCounts = (id) => execQueues.counts(id);
   fleet.dropExecQueue = (id) => execQueues.remove(id);
+  // Before the restore: the head actors and the eligibility index are fed by the nodes it creates.
+  const heads = new Heads({ clock, system, fleet, log: opts.log });
   const restored = fleet.restore(loaded.records);
   opts.log.info('nodes restored', { path, nodes: restored, source: loaded.source, ms: Math.round(performance.now() - t0) });
   fleet.start();
-  return { home: opts.home, config: opts.config, clock, log: opts.log, system, fleet, execQueues, store, requests: new RequestRegistry(), version: VERSION, startedAt: clock.mono() };
+  return { home: opts.home, config: opts.config, clock, log: opts.log, system, fleet, heads, execQueues, store, requests: new RequestRegistry(), version: VERSION, startedAt: clock.mono() };
 }
 
 export interface RunningServer {

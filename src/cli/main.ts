@@ -19,6 +19,8 @@ const USAGE = `usage: hydracluster <command> [options]
   exec <nodeId> --file ./setup.ps1 [--timeout 60s]
   queue <nodeId> [show|clear]
   nodes [list|show ID|roles ID R...|drain ID [--reason R]|undrain ID|update-node ID|update-services ID|reprovision ID|rm ID]
+  heads [list|show ID|assign HEAD BODY|none [--app Desktop]]
+  enroll-qr [--png FILE]                    the iPad enrollment QR, in the terminal or as a PNG
   debug [actors|actor ID|requests]
 
   Client commands take --server URL and --admin-token T (else HC_SERVER / HC_TOKEN, else the

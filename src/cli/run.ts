@@ -3,11 +3,13 @@
  * own failures into one line on stderr and a sysexits code (SPEC §12).
  */
 import { runAdmin } from './admin.js';
-import { parseClientArgs, UsageError, CLIENT_COMMANDS } from './args.js';
+import { parseClientArgs, UsageError, CLIENT_COMMANDS as ARGS_COMMANDS } from './args.js';
 import { CliError, createApi, EX_USAGE, resolveConnection, type Env } from './client.js';
 import { runExec, type ExecIo } from './exec.js';
+import { HEADS_COMMANDS, parseHeadsArgs, runHeads } from './heads.js';
 
-export { CLIENT_COMMANDS };
+/** Every client command `main` dispatches here. */
+export const CLIENT_COMMANDS = [...ARGS_COMMANDS, ...HEADS_COMMANDS];
 
 export interface ClientIo extends ExecIo {
   env: Env;
@@ -27,6 +29,10 @@ export function processIo(env: Env): ClientIo {
 /** Runs `hydracluster <cmd> ...argv` for a client command; resolves with the exit code. */
 export async function runClient(cmd: string, argv: string[], io: ClientIo): Promise<number> {
   try {
+    if (HEADS_COMMANDS.includes(cmd)) {
+      const { command, conn } = parseHeadsArgs(cmd, argv);
+      return await runHeads(command, createApi(resolveConnection(conn, io.env)), io.stdout);
+    }
     const { command, conn } = parseClientArgs(cmd, argv);
     const api = createApi(resolveConnection(conn, io.env));
     return command.cmd === 'exec' ? await runExec(command, api, io) : await runAdmin(command, api, io.stdout);

@@ -10,6 +10,8 @@ import { tokenDigest } from './auth.js';
 import type { AppDeps, RouteDeps } from './deps.js';
 import { enrollRoutes } from './enroll.routes.js';
 import { execRoutes } from './exec.routes.js';
+import { headExecRoutes } from './head-exec.routes.js';
+import { headsRoutes } from './heads.routes.js';
 import type { AppEnv } from './env.js';
 import { nodesRoutes } from './nodes.routes.js';
 import { RateLimiter } from './rate-limit.js';
@@ -66,6 +68,8 @@ export function createApp(deps: AppDeps): AppHandle {
   app.route('/api/v1', agentRoutes(d));
   app.route('/api/v1', nodesRoutes(d));
   app.route('/api/v1', execRoutes(d));
+  app.route('/api/v1', headsRoutes(d));
+  app.route('/api/v1', headExecRoutes(d));
   // The web pages (SPEC §14): server-rendered, on the same actors and indexes as the API.
   app.route('/', webRoutes(d));
 
