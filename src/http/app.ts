@@ -9,6 +9,7 @@ import { limitBody } from './body-limit.js';
 import { tokenDigest } from './auth.js';
 import type { AppDeps, RouteDeps } from './deps.js';
 import { enrollRoutes } from './enroll.routes.js';
+import { batchRoutes } from './batch.routes.js';
 import { execRoutes } from './exec.routes.js';
 import type { AppEnv } from './env.js';
 import { nodesRoutes } from './nodes.routes.js';
@@ -63,6 +64,7 @@ export function createApp(deps: AppDeps): AppHandle {
   app.route('/api/v1', agentRoutes(d));
   app.route('/api/v1', nodesRoutes(d));
   app.route('/api/v1', execRoutes(d));
+  app.route('/api/v1', batchRoutes(d));
 
   return { app, beginShutdown: () => void (shuttingDown = true) };
 }
