@@ -166,18 +166,21 @@ export class BatchActor extends ActorCell<BatchMsg, Result<unknown>> {
     return r ?? ok(null);
   }
 
+  /** Steps the machine; its port calls run once the new state is in place (they read it). */
   private apply(event: BatchEvent): Result<never> | null {
+    const effects: Array<() => void> = [];
     const s = step(batchMachine, this.value, this.ctx, event, {
-      progress: () => this.wakeFollowers(),
-      finished: () => {
-        this.parking.answerAll(DONE, () => this.view());
-        this.wakeFollowers();
-        this.deps.finished(this);
-      },
+      progress: () => effects.push(() => this.wakeFollowers()),
+      finished: () =>
+        effects.push(() => {
+          this.parking.answerAll(DONE, () => this.view());
+          this.deps.finished(this);
+        }),
     });
     if (s.rejected) return s.rejected;
     this.value = s.value as BatchState;
     this.ctx = s.context;
+    for (const run of effects) run();
     return null;
   }
 
