@@ -6,6 +6,7 @@ import { runAdmin } from './admin.js';
 import { parseClientArgs, UsageError, CLIENT_COMMANDS } from './args.js';
 import { CliError, createApi, EX_USAGE, resolveConnection, type Env } from './client.js';
 import { runExec, type ExecIo } from './exec.js';
+import { runFleetExec } from './fleet-exec.js';
 
 export { CLIENT_COMMANDS };
 
@@ -29,6 +30,7 @@ export async function runClient(cmd: string, argv: string[], io: ClientIo): Prom
   try {
     const { command, conn } = parseClientArgs(cmd, argv);
     const api = createApi(resolveConnection(conn, io.env));
+    if (command.cmd === 'fleet-exec') return await runFleetExec(command, api, io);
     return command.cmd === 'exec' ? await runExec(command, api, io) : await runAdmin(command, api, io.stdout);
   } catch (e) {
     if (e instanceof UsageError) {
