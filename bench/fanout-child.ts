@@ -12,6 +12,8 @@ import { memoryLogger } from '../src/log.js';
 import { buildCore } from '../src/server.js';
 import { benchConfig } from './fixtures.js';
 
+const MEASURED_SUBMITS = 3;
+
 /** GC pauses (start, duration), to tell the collector's stalls from the submit's own work. */
 const gcPauses: Array<{ start: number; ms: number }> = [];
 new PerformanceObserver((list) => {
@@ -77,10 +79,13 @@ async function main(home: string, n: number) {
   };
   await submit(); // warm-up: exec queues created, code paths compiled
   let execs = 0;
-  const busy = await gaps(async () => (execs = await submit()));
+  // Three measured submits (each queues one more exec per node); the median one is reported.
+  const runs: Gaps[] = [];
+  for (let i = 0; i < MEASURED_SUBMITS; i++) runs.push(await gaps(async () => (execs = await submit())));
+  const busy = [...runs].sort((a, b) => a.maxGapMs - b.maxGapMs)[Math.floor(runs.length / 2)]!;
   const idle = await gaps(() => new Promise((r) => setTimeout(r, Math.max(200, busy.ms))));
   await core.store.close();
-  return { nodes: n, execs, submitMs: busy.ms, maxGapMs: busy.maxGapMs, maxGapNoGcMs: busy.maxGapNoGcMs, maxTurnCpuMs: busy.maxTurnCpuMs, gcMaxMs: busy.gcMaxMs, delayMaxMs: busy.delayMaxMs, idleMaxGapMs: idle.maxGapMs, idleMaxTurnCpuMs: idle.maxTurnCpuMs, loadAvg1m: loadavg()[0] };
+  return { nodes: n, execs, submitMs: busy.ms, maxGapMs: busy.maxGapMs, maxGapNoGcMs: busy.maxGapNoGcMs, maxTurnCpuMs: busy.maxTurnCpuMs, gcMaxMs: busy.gcMaxMs, delayMaxMs: busy.delayMaxMs, idleMaxGapMs: idle.maxGapMs, idleMaxTurnCpuMs: idle.maxTurnCpuMs, loadAvg1m: loadavg()[0], maxGapEachMs: runs.map((r) => r.maxGapMs) };
 }
 
 const [home, count] = process.argv.slice(2);

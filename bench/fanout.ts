@@ -8,10 +8,13 @@
  *   own process (bench/fanout-child.ts) with a 1 ms timer, against the same timer left idle.
  */
 import { ChildProcess, spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { BENCH_DIR, CLI, freePort, runJsonChild, spawnLogged, stopChild, waitForHttp } from './children.js';
-import { makeFleet, writeConfig, writeNodesYaml } from './fixtures.js';
+import { stringify } from 'yaml';
+import { parseConfig } from '../src/config.js';
+import { benchConfigDocument, makeFleet, writeConfig, writeNodesYaml } from './fixtures.js';
 
 export const FANOUT_NODES = 1000;
 export const STALL_NODES = 10_000;
@@ -43,6 +46,8 @@ export interface StallResult {
   idleMaxTurnCpuMs: number;
   /** The machine's 1-minute load average at the end (GC pauses grow when the cores are shared). */
   loadAvg1m: number;
+  /** The longest stall of each measured submit (the fields above are the median one's). */
+  maxGapEachMs: number[];
 }
 
 export interface FanoutResult {
@@ -64,18 +69,19 @@ async function api(base: string, token: string, method: string, path: string, bo
   return { status: res.status, body: text ? JSON.parse(text) : null };
 }
 
-/** Starts the sim and resolves once its nodes are enrolled. */
-function startSim(base: string, admin: string, count: number, say: (s: string) => void): Promise<ChildProcess> {
+/** Starts the sim and resolves once its nodes are enrolled, with how many it enrolled. */
+function startSim(base: string, admin: string, count: number, say: (s: string) => void): Promise<{ sim: ChildProcess; nodes: number }> {
   const args = [AGENT_CLI, 'sim', '--server', base, '--admin-token', admin, '--count', String(count), '--long-poll', '--max-sockets', String(count + 200)];
   const sim = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('sim enrollment timed out')), ENROLL_TIMEOUT_MS);
     sim.once('exit', (code) => reject(new Error(`sim exited ${code} before enrolling`)));
     createInterface({ input: sim.stdout! }).on('line', (line) => {
+      if (line.includes('"setup_error"')) say(`  sim: ${line}`);
       if (!line.includes('"enrolled"')) return;
       say(`  sim: ${line}`);
       clearTimeout(timer);
-      resolve(sim);
+      resolve({ sim, nodes: (JSON.parse(line) as { nodes: number }).nodes });
     });
   });
 }
@@ -113,29 +119,41 @@ async function shellLoop(base: string, admin: string, ids: string[]): Promise<Fa
   return { nodes: ids.length, wallMs, perNodeMs: wallMs / ids.length };
 }
 
+/** The bench config, with room for every simulated node's long-poll on one loopback address. */
+function writeFanoutConfig(home: string): string {
+  writeConfig(home);
+  const doc = benchConfigDocument() as { server: Record<string, unknown> };
+  doc.server.max_connections_per_address = 4 * FANOUT_NODES;
+  const config = parseConfig(doc);
+  writeFileSync(join(home, 'config.yaml'), stringify(doc), { mode: 0o600 });
+  return config.server.admin_token;
+}
+
 export async function fanoutBench(tmp: string, say: (s: string) => void): Promise<FanoutResult> {
   const home = join(tmp, 'fanout-1k');
-  const admin = writeConfig(home).server.admin_token;
+  const admin = writeFanoutConfig(home);
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const server = spawnLogged([], CLI, ['serve', '--home', home, '--listen', `127.0.0.1:${port}`], join(tmp, 'fanout-server.log'));
   let sim: ChildProcess | null = null;
   try {
     await waitForHttp(`${base}/api/v1/health`, (s) => s === 200, { since: performance.now(), timeoutMs: 60_000, child: server });
-    sim = await startSim(base, admin, FANOUT_NODES, say);
-    await parked(base, admin, FANOUT_NODES);
+    const started = await startSim(base, admin, FANOUT_NODES, say);
+    sim = started.sim;
+    const enrolled = started.nodes;
+    await parked(base, admin, enrolled);
     const runs: FanoutRun[] = [];
     for (let i = 0; i < ROUNDS; i++) {
       const r = await oneBatch(base, admin);
       say(`  batch ${i + 1}: ${r.execs} execs, submit ${r.submitMs.toFixed(1)} ms, last result ${r.lastResultMs.toFixed(1)} ms, ${r.ok} ok`);
       runs.push(r);
-      await parked(base, admin, FANOUT_NODES);
+      await parked(base, admin, enrolled);
     }
     const nodes = (await api(base, admin, 'GET', '/nodes')).body.map((n: { id: string }) => n.id).slice(0, LOOP_NODES);
     const loop = await shellLoop(base, admin, nodes);
     say(`  shell loop of single execs over ${loop.nodes} nodes: ${loop.wallMs.toFixed(0)} ms (${loop.perNodeMs.toFixed(2)} ms a node)`);
     const stall = await stallBench(tmp);
-    return { nodes: FANOUT_NODES, runs, loop, stall };
+    return { nodes: enrolled, runs, loop, stall };
   } finally {
     if (sim) await stopChild(sim);
     await stopChild(server);
