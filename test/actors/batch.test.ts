@@ -103,6 +103,27 @@ describe('batch supervisor', () => {
   });
 });
 
+describe('batch reads', () => {
+  it('when a read follows from a cursor, then only a member past it (or the end) answers it', async () => {
+    const w = world();
+    const { b, r } = await started(w, ['node-a', 'node-b']);
+    const ahead = Promise.resolve(askBatch(b, { type: 'get', waitMs: 30_000, since: 1 }));
+    let answered = false;
+    void ahead.then(() => (answered = true));
+    const finish = async (i: number) => {
+      const e = r.execs[i]!;
+      const q = w.execQueues.get(e.node_id)!;
+      await askExec(q, { type: 'poll', waitMs: 0 });
+      await askExec(q, { type: 'result', report: { id: e.id, exit_code: 0, stdout: '', stderr: '', timed_out: false, stdout_truncated: false, stderr_truncated: false } });
+      await new Promise((res) => setImmediate(res));
+    };
+    await finish(0);
+    expect(answered).toBe(false); // one finished: not past cursor 1
+    await finish(1);
+    expect((await ahead)?.results.map((m) => m.node_id)).toEqual(['node-b']);
+  });
+});
+
 describe('slicing', () => {
   it('when a slice has spent its budget, then the loop yields and other callbacks run in between', async () => {
     const order: string[] = [];

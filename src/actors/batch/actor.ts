@@ -8,14 +8,15 @@
  */
 import type { Clock } from '../../clock.js';
 import { iso, wallOf } from '../../clock.js';
-import { AppError, fail, ok, type Result } from '../../errors.js';
-import type { BatchMember, BatchSkip, BatchView, ExecResultView, FinalStatus, Interpreter } from '../../wire/index.js';
+import { fail, ok, type Result } from '../../errors.js';
+import type { BatchSkip, BatchView, ExecResultView, Interpreter } from '../../wire/index.js';
 import { asker } from '../kernel/ask.js';
 import { ActorCell, Later, type CellObserver } from '../kernel/cell.js';
 import { Parking } from '../kernel/parking.js';
 import { askExec, type ExecQueueActor } from '../exec/queue-actor.js';
 import { INITIAL_BATCH, batchMachine, openCount, step, type BatchContext, type BatchEvent, type BatchState } from './machine.js';
 import type { Selected } from './select.js';
+import { goneResult, skipOf, toMember, type Member } from './view.js';
 import { forEachSliced } from './slices.js';
 
 export interface BatchSpec {
@@ -57,12 +58,6 @@ export interface BatchDeps {
   closing(): boolean;
 }
 
-interface Member {
-  nodeId: string;
-  name: string;
-  execId: string;
-  result: ExecResultView | null;
-}
 
 const DONE = 'done';
 const sinceKey = (k: number) => `since:${k}`;
@@ -184,9 +179,14 @@ export class BatchActor extends ActorCell<BatchMsg, Result<unknown>> {
     return null;
   }
 
+  /** Answers the reads following the batch that now have news (a member past their cursor, or the end). */
   private wakeFollowers(): void {
-    for (const k of this.waitingSince) this.parking.answerAll(sinceKey(k), () => this.view(k));
-    this.waitingSince.clear();
+    const done = this.value === 'finished';
+    for (const k of this.waitingSince) {
+      if (!done && this.order.length <= k) continue;
+      this.parking.answerAll(sinceKey(k), () => this.view(k));
+      this.waitingSince.delete(k);
+    }
   }
 
   private get(waitMs: number, since: number | undefined, signal: AbortSignal | undefined): Result<BatchView | null> | Later<Result<unknown>> {
@@ -217,34 +217,6 @@ export class BatchActor extends ActorCell<BatchMsg, Result<unknown>> {
       skipped: this.skipped,
     };
   }
-}
-
-function toMember(m: Member): BatchMember {
-  const r = m.result;
-  return {
-    node_id: m.nodeId,
-    name: m.name,
-    id: m.execId,
-    status: r ? r.status : 'pending',
-    exit_code: r ? r.exit_code : null,
-    stdout: r ? r.stdout : '',
-    stderr: r ? r.stderr : '',
-    stdout_truncated: r ? r.stdout_truncated : false,
-    stderr_truncated: r ? r.stderr_truncated : false,
-    duration_ms: r ? r.duration_ms : null,
-  };
-}
-
-function skipOf(n: Selected, e: unknown): BatchSkip {
-  const reason = e instanceof AppError ? (e.code === 'queue_full' ? 'queue_full' : e.code === 'not_found' ? 'not_found' : 'refused') : 'refused';
-  const message = e instanceof Error ? e.message : String(e);
-  return { node_id: n.nodeId, name: n.name, reason, message };
-}
-
-/** A member whose node was deleted: cancelled, as its queue was. */
-function goneResult(id: string, at: string): ExecResultView {
-  const status: FinalStatus = 'cancelled';
-  return { id, status, exit_code: null, stdout: '', stderr: '', stdout_truncated: false, stderr_truncated: false, queued_at: at, delivered_at: null, finished_at: at, duration_ms: null };
 }
 
 export const askBatch = asker<BatchMsg, BatchReplies>();
