@@ -115,6 +115,9 @@ describe('fleet exec', () => {
     const ids = await submitBatch(h, { ids: [nodes['bxl1-a']!.id, nodes['bxl1-d']!.id, 'node-01HZZZZZZZZZZZZZZZZZZZZZZZ'] });
     expect(ids.body.execs.map((e: any) => e.node_id)).toEqual([nodes['bxl1-a']!.id]);
     expect(ids.body.skipped.map((s: any) => s.reason).sort()).toEqual(['not_found', 'not_online']);
+    const mixed = await submitBatch(h, { ids: [nodes['bxl1-a']!.id, nodes['ams1-a']!.id], district: 'ams1' });
+    expect(mixed.body.execs.map((e: any) => e.node_id)).toEqual([nodes['ams1-a']!.id]);
+    expect(mixed.body.skipped).toEqual([expect.objectContaining({ node_id: nodes['bxl1-a']!.id, reason: 'filter_mismatch' })]);
     const none = await submitBatch(h, { district: 'nowhere' });
     expect(none.status).toBe(200);
     expect(none.body.execs).toEqual([]);

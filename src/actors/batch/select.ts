@@ -61,7 +61,10 @@ export async function selectNodes(fleet: RecordSource, target: BatchTarget): Pro
       seen.add(id);
       const node = fleet.get(id);
       if (!node) skipped.push({ node_id: id, name: null, reason: 'not_found', message: 'no such node' });
-      else consider(node.record);
+      else if (!matchesFilters(node.record, target)) {
+        // Named, but another filter excludes it: said, not silently dropped.
+        skipped.push({ node_id: id, name: node.record.name, reason: 'filter_mismatch', message: 'the node does not match the other filters of the target' });
+      } else consider(node.record);
     });
   } else {
     await forEachSliced(fleet.all(), (n) => consider(n.record));
