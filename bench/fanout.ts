@@ -48,6 +48,9 @@ export interface StallResult {
   loadAvg1m: number;
   /** The longest stall of each measured submit (the fields above are the median one's). */
   maxGapEachMs: number[];
+  /** GET of the whole batch (every member, pending): time and longest stall. */
+  readMs: number;
+  readMaxGapMs: number;
 }
 
 export interface FanoutResult {
