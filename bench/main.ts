@@ -4,7 +4,7 @@
  * prints MET / NOT MET per target; it never fails on a target (exit 1 only if a part crashed).
  * Env: BENCH_PROFILE=auto|always|never (CPU profile of the server; auto = when the ratio misses),
  * BENCH_KEEP=1 keeps the temp folder (logs, nodes.yaml, profile).
- * BENCH_ONLY=heartbeat,exec,boot,memory,stall,eligible runs only the parts named.
+ * BENCH_ONLY=heartbeat,exec,boot,memory,stall,eligible,fanout runs only the parts named.
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -13,6 +13,8 @@ import { bootBench, type BootResult } from './boot.js';
 import { BENCH_DIR, killAll, runJsonChild } from './children.js';
 import { execBench, type ExecBenchResult } from './exec.js';
 import { eligibleBench, type EligibleResult } from './eligible.js';
+import { fanoutBench } from './fanout.js';
+import { fanoutSummary } from './fanout-report.js';
 
 
 import { makeFleet, writeConfig, writeNodesYaml } from './fixtures.js';
@@ -163,6 +165,7 @@ async function main(): Promise<void> {
     await part('heartbeat throughput (10,000 nodes) vs bare Hono', () => heartbeatBench(tmp, { profile, say }), heartbeatSummary);
     await part('exec round trip and fan-out (1,000 nodes)', () => execBench(tmp), execSummary);
     await part('eligible bodies (10,000 in one district)', () => eligibleBench(tmp), eligibleSummary);
+    await part('fleet exec fanout (1,000 sim nodes; submit stall at 10,000)', () => fanoutBench(tmp, say), (r) => fanoutSummary(r, say));
     if (['boot', 'memory', 'stall'].some(wanted)) await bigParts(bigHome, tmp);
   } finally {
     killAll();

@@ -7,6 +7,7 @@ import { parseClientArgs, UsageError, CLIENT_COMMANDS as ARGS_COMMANDS } from '.
 import { CliError, createApi, EX_USAGE, resolveConnection, type Env } from './client.js';
 import { runExec, type ExecIo } from './exec.js';
 import { HEADS_COMMANDS, parseHeadsArgs, runHeads } from './heads.js';
+import { runFleetExec } from './fleet-exec.js';
 
 /** Every client command `main` dispatches here. */
 export const CLIENT_COMMANDS = [...ARGS_COMMANDS, ...HEADS_COMMANDS];
@@ -35,6 +36,7 @@ export async function runClient(cmd: string, argv: string[], io: ClientIo): Prom
     }
     const { command, conn } = parseClientArgs(cmd, argv);
     const api = createApi(resolveConnection(conn, io.env));
+    if (command.cmd === 'fleet-exec') return await runFleetExec(command, api, io);
     return command.cmd === 'exec' ? await runExec(command, api, io) : await runAdmin(command, api, io.stdout);
   } catch (e) {
     if (e instanceof UsageError) {

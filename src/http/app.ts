@@ -9,6 +9,7 @@ import { limitBody } from './body-limit.js';
 import { tokenDigest } from './auth.js';
 import type { AppDeps, RouteDeps } from './deps.js';
 import { enrollRoutes } from './enroll.routes.js';
+import { batchRoutes } from './batch.routes.js';
 import { execRoutes } from './exec.routes.js';
 import { headExecRoutes } from './head-exec.routes.js';
 import { headsRoutes } from './heads.routes.js';
@@ -70,6 +71,7 @@ export function createApp(deps: AppDeps): AppHandle {
   app.route('/api/v1', execRoutes(d));
   app.route('/api/v1', headsRoutes(d));
   app.route('/api/v1', headExecRoutes(d));
+  app.route('/api/v1', batchRoutes(d));
   // The web pages (SPEC §14): server-rendered, on the same actors and indexes as the API.
   app.route('/', webRoutes(d));
 

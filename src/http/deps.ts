@@ -1,3 +1,4 @@
+import type { Batches } from '../actors/batch/batches.js';
 import type { ActorSystem } from '../actors/kernel/system.js';
 import type { ExecQueues } from '../actors/exec-queue-actor.js';
 import type { Fleet } from '../actors/node-actor.js';
@@ -21,6 +22,8 @@ export interface AppDeps {
   heads: Heads;
   /** Per-node exec queues (SPEC §6), created on first use. */
   execQueues: ExecQueues;
+  /** Fleet-exec batches (SPEC §6b). */
+  batches: Batches;
   store: NodeStore;
   requests: RequestRegistry;
   version: string;

@@ -4,3 +4,4 @@ export * from './agent.js';
 export * from './exec.js';
 export * from './nodes.js';
 export * from './heads.js';
+export * from './batch.js';

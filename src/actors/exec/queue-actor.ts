@@ -68,6 +68,8 @@ export interface ExecQueueDeps {
   budget: ResultBudget;
   /** True once the server is stopping: replies are answered at once, never parked. */
   closing(): boolean;
+  /** Notification port: an exec reached a final state (`view()` builds its result, call it at once). */
+  finished?(nodeId: string, execId: string, view: () => ExecResultView): void;
 }
 
 type Parked = ExecDelivery | ResultReply | null;
@@ -201,6 +203,7 @@ export class ExecQueueActor extends ActorCell<ExecMsg, Result<unknown>> {
   private finished(e: Entry): void {
     const key = resultKey(e.snap.context.id);
     if (this.parking.has(key)) this.parking.answerAll(key, { finished: true, result: toResult(e.snap, this.wall) });
+    this.deps.finished?.(this.nodeId, e.snap.context.id, () => toResult(e.snap, this.wall));
   }
 
   /**

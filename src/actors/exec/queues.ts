@@ -7,6 +7,7 @@ import type { Clock } from '../../clock.js';
 import type { ActorSystem } from '../kernel/system.js';
 import { ResultBudget, type ExecSettings } from './book.js';
 import { ExecQueueActor } from './queue-actor.js';
+import type { ExecResultView } from './view.js';
 
 export interface ExecCounts {
   /** Queued, not yet delivered. */
@@ -23,6 +24,8 @@ export class ExecQueues {
   private closing = false;
   /** Finished output kept by all queues together. */
   readonly budget = new ResultBudget();
+  /** Notification port: told when any exec reaches a final state (the fleet-exec batches listen). */
+  onFinished: (nodeId: string, execId: string, view: () => ExecResultView) => void = () => {};
 
   constructor(private readonly deps: { clock: Clock; system: ActorSystem; settings: ExecSettings }) {}
 
@@ -41,6 +44,7 @@ export class ExecQueues {
         settings: this.deps.settings,
         budget: this.budget,
         closing: () => this.closing,
+        finished: (nodeId, execId, view) => this.onFinished(nodeId, execId, view),
       });
       this.queues.set(nodeId, q);
       this.deps.system.register(q);
