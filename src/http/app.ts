@@ -14,6 +14,7 @@ import type { AppEnv } from './env.js';
 import { nodesRoutes } from './nodes.routes.js';
 import { RateLimiter } from './rate-limit.js';
 import { requestLog } from './requests.js';
+import { shellRoutes } from './shell.routes.js';
 import { systemRoutes } from './system.routes.js';
 
 export interface AppHandle {
@@ -63,6 +64,7 @@ export function createApp(deps: AppDeps): AppHandle {
   app.route('/api/v1', agentRoutes(d));
   app.route('/api/v1', nodesRoutes(d));
   app.route('/api/v1', execRoutes(d));
+  app.route('/api/v1', shellRoutes(d));
 
   return { app, beginShutdown: () => void (shuttingDown = true) };
 }

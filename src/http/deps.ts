@@ -1,6 +1,7 @@
 import type { ActorSystem } from '../actors/kernel/system.js';
 import type { ExecQueues } from '../actors/exec-queue-actor.js';
 import type { Fleet } from '../actors/node-actor.js';
+import type { ShellSessions } from '../actors/shell/sessions.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
@@ -18,6 +19,8 @@ export interface AppDeps {
   fleet: Fleet;
   /** Per-node exec queues (SPEC §6), created on first use. */
   execQueues: ExecQueues;
+  /** WebSocket PTY sessions (SPEC §7). */
+  shells: ShellSessions;
   store: NodeStore;
   requests: RequestRegistry;
   version: string;
