@@ -4,7 +4,7 @@
  * prints MET / NOT MET per target; it never fails on a target (exit 1 only if a part crashed).
  * Env: BENCH_PROFILE=auto|always|never (CPU profile of the server; auto = when the ratio misses),
  * BENCH_KEEP=1 keeps the temp folder (logs, nodes.yaml, profile).
- * BENCH_ONLY=heartbeat,exec,boot,memory,stall runs only the parts named.
+ * BENCH_ONLY=heartbeat,exec,shell,boot,memory,stall runs only the parts named.
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { bootBench, type BootResult } from './boot.js';
 import { BENCH_DIR, killAll, runJsonChild } from './children.js';
 import { execBench, type ExecBenchResult } from './exec.js';
+import { shellBench, shellSummary } from './shell.js';
 
 
 import { makeFleet, writeConfig, writeNodesYaml } from './fixtures.js';
@@ -156,9 +157,13 @@ async function main(): Promise<void> {
   try {
     await part('heartbeat throughput (10,000 nodes) vs bare Hono', () => heartbeatBench(tmp, { profile, say }), heartbeatSummary);
     await part('exec round trip and fan-out (1,000 nodes)', () => execBench(tmp), execSummary);
-    say(section(`fixture: nodes.yaml with ${int(BIG)} nodes`));
-    writeConfig(bigHome);
-    await writeNodesYaml(bigHome, makeFleet(BIG).records);
+    await part('shell (WebSocket PTY) echo round trip and 10 MiB transfer', () => shellBench(tmp), shellSummary);
+    // The 100k fixture only for the parts that use it (BENCH_ONLY=shell need not build it).
+    if (['boot time', 'memory per node', 'event-loop stall'].some(wanted)) {
+      say(section(`fixture: nodes.yaml with ${int(BIG)} nodes`));
+      writeConfig(bigHome);
+      await writeNodesYaml(bigHome, makeFleet(BIG).records);
+    }
     await part(`boot time (${int(BIG)} nodes)`, () => bootBench(bigHome, BIG, tmp), bootSummary);
     await part('memory per node', async () => [
       ...(await ensureHeartbeatFixture(tmp)),
