@@ -35,6 +35,8 @@ const toBuffer = (d: RawData): Buffer => (Buffer.isBuffer(d) ? d : Array.isArray
 export class ShellBridge {
   private agent: WebSocket | null = null;
   private exitSent = false;
+  private readonly toAgent = new Flow(() => this.client, () => this.agent);
+  private readonly toClient = new Flow(() => this.agent, () => this.client);
   bytesToClient = 0;
   bytesToAgent = 0;
 
@@ -80,7 +82,7 @@ export class ShellBridge {
     if (isBinary) {
       const buf = toBuffer(data);
       this.bytesToAgent += buf.length;
-      forward(agent, buf, this.client);
+      this.toAgent.send(buf);
       return;
     }
     const frame = parseControl(toBuffer(data).toString('utf8'));
@@ -92,7 +94,7 @@ export class ShellBridge {
     if (isBinary) {
       const buf = toBuffer(data);
       this.bytesToClient += buf.length;
-      forward(this.client, buf, this.agent!);
+      this.toClient.send(buf);
       return;
     }
     const frame = parseControl(toBuffer(data).toString('utf8'));
@@ -101,13 +103,29 @@ export class ShellBridge {
   }
 }
 
-/** Sends `buf` to `dest`; pauses `src` while `dest` has more than the high water mark unsent. */
-function forward(dest: WebSocket, buf: Buffer, src: WebSocket): void {
-  if (dest.readyState !== OPEN) return;
-  dest.send(buf, { binary: true }, () => {
-    if (src.isPaused && dest.bufferedAmount < LOW_WATER_BYTES && src.readyState === OPEN) src.resume();
-  });
-  if (dest.bufferedAmount > HIGH_WATER_BYTES) src.pause();
+/**
+ * One direction of the pipe: sends to `dest`, pausing `src` while `dest` has more than the high
+ * water mark unsent, resuming it when the buffer is below the low mark or every send went out.
+ */
+class Flow {
+  private inFlight = 0;
+
+  constructor(
+    private readonly src: () => WebSocket | null,
+    private readonly dest: () => WebSocket | null,
+  ) {}
+
+  send(buf: Buffer): void {
+    const dest = this.dest();
+    if (!dest || dest.readyState !== OPEN) return;
+    this.inFlight++;
+    dest.send(buf, { binary: true }, () => {
+      this.inFlight--;
+      const src = this.src();
+      if (src?.isPaused && src.readyState === OPEN && (dest.bufferedAmount < LOW_WATER_BYTES || this.inFlight === 0)) src.resume();
+    });
+    if (dest.bufferedAmount > HIGH_WATER_BYTES) this.src()?.pause();
+  }
 }
 
 function closeCode(reason: CloseReason): number {
