@@ -88,6 +88,7 @@ export async function buildCore(opts: { home: string; config: Config; clock?: Cl
   const shells = new ShellSessions({
     clock,
     system,
+    log: opts.log,
     settings: { maxSessionsPerNode: sh.max_sessions_per_node, attachTimeoutMs: sh.attach_timeout_s * 1000, idleTimeoutMs: sh.idle_timeout_s * 1000 },
   });
   fleet.shellPending = (id) => shells.pending(id);

@@ -155,6 +155,7 @@ async function interactive(c: ShellCommand, conn: { server: string; token: strin
     stdin.off('data', onInput);
     stdout.off('resize', onResize);
     for (const s of ['SIGTERM', 'SIGHUP'] as const) process.off(s, onSignal);
+    process.off('exit', restore);
     restore();
   }
 }

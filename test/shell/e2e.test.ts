@@ -65,6 +65,19 @@ describe('shell end to end', () => {
     expect((await cli('exec', '--shell', id, 'exit 5')).code).toBe(5);
   });
 
+  it('when a shell session is running on the node, then a second one runs beside it', async () => {
+    const first = spawn(process.execPath, [CLI, 'exec', '--shell', id, 'sleep 300', '--server', server.url, '--admin-token', ADMIN], { stdio: 'ignore' });
+    const firstExit = new Promise((r) => first.once('exit', r));
+    await eventually('the first session attached', async () => {
+      const actors = (await call(server.url, 'GET', '/debug/actors?kind=shell')).body;
+      return actors.some((a: any) => a.state === 'attached') ? true : undefined;
+    });
+    const r = await cli('exec', '--shell', id, 'echo second');
+    expect(r.stdout).toBe('second\n');
+    first.kill('SIGKILL');
+    await firstExit;
+  });
+
   it('when the exec queue is full (429) and the agent is busy on a long exec, then `exec --shell` still answers at once', async () => {
     const marker = `busy-${Date.now()}`;
     const first = await call(server.url, 'POST', `/nodes/${id}/exec`, { command: `sleep 60; : ${marker}`, timeout_s: 60 });

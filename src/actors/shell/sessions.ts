@@ -7,6 +7,7 @@
  */
 import type { WebSocket } from 'ws';
 import type { Clock } from '../../clock.js';
+import type { Logger } from '../../log.js';
 import { fail, ok, type Result } from '../../errors.js';
 import { newShellId } from '../../ids.js';
 import type { ShellSession } from '../../wire/shell.js';
@@ -32,7 +33,7 @@ export class ShellSessions {
   private readonly checks: Parking<ShellSession[]>;
   private closing = false;
 
-  constructor(private readonly deps: { clock: Clock; system: ActorSystem; settings: ShellSessionsSettings }) {
+  constructor(private readonly deps: { clock: Clock; system: ActorSystem; settings: ShellSessionsSettings; log?: Logger }) {
     this.checks = new Parking(deps.clock);
   }
 
@@ -111,5 +112,7 @@ export class ShellSessions {
     set?.delete(s);
     if (set?.size === 0) this.byNode.delete(s.nodeId);
     this.deps.system.unregister(s);
+    const c = s.debugContext();
+    this.deps.log?.info('shell session closed', { session_id: s.id, node_id: s.nodeId, reason: c.reason, bytes_to_client: c.bytes_to_client, bytes_to_agent: c.bytes_to_agent });
   }
 }
