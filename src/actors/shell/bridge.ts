@@ -19,6 +19,8 @@ export const CLOSE_NORMAL = 1000;
 export const CLOSE_GOING_AWAY = 1001;
 export const CLOSE_POLICY = 1008;
 export const CLOSE_TRY_AGAIN = 1013;
+/** A peer that has not answered the close handshake by then is cut (ws itself would wait 30 s). */
+export const CLOSE_GRACE_MS = 3000;
 
 /** What the bridge tells its session. */
 export interface BridgeEvents {
@@ -29,6 +31,7 @@ export interface BridgeEvents {
 }
 
 const OPEN = 1;
+const CLOSED = 3;
 const toBuffer = (d: RawData): Buffer => (Buffer.isBuffer(d) ? d : Array.isArray(d) ? Buffer.concat(d) : Buffer.from(d));
 
 /** One session's two sockets and the bytes between them. */
@@ -72,7 +75,12 @@ export class ShellBridge {
       client.close(closeCode(reason), reason);
     }
     if (this.agent && this.agent.readyState === OPEN) this.agent.close(CLOSE_NORMAL, reason);
-    // A peer that never answers the close handshake is cut by ws after its own close timeout.
+    // Socket housekeeping, not domain time: a peer that never answers the close is cut, so a
+    // shutdown never waits on it.
+    const sockets = [client, this.agent];
+    setTimeout(() => {
+      for (const ws of sockets) if (ws && ws.readyState !== CLOSED) ws.terminate();
+    }, CLOSE_GRACE_MS).unref();
   }
 
   private fromClient(data: RawData, isBinary: boolean): void {
