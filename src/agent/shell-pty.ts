@@ -157,13 +157,15 @@ export async function runShellPty(o: ShellPtyOptions): Promise<void> {
         ws.send(JSON.stringify({ type: 'exit', code }));
         ws.close(1000, 'exit');
       }
-      killGroup(term.pid); // what the program left running in its group goes with it
+      if ((o.platform ?? process.platform) !== 'win32') killGroup(term.pid); // what the program left running in its group goes with it
       resolve();
     });
     ws.on('close', () => {
       if (exited) return;
       log.info('shell session closed by the server; killing its process group', { session_id: session.id, pid: term.pid });
-      killGroup(term.pid);
+      // Windows has no process groups to signal: node-pty ends the console's processes itself.
+      if ((o.platform ?? process.platform) === 'win32') term.kill();
+      else killGroup(term.pid);
     });
     ws.on('error', () => {});
   });

@@ -35,6 +35,8 @@ describe('shell sessions', () => {
     const id = check.body.sessions[0].id;
     expect(await shellActors(srv.url)).toEqual([expect.objectContaining({ id, kind: 'shell', state: 'waiting', node_id: node.id })]);
     expect((await call(srv.url, 'POST', '/body/heartbeat', {}, node.token)).body.shell_pending).toBe(1);
+    const detail = await call(srv.url, 'GET', `/debug/actors/${id}`);
+    expect(detail.body.context).toMatchObject({ node_id: node.id, cols: 100, rows: 30, agent_connected: false });
 
     const agent = connect(srv.url, `/body/shell/${id}`, node.token);
     expect(await agent.opened).toBe(101);
@@ -94,6 +96,31 @@ describe('shell sessions', () => {
     srv.clock.advance(1_000);
     expect(await client.control((f) => f.type === 'error')).toEqual({ type: 'error', error: 'idle_timeout' });
     await agent.closed;
+  });
+});
+
+describe('shell sessions ending with the server or the node', () => {
+  it('when the server shuts down, then every session\'s client is told shutting_down and closed', async () => {
+    srv = await shellServer();
+    const node = await srv.addNode();
+    const client = connect(srv.url, `/nodes/${node.id}/shell`);
+    await client.opened;
+    const { agent } = await attachAgent(srv, node.token);
+    await srv.stop();
+    srv = null;
+    expect(await client.control((f) => f.type === 'error')).toEqual({ type: 'error', error: 'shutting_down' });
+    await Promise.all([client.closed, agent.closed]);
+  });
+
+  it('when the node is deleted, then its sessions end', async () => {
+    srv = await shellServer();
+    const node = await srv.addNode();
+    const client = connect(srv.url, `/nodes/${node.id}/shell`);
+    await client.opened;
+    await expect.poll(() => shellActors(srv!.url)).toHaveLength(1);
+    expect((await call(srv.url, 'DELETE', `/nodes/${node.id}`)).status).toBe(204);
+    await client.closed;
+    expect(await shellActors(srv.url)).toEqual([]);
   });
 });
 
