@@ -5,3 +5,4 @@ export * from './exec.js';
 export * from './nodes.js';
 export * from './heads.js';
 export * from './batch.js';
+export * from './shell.js';
