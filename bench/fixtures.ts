@@ -7,8 +7,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { monotonicFactory } from 'ulid';
 import { stringify } from 'yaml';
-import type { NodeRecord } from '../src/actors/node-record.js';
-import { nodeRecordSchema } from '../src/actors/node-record.js';
+import type { NodeRecord } from '../src/actors/node-actor.js';
+import { nodeRecordSchema } from '../src/actors/node-actor.js';
 import { systemClock } from '../src/clock.js';
 import { defaultConfigDocument, parseConfig, type Config } from '../src/config.js';
 import { hashToken, newToken } from '../src/ids.js';
@@ -79,7 +79,7 @@ export function makeFleet(n: number, now = Date.now()): Fleet {
 export async function writeNodesYaml(home: string, records: readonly NodeRecord[]): Promise<void> {
   mkdirSync(home, { recursive: true });
   const store = new NodesFile({ path: join(home, 'nodes.yaml'), clock: systemClock, log: memoryLogger() });
-  for (const r of records) store.track(r.id, () => r);
+  for (const r of records) store.put(r.id, r);
   await store.commit();
   await store.close();
 }

@@ -102,10 +102,10 @@ async function sampled(work: () => Promise<void>): Promise<Sample> {
 
 async function stall(home: string, n: number) {
   const { core, buildMs } = await build(home, n);
-  const ids = [...core.fleet.all()].map((node) => node.id);
+  const nodes = [...core.fleet.all()];
   const writes: Array<Sample & { kind: string; bytes: number | null }> = [];
   for (const kind of ['first write after boot', 'all dirty #1', 'all dirty #2']) {
-    if (kind !== 'first write after boot') for (const id of ids) core.store.markDirty(id);
+    if (kind !== 'first write after boot') for (const node of nodes) core.store.put(node.id, node.record);
     gc(1);
     const s = await sampled(() => core.store.commit());
     writes.push({ kind, ...s, bytes: core.store.stats().lastWriteBytes });

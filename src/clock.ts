@@ -8,8 +8,14 @@ export interface TimerHandle {
 }
 
 export interface Clock {
-  /** Milliseconds since the Unix epoch. */
+  /** Wall-clock milliseconds since the Unix epoch: for timestamps shown to people and stored. */
   now(): number;
+  /**
+   * Monotonic milliseconds (arbitrary origin, never jumps): for every duration the server reasons
+   * about — offline detection, expiry, timeouts, uptime, mailbox ages. Moving the wall clock (NTP,
+   * an operator) never changes a node's state.
+   */
+  mono(): number;
   /** Runs `fn` every `ms` milliseconds until cancelled. */
   every(ms: number, fn: () => void): TimerHandle;
   /** Runs `fn` once after `ms` milliseconds unless cancelled. */
@@ -18,6 +24,7 @@ export interface Clock {
 
 export const systemClock: Clock = {
   now: () => Date.now(),
+  mono: () => performance.now(),
   every(ms, fn) {
     const t = setInterval(fn, ms);
     t.unref();
@@ -37,9 +44,14 @@ interface FakeTimer {
   cancelled: boolean;
 }
 
-/** A manually advanced clock: `advance(ms)` fires every timer that falls due, in time order. */
+/**
+ * A manually advanced clock: `advance(ms)` moves both the wall and the monotonic time and fires
+ * every timer that falls due, in time order; `jumpWall(ms)` moves only the wall clock (NTP, an
+ * operator), as a real clock can.
+ */
 export class FakeClock implements Clock {
   private t: number;
+  private wallOffset = 0;
   private timers: FakeTimer[] = [];
 
   constructor(start = Date.parse('2026-01-01T00:00:00Z')) {
@@ -47,7 +59,16 @@ export class FakeClock implements Clock {
   }
 
   now(): number {
+    return this.t + this.wallOffset;
+  }
+
+  mono(): number {
     return this.t;
+  }
+
+  /** Moves the wall clock by `ms` (negative: back); monotonic time and timers are untouched. */
+  jumpWall(ms: number): void {
+    this.wallOffset += ms;
   }
 
   every(ms: number, fn: () => void): TimerHandle {
@@ -82,3 +103,6 @@ export class FakeClock implements Clock {
 }
 
 export const iso = (ms: number): string => new Date(ms).toISOString();
+
+/** The wall-clock time of a monotonic instant `m`, as the wall clock reads now. */
+export const wallOf = (clock: Clock, m: number): number => m + (clock.now() - clock.mono());

@@ -1,22 +1,17 @@
 /**
  * config.yaml: read and validated once at start-up; nothing else reads the file or process.env.
- * On first start (no file) a config with fresh random tokens is written with mode 0600.
+ * On first start (no file) the server runs on a fresh in-memory config (random tokens) and, once
+ * it is listening, writes it with mode 0600 holding the address actually served.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { z } from 'zod';
+import { recipeSchema } from './wire/agent.js';
 import { newToken } from './ids.js';
-
-const recipeSchema = z
-  .object({
-    powershell: z.string().optional(),
-    bash: z.string().optional(),
-    check_powershell: z.string().optional(),
-    check_bash: z.string().optional(),
-  })
-  .strict();
+import { fieldPath, issueText } from './issues.js';
+import { listenProblem, publicUrlFor } from './listen.js';
 
 const roleSchema = z
   .object({
@@ -26,20 +21,29 @@ const roleSchema = z
   })
   .strict();
 
-const listenSchema = z.string().regex(/^[^\s:]*:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/, 'must be HOST:PORT');
+const listenSchema = z.string().superRefine((value, ctx) => {
+  const problem = listenProblem(value);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+/** Agents are told heartbeat_interval_s; offline_after_s must leave room for a late or lost beat. */
+export const MIN_OFFLINE_HEARTBEATS = 2;
 
 const serverSchema = z
   .object({
     listen: listenSchema.default('127.0.0.1:8080'),
-    public_url: z.string().url().default('http://127.0.0.1:8080'),
+    /** Absent: the URL of the address served (see {@link servedPublicUrl}). */
+    public_url: z.string().url().optional(),
     admin_token: z.string().min(16, 'must be at least 16 characters'),
     fleet_enrollment_token: z.string().min(16, 'must be at least 16 characters'),
     experience_library_url: z.string().default(''),
     heartbeat_interval_s: z.number().int().min(1).max(3600).default(30),
     offline_after_s: z.number().int().min(2).max(86_400).default(90),
-    enrollment_ttl_s: z.number().int().min(60).max(30 * 86_400).default(86_400),
+    enrollment_ttl_s: z.number().int().min(1).max(30 * 86_400).default(86_400),
     max_body_bytes: z.number().int().min(1024).max(64 * 1024 * 1024).default(1_048_576),
     max_connections: z.number().int().min(16).max(1_000_000).default(50_000),
+    /** Open connections from one address (an IPv6 /64) at most; more are closed at accept. */
+    max_connections_per_address: z.number().int().min(1).max(1_000_000).default(1000),
     log_format: z.enum(['auto', 'json', 'pretty']).default('auto'),
     log_level: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
     exec: z
@@ -47,10 +51,23 @@ const serverSchema = z
         max_queue: z.number().int().min(1).max(100_000).default(100),
         default_timeout_s: z.number().int().min(1).max(86_400).default(60),
         result_ttl_s: z.number().int().min(1).max(30 * 86_400).default(3600),
-        max_output_bytes: z.number().int().min(1024).max(64 * 1024 * 1024).default(1_048_576),
+        max_output_bytes: z.number().int().min(16).max(64 * 1024 * 1024).default(1_048_576),
       })
       .strict()
       .default({ max_queue: 100, default_timeout_s: 60, result_ttl_s: 3600, max_output_bytes: 1_048_576 }),
+    shell: z
+      .object({
+        /** Open shell sessions per node at most; one more is refused (429 too_many_sessions). */
+        max_sessions_per_node: z.number().int().min(1).max(1000).default(4),
+        /** The agent must attach this soon, else the client gets agent_unavailable. */
+        attach_timeout_s: z.number().int().min(1).max(600).default(10),
+        /** A session with no byte either way for this long is closed. */
+        idle_timeout_s: z.number().int().min(1).max(7 * 86_400).default(1800),
+        /** Largest WebSocket frame accepted from a client or an agent; larger: closed with 1009. */
+        max_frame_bytes: z.number().int().min(1024).max(16 * 1024 * 1024).default(65_536),
+      })
+      .strict()
+      .default({ max_sessions_per_node: 4, attach_timeout_s: 10, idle_timeout_s: 1800, max_frame_bytes: 65_536 }),
     screenshot: z
       .object({
         path: z.string().default('/tmp/hydra-live-screenshot.jpg'),
@@ -59,9 +76,14 @@ const serverSchema = z
       .strict()
       .default({ path: '/tmp/hydra-live-screenshot.jpg', max_age_s: 60 }),
     heads: z
-      .object({ log_path: z.string().default('~/.hydranode/hydraheadflatscreen.log') })
+      .object({
+        log_path: z.string().default('~/.hydranode/hydraheadflatscreen.log'),
+        /** How long /heads/{id}/screenshot and /logs wait on the head's exec channel (runbook: 20 s, 15 s). */
+        screenshot_timeout_s: z.number().int().min(1).max(300).default(20),
+        logs_timeout_s: z.number().int().min(1).max(300).default(15),
+      })
       .strict()
-      .default({ log_path: '~/.hydranode/hydraheadflatscreen.log' }),
+      .default({ log_path: '~/.hydranode/hydraheadflatscreen.log', screenshot_timeout_s: 20, logs_timeout_s: 15 }),
     rate_limit_per_min: z.number().int().min(1).max(1_000_000).default(60),
     /** Anonymous enrollments are refused (429) while this many nodes wait in `enrolling`. */
     max_pending_enrollments: z.number().int().min(1).max(1_000_000).default(1000),
@@ -70,7 +92,21 @@ const serverSchema = z
       .strict()
       .default({ windows: '', linux: '' }),
   })
-  .strict();
+  .strict()
+  .superRefine((s, ctx) => {
+    const minOffline = MIN_OFFLINE_HEARTBEATS * s.heartbeat_interval_s;
+    if (s.offline_after_s < minOffline) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['offline_after_s'],
+        message: `must be at least ${MIN_OFFLINE_HEARTBEATS} × heartbeat_interval_s (${minOffline}), or every node flaps offline between heartbeats`,
+      });
+    }
+    if (s.fleet_enrollment_token === s.admin_token) {
+      ctx.addIssue({ code: 'custom', path: ['fleet_enrollment_token'], message: 'must differ from server.admin_token (an iPad holding it would be an admin)' });
+    }
+  })
+  .transform((s) => ({ ...s, public_url: s.public_url ?? publicUrlFor(s.listen)}));
 
 export const configSchema = z
   .object({
@@ -117,11 +153,15 @@ const DEFAULT_ROLES = {
   },
 };
 
-export function defaultConfigDocument(): Record<string, unknown> {
+/** Where the server listens unless told otherwise (SPEC §3: everything local). */
+export const DEFAULT_LISTEN = '127.0.0.1:8080';
+
+/** The document a first start runs on (and writes, once listening): fresh random tokens. */
+export function defaultConfigDocument(): Record<string, unknown> & { server: Record<string, unknown> } {
   return {
     server: {
-      listen: '127.0.0.1:8080',
-      public_url: 'http://127.0.0.1:8080',
+      listen: DEFAULT_LISTEN,
+      public_url: `http://${DEFAULT_LISTEN}`,
       admin_token: newToken('hca'),
       fleet_enrollment_token: newToken('hcf'),
       experience_library_url: '',
@@ -144,28 +184,28 @@ export function parseConfig(doc: unknown, where = 'config.yaml'): Config {
   const r = configSchema.safeParse(doc ?? {});
   if (r.success) return r.data;
   const first = r.error.issues[0]!;
-  const path = first.path.join('.') || '(top level)';
-  throw new ConfigError(`${where}: ${path}: ${first.message}`);
+  const path = fieldPath(first.path) || '(top level)';
+  throw new ConfigError(`${where}: ${path}: ${issueText(first)}`);
 }
 
-export interface LoadedConfig {
-  config: Config;
-  path: string;
-  created: boolean;
-}
+/** config.yaml as found at start: read and valid, or absent (a first start). */
+export type LoadedConfig =
+  | { created: false; config: Config; path: string; /** permission bits of the file */ mode: number; explicitPublicUrl: boolean }
+  | { created: true; config: Config; path: string; /** what {@link writeFirstConfig} writes */ document: ReturnType<typeof defaultConfigDocument> };
 
-/** Loads `<home>/config.yaml`, writing a fresh one (mode 0600) when there is none. */
-export function loadOrCreateConfig(home: string): LoadedConfig {
+/**
+ * Loads `<home>/config.yaml`. When there is none, returns a fresh config (random tokens, listening
+ * on `listen` when given) that is not written yet: see {@link writeFirstConfig}.
+ */
+export function loadConfig(home: string, listen?: string): LoadedConfig {
   const path = join(home, 'config.yaml');
   if (!existsSync(path)) {
-    mkdirSync(home, { recursive: true, mode: 0o700 });
-    const text =
-      '# HydraCluster server configuration (see README "Configuration").\n' +
-      '# Written on first start with fresh random tokens. Keep this file private (mode 0600).\n' +
-      stringify(defaultConfigDocument());
-    writeFileSync(path, text, { mode: 0o600, flag: 'wx' });
-    chmodSync(path, 0o600);
-    return { config: parseConfig(parse(text), path), path, created: true };
+    const document = defaultConfigDocument();
+    if (listen !== undefined) {
+      document.server.listen = listen;
+      document.server.public_url = publicUrlFor(listen);
+    }
+    return { created: true, config: parseConfig(document, path), path, document };
   }
   let doc: unknown;
   try {
@@ -173,12 +213,38 @@ export function loadOrCreateConfig(home: string): LoadedConfig {
   } catch (e) {
     throw new ConfigError(`${path}: not valid YAML: ${(e as Error).message}`);
   }
-  return { config: parseConfig(doc, path), path, created: false };
+  const config = parseConfig(doc, path);
+  const explicitPublicUrl = (doc as { server?: { public_url?: unknown } }).server?.public_url !== undefined;
+  return { created: false, config, path, mode: statSync(path).mode & 0o777, explicitPublicUrl };
 }
 
-/** Splits `HOST:PORT` (IPv6 in brackets). */
-export function parseListen(listen: string): { host: string; port: number } {
-  const i = listen.lastIndexOf(':');
-  const host = listen.slice(0, i).replace(/^\[|\]$/g, '') || '0.0.0.0';
-  return { host, port: Number(listen.slice(i + 1)) };
+/**
+ * First start: records the address actually served (`listen` with the bound port, and the
+ * matching `public_url`) in the config in use and writes it to config.yaml, mode 0600. Refuses to
+ * overwrite a config.yaml that appeared meanwhile.
+ */
+export function writeFirstConfig(loaded: Extract<LoadedConfig, { created: true }>, served: string): void {
+  const { document, config, path } = loaded;
+  document.server.listen = config.server.listen = served;
+  document.server.public_url = config.server.public_url = publicUrlFor(served);
+  mkdirSync(join(path, '..'), { recursive: true, mode: 0o700 });
+  const text =
+    '# HydraCluster server configuration (see README "Configuration").\n' +
+    '# Written on first start with fresh random tokens. Keep this file private (mode 0600).\n' +
+    stringify(document);
+  writeFileSync(path, text, { mode: 0o600, flag: 'wx' });
+  chmodSync(path, 0o600);
 }
+
+/**
+ * Once listening: a config.yaml that names no `public_url` advertises the address actually served
+ * (`--listen`, the bound port for port 0). A first start: see {@link writeFirstConfig}.
+ */
+export function servedPublicUrl(loaded: LoadedConfig, served: string): void {
+  if (!loaded.created && !loaded.explicitPublicUrl) loaded.config.server.public_url = publicUrlFor(served);
+}
+
+/** A config file that group or others may read or write: a warning is due (it holds the admin token). */
+export const looseMode = (mode: number): boolean => (mode & 0o077) !== 0;
+
+export { parseListen, formatListen, publicUrlFor, listenProblem } from './listen.js';

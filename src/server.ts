@@ -1,27 +1,56 @@
 /**
- * `hydracluster serve`: loads config.yaml (writing a fresh one on first start), restores every
- * node actor from nodes.yaml, serves the API, and on SIGTERM/SIGINT stops cleanly: no new
- * requests, in-flight ones finish (a few seconds at most), nodes.yaml is made current, exit 0.
+ * `hydracluster serve`: loads config.yaml (on first start, writes a fresh one holding the address
+ * actually served), restores every node actor from nodes.yaml, serves the API, and on
+ * SIGTERM/SIGINT stops cleanly: no new requests, in-flight ones finish (a few seconds at most),
+ * nodes.yaml is made current, exit 0.
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { serve } from '@hono/node-server';
-import { ExecQueues } from './actors/exec-queues.js';
-import { Fleet, DEFAULT_SWEEP_INTERVAL_MS } from './actors/fleet.js';
-import { ActorSystem } from './actors/system.js';
+import { Batches } from './actors/batch/batches.js';
+import { WebSocketServer } from 'ws';
+import { ExecQueues } from './actors/exec-queue-actor.js';
+import { Fleet, DEFAULT_SWEEP_INTERVAL_MS } from './actors/node/fleet.js';
+import { Heads } from './actors/head-actor.js';
+import { ActorSystem } from './actors/kernel/system.js';
+import { ShellSessions } from './actors/shell/sessions.js';
 import { systemClock, type Clock } from './clock.js';
-import { loadOrCreateConfig, parseListen, type Config } from './config.js';
+import { ConfigError, loadConfig, looseMode, servedPublicUrl, writeFirstConfig, type Config } from './config.js';
+import { ConnectionGuard } from './http/connection-guard.js';
+import { formatListen, listenProblem, parseListen } from './listen.js';
 import { createApp } from './http/app.js';
 import type { AppDeps } from './http/deps.js';
 import { RequestRegistry } from './http/requests.js';
 import { createLogger, type Logger } from './log.js';
 import { loadNodesFile, NodesFile } from './persist/nodes-file.js';
 import type { NodeStore } from './persist/nodes-store.js';
+import { EX_UNAVAILABLE } from './sysexits.js';
 import { VERSION } from './version.js';
 
 /** In-flight requests get this long to finish after SIGTERM before connections are cut. */
 export const SHUTDOWN_GRACE_MS = 5000;
+
+/**
+ * A client has this long from connecting to the end of its request headers (and to its first
+ * byte: see ConnectionGuard). Long-polls and result waits are not affected: they wait after the
+ * request has been received.
+ */
+export const HEADERS_TIMEOUT_MS = 15_000;
+/** ...and this long to send its whole request, body included (an exec result of a few MB). */
+export const REQUEST_TIMEOUT_MS = 120_000;
+/** How often Node checks those two timeouts. */
+const TIMEOUT_CHECK_INTERVAL_MS = 1_000;
+/** Idle keep-alive connections are closed after this (longer than the agents' heartbeat gap). */
+export const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+
+/** The server could not bind its address (in use, not on this machine, not permitted). */
+export class ListenError extends Error {
+  /** sysexits EX_UNAVAILABLE: the address is not available to this process. */
+  readonly exitCode = EX_UNAVAILABLE;
+}
+
+export { listenProblem };
 
 export interface Core extends AppDeps {
   home: string;
@@ -47,6 +76,7 @@ export async function buildCore(opts: { home: string; config: Config; clock?: Cl
       offlineAfterS: cfg.offline_after_s,
       enrollmentTtlS: cfg.enrollment_ttl_s,
       sweepIntervalMs: DEFAULT_SWEEP_INTERVAL_MS,
+      maxOutputBytes: cfg.exec.max_output_bytes,
     },
   });
   const ex = cfg.exec;
@@ -56,42 +86,83 @@ export async function buildCore(opts: { home: string; config: Config; clock?: Cl
     settings: { maxQueue: ex.max_queue, defaultTimeoutS: ex.default_timeout_s, resultTtlS: ex.result_ttl_s, maxOutputBytes: ex.max_output_bytes, offlineAfterS: cfg.offline_after_s },
   });
   fleet.execCounts = (id) => execQueues.counts(id);
-  fleet.dropExecQueue = (id) => execQueues.remove(id);
+  const batches = new Batches({ clock, system, execQueues, resultTtlS: ex.result_ttl_s });
+  const sh = cfg.shell;
+  const shells = new ShellSessions({
+    clock,
+    system,
+    log: opts.log,
+    settings: { maxSessionsPerNode: sh.max_sessions_per_node, attachTimeoutMs: sh.attach_timeout_s * 1000, idleTimeoutMs: sh.idle_timeout_s * 1000 },
+  });
+  fleet.shellPending = (id) => shells.pending(id);
+  fleet.dropExecQueue = (id) => {
+    execQueues.remove(id);
+    batches.nodeGone(id);
+    shells.removeNode(id);
+  };
+  // Before the restore: the head actors and the eligibility index are fed by the nodes it creates.
+  const heads = new Heads({ clock, system, fleet, log: opts.log });
   const restored = fleet.restore(loaded.records);
   opts.log.info('nodes restored', { path, nodes: restored, source: loaded.source, ms: Math.round(performance.now() - t0) });
   fleet.start();
-  return { home: opts.home, config: opts.config, clock, log: opts.log, system, fleet, execQueues, store, requests: new RequestRegistry(), version: VERSION, startedAt: clock.now() };
+  return { home: opts.home, config: opts.config, clock, log: opts.log, system, fleet, heads, execQueues, batches, shells, store, requests: new RequestRegistry(), version: VERSION, startedAt: clock.mono() };
 }
 
 export interface RunningServer {
   url: string;
   core: Core;
   server: Server;
+  /** The per-address connection cap and first-byte timeout on this server's sockets. */
+  connections: ConnectionGuard;
   /** The clean stop of SIGTERM: refuse new requests, drain, flush nodes.yaml. */
   stop(): Promise<void>;
 }
 
+/** `listen` is `--listen` (validated by the caller); else `server.listen` from config.yaml. */
 export async function startServer(opts: { home: string; listen?: string; clock?: Clock; log?: Logger; store?: NodeStore }): Promise<RunningServer> {
-  const { config, path: configPath, created } = loadOrCreateConfig(opts.home);
+  const loaded = loadConfig(opts.home, opts.listen);
+  const { config, path: configPath } = loaded;
   const cfg = config.server;
   const log = opts.log ?? createLogger({ format: cfg.log_format === 'auto' ? undefined : cfg.log_format, level: cfg.log_level });
-  if (created) {
+  if (!loaded.created && looseMode(loaded.mode)) {
+    log.warn('config.yaml is readable or writable by other users; it holds the admin token: chmod 600 it', {
+      path: configPath,
+      mode: `0${loaded.mode.toString(8).padStart(3, '0')}`,
+    });
+  }
+  const clock = opts.clock ?? systemClock;
+  const core = await buildCore({ home: opts.home, config, clock, log, store: opts.store });
+  const handle = createApp(core);
+  const listen = opts.listen ?? cfg.listen;
+  const connections = new ConnectionGuard({ maxPerAddress: cfg.max_connections_per_address, firstByteMs: HEADERS_TIMEOUT_MS, clock, log });
+  const abort = async (e: unknown): Promise<never> => {
+    core.fleet.stop();
+    await core.store.close();
+    throw e;
+  };
+  // WebSocket upgrades (the shell) go through the same app; frames over max_frame_bytes: 1009.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: cfg.shell.max_frame_bytes });
+  const server = await bind(handle.app.fetch, listen, opts.listen !== undefined ? '--listen' : 'server.listen', connections, wss).catch(abort);
+  server.maxConnections = cfg.max_connections;
+  const addr = server.address() as AddressInfo;
+  const url = `http://${formatListen(addr.address, addr.port)}`;
+  const served = formatListen(parseListen(listen).host, addr.port);
+  servedPublicUrl(loaded, served);
+  if (loaded.created) {
+    // The first config holds what is actually served: the port bound for port 0, and its URL.
+    try {
+      writeFirstConfig(loaded, served);
+    } catch (e) {
+      server.close();
+      await abort(new ConfigError(`cannot write ${configPath}: ${(e as Error).message}`));
+    }
     log.info('wrote a new config.yaml with fresh random tokens', {
       path: configPath,
+      listen: cfg.listen,
+      public_url: cfg.public_url,
       hint: `the admin token is server.admin_token in ${configPath} (readable by its owner only)`,
     });
   }
-  const core = await buildCore({ home: opts.home, config, clock: opts.clock, log, store: opts.store });
-  const handle = createApp(core);
-  const { host, port } = parseListen(opts.listen ?? cfg.listen);
-  const server = await new Promise<Server>((resolve, reject) => {
-    const s = serve({ fetch: handle.app.fetch, hostname: host, port }, () => resolve(s as Server)) as Server;
-    s.once('error', reject);
-  });
-  server.maxConnections = cfg.max_connections;
-  server.keepAliveTimeout = 65_000;
-  const addr = server.address() as AddressInfo;
-  const url = `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`;
   log.info('hydracluster listening', { url, version: VERSION, home: opts.home, nodes: core.fleet.size });
 
   let stopping: Promise<void> | null = null;
@@ -100,6 +171,8 @@ export async function startServer(opts: { home: string; listen?: string; clock?:
       log.info('shutting down', { in_flight: core.requests.size });
       handle.beginShutdown();
       core.execQueues.wakeAll();
+      core.batches.wakeAll();
+      core.shells.closeAll();
       const closed = new Promise<void>((r) => server.close(() => r()));
       server.closeIdleConnections();
       const deadline = Date.now() + SHUTDOWN_GRACE_MS;
@@ -112,5 +185,24 @@ export async function startServer(opts: { home: string; listen?: string; clock?:
       log.info('stopped; nodes.yaml is current', { nodes: core.fleet.size });
       log.flush();
     })());
-  return { url, core, server, stop };
+  return { url, core, server, connections, stop };
+}
+
+/** Binds the node http server with its timeouts; a bind failure is a ListenError naming `source`. */
+function bind(fetch: (req: Request) => Response | Promise<Response>, listen: string, source: string, guard: ConnectionGuard, wss: WebSocketServer): Promise<Server> {
+  const { host, port } = parseListen(listen);
+  return new Promise<Server>((resolve, reject) => {
+    const serverOptions = {
+      headersTimeout: HEADERS_TIMEOUT_MS,
+      requestTimeout: REQUEST_TIMEOUT_MS,
+      keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+      connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS,
+    };
+    const s = serve({ fetch, hostname: host, port, serverOptions, websocket: { server: wss } }, () => resolve(s as Server)) as Server;
+    guard.attach(s);
+    s.once('error', (e: Error) => {
+      s.close();
+      reject(new ListenError(`cannot listen on ${listen} (${source}): ${e.message}`));
+    });
+  });
 }

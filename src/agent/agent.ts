@@ -14,8 +14,11 @@ import { findInterpreters, launchFor, runCommand, type Interpreters } from './ex
 import { FlagTracker, PENDING_ACKS_FILE } from './flags.js';
 import { HeartbeatLoop } from './heartbeat.js';
 import { hostFacts, lanIp, wgIp } from './host-info.js';
+import { ServerLimits } from './limits.js';
+import { ShellLoop } from './shell-loop.js';
 import { Provisioner } from './provisioner.js';
-import type { DiagnosticValue, FlagName, HeartbeatPost, HeartbeatReply } from './wire.js';
+import type { DiagnosticValue, HeartbeatBody, HeartbeatReply } from '../wire/agent.js';
+import type { FlagName } from '../wire/common.js';
 
 /** At SIGTERM a running exec gets this long to finish before it is killed and reported. */
 export const EXEC_STOP_GRACE_MS = 3000;
@@ -41,8 +44,10 @@ export class NodeAgent {
   private readonly stopping = new AbortController();
   private readonly heartbeat: HeartbeatLoop;
   private readonly execs: ExecLoop;
+  private readonly shells: ShellLoop;
   private readonly provisioner: Provisioner;
   private readonly flags: FlagTracker;
+  private readonly limits: ServerLimits;
   private readonly startedAt = Date.now();
   private readonly platform: NodeJS.Platform;
   private readonly interpreters: Interpreters;
@@ -53,6 +58,7 @@ export class NodeAgent {
     this.platform = opts.platform ?? process.platform;
     this.interpreters = findInterpreters(env);
     this.flags = new FlagTracker(join(home, PENDING_ACKS_FILE));
+    this.limits = new ServerLimits(log);
     this.provisioner = new Provisioner({
       log,
       home,
@@ -62,7 +68,8 @@ export class NodeAgent {
       scriptTimeoutMs: opts.config.script_timeout_s * MS_PER_S,
       signal: this.stopping.signal,
     });
-    this.execs = new ExecLoop({ client, log, env, interpreters: this.interpreters, backoff: opts.backoff, waitS: opts.execWaitS });
+    this.execs = new ExecLoop({ client, log, env, interpreters: this.interpreters, limits: this.limits, backoff: opts.backoff, waitS: opts.execWaitS });
+    this.shells = new ShellLoop({ client, serverUrl: opts.config.server_url, token: opts.config.token, log, env, backoff: opts.backoff });
     this.heartbeat = new HeartbeatLoop({ client, log, backoff: opts.backoff, body: () => this.body(), onReply: (r, s) => this.onReply(r, s) });
   }
 
@@ -79,6 +86,7 @@ export class NodeAgent {
     });
     this.heartbeat.start();
     this.execs.start();
+    this.shells.start();
   }
 
   /** SIGTERM: no more polling, a running exec gets a few seconds, running scripts are killed. */
@@ -86,11 +94,11 @@ export class NodeAgent {
     this.opts.log.info('hydranode stopping');
     const execs = this.execs.stop(EXEC_STOP_GRACE_MS);
     this.stopping.abort();
-    await Promise.all([execs, this.heartbeat.stop(), this.work]);
+    await Promise.all([execs, this.shells.stop(), this.heartbeat.stop(), this.work]);
     this.opts.log.info('hydranode stopped');
   }
 
-  private body(): HeartbeatPost {
+  private body(): HeartbeatBody {
     const facts = hostFacts();
     const acks = this.flags.pendingAcks();
     const diagnostics: Record<string, DiagnosticValue> = {
@@ -98,6 +106,7 @@ export class NodeAgent {
       agent_uptime_s: Math.floor((Date.now() - this.startedAt) / MS_PER_S),
       exec_running: this.execs.runningExec,
       execs_run: this.execs.execsRun,
+      shell_sessions: this.shells.sessions,
       provisioning: this.work !== null,
       update_hook: this.opts.config.update_command.trim() !== '',
     };
@@ -112,7 +121,8 @@ export class NodeAgent {
     };
   }
 
-  private onReply(reply: HeartbeatReply, sent: HeartbeatPost): void {
+  private onReply(reply: HeartbeatReply, sent: HeartbeatBody): void {
+    this.limits.learn(reply.limits, 'heartbeat');
     if (sent.ack_flags?.length) {
       this.flags.acked(sent.ack_flags);
       this.opts.log.info('flags acknowledged', { flags: sent.ack_flags });
@@ -129,7 +139,8 @@ export class NodeAgent {
     const before = JSON.stringify(this.provisioner.report());
     try {
       const plan = await client.provision(signal);
-      if (plan.reprovision) this.flags.observe({ reprovision: true });
+      this.limits.learn(plan.limits, 'provision');
+      // plan.reprovision is not taken as a request: flags come from heartbeat replies only (see flags.ts).
       const forced = this.flags.take(REINSTALL_FLAGS);
       if (forced.length > 0) log.info('reinstalling every assigned role', { flags: forced, roles: plan.roles });
       await this.provisioner.apply(plan, forced.length > 0);

@@ -6,22 +6,22 @@
  */
 import http from 'node:http';
 import https from 'node:https';
+import type { z } from 'zod';
 import {
   enrollmentReply,
-  execOrder,
   heartbeatReply,
   provisionReply,
   registerReply,
+  type enrollmentBody,
   type EnrollmentReply,
-  type ExecOrder,
-  type ExecResultPost,
-  type HeartbeatPost,
+  type HeartbeatBody,
   type HeartbeatReply,
   type ProvisionReply,
-  type RegisterPost,
+  type RegisterBody,
   type RegisterReply,
-} from './wire.js';
-import type { z } from 'zod';
+} from '../wire/agent.js';
+import { execDelivery, type ExecDelivery, type ExecResultBody } from '../wire/exec.js';
+import { shellCheckReply, type ShellSession } from '../wire/shell.js';
 
 /** Default time a request may take before it counts as "server away". */
 export const REQUEST_TIMEOUT_MS = 15_000;
@@ -86,11 +86,11 @@ export class ApiClient {
   }
 
   /** `POST /register` with the enrollment token this client was built with. */
-  register(body: RegisterPost): Promise<RegisterReply> {
+  register(body: RegisterBody): Promise<RegisterReply> {
     return this.json('POST', '/register', registerReply, { body });
   }
 
-  heartbeat(body: HeartbeatPost, signal?: AbortSignal): Promise<HeartbeatReply> {
+  heartbeat(body: HeartbeatBody, signal?: AbortSignal): Promise<HeartbeatReply> {
     return this.json('POST', '/body/heartbeat', heartbeatReply, { body, signal });
   }
 
@@ -99,18 +99,25 @@ export class ApiClient {
   }
 
   /** The next exec, waiting up to `waitS` for one; null when none arrived. */
-  async nextExec(waitS: number, signal?: AbortSignal): Promise<ExecOrder | null> {
+  async nextExec(waitS: number, signal?: AbortSignal): Promise<ExecDelivery | null> {
     const timeoutMs = waitS * 1000 + LONG_POLL_MARGIN_MS;
     const r = await this.send('GET', `/body/exec?wait=${waitS}`, { signal, timeoutMs });
-    return r.status === HTTP_NO_CONTENT ? null : parseReply(r, execOrder, 'GET /body/exec');
+    return r.status === HTTP_NO_CONTENT ? null : parseReply(r, execDelivery, 'GET /body/exec');
   }
 
-  async postExecResult(body: ExecResultPost, signal?: AbortSignal): Promise<void> {
+  /** Shell sessions waiting for this node, waiting up to `waitS` for one (SPEC §5). */
+  async shellCheck(waitS: number, signal?: AbortSignal): Promise<ShellSession[]> {
+    const timeoutMs = waitS * 1000 + LONG_POLL_MARGIN_MS;
+    const r = await this.send('GET', `/body/shell/check?wait=${waitS}`, { signal, timeoutMs });
+    return parseReply(r, shellCheckReply, 'GET /body/shell/check').sessions;
+  }
+
+  async postExecResult(body: ExecResultBody, signal?: AbortSignal): Promise<void> {
     await this.send('POST', '/body/exec/result', { body, signal });
   }
 
   /** Admin `POST /enrollments` (the simulator enrolls its nodes with the admin token). */
-  enroll(body: { name: string; owner?: string; os?: 'linux' | 'windows' | 'macos' }): Promise<EnrollmentReply> {
+  enroll(body: z.input<typeof enrollmentBody>): Promise<EnrollmentReply> {
     return this.json('POST', '/enrollments', enrollmentReply, { body });
   }
 

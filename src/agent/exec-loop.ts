@@ -4,11 +4,12 @@
  * result. One exec at a time, in the order the server hands them out (the queue is FIFO).
  */
 import type { Logger } from '../log.js';
+import { capUtf8, type ExecDelivery, type ExecResultBody } from '../wire/exec.js';
 import { ApiError, type ApiClient } from './api-client.js';
 import { Backoff, RETRY_JITTER, SERVER_BACKOFF, UNAUTHORIZED_RETRY_MS, jittered, sleep, type BackoffOptions } from './backoff.js';
 import { deliverResult } from './exec-result.js';
 import { launchFor, notStarted, runCommand, type Interpreters, type RunOutcome } from './exec-runner.js';
-import type { ExecOrder, ExecResultPost } from './wire.js';
+import type { ServerLimits } from './limits.js';
 
 /** Long-poll wait (SPEC §5 allows 0–30 s); under typical proxies' 30 s idle limits. */
 export const EXEC_POLL_WAIT_S = 25;
@@ -22,7 +23,8 @@ export interface ExecLoopDeps {
   interpreters: Interpreters;
   /** Environment of the commands (the agent's own). */
   env: NodeJS.ProcessEnv;
-  maxOutputBytes?: number;
+  /** The server's limits as last told; each exec's streams are cut at `maxOutputBytes`. */
+  limits: Pick<ServerLimits, 'maxOutputBytes'>;
   backoff?: BackoffOptions;
   waitS?: number;
   unauthorizedRetryMs?: number;
@@ -30,16 +32,22 @@ export interface ExecLoopDeps {
 
 const STOP_NOTE = '\n[hydranode: the agent was stopping; the command was killed]\n';
 
-/** The wire form of a run's outcome. */
-export function toResult(id: string, o: RunOutcome): ExecResultPost {
+/**
+ * The wire form of a run's outcome. A command killed because the agent stopped gets a line saying
+ * so at the end of stderr, within the same `maxBytes` (the command's own output comes first).
+ */
+export function toResult(id: string, o: RunOutcome, maxBytes: number): ExecResultBody {
+  const stderr = o.aborted ? capUtf8(o.stderr + STOP_NOTE, maxBytes) : { text: o.stderr, truncated: false };
   return {
     id,
     exit_code: o.exitCode,
     stdout: o.stdout,
-    stderr: o.aborted ? o.stderr + STOP_NOTE : o.stderr,
+    stderr: stderr.text,
     started_at: o.startedAt,
     finished_at: o.finishedAt,
     timed_out: o.timedOut,
+    stdout_truncated: o.stdoutTruncated,
+    stderr_truncated: o.stderrTruncated || stderr.truncated,
   };
 }
 
@@ -87,7 +95,7 @@ export class ExecLoop {
     const backoff = new Backoff(this.deps.backoff ?? SERVER_BACKOFF);
     const signal = this.stopping.signal;
     while (!signal.aborted) {
-      let order: ExecOrder | null;
+      let order: ExecDelivery | null;
       try {
         order = await client.nextExec(this.deps.waitS ?? EXEC_POLL_WAIT_S, signal);
         if (backoff.failures > 0) log.info('exec poll works again', { after_failures: backoff.failures });
@@ -107,11 +115,13 @@ export class ExecLoop {
     }
   }
 
-  private async execute(order: ExecOrder): Promise<void> {
+  private async execute(order: ExecDelivery): Promise<void> {
     const { log, interpreters } = this.deps;
     this.current = order.id;
     this.executed++;
     log.info('exec started', { exec_id: order.id, interpreter: order.interpreter, timeout_s: order.timeout_s, command_chars: order.command.length });
+    // The limit at the start of the run holds for the whole run (memory is bounded by it).
+    const maxOutputBytes = this.deps.limits.maxOutputBytes;
     const launch = launchFor(order.interpreter, order.command, interpreters);
     const outcome =
       'error' in launch
@@ -119,7 +129,7 @@ export class ExecLoop {
         : await runCommand({
             launch,
             timeoutMs: order.timeout_s * 1000,
-            maxOutputBytes: this.deps.maxOutputBytes,
+            maxOutputBytes,
             env: this.deps.env,
             signal: this.killing.signal,
           });
@@ -131,8 +141,11 @@ export class ExecLoop {
       duration_ms: outcome.durationMs,
       stdout_bytes: Buffer.byteLength(outcome.stdout),
       stderr_bytes: Buffer.byteLength(outcome.stderr),
+      stdout_truncated: outcome.stdoutTruncated,
+      stderr_truncated: outcome.stderrTruncated,
+      max_output_bytes: maxOutputBytes,
     });
-    await deliverResult(toResult(order.id, outcome), {
+    await deliverResult(toResult(order.id, outcome, maxOutputBytes), {
       client: this.deps.client,
       log,
       backoff: this.deps.backoff,

@@ -2,20 +2,19 @@
  * Delivering an exec result (SPEC §5 `POST /body/exec/result`): retried with exponential backoff
  * and jitter until the server answers 2xx, because a result is the one thing an operator waits
  * for. A 404 means the server forgot the exec (its queue is in memory and it restarted): logged and
- * dropped. A 413 means the body is over the server's `max_body_bytes`: the output is cut further.
+ * dropped.
+ *
+ * The streams were already cut at the server's `max_output_bytes`, so a result normally fits the
+ * server's result body limit (`max_body_bytes` + 2 × `max_output_bytes`). It can still be refused
+ * with 413 — output made of control characters is up to six times longer once JSON-escaped, or the
+ * agent did not know the server's limit yet. Then the output is given up, not the result: it is
+ * posted again with both streams emptied and flagged truncated, so the operator still gets the exit
+ * code, and the agent's log says so.
  */
 import type { Logger } from '../log.js';
+import type { ExecResultBody } from '../wire/exec.js';
 import { ApiError, type ApiClient } from './api-client.js';
 import { Backoff, SERVER_BACKOFF, sleep, type BackoffOptions } from './backoff.js';
-import type { ExecResultPost } from './wire.js';
-
-/** The server's default max_body_bytes is 1 MiB for the whole post; stay clearly under it. */
-export const RESULT_BODY_BUDGET_BYTES = 960 * 1024;
-/** Below this a 413 is not an output problem: give up cutting. */
-const MIN_RESULT_BODY_BYTES = 4 * 1024;
-const UTF8_CONTINUATION_MASK = 0xc0;
-const UTF8_CONTINUATION = 0x80;
-const FIT_TRAILER = '\n[hydranode: output cut to fit the result post]\n';
 
 /** How a delivery ended: taken by the server, dropped (404, invalid), or abandoned at shutdown. */
 export type Delivery = 'delivered' | 'dropped' | 'abandoned';
@@ -29,36 +28,23 @@ export interface ResultDeps {
   signal?: AbortSignal;
 }
 
-/** The first `maxBytes` of `text` in UTF-8, never cut inside a character. */
-function headUtf8(text: string, maxBytes: number): string {
-  const buf = Buffer.from(text, 'utf8');
-  if (buf.length <= maxBytes) return text;
-  let end = maxBytes;
-  while (end > 0 && (buf[end]! & UTF8_CONTINUATION_MASK) === UTF8_CONTINUATION) end--;
-  return buf.toString('utf8', 0, end);
-}
-
-const bodyBytes = (r: ExecResultPost): number => Buffer.byteLength(JSON.stringify(r), 'utf8');
-
-/** The result with its longer stream halved until the JSON body fits `budget` bytes. */
-export function fitResult(result: ExecResultPost, budget: number): ExecResultPost {
-  let r = result;
-  while (bodyBytes(r) > budget && (r.stdout.length > 0 || r.stderr.length > 0)) {
-    const key = Buffer.byteLength(r.stdout) >= Buffer.byteLength(r.stderr) ? 'stdout' : 'stderr';
-    const half = Math.floor(Buffer.byteLength(r[key]) / 2);
-    const cut = half < FIT_TRAILER.length ? '' : headUtf8(r[key], half - FIT_TRAILER.length) + FIT_TRAILER;
-    r = { ...r, [key]: cut };
-  }
-  return r;
+/** The result without its output; a stream that had any is flagged truncated. */
+export function withoutOutput(r: ExecResultBody): ExecResultBody {
+  return {
+    ...r,
+    stdout: '',
+    stderr: '',
+    stdout_truncated: r.stdout_truncated || r.stdout !== '',
+    stderr_truncated: r.stderr_truncated || r.stderr !== '',
+  };
 }
 
 /** Posts `result` until the server takes it, drops it (404, 400), or the agent stops. */
-export async function deliverResult(result: ExecResultPost, deps: ResultDeps): Promise<Delivery> {
+export async function deliverResult(result: ExecResultBody, deps: ResultDeps): Promise<Delivery> {
   const { client, log, signal } = deps;
   const backoff = new Backoff(deps.backoff ?? SERVER_BACKOFF);
   const fields = { exec_id: result.id };
-  let budget = RESULT_BODY_BUDGET_BYTES;
-  let body = fitResult(result, budget);
+  let body = result;
   for (;;) {
     if (signal?.aborted) {
       log.warn('exec result not delivered: the agent is stopping (the server will time the exec out)', fields);
@@ -75,14 +61,19 @@ export async function deliverResult(result: ExecResultPost, deps: ResultDeps): P
         log.warn('exec result dropped: the server does not know this exec (it restarted, or the node was re-created)', { ...fields, error: e.message });
         return 'dropped';
       }
-      if (e.status === 413 && budget > MIN_RESULT_BODY_BYTES) {
-        budget = Math.floor(budget / 2);
-        body = fitResult(result, budget);
-        log.warn('exec result too large for the server; cutting its output', { ...fields, budget_bytes: budget });
+      if (e.status === 413 && body === result) {
+        log.error('exec result too large for the server (413): posting it again without its output, flagged truncated, so the exit code still arrives', {
+          ...fields,
+          body_bytes: Buffer.byteLength(JSON.stringify(result), 'utf8'),
+          stdout_bytes: Buffer.byteLength(result.stdout, 'utf8'),
+          stderr_bytes: Buffer.byteLength(result.stderr, 'utf8'),
+          error: e.message,
+        });
+        body = withoutOutput(result);
         continue;
       }
       if (e.status === 400 || e.status === 413) {
-        log.error('exec result refused by the server as invalid; dropped', { ...fields, error: e.message });
+        log.error('exec result refused by the server as invalid; dropped', { ...fields, status: e.status, error: e.message });
         return 'dropped';
       }
       const delay = backoff.next();

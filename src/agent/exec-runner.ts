@@ -1,19 +1,19 @@
 /**
  * Runs one command (an exec, a role script, the update hook) in its interpreter: in its own process
  * group, with a timeout that kills the whole group (SIGTERM, then SIGKILL after a grace), stdout
- * and stderr captured separately and each capped, the cut marked with a trailer line.
+ * and stderr captured separately, each kept up to its cap (in memory too) and flagged when cut.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { constants, homedir, platform } from 'node:os';
 import type { Readable } from 'node:stream';
 import { which } from './host-info.js';
+import { DEFAULT_MAX_OUTPUT_BYTES } from './limits.js';
+import { CappedOutput } from './output-cap.js';
 
 /** After SIGTERM, the group gets this long before SIGKILL. */
 export const KILL_GRACE_MS = 2000;
 /** After the command itself exits, its output pipes get this long to drain (a background child may hold them). */
 export const DRAIN_AFTER_EXIT_MS = 1000;
-/** Default cap per stream (the server caps again at its max_output_bytes). */
-export const DEFAULT_MAX_OUTPUT_BYTES = 1024 * 1024;
 /** What a shell reports when a command cannot be found or started. */
 export const EXIT_NOT_FOUND = 127;
 const SIGNAL_EXIT_BASE = 128;
@@ -48,7 +48,7 @@ export function launchFor(interpreter: string, command: string, found: Interpret
   return { error: `hydranode: unsupported interpreter ${JSON.stringify(interpreter)} (this agent runs bash and powershell)` };
 }
 
-/** One command to run: how to launch it, its timeout, its output cap. */
+/** One command to run: how to launch it, its timeout, its output cap (bytes of UTF-8 per stream). */
 export interface RunSpec {
   launch: Launch;
   timeoutMs: number;
@@ -59,7 +59,7 @@ export interface RunSpec {
   signal?: AbortSignal;
 }
 
-/** How a command ended, with its (capped) output and times. */
+/** How a command ended, with its output (each stream at most the cap, `*Truncated` when cut) and times. */
 export interface RunOutcome {
   exitCode: number;
   stdout: string;
@@ -72,36 +72,6 @@ export interface RunOutcome {
   startedAt: string;
   finishedAt: string;
   durationMs: number;
-}
-
-/** Keeps the first `max` bytes of a stream and counts the rest. */
-class CappedOutput {
-  private chunks: Buffer[] = [];
-  private kept = 0;
-  private dropped = 0;
-
-  constructor(private readonly max: number) {}
-
-  push(chunk: Buffer): void {
-    const room = this.max - this.kept;
-    if (room >= chunk.length) {
-      this.chunks.push(chunk);
-      this.kept += chunk.length;
-    } else {
-      if (room > 0) this.chunks.push(chunk.subarray(0, room));
-      this.kept += Math.max(room, 0);
-      this.dropped += chunk.length - Math.max(room, 0);
-    }
-  }
-
-  get truncated(): boolean {
-    return this.dropped > 0;
-  }
-
-  text(): string {
-    const body = Buffer.concat(this.chunks).toString('utf8');
-    return this.truncated ? `${body}\n[hydranode: output truncated: ${this.dropped} more bytes not kept]\n` : body;
-  }
 }
 
 /** Signals the whole process group (the command's own and every child it started). */
@@ -183,12 +153,14 @@ export async function runCommand(spec: RunSpec): Promise<RunOutcome> {
 
   const finished = Date.now();
   const exitCode = exit.code ?? (exit.signal ? SIGNAL_EXIT_BASE + (constants.signals[exit.signal] ?? 0) : EXIT_NOT_FOUND);
+  const stdout = out.result();
+  const stderr = err.result();
   return {
     exitCode,
-    stdout: out.text(),
-    stderr: err.text(),
-    stdoutTruncated: out.truncated,
-    stderrTruncated: err.truncated,
+    stdout: stdout.text,
+    stderr: stderr.text,
+    stdoutTruncated: stdout.truncated,
+    stderrTruncated: stderr.truncated,
     timedOut,
     aborted,
     startedAt: new Date(started).toISOString(),

@@ -1,15 +1,20 @@
 /**
  * The admin flags of SPEC §5 on the agent's side. A flag arrives in every heartbeat reply until the
- * agent acknowledges it, so each one moves through: wanted (seen) → running (its work started) →
- * done (work finished; ack owed) → acknowledged in the next heartbeat's `ack_flags`, then
- * forgotten. A flag seen again while its work runs or its ack is owed is the same request, not a
- * new one.
+ * agent acknowledges it, so each one moves through: wanted (a heartbeat reply carried it) →
+ * running (its work started) → done (work finished; ack owed) → acknowledged in the next
+ * heartbeat's `ack_flags`, then forgotten. A flag seen again while its work runs or its ack is owed
+ * is the same request, not a new one; seen again after the ack, it is a new request.
  *
- * An ack that must survive the agent's own restart (the update hook usually restarts hydranode) is
- * written to `<home>/pending-acks.json` before the work starts, and sent after the restart.
+ * Only heartbeat replies feed {@link FlagTracker.observe}: the server clears a flag on an ack only
+ * when a heartbeat reply has carried it since it was last set, so the agent acks nothing else.
+ *
+ * Every owed ack is kept in `<home>/pending-acks.json` until a heartbeat carrying it is accepted,
+ * so an agent restarted between the work and the ack sends the ack instead of doing the work
+ * again. The update hook's ack is written before the hook runs, because the hook usually restarts
+ * hydranode.
  */
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { FLAG_NAMES, type FlagName, type Flags } from './wire.js';
+import { FLAG_NAMES, type FlagName, type Flags } from '../wire/common.js';
 
 /** Acks owed across a restart, in the agent's home folder. */
 export const PENDING_ACKS_FILE = 'pending-acks.json';
@@ -46,14 +51,16 @@ export class FlagTracker {
     return taken;
   }
 
-  /** The work of `names` finished: their acks are owed. */
+  /** The work of `names` finished: their acks are owed, on disk too. */
   done(names: readonly FlagName[]): void {
-    for (const f of names) if (this.states.get(f) === 'running') this.states.set(f, 'done');
+    const finished = names.filter((f) => this.states.get(f) === 'running');
+    for (const f of finished) this.states.set(f, 'done');
+    if (finished.length > 0) this.owe(finished);
   }
 
   /** Makes the ack of `name` owed on disk now, so it is sent even if the agent restarts meanwhile. */
   oweAcrossRestart(name: FlagName): void {
-    this.writeOwed([...new Set([...this.readOwed(), name])]);
+    this.owe([name]);
   }
 
   /** Acks to send in the next heartbeat. */
@@ -66,6 +73,11 @@ export class FlagTracker {
     for (const f of names) if (this.states.get(f) === 'done') this.states.delete(f);
     const owed = this.readOwed();
     if (owed.some((f) => names.includes(f))) this.writeOwed(owed.filter((f) => !names.includes(f)));
+  }
+
+  private owe(names: readonly FlagName[]): void {
+    const owed = this.readOwed();
+    if (names.some((f) => !owed.includes(f))) this.writeOwed([...new Set([...owed, ...names])]);
   }
 
   private readOwed(): FlagName[] {

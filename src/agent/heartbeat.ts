@@ -9,7 +9,7 @@
 import type { Logger } from '../log.js';
 import { ApiError, type ApiClient } from './api-client.js';
 import { Backoff, RETRY_JITTER, SERVER_BACKOFF, UNAUTHORIZED_RETRY_MS, jittered, sleep, type BackoffOptions, type Random } from './backoff.js';
-import type { HeartbeatPost, HeartbeatReply } from './wire.js';
+import type { HeartbeatBody, HeartbeatReply } from '../wire/agent.js';
 
 /** ±20 % around the interval, so a fleet started together spreads out. */
 export const HEARTBEAT_JITTER = 0.2;
@@ -22,13 +22,15 @@ export interface HeartbeatDeps {
   client: ApiClient;
   log: Logger;
   /** The body of the next heartbeat, built fresh for each tick. */
-  body(): HeartbeatPost;
+  body(): HeartbeatBody;
   /** Called with each accepted heartbeat and what it carried; should return quickly. */
-  onReply(reply: HeartbeatReply, sent: HeartbeatPost): void;
+  onReply(reply: HeartbeatReply, sent: HeartbeatBody): void;
   intervalS?: number;
   backoff?: BackoffOptions;
   unauthorizedRetryMs?: number;
   random?: Random;
+  /** Waits between heartbeats (tests record the delays instead of timing them). */
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
 }
 
 /** The heartbeat tick: start() once, nudge() to send early, stop() at shutdown. */
@@ -83,7 +85,7 @@ export class HeartbeatLoop {
         if (signal.aborted) break;
         delay = this.failed(e, backoff);
       }
-      await sleep(delay, AbortSignal.any([signal, this.wake.signal]));
+      await (this.deps.sleep ?? sleep)(delay, AbortSignal.any([signal, this.wake.signal]));
     }
   }
 

@@ -12,7 +12,7 @@ import type { Logger } from '../log.js';
 import { Backoff, type BackoffOptions } from './backoff.js';
 import type { Interpreters } from './exec-runner.js';
 import { pickScripts, runScript, succeeded, type RoleScripts } from './role-scripts.js';
-import type { ProvisionReply } from './wire.js';
+import type { ProvisionReply } from '../wire/agent.js';
 
 /** A role's state on this node; reported (aggregated) as `provider_status`. */
 export type RoleStatus = 'installing' | 'running' | 'failed';

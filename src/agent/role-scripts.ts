@@ -5,15 +5,16 @@
  */
 import type { Logger } from '../log.js';
 import { launchFor, notStarted, runCommand, type Interpreters, type RunOutcome } from './exec-runner.js';
-import type { Recipe } from './wire.js';
+import type { Recipe } from '../wire/agent.js';
+import type { Interpreter } from '../wire/common.js';
 
 /** Scripts keep this much output each; the log shows the tail of it. */
 export const SCRIPT_OUTPUT_BYTES = 64 * 1024;
 /** Characters of a script's output tail that go into one log line. */
 export const LOG_TAIL_CHARS = 2000;
 
-/** The interpreters a recipe has scripts for. */
-export type ScriptInterpreter = 'bash' | 'powershell';
+/** The interpreters a recipe has scripts for (the wire's interpreters). */
+export type ScriptInterpreter = Interpreter;
 
 /** The install and check scripts to use here (either may be absent). */
 export interface RoleScripts {

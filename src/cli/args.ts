@@ -3,6 +3,7 @@
  * so every form of every command is unit-tested without a server.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { parseWhere, type FleetExecCommand } from './where.js';
 
 export type Interpreter = 'powershell' | 'bash';
 
@@ -32,6 +33,7 @@ export type NodesAction =
 
 export type ClientCommand =
   | ExecCommand
+  | FleetExecCommand
   | { cmd: 'queue'; nodeId: string; action: 'show' | 'clear'; json: boolean }
   | ({ cmd: 'nodes'; json: boolean } & NodesAction)
   | { cmd: 'debug'; action: 'actors' | 'requests' } | { cmd: 'debug'; action: 'actor'; id: string };
@@ -70,6 +72,7 @@ const EXEC_OPTIONS = {
   async: { type: 'boolean', default: false },
   interpreter: { type: 'string' },
   file: { type: 'string' },
+  where: { type: 'string' },
 } as const satisfies ParseArgsConfig['options'];
 
 const NODES_OPTIONS = { ...COMMON, reason: { type: 'string' } } as const satisfies ParseArgsConfig['options'];
@@ -100,6 +103,7 @@ function noMore(positionals: string[], count: number): void {
 
 function parseExec(argv: string[]): ParsedCli {
   const { values: v, positionals: p } = parse(argv, EXEC_OPTIONS);
+  if (v.where !== undefined) return parseFleetExec(v, p);
   const nodeId = need(p, 0, 'node id: hydracluster exec <nodeId> "<command>"');
   let source: ExecSource;
   if (v.file !== undefined) {
@@ -115,6 +119,19 @@ function parseExec(argv: string[]): ParsedCli {
   }
   const timeoutS = v.timeout === undefined ? undefined : parseDuration(v.timeout);
   return { command: { cmd: 'exec', nodeId, source, timeoutS, interpreter, json: v.json, async: v.async }, conn: connOf(v) };
+}
+
+/** `exec --where KEY=VALUE "<command>"`: a fleet exec (SPEC §6b). */
+function parseFleetExec(v: ReturnType<typeof parse<typeof EXEC_OPTIONS>>['values'], p: string[]): ParsedCli {
+  if (v.file !== undefined || v.async) throw new UsageError('--where takes a command text; --file and --async go with one node');
+  const command = need(p, 0, 'command: hydracluster exec --where KEY=VALUE "<command>"');
+  noMore(p, 1);
+  const interpreter = v.interpreter;
+  if (interpreter !== undefined && interpreter !== 'bash' && interpreter !== 'powershell') {
+    throw new UsageError(`--interpreter must be bash or powershell, not ${JSON.stringify(interpreter)}`);
+  }
+  const timeoutS = v.timeout === undefined ? undefined : parseDuration(v.timeout);
+  return { command: { cmd: 'fleet-exec', target: parseWhere(v.where ?? ''), command, timeoutS, interpreter, json: v.json }, conn: connOf(v) };
 }
 
 const NODE_ACTIONS_WITH_ID = ['show', 'drain', 'undrain', 'update-node', 'update-services', 'reprovision', 'rm'] as const;
@@ -166,8 +183,11 @@ const PARSERS: Record<string, (argv: string[]) => ParsedCli> = {
   debug: parseDebug,
 };
 
-/** The client commands this parser knows. */
-export const CLIENT_COMMANDS = Object.keys(PARSERS);
+/** `heads` and `enroll-qr`: parsed and run by ./heads.ts, loaded only for them. */
+export const HEADS_COMMANDS = ['heads', 'enroll-qr'];
+
+/** Every client command (`main` hands them to ./run.ts); named here so that `main` loads no more. */
+export const CLIENT_COMMANDS = [...Object.keys(PARSERS), ...HEADS_COMMANDS];
 
 /** Parses `hydracluster <cmd> ...argv` for a client command; throws UsageError on bad usage. */
 export function parseClientArgs(cmd: string, argv: string[]): ParsedCli {

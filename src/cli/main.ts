@@ -21,8 +21,14 @@ const USAGE = `usage: hydracluster <command> [options]
   version                                   print the version
   exec <nodeId> "<command>" [--timeout 60s] [--json] [--async] [--interpreter bash|powershell]
   exec <nodeId> --file ./setup.ps1 [--timeout 60s]
+  exec --where KEY=VALUE[,KEY=VALUE] "<command>" [--timeout 60s] [--json]   every node that matches
+       (keys: role district venue kind state id all; 0 all ok, 1 any failed, 124 any timed out)
+  exec --shell <nodeId> "<command>" [--timeout 60s]   through a WebSocket PTY, not the exec queue
+  shell <nodeId> [command]                  interactive PTY on the node
   queue <nodeId> [show|clear]
   nodes [list|show ID|roles ID R...|drain ID [--reason R]|undrain ID|update-node ID|update-services ID|reprovision ID|rm ID]
+  heads [list|show ID|assign HEAD BODY|none [--app Desktop]]
+  enroll-qr [--png FILE]                    the iPad enrollment QR, in the terminal or as a PNG
   debug [actors|actor ID|requests]
 
   Client commands take --server URL and --admin-token T (else HC_SERVER / HC_TOKEN, else the
@@ -36,8 +42,18 @@ async function serveCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { home: { type: 'string' }, listen: { type: 'string' } }, strict: true });
   const home = resolveHome(values.home);
   // Loaded here so that client commands start without the server's code.
-  const { startServer } = await import('../server.js');
-  const running = await startServer({ home, listen: values.listen });
+  const { startServer, listenProblem, ListenError } = await import('../server.js');
+  const badListen = values.listen === undefined ? null : listenProblem(values.listen);
+  if (badListen) {
+    process.stderr.write(`hydracluster: --listen ${JSON.stringify(values.listen)}: ${badListen}\n`);
+    return EX_USAGE;
+  }
+  const running = await startServer({ home, listen: values.listen }).catch((e: unknown) => {
+    if (!(e instanceof ListenError)) throw e;
+    process.stderr.write(`hydracluster: ${e.message}\n`);
+    return e;
+  });
+  if (running instanceof ListenError) return running.exitCode;
   await new Promise<void>((resolve) => {
     const onSignal = (sig: string) => {
       running.core.log.info('signal received', { signal: sig });
@@ -68,6 +84,11 @@ export async function main(argv: string[]): Promise<number> {
         guardedOut(process.stdout).write(USAGE);
         return cmd === undefined ? EX_USAGE : 0;
       default:
+        // The shell (and its `ws` import) is loaded only when asked for.
+        if (cmd === 'shell' || (cmd === 'exec' && rest.includes('--shell'))) {
+          const { runShellCommand } = await import('./shell-command.js');
+          return await runShellCommand(cmd, rest, { env: process.env, stdin: process.stdin, stdout: process.stdout, stderr: process.stderr });
+        }
         if (CLIENT_COMMANDS.includes(cmd)) {
           const { processIo, runClient } = await import('./run.js');
           return await runClient(cmd, rest, processIo(process.env));

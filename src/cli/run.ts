@@ -1,9 +1,10 @@
 /**
  * The client side of `hydracluster`: parse, find the server, run one command, and turn the CLI's
- * own failures into one line on stderr and a sysexits code (SPEC §12). The admin commands' module
- * (and the zod it brings) is loaded only when one of them runs.
+ * own failures into one line on stderr and a sysexits code (SPEC §12). Only `exec` <node> is loaded
+ * up front: the admin, heads and fleet-exec modules (and the zod their wire schemas bring) are
+ * loaded when one of them runs.
  */
-import { parseClientArgs, UsageError } from './args.js';
+import { HEADS_COMMANDS, parseClientArgs, UsageError } from './args.js';
 import { createApi, type Api } from './client.js';
 import { resolveConnection, type Connection, type Env } from './connection.js';
 import { CliError } from './errors.js';
@@ -31,9 +32,19 @@ export function processIo(env: Env): ClientIo {
 export async function runClient(cmd: string, argv: string[], io: ClientIo, connect: (c: Connection) => Api = createApi): Promise<number> {
   let api: Api | undefined;
   try {
+    if (HEADS_COMMANDS.includes(cmd)) {
+      const { parseHeadsArgs, runHeads } = await import('./heads.js');
+      const { command, conn } = parseHeadsArgs(cmd, argv);
+      api = connect(await resolveConnection(conn, io.env));
+      return await runHeads(command, api, io.stdout);
+    }
     const { command, conn } = parseClientArgs(cmd, argv);
     api = connect(await resolveConnection(conn, io.env));
     if (command.cmd === 'exec') return await runExec(command, api, io);
+    if (command.cmd === 'fleet-exec') {
+      const { runFleetExec } = await import('./fleet-exec.js');
+      return await runFleetExec(command, api, io);
+    }
     const { runAdmin } = await import('./admin.js');
     return await runAdmin(command, api, io.stdout);
   } catch (e) {

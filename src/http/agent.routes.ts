@@ -7,6 +7,7 @@ import { AppError } from '../errors.js';
 import { requireNode } from './auth.js';
 import type { RouteDeps } from './deps.js';
 import type { AppEnv } from './env.js';
+import type { ProvisionReply } from '../wire/agent.js';
 import { heartbeatBody, type HeartbeatBody } from './schemas.js';
 import { readJson } from './validate.js';
 
@@ -27,7 +28,7 @@ export function agentRoutes(d: RouteDeps): Hono<AppEnv> {
   app.post('/body/heartbeat', nodeOnly, async (c) => {
     const body = await readJson(c, heartbeatBody);
     const node = self(c.get('nodeId'));
-    return c.json(await askNode(node, { type: 'heartbeat', report: toReport(body) }, c.get('inflight')));
+    return c.json(await askNode(node, { type: 'heartbeat', report: toReport(body) }, { waiter: c.get('inflight') }));
   });
 
   app.get('/body/provision', nodeOnly, (c) => {
@@ -36,8 +37,9 @@ export function agentRoutes(d: RouteDeps): Hono<AppEnv> {
     const known = r.roles.filter((role) => catalog[role]);
     const recipes = Object.fromEntries(known.map((role) => [role, catalog[role]!.recipe]));
     // Which roles have a provider: provider_status speaks for those (SPEC §4 online rule).
-    const providers = Object.fromEntries(known.filter((role) => catalog[role]!.provider).map((role) => [role, catalog[role]!.provider]));
-    return c.json({ roles: r.roles, recipes, providers, reprovision: r.flags.reprovision });
+    const providers = Object.fromEntries(known.flatMap((role) => (catalog[role]!.provider ? [[role, catalog[role]!.provider]] : [])));
+    const limits = { max_output_bytes: d.config.server.exec.max_output_bytes };
+    return c.json({ roles: r.roles, recipes, providers, reprovision: r.flags.reprovision, limits } satisfies ProvisionReply);
   });
 
   return app;

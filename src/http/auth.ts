@@ -2,15 +2,19 @@
  * Authentication (SPEC §2). Four kinds of bearer token: admin, node, fleet enrollment and
  * per-enrollment. Missing or unknown token: 401; a valid token outside its rights: 403. Secrets
  * are compared in constant time; node and enrollment tokens are looked up by their SHA-256.
- * Failed authentications count against the client's rate limit; past it, 429.
+ * The token is always checked first: a valid token passes whatever its address did before. Only
+ * failures count against the address's `rate_limit_per_min` (a missing token where one is needed,
+ * an unknown, used or expired one); past the limit those failures get 429 with Retry-After instead
+ * of 401. A 403 (a valid token outside its rights) is not a failed authentication.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Context, MiddlewareHandler } from 'hono';
 import { getConnInfo } from '@hono/node-server/conninfo';
-import type { Fleet, TokenEntry } from '../actors/fleet.js';
+import type { Fleet, TokenEntry } from '../actors/node-actor.js';
 import { AppError } from '../errors.js';
 import type { AppEnv } from './env.js';
-import type { RateLimiter } from './rate-limit.js';
+import { addressKey, type RateLimiter } from './rate-limit.js';
+import { apiSession, type SessionStore } from '../web/session.js';
 
 export type Credential =
   | { kind: 'admin' }
@@ -25,6 +29,8 @@ export interface AuthDeps {
   fleetDigest: Buffer;
   fleet: Fleet;
   limiter: RateLimiter;
+  /** The web pages' sessions (SPEC §14): the admin API also accepts their cookie, with CSRF on changes. */
+  sessions?: SessionStore;
 }
 
 export const tokenDigest = (token: string): Buffer => createHash('sha256').update(token).digest();
@@ -44,6 +50,11 @@ export function clientAddress(c: Context): string {
   }
 }
 
+/** The key the client is rate-limited under (an IPv6 client by its /64). */
+export function clientKey(c: Context): string {
+  return addressKey(clientAddress(c));
+}
+
 export function classify(token: string | null, deps: AuthDeps): Credential {
   if (token === null) return { kind: 'none' };
   // One digest per request; compared in constant time with the configured secrets' digests.
@@ -54,45 +65,44 @@ export function classify(token: string | null, deps: AuthDeps): Credential {
   return e ? { kind: e.kind, nodeId: e.nodeId } : { kind: 'none' };
 }
 
-/** Refuses a request: 401 (counted against the client's limit) or 403. */
+/** Refuses a request: 403, or 401 counted against the client's limit (429 once past it). */
 export function refuse(c: Context, deps: AuthDeps, cred: Credential, what: string): never {
   // An enrollment token is a credential only for POST /register; anywhere else it is unknown.
   const unknown = cred.kind === 'none' || (cred.kind === 'enrollment' && what !== 'register a node');
   if (!unknown) throw new AppError('forbidden', `this token is not allowed to ${what}`);
-  const addr = clientAddress(c);
-  if (!deps.limiter.hit(addr)) throw rateLimited(c, deps, addr);
+  const key = clientKey(c);
+  if (!deps.limiter.hit(key)) {
+    c.header('Retry-After', String(deps.limiter.retryAfterS(key)));
+    throw new AppError('rate_limited', 'too many failed authentications from this address; try again later');
+  }
   throw new AppError('unauthorized', bearer(c) === null ? 'an Authorization: Bearer token is required' : 'the token is not valid');
 }
 
-function rateLimited(c: Context, deps: AuthDeps, addr: string): AppError {
-  c.header('Retry-After', String(deps.limiter.retryAfterS(addr)));
-  return new AppError('rate_limited', 'too many failed authentications from this address; try again later');
-}
-
-/** A client over its failed-authentication limit is refused before its token is even looked at. */
-export function guardRate(c: Context, deps: AuthDeps): void {
-  const addr = clientAddress(c);
-  if (deps.limiter.exhausted(addr)) throw rateLimited(c, deps, addr);
-}
-
-/** Admin endpoints: the admin token only. */
+/** Admin endpoints: the admin token, or (without any bearer) a web session with its CSRF token on changes. */
 export function requireAdmin(deps: AuthDeps): MiddlewareHandler<AppEnv> {
-  return async function requireAdminMiddleware(c, next) {
-    guardRate(c, deps);
-    const cred = classify(bearer(c), deps);
+  return function requireAdminMiddleware(c, next) {
+    const token = bearer(c);
+    if (token === null && deps.sessions) {
+      const s = apiSession(c, deps.sessions);
+      if (s === 'csrf') throw new AppError('forbidden', 'a session needs its X-CSRF-Token header for this request');
+      if (s) {
+        c.set('admin', true);
+        return next();
+      }
+    }
+    const cred = classify(token, deps);
     if (cred.kind !== 'admin') refuse(c, deps, cred, 'use admin endpoints');
     c.set('admin', true);
-    await next();
+    return next();
   };
 }
 
 /** Agent endpoints: a node token; the node id is set for the handler. */
 export function requireNode(deps: AuthDeps): MiddlewareHandler<AppEnv> {
-  return async function requireNodeMiddleware(c, next) {
-    guardRate(c, deps);
+  return function requireNodeMiddleware(c, next) {
     const cred = classify(bearer(c), deps);
     if (cred.kind !== 'node') refuse(c, deps, cred, 'use agent endpoints');
     c.set('nodeId', cred.nodeId);
-    await next();
+    return next();
   };
 }

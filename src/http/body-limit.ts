@@ -7,17 +7,21 @@
  */
 import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { AppError } from '../errors.js';
 
 export function limitBody(maxFor: (c: Context) => number): MiddlewareHandler {
   const streaming = new Map<number, MiddlewareHandler>();
   const tooLarge = (c: Context, max: number) =>
     c.json({ error: 'payload_too_large', message: `the body is larger than the limit of ${max} bytes` }, 413);
-  return async function limitBodyMiddleware(c, next) {
+  return function limitBodyMiddleware(c, next) {
     if (c.req.method === 'GET' || c.req.method === 'HEAD') return next();
     const max = maxFor(c);
     const length = c.req.header('content-length');
     const chunked = c.req.header('transfer-encoding') !== undefined;
-    if (!chunked && length !== undefined) return Number.parseInt(length, 10) > max ? tooLarge(c, max) : next();
+    if (!chunked && length !== undefined) {
+      if (Number.parseInt(length, 10) > max) throw new AppError('payload_too_large', `the body is larger than the limit of ${max} bytes`);
+      return next();
+    }
     // Over HTTP/1.1 a body without either header is no body; app.request() (no Node socket) may
     // still carry one, so that case is counted too.
     const overNode = typeof c.env === 'object' && c.env !== null && 'incoming' in c.env;

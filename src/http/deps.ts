@@ -1,6 +1,9 @@
-import type { ActorSystem } from '../actors/system.js';
-import type { ExecQueues } from '../actors/exec-queues.js';
-import type { Fleet } from '../actors/fleet.js';
+import type { Batches } from '../actors/batch/batches.js';
+import type { ActorSystem } from '../actors/kernel/system.js';
+import type { ExecQueues } from '../actors/exec-queue-actor.js';
+import type { Fleet } from '../actors/node-actor.js';
+import type { Heads } from '../actors/head-actor.js';
+import type { ShellSessions } from '../actors/shell/sessions.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
@@ -16,8 +19,14 @@ export interface AppDeps {
   log: Logger;
   system: ActorSystem;
   fleet: Fleet;
+  /** Head actors, the eligibility index and active heads per body (SPEC §8). */
+  heads: Heads;
   /** Per-node exec queues (SPEC §6), created on first use. */
   execQueues: ExecQueues;
+  /** Fleet-exec batches (SPEC §6b). */
+  batches: Batches;
+  /** WebSocket PTY sessions (SPEC §7). */
+  shells: ShellSessions;
   store: NodeStore;
   requests: RequestRegistry;
   version: string;

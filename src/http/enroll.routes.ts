@@ -6,7 +6,7 @@ import { askNode } from '../actors/node-actor.js';
 import type { Config } from '../config.js';
 import { AppError } from '../errors.js';
 import { hashToken, newToken } from '../ids.js';
-import { bearer, classify, clientAddress, guardRate, refuse } from './auth.js';
+import { bearer, classify, clientKey, refuse } from './auth.js';
 import type { RouteDeps } from './deps.js';
 import type { AppEnv } from './env.js';
 import { enrollmentBody, registerBody } from './schemas.js';
@@ -41,9 +41,9 @@ export function enrollRoutes(d: RouteDeps): Hono<AppEnv> {
   app.post('/enrollments', async (c) => {
     const cred = classify(bearer(c), d.auth);
     if (cred.kind !== 'admin') {
-      const addr = clientAddress(c);
-      if (!d.enrollLimiter.hit(addr)) {
-        c.header('Retry-After', String(d.enrollLimiter.retryAfterS(addr)));
+      const key = clientKey(c);
+      if (!d.enrollLimiter.hit(key)) {
+        c.header('Retry-After', String(d.enrollLimiter.retryAfterS(key)));
         throw new AppError('rate_limited', 'too many enrollments from this address; try again later or use the admin token');
       }
       const pending = d.fleet.stateCounts().enrolling;
@@ -52,7 +52,11 @@ export function enrollRoutes(d: RouteDeps): Hono<AppEnv> {
       }
     }
     const body = await readJson(c, enrollmentBody);
-    const { node, token } = await d.fleet.enroll({ name: body.name, owner: body.owner, kind: body.kind, os: body.os ?? null });
+    const maxTtl = d.config.server.enrollment_ttl_s;
+    if (body.ttl_s !== undefined && body.ttl_s > maxTtl) {
+      throw new AppError('invalid_request', `field \`ttl_s\`: must be at most ${maxTtl} (server.enrollment_ttl_s)`);
+    }
+    const { node, token } = await d.fleet.enroll({ name: body.name, owner: body.owner, kind: body.kind, os: body.os ?? null, ttlS: body.ttl_s });
     const r = node.record;
     return c.json(
       {
@@ -67,14 +71,13 @@ export function enrollRoutes(d: RouteDeps): Hono<AppEnv> {
   });
 
   app.post('/register', async (c) => {
-    guardRate(c, d.auth);
     const cred = classify(bearer(c), d.auth);
     if (cred.kind !== 'enrollment') refuse(c, d.auth, cred, 'register a node');
     const body = await readJson(c, registerBody);
     const node = d.fleet.get(cred.nodeId);
     if (!node) throw new AppError('unauthorized', 'the enrollment token is not valid');
     const token = newToken('hcn');
-    const view = await askNode(node, { type: 'register', tokenHash: hashToken(token), reported: body }, c.get('inflight'));
+    const view = await askNode(node, { type: 'register', tokenHash: hashToken(token), reported: body }, { waiter: c.get('inflight') });
     d.log.info('node registered', { node_id: view.id, hostname: body.hostname ?? null });
     return c.json({ node_id: view.id, token, server_url: d.config.server.public_url, heartbeat_interval_s: d.config.server.heartbeat_interval_s });
   });

@@ -1,33 +1,39 @@
 /**
  * Remote exec (SPEC §5, §6): the agent's long-poll and result post (node token), and the admin's
- * submit, queue view, result and cancel. Every handler talks to one node's exec queue actor; a
- * node token only ever reaches its own node's queue.
+ * submit, queue view, result (long-poll) and cancel. Every handler talks to one node's exec queue
+ * actor; a node token only ever reaches its own node's queue.
  */
 import { Hono, type Context } from 'hono';
-import { askExec, type ExecQueueActor } from '../actors/exec-queue-actor.js';
-import type { Interpreter } from '../actors/exec-machine.js';
-import type { ExecQueueView } from '../actors/exec-view.js';
+import { askExec, type ExecQueueActor, type ExecQueueView } from '../actors/exec-queue-actor.js';
 import type { NodeActor } from '../actors/node-actor.js';
 import { AppError } from '../errors.js';
 import { requireAdmin, requireNode } from './auth.js';
 import type { RouteDeps } from './deps.js';
 import type { AppEnv } from './env.js';
-import { execPollQuery, execResultBody, execSubmitBody } from './schemas.js';
+import { execPollQuery, execResultBody, execResultQuery, execSubmitBody } from './schemas.js';
 import { nodeFromPath } from './params.js';
 import { readJson, readQuery } from './validate.js';
 
 const MS_PER_S = 1000;
-/** ask() waits this much longer than the poll's own wait, which the queue ends itself. */
-export const POLL_ASK_MARGIN_MS = 5000;
+/** ask() waits this much longer than a parked reply's own wait, which the queue ends itself. */
+export const PARK_ASK_MARGIN_MS = 5000;
 const EMPTY_QUEUE: ExecQueueView = { depth: 0, oldest_age_s: null, delivered: [], queued: [] };
-
-/** A node that reported a Windows OS gets PowerShell; everything else gets bash. */
-export function defaultInterpreter(os: string | null): Interpreter {
-  return os !== null && os.toLowerCase().startsWith('win') ? 'powershell' : 'bash';
-}
 
 const unknownExec = (id: string, nodeId: string) =>
   new AppError('not_found', `no exec ${JSON.stringify(id.slice(0, 64))} on node ${nodeId}`);
+
+/**
+ * A signal that aborts when the client hangs up and when this request ends for any reason (ask()
+ * gave up, an error): a parked reply nobody reads any more must never be handed anything.
+ */
+export async function whileConnected<T>(c: Context<AppEnv>, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const ended = new AbortController();
+  try {
+    return await fn(AbortSignal.any([c.req.raw.signal, ended.signal]));
+  } finally {
+    ended.abort();
+  }
+}
 
 /** The exec routes, mounted under /api/v1. */
 export function execRoutes(d: RouteDeps): Hono<AppEnv> {
@@ -48,17 +54,9 @@ export function execRoutes(d: RouteDeps): Hono<AppEnv> {
   app.get('/body/exec', nodeOnly, async (c) => {
     const waitMs = readQuery(c, execPollQuery).wait * MS_PER_S;
     const queue = d.execQueues.ensure(c.get('nodeId'));
-    // Aborted when the agent hangs up, and when this request ends for any reason (ask() gave
-    // up, an error): a poll nobody answers any more must never have an exec delivered to it.
-    const ended = new AbortController();
-    const signal = AbortSignal.any([c.req.raw.signal, ended.signal]);
-    try {
-      const opts = { ...waiter(c), timeoutMs: waitMs + POLL_ASK_MARGIN_MS };
-      const exec = await askExec(queue, { type: 'poll', waitMs, signal }, opts);
-      return exec ? c.json(exec) : c.body(null, 204);
-    } finally {
-      ended.abort();
-    }
+    const opts = { ...waiter(c), timeoutMs: waitMs + PARK_ASK_MARGIN_MS };
+    const exec = await whileConnected(c, async (signal) => askExec(queue, { type: 'poll', waitMs, signal }, opts));
+    return exec ? c.json(exec) : c.body(null, 204);
   });
 
   app.post('/body/exec/result', nodeOnly, async (c) => {
@@ -72,9 +70,9 @@ export function execRoutes(d: RouteDeps): Hono<AppEnv> {
   app.post('/nodes/:id/exec', adminOnly, async (c) => {
     const node = nodeOf(c);
     const body = await readJson(c, execSubmitBody);
-    const interpreter = body.interpreter ?? defaultInterpreter(node.record.reported.os);
     const queue = d.execQueues.ensure(node.id);
-    return c.json(await askExec(queue, { type: 'submit', command: body.command, interpreter, timeoutS: body.timeout_s }, waiter(c)), 202);
+    const msg = { type: 'submit', command: body.command, interpreter: body.interpreter, os: node.record.reported.os, timeoutS: body.timeout_s } as const;
+    return c.json(await askExec(queue, msg, waiter(c)), 202);
   });
 
   app.get('/nodes/:id/exec', adminOnly, async (c) => {
@@ -87,9 +85,14 @@ export function execRoutes(d: RouteDeps): Hono<AppEnv> {
     return c.json(queue ? await askExec(queue, { type: 'clear' }, waiter(c)) : { cancelled: 0 });
   });
 
+  // ?wait=N: parked in the queue until the exec finishes (200 at once) or N s pass (202).
   app.get('/nodes/:id/exec/:execId/result', adminOnly, async (c) => {
+    const waitMs = readQuery(c, execResultQuery).wait * MS_PER_S;
     const { queue, execId } = queueOf(c);
-    const r = await askExec(queue, { type: 'get_result', id: execId }, waiter(c));
+    const opts = { ...waiter(c), timeoutMs: waitMs + PARK_ASK_MARGIN_MS };
+    let r = await whileConnected(c, async (signal) => askExec(queue, { type: 'get_result', id: execId, waitMs, signal }, opts));
+    r ??= await askExec(queue, { type: 'get_result', id: execId }, waiter(c));
+    if (r === null) throw unknownExec(execId, queue.nodeId); // not reachable: a read without a wait always answers
     return r.finished ? c.json(r.result) : c.json(r.pending, 202);
   });
 

@@ -3,8 +3,7 @@
  * is one message to that node's actor, answered once nodes.yaml has it.
  */
 import { Hono, type Context } from 'hono';
-import { askNode, type NodeActor } from '../actors/node-actor.js';
-import { isHeadKind } from '../actors/node-record.js';
+import { askNode, isHeadKind, type NodeActor } from '../actors/node-actor.js';
 import { AppError } from '../errors.js';
 import { requireAdmin } from './auth.js';
 import type { RouteDeps } from './deps.js';
@@ -19,7 +18,7 @@ export function nodesRoutes(d: RouteDeps): Hono<AppEnv> {
   const adminOnly = requireAdmin(d.auth);
   const nodeOf = (c: Context<AppEnv>): NodeActor => nodeFromPath(d.fleet, c);
   const flag = (type: 'update_node' | 'update_services') => async (c: Context<AppEnv>) =>
-    c.json(await askNode(nodeOf(c), { type: 'set_flag', flag: type }, c.get('inflight')), 202);
+    c.json(await askNode(nodeOf(c), { type: 'set_flag', flag: type }, { waiter: c.get('inflight') }), 202);
 
   app.get('/nodes', adminOnly, (c) => {
     const q = readQuery(c, nodesQuery);
@@ -37,12 +36,12 @@ export function nodesRoutes(d: RouteDeps): Hono<AppEnv> {
   app.patch('/nodes/:id', adminOnly, async (c) => {
     const node = nodeOf(c);
     const changes = await readJson(c, patchBody);
-    return c.json(await askNode(node, { type: 'update', changes }, c.get('inflight')));
+    return c.json(await askNode(node, { type: 'update', changes }, { waiter: c.get('inflight') }));
   });
 
   app.delete('/nodes/:id', adminOnly, async (c) => {
     const node = nodeOf(c);
-    await askNode(node, { type: 'delete' }, c.get('inflight'));
+    await askNode(node, { type: 'delete' }, { waiter: c.get('inflight') });
     d.log.info('node deleted', { node_id: node.id });
     return c.body(null, 204);
   });
@@ -52,7 +51,7 @@ export function nodesRoutes(d: RouteDeps): Hono<AppEnv> {
     const { roles } = await readJson(c, rolesBody);
     const unknown = roles.find((r) => !Object.hasOwn(d.config.roles, r));
     if (unknown !== undefined) throw new AppError('unknown_role', `role ${JSON.stringify(unknown)} is not in the RoleCatalog`);
-    return c.json(await askNode(node, { type: 'set_roles', roles: [...new Set(roles)] }, c.get('inflight')));
+    return c.json(await askNode(node, { type: 'set_roles', roles: [...new Set(roles)] }, { waiter: c.get('inflight') }));
   });
 
   app.get('/roles', adminOnly, (c) => c.json(d.config.roles));
@@ -61,15 +60,13 @@ export function nodesRoutes(d: RouteDeps): Hono<AppEnv> {
   app.post('/nodes/:id/update-services', adminOnly, flag('update_services'));
 
   app.post('/nodes/:id/reprovision', adminOnly, async (c) =>
-    c.json(await askNode(nodeOf(c), { type: 'reprovision' }, c.get('inflight')), 202),
+    c.json(await askNode(nodeOf(c), { type: 'reprovision' }, { waiter: c.get('inflight') }), 202),
   );
 
   app.post('/nodes/:id/drain', adminOnly, async (c) => {
     const node = nodeOf(c);
     const body = await readJson(c, drainBody);
-    if (node.record.kind !== 'body') throw new AppError('wrong_kind', `${node.id} is a ${node.record.kind}, not a body: only bodies are drained`);
-    const changes = { drain: body.drain, drain_reason: body.drain ? (body.reason ?? null) : null };
-    return c.json(await askNode(node, { type: 'update', changes }, c.get('inflight')));
+    return c.json(await askNode(node, { type: 'drain', drain: body.drain, reason: body.reason ?? null }, { waiter: c.get('inflight') }));
   });
 
   return app;

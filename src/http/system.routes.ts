@@ -21,7 +21,7 @@ export function systemRoutes(d: RouteDeps): Hono<AppEnv> {
     const body = {
       status: stuck.length > 0 ? 'degraded' : 'ok',
       version: d.version,
-      uptime_s: Math.floor((d.clock.now() - d.startedAt) / 1000),
+      uptime_s: Math.floor((d.clock.mono() - d.startedAt) / 1000),
       nodes: d.fleet.stateCounts(),
       ...(stuck.length > 0 ? { stuck } : {}),
     };

@@ -1,22 +1,19 @@
 /**
  * Request body validation: JSON parse and schema check, turned into a 400 that names the field.
+ * Messages are bounded (src/issues.ts): names are cut and unknown keys listed only in part.
  */
 import type { Context } from 'hono';
 import type { z } from 'zod';
 import { AppError } from '../errors.js';
-
-function fieldName(path: ReadonlyArray<PropertyKey>): string {
-  return path.reduce<string>((acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : acc ? `${acc}.${String(p)}` : String(p)), '');
-}
+import { bound, fieldPath, issueText } from '../issues.js';
 
 /** The first schema issue as one readable sentence naming the field. */
 export function describeIssue(error: z.ZodError): string {
   const issue = error.issues[0]!;
-  const field = fieldName(issue.path);
+  const field = fieldPath(issue.path);
   const where = field ? `field \`${field}\`` : 'the body';
   if (issue.code === 'invalid_type' && /received undefined/.test(issue.message)) return `${where} is required`;
-  if (issue.code === 'unrecognized_keys') return `${where}: unknown field ${issue.keys.map((k) => `\`${k}\``).join(', ')}`;
-  return `${where}: ${issue.message.replace(/^Invalid (input|option): /, '')}`;
+  return bound(`${where}: ${issueText(issue)}`);
 }
 
 /** Parses `text` as JSON against `schema`; empty text counts as `{}`. */

@@ -33,10 +33,10 @@ const WRITE_BUFFER_BYTES = 1 << 20;
  * 100,000 small Buffers occupy thousands of pool slabs outside the heap, and that memory pressure
  * made V8 run full collections (with long incremental marking on the event loop) during writes.
  */
-function toJson(id: string, source: () => StoredRecord): string {
+function toJson(id: string, record: StoredRecord): string {
   let json: string | undefined;
   try {
-    json = JSON.stringify(source());
+    json = JSON.stringify(record);
   } catch (err) {
     throw new Error(`record ${id} cannot be serialized: ${(err as Error).message}`);
   }
@@ -93,15 +93,14 @@ export interface NodesFileOptions {
   chunkRecords?: number;
   /** Synchronous work per slice, in ms (default 8); checked after each record. */
   sliceMs?: number;
-  /** Longest delay before a markDirty/track/remove that nobody commits reaches the disk. */
+  /** Longest delay before a put/remove that nobody commits reaches the disk. */
   lazyFlushMs?: number;
-  /** Period at which every record is re-serialized, so telemetry like last_seen is fresh on disk. */
-  refreshMs?: number;
 }
 
 interface Entry {
   id: string;
-  source: () => StoredRecord;
+  /** The record as the actor last pushed it. */
+  record: StoredRecord;
   /** The record's JSON as last written (its line minus ITEM and newline); null: never serialized. */
   line: string | null;
   dirty: boolean;
@@ -116,7 +115,6 @@ export class NodesFile implements NodeStore {
   private readonly chunk: number;
   private readonly sliceMs: number;
   private readonly lazyMs: number;
-  private readonly refresh: TimerHandle;
   private waiters: Array<{ resolve: () => void; reject: (err: Error) => void }> = [];
   private wanted = false;
   private scheduled = false;
@@ -132,24 +130,13 @@ export class NodesFile implements NodeStore {
     this.chunk = Math.max(1, opts.chunkRecords ?? 1000);
     this.sliceMs = Math.max(0, opts.sliceMs ?? 8);
     this.lazyMs = opts.lazyFlushMs ?? 2000;
-    this.refresh = opts.clock.every(opts.refreshMs ?? 60_000, () => {
-      for (const e of this.entries.values()) e.dirty = true;
-      this.kick();
-    });
   }
 
-  track(id: string, source: () => StoredRecord): void {
+  put(id: string, record: StoredRecord): void {
     const e = this.entries.get(id);
-    if (e) [e.source, e.dirty] = [source, true];
-    else this.entries.set(id, { id, source, line: null, dirty: true });
+    if (e) [e.record, e.dirty] = [record, true];
+    else this.entries.set(id, { id, record, line: null, dirty: true });
     this.changed ||= !e;
-    this.scheduleLazy();
-  }
-
-  markDirty(id: string): void {
-    const e = this.entries.get(id);
-    if (!e) return;
-    e.dirty = true;
     this.scheduleLazy();
   }
 
@@ -180,7 +167,6 @@ export class NodesFile implements NodeStore {
 
   private async shutdown(): Promise<void> {
     this.closed = true;
-    this.refresh.cancel();
     this.lazy?.cancel();
     this.lazy = null;
     while (this.running || this.scheduled) await (this.running ?? new Promise<void>((r) => setImmediate(() => r())));
@@ -253,10 +239,10 @@ export class NodesFile implements NodeStore {
         while (i < last) {
           const e = snapshot[i];
           if (e.dirty || e.line === null) {
-            // Cleared before source() so a change made from here on keeps it dirty for the next write.
+            // Cleared now: a put from here on (while this write runs) keeps it dirty for the next one.
             e.dirty = false;
             serialized.push(e);
-            e.line = toJson(e.id, e.source);
+            e.line = toJson(e.id, e.record);
           }
           const json = e.line;
           // A UTF-16 unit takes at most 3 bytes in UTF-8: count exactly only near the end of the buffer.

@@ -6,22 +6,16 @@
  * folder), grouped (every commit() that arrives while a write is running is served by the next
  * write) and chunked (the event loop is never held for long, also with 100,000 records).
  */
-export interface StoredRecord {
-  id: string;
-}
+import type { PersistPort, StoredRecord } from '../actors/kernel/store.js';
 
-export interface NodeStore {
-  /** Adds or replaces the record `id`; `source()` gives its current persisted form. Marks it dirty. */
-  track(id: string, source: () => StoredRecord): void;
-  /** The record changed in a way that may be written a little later (heartbeat telemetry). */
-  markDirty(id: string): void;
-  /** Drops the record from the file (on the next write). */
-  remove(id: string): void;
-  /**
-   * Resolves once a write that started after this call has reached the disk, i.e. every change
-   * tracked/marked/removed before the call is durable. Rejects if that write failed.
-   */
-  commit(): Promise<void>;
+export type { StoredRecord };
+
+/**
+ * The actors' {@link PersistPort} plus what the server needs to run the store. A put is written
+ * within `lazyFlushMs` (2 s) even if nobody commits; commit() is for changes that must be durable
+ * before a reply.
+ */
+export interface NodeStore extends PersistPort {
   /** Final write of anything pending, then stops the store's timers. */
   close(): Promise<void>;
   stats(): NodeStoreStats;

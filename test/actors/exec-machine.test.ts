@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { newExec, statusOf, stepExec, type ExecOutcome, type ExecSnapshot } from '../../src/actors/exec-machine.js';
+import { newExec, statusOf, stepExec, type ExecOutcome, type ExecSnapshot } from '../../src/actors/exec-queue-actor.js';
 
 const T0 = 1_000;
 const outcome: ExecOutcome = {
@@ -18,7 +18,7 @@ describe('exec statechart', () => {
   it('when delivered and answered, then it is done with the outcome and both times', () => {
     const s = stepExec(delivered(), { type: 'RESULT', at: T0 + 9, outcome, timedOut: false });
     expect(statusOf(s)).toBe('done');
-    expect(s.status).toBe('done');
+    expect(s.value).toBe('done');
     expect(s.context).toMatchObject({ deliveredAt: T0 + 1, finishedAt: T0 + 9, outcome });
   });
 
@@ -28,9 +28,10 @@ describe('exec statechart', () => {
     expect(s.context.outcome).toEqual(outcome);
   });
 
-  it('when queued, then RESULT and TIMEOUT do not apply, but CANCEL and EXPIRE do', () => {
-    expect(statusOf(stepExec(fresh(), { type: 'RESULT', at: T0, outcome, timedOut: false }))).toBe('queued');
-    expect(statusOf(stepExec(fresh(), { type: 'TIMEOUT', at: T0 }))).toBe('queued');
+  it('when queued, then RESULT and TIMEOUT do not apply (the same snapshot comes back), but CANCEL and EXPIRE do', () => {
+    const queued = fresh();
+    expect(stepExec(queued, { type: 'RESULT', at: T0, outcome, timedOut: false })).toBe(queued);
+    expect(stepExec(queued, { type: 'TIMEOUT', at: T0 })).toBe(queued);
     expect(statusOf(stepExec(fresh(), { type: 'CANCEL', at: T0 }))).toBe('cancelled');
     expect(statusOf(stepExec(fresh(), { type: 'EXPIRE', at: T0 }))).toBe('expired');
   });
@@ -45,11 +46,18 @@ describe('exec statechart', () => {
     for (const end of [{ type: 'CANCEL', at: T0 + 2 }, { type: 'TIMEOUT', at: T0 + 2 }] as const) {
       const finished = stepExec(delivered(), end);
       const after = stepExec(finished, { type: 'RESULT', at: T0 + 3, outcome, timedOut: false });
-      expect(statusOf(after)).toBe(statusOf(finished));
-      expect(after.context).toEqual(finished.context);
+      expect(after).toBe(finished);
     }
     const done = stepExec(delivered(), { type: 'RESULT', at: T0 + 2, outcome, timedOut: false });
     const again = stepExec(done, { type: 'RESULT', at: T0 + 3, outcome: { ...outcome, exitCode: 9 }, timedOut: false });
     expect(again.context.outcome?.exitCode).toBe(0);
+  });
+
+  it('when an exec is stepped, then the snapshot it was stepped from is left as it was', () => {
+    const queued = fresh();
+    const before = structuredClone(queued);
+    const next = stepExec(queued, { type: 'DELIVER', at: T0 + 1 });
+    expect(next).not.toBe(queued);
+    expect(queued).toEqual(before);
   });
 });

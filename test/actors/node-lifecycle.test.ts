@@ -120,7 +120,7 @@ describe('node lifecycle', () => {
     expect(r.body.state).toBe('online');
   });
 
-  it('flags are delivered in every reply until acked, and delivered again when set again', async () => {
+  it('when a flag is set, then every reply carries it until acked, and carries it again when set again', async () => {
     const h = await harness();
     const n = await h.addNode();
     expect((await h.json('POST', `/nodes/${n.id}/update-node`)).status).toBe(202);
@@ -134,7 +134,7 @@ describe('node lifecycle', () => {
     expect((await h.heartbeat(n.token)).body.flags).toEqual({ update_node: true, update_services: true, reprovision: false });
   });
 
-  it('after a restart, a node keeps its state and is not marked offline before offline_after_s since boot (boot grace)', async () => {
+  it('when the server restarts, then a node keeps its state and is not marked offline before offline_after_s since boot (boot grace)', async () => {
     const h = await harness();
     const n = await h.addNode();
     await h.heartbeat(n.token);
@@ -150,7 +150,7 @@ describe('node lifecycle', () => {
     expect(await state(h2, n.id)).toBe('offline');
   });
 
-  it('health counts every state', async () => {
+  it('when nodes are in different states, then health counts every state', async () => {
     const h = await harness();
     await h.enroll();
     const a = await h.addNode();

@@ -62,7 +62,6 @@ describe('hydranode against a real server', () => {
     const result = await execViaApi(server.url, id, `echo started; sleep ${marker} & sleep ${marker}`, 1);
     expect(result.status).toBe('timed_out');
     expect(result.stdout).toBe('started\n');
-    expect(result.duration_ms).toBeLessThan(5000);
     expect(pidsWith(`sleep ${marker}`)).toEqual([]);
   });
 

@@ -6,14 +6,15 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:http';
 import { memoryLogger } from '../../src/log.js';
 import { ApiClient } from '../../src/agent/api-client.js';
-import { ExecLoop } from '../../src/agent/exec-loop.js';
-import { findInterpreters } from '../../src/agent/exec-runner.js';
-import type { ExecResultPost } from '../../src/agent/wire.js';
+import { ExecLoop, toResult } from '../../src/agent/exec-loop.js';
+import { findInterpreters, notStarted } from '../../src/agent/exec-runner.js';
+import { DEFAULT_MAX_OUTPUT_BYTES, ServerLimits } from '../../src/agent/limits.js';
+import type { ExecResultBody } from '../../src/wire/exec.js';
 import { eventually, freePort } from './agent-process.js';
 
 /** Hands out `commands` one per poll (204 after that) and records the results posted. */
-async function fakeAgentApi(commands: string[]): Promise<{ url: string; server: Server; results: ExecResultPost[] }> {
-  const results: ExecResultPost[] = [];
+async function fakeAgentApi(commands: string[]): Promise<{ url: string; server: Server; results: ExecResultBody[] }> {
+  const results: ExecResultBody[] = [];
   let next = 0;
   const server = createServer((req, res) => {
     let body = '';
@@ -24,7 +25,7 @@ async function fakeAgentApi(commands: string[]): Promise<{ url: string; server: 
         const id = `exec-${next}`;
         res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ id, command: commands[next++], interpreter: 'bash', timeout_s: 60 }));
       } else if (req.method === 'POST' && req.url === '/api/v1/body/exec/result') {
-        results.push(JSON.parse(body) as ExecResultPost);
+        results.push(JSON.parse(body) as ExecResultBody);
         res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
       } else res.writeHead(404).end();
     });
@@ -38,8 +39,8 @@ describe('exec loop', () => {
   const servers: Server[] = [];
   afterEach(() => servers.splice(0).forEach((s) => s.close()));
 
-  function loop(url: string) {
-    const l = new ExecLoop({ client: new ApiClient(url, 'hcn_test'), log: memoryLogger(), interpreters: findInterpreters(process.env), env: process.env, waitS: 0, backoff: { initialMs: 20, maxMs: 50 } });
+  function loop(url: string, limits: { maxOutputBytes: number } = new ServerLimits()) {
+    const l = new ExecLoop({ client: new ApiClient(url, 'hcn_test'), log: memoryLogger(), interpreters: findInterpreters(process.env), env: process.env, limits, waitS: 0, backoff: { initialMs: 20, maxMs: 50 } });
     l.start();
     return l;
   }
@@ -54,6 +55,15 @@ describe('exec loop', () => {
       ['exec-0', 0, 'one\n', ''],
       ['exec-1', 4, '', 'two\n'],
     ]);
+  });
+
+  it('when the server says max_output_bytes is 1000, then each posted stream holds its first 1000 bytes and the result says both were cut', async () => {
+    const api = await fakeAgentApi(['head -c 5000 /dev/zero | tr "\\0" o; head -c 3000 /dev/zero | tr "\\0" e >&2']);
+    servers.push(api.server);
+    const l = loop(api.url, { maxOutputBytes: 1000 });
+    await eventually('one result', async () => (api.results.length === 1 ? true : undefined));
+    await l.stop(1000);
+    expect(api.results[0]).toMatchObject({ stdout: 'o'.repeat(1000), stderr: 'e'.repeat(1000), stdout_truncated: true, stderr_truncated: true });
   });
 
   it('when the agent stops while an exec runs, then the exec may finish within the grace and is reported', async () => {
@@ -76,5 +86,22 @@ describe('exec loop', () => {
     expect(api.results).toHaveLength(1);
     expect(api.results[0]!.stdout).toBe('begun\n');
     expect(api.results[0]!.stderr).toMatch(/the agent was stopping; the command was killed/);
+  });
+});
+
+describe('exec result and server limits', () => {
+  it('when a command killed at agent stop already filled stderr, then the stop note is left out and stderr is flagged cut', () => {
+    const full = { ...notStarted(''), exitCode: 143, stderr: 'e'.repeat(100), aborted: true };
+    expect(toResult('exec-1', full, 100)).toMatchObject({ stderr: 'e'.repeat(100), stderr_truncated: true });
+    expect(toResult('exec-1', { ...full, stderr: 'e' }, 100).stderr).toMatch(/^e\n\[hydranode: the agent was stopping/);
+  });
+
+  it('when no reply has told a limit, then 1 MiB is used; when a reply tells one, then it is used from the next exec on', () => {
+    const limits = new ServerLimits();
+    expect(limits.maxOutputBytes).toBe(DEFAULT_MAX_OUTPUT_BYTES);
+    limits.learn(undefined, 'heartbeat');
+    expect(limits.maxOutputBytes).toBe(1024 * 1024);
+    limits.learn({ max_output_bytes: 4096 }, 'provision');
+    expect(limits.maxOutputBytes).toBe(4096);
   });
 });

@@ -19,10 +19,14 @@ describe('exec runner', () => {
     expect(o).toMatchObject({ exitCode: 3, stdout: 'out\n', stderr: 'err\n', timedOut: false, stdoutTruncated: false });
   });
 
-  it('when a command writes more than the cap, then the output is cut and marked with a trailer', async () => {
-    const o = await runCommand({ launch: bash('head -c 100000 /dev/zero | tr "\\0" x'), timeoutMs: 5000, maxOutputBytes: 1000 });
-    expect(o.stdoutTruncated).toBe(true);
-    expect(o.stdout.startsWith('x'.repeat(1000) + '\n[hydranode: output truncated: 99000 more bytes')).toBe(true);
+  it('when a command writes more than the cap to both streams, then each keeps exactly the cap, is flagged, and has no marker text', async () => {
+    const o = await runCommand({ launch: bash('head -c 100000 /dev/zero | tr "\\0" x; head -c 5000 /dev/zero | tr "\\0" y >&2'), timeoutMs: 5000, maxOutputBytes: 1000 });
+    expect(o).toMatchObject({ stdout: 'x'.repeat(1000), stderr: 'y'.repeat(1000), stdoutTruncated: true, stderrTruncated: true });
+  });
+
+  it('when a command writes exactly the cap, then nothing is flagged', async () => {
+    const o = await runCommand({ launch: bash('head -c 1000 /dev/zero | tr "\\0" x'), timeoutMs: 5000, maxOutputBytes: 1000 });
+    expect(o).toMatchObject({ stdout: 'x'.repeat(1000), stdoutTruncated: false });
   });
 
   it('when a command outlives its timeout, then its whole process group is killed and the partial output kept', async () => {
@@ -30,7 +34,6 @@ describe('exec runner', () => {
     const o = await runCommand({ launch: bash(`echo partial; sleep ${marker} & sleep ${marker}`), timeoutMs: 300 });
     expect(o.timedOut).toBe(true);
     expect(o.stdout).toBe('partial\n');
-    expect(o.durationMs).toBeLessThan(3000);
     expect(pidsWith(`sleep ${marker}`)).toEqual([]);
   });
 

@@ -42,6 +42,23 @@ describe('flag tracker', () => {
     expect(existsSync(file)).toBe(false);
     expect(new FlagTracker(file).pendingAcks()).toEqual([]);
   });
+
+  it('when a reinstall finished and the agent restarts before its ack was accepted, then the restarted agent owes the ack and treats the flag as the same request', () => {
+    const file = join(tempDir('hn-flags-'), PENDING_ACKS_FILE);
+    const before = new FlagTracker(file);
+    before.observe({ ...none, update_services: true });
+    before.take(['update_services']);
+    expect(existsSync(file)).toBe(false);
+    before.done(['update_services']);
+    // The process dies here, before a heartbeat carrying the ack was accepted.
+    const after = new FlagTracker(file);
+    expect(after.pendingAcks()).toEqual(['update_services']);
+    expect(after.observe({ ...none, update_services: true })).toEqual([]);
+    expect(after.take(['update_services'])).toEqual([]);
+    after.acked(['update_services']);
+    expect(after.pendingAcks()).toEqual([]);
+    expect(existsSync(file)).toBe(false);
+  });
 });
 
 describe('backoff', () => {

@@ -7,7 +7,8 @@ import { createServer, type Server } from 'node:http';
 import { memoryLogger } from '../../src/log.js';
 import { ApiClient } from '../../src/agent/api-client.js';
 import { HeartbeatLoop } from '../../src/agent/heartbeat.js';
-import type { HeartbeatReply } from '../../src/agent/wire.js';
+import { sleep } from '../../src/agent/backoff.js';
+import type { HeartbeatReply } from '../../src/wire/agent.js';
 import { eventually, freePort } from './agent-process.js';
 
 const reply = { node_id: 'node-X', state: 'online', roles: [], flags: { update_node: false, update_services: false, reprovision: false }, exec_pending: 0, heartbeat_interval_s: 1 };
@@ -35,9 +36,15 @@ describe('heartbeat loop', () => {
     for (const c of cleanup.splice(0)) await c();
   });
 
-  function loop(url: string, onReply: (r: HeartbeatReply) => void = () => {}) {
+  /** The delays the loop asked for (what it would wait), each then waited for at most `capMs`. */
+  function loop(url: string, onReply: (r: HeartbeatReply) => void = () => {}, capMs = 5) {
     const log = memoryLogger();
+    const delays: number[] = [];
     const hb = new HeartbeatLoop({
+      sleep: (ms, signal) => {
+        delays.push(ms);
+        return sleep(Math.min(ms, capMs), signal);
+      },
       client: new ApiClient(url, 'hcn_test'),
       log,
       body: () => ({ hostname: 'h' }),
@@ -48,41 +55,41 @@ describe('heartbeat loop', () => {
     });
     hb.start();
     cleanup.push(() => hb.stop());
-    return { hb, log };
+    return { hb, log, delays };
   }
 
   it('when the server answers 503 a few times, then the agent backs off and resumes at the interval the server gives', async () => {
     const fake = await fakeServer((n) => (n <= 3 ? 503 : 200));
     cleanup.push(() => void fake.server.close());
     const replies: HeartbeatReply[] = [];
-    const { log } = loop(fake.url, (r) => replies.push(r));
+    const { log, delays } = loop(fake.url, (r) => replies.push(r));
     await eventually('two accepted heartbeats', async () => (replies.length >= 2 ? true : undefined), 5000);
     const failures = log.lines.filter((l) => l.msg === 'heartbeat failed: server away or slow; backing off');
     expect(failures.map((l) => l.failures)).toEqual([1, 2, 3]);
     expect(log.lines.some((l) => l.msg === 'server reachable again' && l.after_failures === 3)).toBe(true);
-    // After the fourth (accepted) beat the server's 1 s interval applies, ±20 %.
-    const gap = fake.times[4]! - fake.times[3]!;
-    expect(gap).toBeGreaterThanOrEqual(780);
-    expect(gap).toBeLessThanOrEqual(1300);
+    // Backoff between the failures (20 ms doubling to 80 ms, with jitter), then the server's 1 s interval, ±20 %.
+    for (const d of delays.slice(0, 3)) expect(d).toBeLessThanOrEqual(80 * 1.2);
+    expect(delays[3]).toBeGreaterThanOrEqual(800);
+    expect(delays[3]).toBeLessThanOrEqual(1200);
   });
 
   it('when the server refuses the token (401), then the agent logs it clearly and keeps retrying slowly', async () => {
     const fake = await fakeServer(() => 401);
     cleanup.push(() => void fake.server.close());
-    const { log } = loop(fake.url);
+    const { log, delays } = loop(fake.url);
     await eventually('three refused heartbeats', async () => (fake.times.length >= 3 ? true : undefined), 5000);
     const refused = log.lines.filter((l) => l.level === 'error' && /refuses this node's token/.test(l.msg));
     expect(refused.length).toBeGreaterThanOrEqual(2);
-    // The slow retry (100 ms here, ±20 %), not the fast backoff (10–80 ms).
-    expect(fake.times[2]! - fake.times[1]!).toBeGreaterThanOrEqual(75);
+    // The slow retry (100 ms here, with jitter), not the fast backoff (20–80 ms).
+    expect(delays[1]).toBeGreaterThanOrEqual(75);
   });
 
   it('when nudged, then the next heartbeat goes out at once instead of after the interval', async () => {
     const fake = await fakeServer(() => 200, 60);
     cleanup.push(() => void fake.server.close());
-    const { hb } = loop(fake.url);
+    const { hb, delays } = loop(fake.url, () => {}, Infinity); // the real 60 s interval: only a nudge ends it
     await eventually('first beat', async () => (fake.times.length >= 1 ? true : undefined));
-    await new Promise((r) => setTimeout(r, 50));
+    await eventually('waiting the interval', async () => (delays.length >= 1 ? true : undefined));
     hb.nudge();
     await eventually('nudged beat', async () => (fake.times.length >= 2 ? true : undefined), 500, 10);
   });

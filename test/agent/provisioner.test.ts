@@ -9,7 +9,7 @@ import { memoryLogger } from '../../src/log.js';
 import { findInterpreters } from '../../src/agent/exec-runner.js';
 import { PROVIDER_VERSION_FILE, Provisioner } from '../../src/agent/provisioner.js';
 import { pickScripts } from '../../src/agent/role-scripts.js';
-import type { ProvisionReply, Recipe } from '../../src/agent/wire.js';
+import type { ProvisionReply, Recipe } from '../../src/wire/agent.js';
 import { tempDir } from './agent-process.js';
 
 const interpreters = findInterpreters(process.env);

@@ -9,8 +9,6 @@ import { call, makeHome, startServerProcess, type ServerProcess } from '../suppo
 import { enrolledAgent, eventually, freePort, markerRole, nodeWhen, stop, tempDir, type AgentProcess } from './agent-process.js';
 
 const ROLE = 'marker-role';
-/** Long enough that the agent's heartbeats and its result post fail at least once. */
-const DOWN_MS = 3000;
 const installs = (log: string): number => (log.match(/"msg":"(installing|reinstalling) role/g) ?? []).length;
 
 describe('agent across a server crash', () => {
@@ -52,7 +50,9 @@ describe('agent across a server crash', () => {
 
     server.child.kill('SIGKILL');
     await server.exited;
-    await new Promise((r) => setTimeout(r, DOWN_MS));
+    // Down until the agent has seen its heartbeat and its result post fail (what it logs, not a timer).
+    await eventually('heartbeat failure logged', async () => (/"msg":"heartbeat failed: server away or slow; backing off"/.test(agent.output()) ? true : undefined), 20_000);
+    await eventually('result post failure logged', async () => (agent.output().includes(`"msg":"exec result not delivered; retrying","exec_id":"${sub.body.id}"`) ? true : undefined), 20_000);
     const restartedAt = Date.now();
     server = await startServerProcess(home, listen);
 

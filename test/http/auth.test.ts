@@ -1,6 +1,7 @@
 /**
  * The auth matrix of SPEC §2: 401 without a token, 403 with a token outside its rights, node A
- * never acting as node B, single-use and expiring enrollment tokens, rate-limited failures.
+ * never acting as node B, single-use and expiring enrollment tokens, rate-limited failures (only
+ * failures count, and a valid token always passes).
  */
 import { describe, expect, it } from 'vitest';
 import { FLEET, harness, testConfig } from '../support/harness.js';
@@ -107,15 +108,72 @@ describe('auth', () => {
     expect(seen).not.toMatch(/[0-9a-f]{64}/);
   });
 
-  it('after rate_limit_per_min failed authentications an address gets 429, even with a valid token', async () => {
+  it('when an address has used up its failed authentications, then its bad requests get 429 with Retry-After while valid tokens still pass, and the window ends after a minute', async () => {
     const h = await harness({ config: testConfig((d) => (d.server.rate_limit_per_min = 5)) });
     for (let i = 0; i < 5; i++) expect((await h.req('GET', '/nodes', { token: 'wrong' })).status).toBe(401);
-    const limited = await h.req('GET', '/nodes', { token: 'wrong' });
+    const limited = await h.json('GET', '/nodes', { token: 'wrong' });
     expect(limited.status).toBe(429);
-    expect(limited.headers.get('retry-after')).toBeTruthy();
-    expect((await h.req('GET', '/nodes')).status).toBe(429);
-    h.clock.advance(61_000);
+    expect(limited.body.error).toBe('rate_limited');
+    expect((await h.req('GET', '/nodes', { token: null })).headers.get('retry-after')).toBe('60');
     expect((await h.req('GET', '/nodes')).status).toBe(200);
+    h.clock.advance(30_000);
+    expect((await h.req('GET', '/nodes', { token: 'wrong' })).headers.get('retry-after')).toBe('30');
+    h.clock.advance(30_000);
+    expect((await h.req('GET', '/nodes', { token: 'wrong' })).status).toBe(401);
+  });
+
+  it('when 200 requests with bad or missing tokens come from one address, then the ones past the limit get 429, and a valid admin request, heartbeat and exec submit from that address all succeed', async () => {
+    const LIMIT = 10;
+    const h = await harness({ config: testConfig((d) => (d.server.rate_limit_per_min = LIMIT)) });
+    const node = await h.addNode();
+    const used = await h.enroll();
+    await h.register(used.enrollment_token);
+    const bad: Array<[string, string, string | null, unknown?]> = [
+      ['GET', '/nodes', 'hca_wrong-admin-token-0123456789abcdef'],
+      ['GET', '/nodes', null],
+      ['POST', '/body/heartbeat', 'hcn_not-a-node-token', {}],
+      ['POST', '/body/heartbeat', null, {}],
+      ['GET', '/body/exec', null],
+      ['POST', `/nodes/${node.id}/exec`, 'wrong', { command: 'true' }],
+      ['POST', '/register', null, {}],
+      ['POST', '/register', 'hce_never-issued', {}],
+    ];
+    const statuses: number[] = [];
+    for (let i = 0; i < 200; i++) {
+      const [method, path, token, body] = bad[i % bad.length]!;
+      const res = await h.req(method, path, { token, body });
+      statuses.push(res.status);
+      if (res.status === 429) expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+    }
+    expect(statuses.slice(0, LIMIT)).toEqual(Array(LIMIT).fill(401));
+    expect(statuses.slice(LIMIT)).toEqual(Array(200 - LIMIT).fill(429));
+
+    expect((await h.req('GET', '/nodes')).status).toBe(200);
+    expect((await h.heartbeat(node.token)).status).toBe(200);
+    const submitted = await h.json('POST', `/nodes/${node.id}/exec`, { body: { command: 'echo hi' } });
+    expect(submitted.status).toBe(202);
+    expect(submitted.body.id).toMatch(/^exec-/);
+    // Still limited for the bad ones.
+    expect((await h.req('GET', '/nodes', { token: null })).status).toBe(429);
+  });
+
+  it('when a valid token is used outside its rights, then it is a 403 that never counts as a failed authentication', async () => {
+    const h = await harness({ config: testConfig((d) => (d.server.rate_limit_per_min = 2)) });
+    const node = await h.addNode();
+    for (let i = 0; i < 20; i++) expect((await h.req('GET', '/nodes', { token: node.token })).status).toBe(403);
+    for (let i = 0; i < 20; i++) expect((await h.req('POST', '/body/heartbeat', { body: {} })).status).toBe(403);
+    expect((await h.req('GET', '/nodes', { token: 'wrong' })).status).toBe(401);
+    expect((await h.req('GET', '/nodes', { token: 'wrong' })).status).toBe(401);
+    expect((await h.req('GET', '/nodes', { token: 'wrong' })).status).toBe(429);
+  });
+
+  it('when requests need no token (health, anonymous enrollment), then they never count as failed authentications', async () => {
+    const h = await harness({ config: testConfig((d) => (d.server.rate_limit_per_min = 2)) });
+    for (let i = 0; i < 10; i++) expect((await h.req('GET', '/health', { token: null })).status).toBe(200);
+    expect((await h.req('POST', '/enrollments', { token: null, body: { name: 'a' } })).status).toBe(201);
+    expect((await h.req('GET', '/nodes', { token: null })).status).toBe(401);
+    expect((await h.req('GET', '/nodes', { token: null })).status).toBe(401);
+    expect((await h.req('GET', '/nodes', { token: null })).status).toBe(429);
   });
 
   it('anonymous enrollments are rate-limited per address; admin ones are not', async () => {

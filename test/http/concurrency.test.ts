@@ -55,8 +55,7 @@ function holdFirstCommit(real: NodeStore): { store: NodeStore; release: () => vo
   const held = new Promise<void>((r) => (markHeld = r));
   let first = true;
   const store: NodeStore = {
-    track: (id, source) => real.track(id, source),
-    markDirty: (id) => real.markDirty(id),
+    put: (id, record) => real.put(id, record),
     remove: (id) => real.remove(id),
     close: () => real.close(),
     stats: () => real.stats(),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { NodeStore } from '../../src/persist/nodes-store.js';
+import { MemoryStore } from '../../src/persist/memory-store.js';
 import { harness } from '../support/harness.js';
 import { poll, settlesAtOnce, submitOk } from './exec-helpers.js';
 
@@ -8,11 +8,7 @@ const EXECS_PER_NODE = 10;
 const BATCH = 100;
 
 /** nodes.yaml is not what this test is about: keep records in memory. */
-const memoryStore = (): NodeStore => ({
-  track() {}, markDirty() {}, remove() {},
-  commit: async () => {}, close: async () => {},
-  stats: () => ({ records: 0, dirty: 0, writes: 0, failedWrites: 0, lastWriteMs: null, lastWriteBytes: null, lastWriteAt: null }),
-});
+const memoryStore = () => new MemoryStore();
 
 describe('exec queues at fleet scale', () => {
   it('when 1,000 nodes hold 10 queued execs each, then an exec for an idle node reaches its parked poll at once, touching no other queue', async () => {

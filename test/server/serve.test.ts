@@ -1,59 +1,89 @@
 /**
- * The server as an operator runs it: `npm start` with no config on 127.0.0.1:8080, a config.yaml
- * written 0600 without the token in the log, and a SIGTERM that drains and flushes nodes.yaml.
+ * The server as an operator runs it: `npm start` on a fresh home writes a config.yaml (0600) that
+ * holds the address actually served, without the token in the log; a SIGTERM drains and flushes
+ * nodes.yaml. No test binds a fixed port: the servers listen on 127.0.0.1:0 and tell their address
+ * in the "hydracluster listening" log line.
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { loadConfig } from '../../src/config.js';
+import { ADMIN } from '../support/harness.js';
 import { call, makeHome, startServerProcess, assertBuilt } from '../support/process.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
-async function waitForHealth(url: string, ms: number): Promise<any> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    try {
-      const r = await fetch(`${url}/api/v1/health`);
-      if (r.ok) return r.json();
-    } catch {
-      if (Date.now() > deadline) throw new Error(`no health answer from ${url}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
+/** Resolves with the first JSON log line whose msg is `msg`; rejects if the process ends first. */
+function logLine(child: ChildProcess, msg: string, seen: string[]): Promise<Record<string, any>> {
+  return new Promise((resolveLine, reject) => {
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      seen.push(line);
+      try {
+        const rec = JSON.parse(line);
+        if (rec.msg === msg) resolveLine(rec);
+      } catch {
+        // npm's own lines, or the pretty format
+      }
+    });
+    child.once('close', (code) => reject(new Error(`exited with ${code} before "${msg}":\n${seen.join('\n')}`)));
+  });
 }
 
 describe('serve', () => {
-  it('npm start with no config serves /api/v1/health on 127.0.0.1:8080 and writes config.yaml 0600', async () => {
+  it('when npm start runs with --listen 127.0.0.1:0 on a fresh home, then it serves health at the address it logs and writes config.yaml 0600 holding that address', async () => {
     assertBuilt();
     const fakeHome = mkdtempSync(join(tmpdir(), 'hc-home-'));
     const env = { ...process.env, HOME: fakeHome };
     delete env.HYDRACLUSTER_HOME;
-    const child = spawn('npm', ['start', '--silent'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-    let out = '';
-    child.stdout!.on('data', (d) => (out += d));
-    child.stderr!.on('data', (d) => (out += d));
-    const exited = new Promise<number | null>((r) => child.once('close', (code) => r(code))); // all stdio closed: the server too
+    const child = spawn('npm', ['start', '--silent', '--', '--listen', '127.0.0.1:0'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const out: string[] = [];
+    child.stderr!.on('data', (d) => out.push(String(d)));
+    const exited = new Promise<void>((r) => child.once('close', () => r())); // all stdio closed: the server too
+    const listening = logLine(child, 'hydracluster listening', out);
+    const stopped = logLine(child, 'stopped; nodes.yaml is current', out);
     try {
-      const health = await waitForHealth('http://127.0.0.1:8080', 20_000);
+      const { url } = await listening;
+      expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      expect(url).not.toMatch(/:0$/);
+      const health = await (await fetch(`${url}/api/v1/health`)).json();
       expect(health.status).toBe('ok');
       expect(health.nodes.total).toBe(0);
+
       const cfgPath = join(fakeHome, '.hydracluster', 'config.yaml');
       expect(statSync(cfgPath).mode & 0o777).toBe(0o600);
       const cfg = parse(readFileSync(cfgPath, 'utf8'));
       expect(cfg.server.admin_token).toMatch(/^hca_.{40,}/);
-      expect(out).toContain(cfgPath);
-      expect(out).not.toContain(cfg.server.admin_token);
-      expect(out).not.toContain(cfg.server.fleet_enrollment_token);
+      expect(`http://${cfg.server.listen}`).toBe(url);
+      expect(cfg.server.public_url).toBe(url);
+      // Install commands point where the server listens.
+      const enr = await call(url, 'POST', '/enrollments', { name: 'first' }, null);
+      expect(enr.status).toBe(201);
+      expect(enr.body.install.bash).toContain(`--server '${url}'`);
+
+      const log = out.join('\n');
+      expect(log).toContain(cfgPath);
+      expect(log).not.toContain(cfg.server.admin_token);
+      expect(log).not.toContain(cfg.server.fleet_enrollment_token);
     } finally {
       process.kill(-child.pid!, 'SIGTERM');
     }
-    await exited;
     // npm itself may report the signal; the server's own clean stop is what counts.
-    expect(out).toMatch(/"msg":"stopped; nodes.yaml is current"/);
+    await stopped;
+    await exited;
     expect(statSync(join(fakeHome, '.hydracluster', 'nodes.yaml')).isFile()).toBe(true);
+  });
+
+  it('when there is no config and no --listen, then the embedded default is 127.0.0.1:8080 (checked without binding it)', () => {
+    const home = mkdtempSync(join(tmpdir(), 'hc-home-'));
+    const loaded = loadConfig(home);
+    expect(loaded.created).toBe(true);
+    expect(loaded.config.server.listen).toBe('127.0.0.1:8080');
+    expect(loaded.config.server.public_url).toBe('http://127.0.0.1:8080');
+    expect(existsSync(join(home, 'config.yaml'))).toBe(false); // written only once listening
   });
 
   it('SIGTERM makes nodes.yaml current (heartbeat telemetry too) and exits 0', async () => {
@@ -94,6 +124,40 @@ describe('serve', () => {
   });
 });
 
+describe('config.yaml', () => {
+  it('when config.yaml names no public_url, then install commands point at the address actually served', async () => {
+    const { startServer } = await import('../../src/server.js');
+    const { memoryLogger } = await import('../../src/log.js');
+    const srv = await startServer({ home: makeHome((d) => delete d.server.public_url), listen: '127.0.0.1:0', log: memoryLogger() });
+    try {
+      const enr = await call(srv.url, 'POST', '/enrollments', { name: 'n' });
+      expect(enr.body.install.bash).toContain(`--server '${srv.url}'`);
+      const reg = await call(srv.url, 'POST', '/register', {}, enr.body.enrollment_token);
+      expect(reg.body.server_url).toBe(srv.url);
+    } finally {
+      await srv.stop();
+    }
+  });
+
+  it('when config.yaml is readable by other users, then the start logs a warning naming the file and its mode, not the token', async () => {
+    const { startServer } = await import('../../src/server.js');
+    const { memoryLogger } = await import('../../src/log.js');
+    const home = makeHome();
+    chmodSync(join(home, 'config.yaml'), 0o644);
+    const log = memoryLogger();
+    const srv = await startServer({ home, listen: '127.0.0.1:0', log });
+    await srv.stop();
+    const warn = log.lines.find((l) => l.level === 'warn' && /config\.yaml/.test(l.msg));
+    expect(warn).toMatchObject({ path: join(home, 'config.yaml'), mode: '0644' });
+    expect(JSON.stringify(log.lines)).not.toContain(ADMIN);
+
+    chmodSync(join(home, 'config.yaml'), 0o600);
+    const quiet = memoryLogger();
+    await (await startServer({ home, listen: '127.0.0.1:0', log: quiet })).stop();
+    expect(quiet.lines.filter((l) => l.level === 'warn')).toEqual([]);
+  });
+});
+
 describe('clean stop', () => {
   it('when a stop begins, then an in-flight request still completes, new connections are refused, and stop resolves after it', async () => {
     const { startServer } = await import('../../src/server.js');
@@ -105,26 +169,33 @@ describe('clean stop', () => {
     const real = new NodesFile({ path: join(home, 'nodes.yaml'), clock: systemClock, log });
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
+    let held!: () => void;
+    const commitHeld = new Promise<void>((r) => (held = r));
     let hold = false;
-    const store = { ...real, track: real.track.bind(real), markDirty: real.markDirty.bind(real), remove: real.remove.bind(real),
+    const store = { ...real, put: real.put.bind(real), remove: real.remove.bind(real),
       close: real.close.bind(real), stats: real.stats.bind(real),
-      commit: () => (hold ? gate.then(() => real.commit()) : real.commit()) };
+      commit: () => {
+        if (!hold) return real.commit();
+        held();
+        return gate.then(() => real.commit());
+      } };
     const srv = await startServer({ home, listen: '127.0.0.1:0', log, store });
     const e = await call(srv.url, 'POST', '/enrollments', { name: 'slow' });
     hold = true;
     const inflight = call(srv.url, 'PATCH', `/nodes/${e.body.node_id}`, { venue: 'kept' });
-    while (srv.core.requests.size === 0) await new Promise((r) => setTimeout(r, 5));
-    const stopped = srv.stop();
-    let stopDone = false;
-    void stopped.then(() => (stopDone = true));
-    await new Promise((r) => setTimeout(r, 100));
-    expect(stopDone).toBe(false);
+    await commitHeld; // the PATCH is in flight, waiting on its write
+    const order: string[] = [];
+    const stopped = srv.stop().then(() => void order.push('stopped'));
+    // While the request is held, the server takes no new connection and has not stopped.
+    await expect(fetch(`${srv.url}/api/v1/health`)).rejects.toThrow();
+    expect(order).toEqual([]);
     release();
     const res = await inflight;
+    order.push('request done');
     expect(res.status).toBe(200);
     await stopped;
+    expect(order).toEqual(['request done', 'stopped']);
     const doc = parse(readFileSync(join(home, 'nodes.yaml'), 'utf8'));
     expect(doc.nodes[0].venue).toBe('kept');
-    await expect(fetch(`${srv.url}/api/v1/health`)).rejects.toThrow();
   });
 });

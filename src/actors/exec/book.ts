@@ -1,0 +1,214 @@
+/**
+ * The bookkeeping of one node's exec queue: which execs are queued (FIFO), delivered or finished,
+ * each one an exec statechart snapshot stepped with xstate's pure transition(). No clock and no
+ * timer here: callers pass `now`, and the book names the deadlines it needs (`arm`).
+ */
+import type { ExecResultBody } from '../../wire/index.js';
+import { isFinished, newExec, statusOf, stepExec, type ExecEvent, type ExecInput, type ExecSnapshot } from './machine.js';
+import { capUtf8, toQueueItem, type ExecQueueView, type ToWall } from './view.js';
+
+/** server.exec from config.yaml, plus offline_after_s (queued execs expire by it). */
+export interface ExecSettings {
+  maxQueue: number;
+  defaultTimeoutS: number;
+  resultTtlS: number;
+  maxOutputBytes: number;
+  offlineAfterS: number;
+}
+
+/** A delivered exec with no result this long after its timeout_s is timed_out (SPEC §6). */
+export const RESULT_GRACE_S = 10;
+/** Finished results kept per queue at most, whatever their TTL: the oldest go first. */
+export const MAX_FINISHED_PER_QUEUE = 1000;
+export const MAX_FINISHED_OUTPUT_BYTES = 32 * 1024 * 1024;
+/** Output of finished results kept by all queues together; past it each queue gives up its oldest. */
+export const MAX_FLEET_RESULT_BYTES = 1024 * 1024 * 1024;
+const MS_PER_S = 1000;
+
+/** What the agent posts to `/body/exec/result` (validated by the HTTP layer). */
+export type AgentResult = ExecResultBody;
+
+/** The output bytes kept by every queue's finished results (one object, shared by all books). */
+export class ResultBudget {
+  bytes = 0;
+  constructor(readonly max = MAX_FLEET_RESULT_BYTES) {}
+  get over(): boolean {
+    return this.bytes > this.max;
+  }
+}
+
+/** One exec: its statechart snapshot (replaced at each step) and the bytes its output holds. */
+export interface Entry {
+  snap: ExecSnapshot;
+  outputBytes: number;
+}
+
+const parseTime = (s: string | undefined): number | null => {
+  const t = s === undefined ? NaN : Date.parse(s);
+  return Number.isFinite(t) ? t : null;
+};
+
+/** The queued, delivered and finished execs of one node, and their deadlines. */
+export class ExecBook {
+  readonly queued = new Map<string, Entry>();
+  readonly delivered = new Map<string, Entry>();
+  /** In the order they finished, so the first one is the next to leave. */
+  readonly finished = new Map<string, Entry>();
+  private finishedBytes = 0;
+
+  /**
+   * @param arm asks for a `tick` no later than the given monotonic time (ms).
+   * @param wall turns a monotonic instant into wall time, for what is shown.
+   * @param budget the fleet-wide cap on kept output, shared with every other queue.
+   */
+  constructor(
+    private readonly settings: ExecSettings,
+    private readonly arm: (at: number) => void,
+    private readonly wall: ToWall,
+    private readonly budget: ResultBudget,
+    private readonly onFinish: (e: Entry) => void = () => {},
+  ) {}
+
+  get depth(): number {
+    return this.queued.size + this.delivered.size;
+  }
+
+  add(input: ExecInput): Entry {
+    const entry: Entry = { snap: newExec(input), outputBytes: 0 };
+    this.queued.set(input.id, entry);
+    this.arm(this.deadline(entry));
+    return entry;
+  }
+
+  find(id: string): Entry | undefined {
+    return this.queued.get(id) ?? this.delivered.get(id) ?? this.finished.get(id);
+  }
+
+  /** 0-based place among the queued. */
+  position(id: string): number {
+    let position = 0;
+    for (const key of this.queued.keys()) {
+      if (key === id) break;
+      position++;
+    }
+    return position;
+  }
+
+  /** Steps one exec's statechart and files it under its new state. */
+  apply(e: Entry, event: ExecEvent): void {
+    const id = e.snap.context.id;
+    const before = statusOf(e.snap);
+    e.snap = stepExec(e.snap, event);
+    if (statusOf(e.snap) === before) return;
+    this.queued.delete(id);
+    this.delivered.delete(id);
+    if (isFinished(e.snap)) {
+      this.finished.set(id, e);
+      this.finishedBytes += e.outputBytes;
+      this.budget.bytes += e.outputBytes;
+      this.trimFinished();
+      this.onFinish(e);
+    } else {
+      this.delivered.set(id, e);
+    }
+    this.arm(this.deadline(e));
+  }
+
+  /**
+   * Records the agent's report on a delivered exec, each stream cut to max_output_bytes (the agent
+   * cuts there itself and says so; the server cuts again for older agents).
+   */
+  report(e: Entry, r: AgentResult, now: number): void {
+    const max = this.settings.maxOutputBytes;
+    const out = capUtf8(r.stdout, max);
+    const err = capUtf8(r.stderr, max);
+    e.outputBytes = out.bytes + err.bytes;
+    const outcome = {
+      exitCode: r.exit_code,
+      stdout: out.text,
+      stderr: err.text,
+      stdoutTruncated: out.truncated || r.stdout_truncated,
+      stderrTruncated: err.truncated || r.stderr_truncated,
+      startedAtMs: parseTime(r.started_at),
+      agentFinishedAtMs: parseTime(r.finished_at),
+    };
+    this.apply(e, { type: 'RESULT', at: now, outcome, timedOut: r.timed_out });
+  }
+
+  /**
+   * The steps that have fallen due by `now` (expiries of queued execs, timeouts of delivered ones),
+   * for the caller to apply. Finished results past their TTL are dropped here and now.
+   */
+  due(now: number): Array<[Entry, ExecEvent]> {
+    const steps: Array<[Entry, ExecEvent]> = [];
+    for (const e of this.queued.values()) if (this.deadline(e) <= now) steps.push([e, { type: 'EXPIRE', at: now }]);
+    for (const e of this.delivered.values()) if (this.deadline(e) <= now) steps.push([e, { type: 'TIMEOUT', at: now }]);
+    // Finished in order and with one TTL: their deadlines only grow.
+    for (const [id, e] of this.finished) {
+      if (this.deadline(e) > now) break;
+      this.drop(id, e);
+    }
+    return steps;
+  }
+
+  /** Asks for a tick at the earliest deadline left (after a tick consumed the timer). */
+  rearm(): void {
+    for (const e of this.queued.values()) this.arm(this.deadline(e));
+    for (const e of this.delivered.values()) this.arm(this.deadline(e));
+    const oldestFinished = this.finished.values().next().value;
+    if (oldestFinished) this.arm(this.deadline(oldestFinished));
+  }
+
+  view(now: number): ExecQueueView {
+    let oldest: number | null = null;
+    for (const e of [...this.delivered.values(), ...this.queued.values()]) {
+      oldest = Math.min(oldest ?? Infinity, e.snap.context.queuedAt);
+    }
+    return {
+      depth: this.depth,
+      oldest_age_s: oldest === null ? null : Math.floor((now - oldest) / MS_PER_S),
+      delivered: [...this.delivered.values()].map((e) => toQueueItem(e.snap, now, this.wall)),
+      queued: [...this.queued.values()].map((e) => toQueueItem(e.snap, now, this.wall)),
+    };
+  }
+
+  debug(now: number): Record<string, unknown> {
+    const { queued, delivered } = this.view(now);
+    return { queued, delivered, finished: this.finished.size, finished_output_bytes: this.finishedBytes };
+  }
+
+  /** When the exec's current state runs out: expiry, timeout, or the end of its result's TTL. */
+  private deadline(e: Entry): number {
+    const c = e.snap.context;
+    const s = this.settings;
+    switch (statusOf(e.snap)) {
+      case 'queued':
+        return c.queuedAt + (c.timeoutS + s.offlineAfterS) * MS_PER_S;
+      case 'delivered':
+        return (c.deliveredAt ?? c.queuedAt) + (c.timeoutS + RESULT_GRACE_S) * MS_PER_S;
+      default:
+        return (c.finishedAt ?? c.queuedAt) + s.resultTtlS * MS_PER_S;
+    }
+  }
+
+  private trimFinished(): void {
+    for (const [id, e] of this.finished) {
+      const over = this.finished.size > MAX_FINISHED_PER_QUEUE || this.finishedBytes > MAX_FINISHED_OUTPUT_BYTES || this.budget.over;
+      if (!over || this.finished.size === 1) return;
+      this.drop(id, e);
+    }
+  }
+
+  private drop(id: string, e: Entry): void {
+    this.finished.delete(id);
+    this.finishedBytes -= e.outputBytes;
+    this.budget.bytes -= e.outputBytes;
+  }
+
+  /** The queue stops (its node was deleted): its results leave the fleet-wide budget. */
+  dispose(): void {
+    this.budget.bytes -= this.finishedBytes;
+    this.finishedBytes = 0;
+    this.finished.clear();
+  }
+}

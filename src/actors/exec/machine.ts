@@ -1,0 +1,134 @@
+/**
+ * The life of one exec (SPEC §6), as an explicit statechart:
+ *
+ *   queued ──DELIVER──▶ delivered ──RESULT──▶ done | timed_out (the agent reported timed_out)
+ *     │ CANCEL, EXPIRE     │ CANCEL, TIMEOUT
+ *     ▼                    ▼
+ *   cancelled | expired  cancelled | timed_out
+ *
+ * The queue actor steps it with the kernel's `step()` (xstate's pure `transition()` seeded with
+ * `resolveState`) and keeps only each exec's state name and context: no actor, no timer, no
+ * subscription per exec. Time never enters the machine: every event carries `at` (monotonic ms
+ * from the injected Clock), and the queue actor decides when TIMEOUT and EXPIRE are due.
+ */
+import { assign, setup } from 'xstate';
+import { kernelActions, step } from '../kernel/machine.js';
+import type { FinalStatus, Interpreter } from '../../wire/index.js';
+
+export { FINAL_STATUSES, INTERPRETERS, type FinalStatus, type Interpreter } from '../../wire/index.js';
+export type ExecStatus = 'queued' | 'delivered' | FinalStatus;
+
+/** What the agent reported, already cut to max_output_bytes per stream. */
+export interface ExecOutcome {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  stdoutTruncated: boolean;
+  stderrTruncated: boolean;
+  /** The agent's own clock, when it sent valid RFC 3339 times: used for duration_ms. */
+  startedAtMs: number | null;
+  agentFinishedAtMs: number | null;
+}
+
+export interface ExecInput {
+  id: string;
+  command: string;
+  interpreter: Interpreter;
+  timeoutS: number;
+  queuedAt: number;
+}
+
+export interface ExecContext extends ExecInput {
+  deliveredAt: number | null;
+  finishedAt: number | null;
+  outcome: ExecOutcome | null;
+}
+
+export type ExecEvent =
+  | { type: 'DELIVER'; at: number }
+  | { type: 'RESULT'; at: number; outcome: ExecOutcome; timedOut: boolean }
+  /** No result within timeout_s + grace after delivery. */
+  | { type: 'TIMEOUT'; at: number }
+  /** Still queued after timeout_s + offline_after_s: the node never fetched it. */
+  | { type: 'EXPIRE'; at: number }
+  | { type: 'CANCEL'; at: number };
+
+/** The exec statechart; see the diagram above. */
+export const execMachine = setup({
+  types: {
+    context: {} as ExecContext,
+    events: {} as ExecEvent,
+    input: {} as ExecInput,
+  },
+  guards: {
+    agentTimedOut: ({ event }) => event.type === 'RESULT' && event.timedOut,
+  },
+  actions: {
+    ...kernelActions,
+    markDelivered: assign({ deliveredAt: ({ event }) => event.at }),
+    markFinished: assign({ finishedAt: ({ event }) => event.at }),
+    recordOutcome: assign({
+      outcome: ({ context, event }) => (event.type === 'RESULT' ? event.outcome : context.outcome),
+    }),
+  },
+}).createMachine({
+  id: 'exec',
+  context: ({ input }) => ({ ...input, deliveredAt: null, finishedAt: null, outcome: null }),
+  initial: 'queued',
+  states: {
+    queued: {
+      on: {
+        DELIVER: { target: 'delivered', actions: 'markDelivered' },
+        CANCEL: { target: 'cancelled', actions: 'markFinished' },
+        EXPIRE: { target: 'expired', actions: 'markFinished' },
+      },
+    },
+    delivered: {
+      on: {
+        RESULT: [
+          { guard: 'agentTimedOut', target: 'timed_out', actions: ['recordOutcome', 'markFinished'] },
+          { target: 'done', actions: ['recordOutcome', 'markFinished'] },
+        ],
+        TIMEOUT: { target: 'timed_out', actions: 'markFinished' },
+        CANCEL: { target: 'cancelled', actions: 'markFinished' },
+      },
+    },
+    // Final: a late RESULT (after CANCEL or TIMEOUT) or a repeated one changes nothing.
+    done: { type: 'final' },
+    timed_out: { type: 'final' },
+    cancelled: { type: 'final' },
+    expired: { type: 'final' },
+  },
+});
+
+/** One exec's state and context: what the queue keeps per exec. */
+export interface ExecSnapshot {
+  value: ExecStatus;
+  context: ExecContext;
+}
+
+/** A new exec, in `queued`. */
+export function newExec(input: ExecInput): ExecSnapshot {
+  return { value: 'queued', context: { ...input, deliveredAt: null, finishedAt: null, outcome: null } };
+}
+
+/** The next state for `event` (the same state when the event does not apply). */
+export function stepExec(snap: ExecSnapshot, event: ExecEvent): ExecSnapshot {
+  const s = step(execMachine, snap.value, snap.context, event, {});
+  return s.changed ? { value: s.value as ExecStatus, context: s.context } : snap;
+}
+
+/** The exec's state name. */
+export function statusOf(snap: ExecSnapshot): ExecStatus {
+  return snap.value;
+}
+
+/** True in a final state: done, timed_out, cancelled or expired. */
+export function isFinished(snap: ExecSnapshot): boolean {
+  return snap.value !== 'queued' && snap.value !== 'delivered';
+}
+
+/** The interpreter when the submit names none: PowerShell on a node that reported Windows, else bash. */
+export function defaultInterpreter(os: string | null): Interpreter {
+  return os !== null && os.toLowerCase().startsWith('win') ? 'powershell' : 'bash';
+}

@@ -1,0 +1,266 @@
+/**
+ * ExecQueueActor: one per node (actor id `<node id>/exec`), on the kernel, created on first use,
+ * in memory only. A FIFO of execs kept in an {@link ExecBook} (each exec's statechart state and
+ * context), plus the replies parked on it with the kernel's {@link Parking}: the agent's exec
+ * long-poll (key `poll`) and admins' result waits (key `result:<exec id>`). One clock timer per
+ * queue, armed for the earliest deadline (expiry of a queued exec, timeout of a delivered one, end
+ * of a finished result's TTL), turns time into `tick` messages: an idle queue costs no timer.
+ * All deadlines are on the monotonic clock.
+ */
+import { wallOf, type Clock, type TimerHandle } from '../../clock.js';
+import { fail, ok, type Result } from '../../errors.js';
+import { newExecId } from '../../ids.js';
+import { asker } from '../kernel/ask.js';
+import { ActorCell, Later, type CellObserver } from '../kernel/cell.js';
+import { Parking } from '../kernel/parking.js';
+import { ExecBook, type AgentResult, type Entry, type ExecSettings, type ResultBudget } from './book.js';
+import { defaultInterpreter, isFinished, statusOf, type ExecEvent, type Interpreter } from './machine.js';
+import { toDelivery, toResult, type ExecDelivery, type ExecPendingView, type ExecQueueView, type ExecResultView } from './view.js';
+
+/** The messages an exec queue handles (one at a time, in its mailbox). */
+export type ExecMsg =
+  /** `os`: what the node reported, for the default interpreter. */
+  | { type: 'submit'; command: string; interpreter?: Interpreter; os: string | null; timeoutS?: number }
+  /** The agent's long-poll: an exec now, or parked up to `waitMs` for one. */
+  | { type: 'poll'; waitMs: number; signal?: AbortSignal }
+  | { type: 'result'; report: AgentResult }
+  /** An admin's result read: parked up to `waitMs` for the exec to finish (0: answer now). */
+  | { type: 'get_result'; id: string; waitMs?: number; signal?: AbortSignal }
+  | { type: 'list' }
+  | { type: 'cancel'; id: string }
+  | { type: 'clear' }
+  /** Internal: a deadline fell due. */
+  | { type: 'tick' }
+  /** Shutdown: answer every parked reply now, and park none from here on. */
+  | { type: 'wake' }
+  /** The node was deleted. */
+  | { type: 'stop' };
+
+/** Statechart steps done in one go before a bulk operation yields (~10 ms at ~50 µs a step). */
+const BULK_CHUNK = 200;
+const POLL = 'poll';
+const resultKey = (id: string) => `result:${id}`;
+
+/** What `get_result` answers: the finished result, or where the exec stands. */
+export type ResultReply = { finished: true; result: ExecResultView } | { finished: false; pending: ExecPendingView };
+
+/** The reply value of each message, for {@link askExec}. */
+export interface ExecReplies {
+  submit: { id: string };
+  poll: ExecDelivery | null;
+  result: { ok: true };
+  /** null: a wait (`waitMs`) ran out before the exec finished; ask again without one. */
+  get_result: ResultReply | null;
+  list: ExecQueueView;
+  cancel: ExecResultView;
+  clear: { cancelled: number };
+  tick: null;
+  wake: null;
+  stop: null;
+}
+
+/** What a queue needs from the server, injected by {@link ExecQueues}. */
+export interface ExecQueueDeps {
+  clock: Clock;
+  observer: CellObserver;
+  settings: ExecSettings;
+  /** Finished output kept by all queues together (bounded). */
+  budget: ResultBudget;
+  /** True once the server is stopping: replies are answered at once, never parked. */
+  closing(): boolean;
+  /** Notification port: an exec reached a final state (`view()` builds its result, call it at once). */
+  finished?(nodeId: string, execId: string, view: () => ExecResultView): void;
+}
+
+type Parked = ExecDelivery | ResultReply | null;
+
+/** One node's exec queue: FIFO, in memory, with the replies parked on it. */
+export class ExecQueueActor extends ActorCell<ExecMsg, Result<unknown>> {
+  private readonly book: ExecBook;
+  private readonly parking: Parking<Parked>;
+  private timer: { at: number; handle: TimerHandle } | null = null;
+  private readonly wall = (m: number) => wallOf(this.clock, m);
+
+  constructor(readonly nodeId: string, private readonly deps: ExecQueueDeps) {
+    super(`${nodeId}/exec`, 'exec-queue', deps.clock, deps.observer);
+    this.book = new ExecBook(deps.settings, (at) => this.armFor(at), this.wall, deps.budget, (e) => this.finished(e));
+    this.parking = new Parking<Parked>(deps.clock);
+  }
+
+  /** Queued, not yet delivered (the heartbeat's `exec_pending`). */
+  get pendingCount(): number {
+    return this.book.queued.size;
+  }
+
+  /** Queued plus delivered-but-unanswered (`depth`, `exec_depth`). */
+  get depth(): number {
+    return this.book.depth;
+  }
+
+  /** True while the node's agent waits in a long-poll. */
+  get hasParkedPoll(): boolean {
+    return this.parking.has(POLL);
+  }
+
+  /** True while any reply is parked here (a poll, a result wait). */
+  get hasParked(): boolean {
+    return this.parking.size > 0;
+  }
+
+  stateName(): string {
+    if (this.parking.has(POLL)) return 'parked';
+    return this.depth > 0 ? 'active' : 'idle';
+  }
+
+  debugContext(): Record<string, unknown> {
+    const now = this.clock.mono();
+    return {
+      node_id: this.nodeId,
+      ...this.book.debug(now),
+      parked: this.parking.debug(now),
+      next_deadline_at: this.timer ? new Date(this.wall(this.timer.at)).toISOString() : null,
+    };
+  }
+
+  protected handle(msg: ExecMsg): Result<unknown> | Promise<Result<unknown>> | Later<Result<unknown>> {
+    const now = this.clock.mono();
+    switch (msg.type) {
+      case 'submit':
+        return this.submit(msg, now);
+      case 'poll':
+        return this.poll(msg.waitMs, msg.signal, now);
+      case 'result': {
+        const e = this.book.find(msg.report.id);
+        if (!e) return this.unknown(msg.report.id);
+        const status = statusOf(e.snap);
+        if (status === 'queued') return fail('wrong_state', `exec ${msg.report.id} was never delivered to ${this.nodeId}; its result is refused`);
+        // Repeated, or late (after a cancel or a timeout): acknowledged and ignored.
+        if (status === 'delivered') this.book.report(e, msg.report, now);
+        return ok({ ok: true });
+      }
+      case 'get_result':
+        return this.getResult(msg.id, msg.waitMs ?? 0, msg.signal);
+      case 'list':
+        return ok(this.book.view(now));
+      case 'cancel': {
+        const e = this.book.find(msg.id);
+        if (!e) return this.unknown(msg.id);
+        if (isFinished(e.snap)) return fail('already_finished', `exec ${msg.id} already finished (${statusOf(e.snap)})`);
+        this.book.apply(e, { type: 'CANCEL', at: now });
+        return ok(toResult(e.snap, this.wall));
+      }
+      case 'clear': {
+        const open = [...this.book.queued.values(), ...this.book.delivered.values()];
+        return this.applyMany(open.map((e) => [e, { type: 'CANCEL', at: now }]), () => ok({ cancelled: open.length }));
+      }
+      case 'tick':
+        return this.applyMany(this.book.due(now), () => {
+          this.book.rearm();
+          return ok(null);
+        });
+      case 'wake':
+        this.parking.releaseAll();
+        return ok(null);
+      case 'stop':
+        this.parking.releaseAll();
+        this.timer?.handle.cancel();
+        this.timer = null;
+        this.book.dispose();
+        this.stopCell();
+        return ok(null);
+    }
+  }
+
+  private submit(msg: Extract<ExecMsg, { type: 'submit' }>, now: number): Result<{ id: string }> {
+    const max = this.deps.settings.maxQueue;
+    if (this.depth >= max) {
+      return fail('queue_full', `the exec queue of ${this.nodeId} is full (${this.depth} of max_queue ${max}); wait for results or clear it`);
+    }
+    const id = newExecId();
+    const timeoutS = msg.timeoutS ?? this.deps.settings.defaultTimeoutS;
+    this.book.add({ id, command: msg.command, interpreter: msg.interpreter ?? defaultInterpreter(msg.os), timeoutS, queuedAt: now });
+    // A parked poll whose agent hung up is skipped; the exec then stays queued for the next poll.
+    this.parking.answerOne(POLL, () => this.deliverNext(this.clock.mono()));
+    return ok({ id });
+  }
+
+  private poll(waitMs: number, signal: AbortSignal | undefined, now: number): Result<ExecDelivery | null> | Later<Result<unknown>> {
+    // A newer poll from the node replaces the parked one, which is answered with nothing.
+    this.parking.answerAll(POLL, null);
+    if (signal?.aborted) return ok(null);
+    if (this.book.queued.size > 0) return ok(this.deliverNext(now));
+    if (waitMs <= 0 || this.deps.closing()) return ok(null);
+    return okLater(this.parking.park(POLL, waitMs, null, signal));
+  }
+
+  private deliverNext(now: number): ExecDelivery {
+    const head = this.book.queued.values().next().value!;
+    this.book.apply(head, { type: 'DELIVER', at: now });
+    return toDelivery(head.snap, this.wall);
+  }
+
+  /** An exec reached a final state: the admins waiting on its result get it now. */
+  private finished(e: Entry): void {
+    const key = resultKey(e.snap.context.id);
+    if (this.parking.has(key)) this.parking.answerAll(key, { finished: true, result: toResult(e.snap, this.wall) });
+    this.deps.finished?.(this.nodeId, e.snap.context.id, () => toResult(e.snap, this.wall));
+  }
+
+  /**
+   * Steps many execs (a clear, a sweep). One statechart step costs ~50 µs, so past one chunk this
+   * yields the event loop between chunks, holding only this queue's mailbox meanwhile.
+   */
+  private applyMany(steps: Array<[Entry, ExecEvent]>, then: () => Result<unknown>): Result<unknown> | Promise<Result<unknown>> {
+    if (steps.length <= BULK_CHUNK) {
+      for (const [e, ev] of steps) this.book.apply(e, ev);
+      return then();
+    }
+    return (async () => {
+      for (let i = 0; i < steps.length; i += BULK_CHUNK) {
+        if (i > 0) await new Promise((r) => setImmediate(r));
+        for (const [e, ev] of steps.slice(i, i + BULK_CHUNK)) this.book.apply(e, ev);
+      }
+      return then();
+    })();
+  }
+
+  private getResult(id: string, waitMs: number, signal: AbortSignal | undefined): Result<ResultReply> | Later<Result<unknown>> {
+    const e = this.book.find(id);
+    if (!e) return this.unknown(id);
+    if (isFinished(e.snap)) return ok({ finished: true, result: toResult(e.snap, this.wall) });
+    if (waitMs > 0 && !this.deps.closing()) {
+      // Answered by finished(), or with null when the wait runs out: then the caller asks again.
+      return okLater(this.parking.park(resultKey(id), waitMs, null, signal));
+    }
+    return ok({ finished: false, pending: this.pendingView(id, e) });
+  }
+
+  private pendingView(id: string, e: Entry): ExecPendingView {
+    return statusOf(e.snap) === 'delivered'
+      ? { status: 'pending', state: 'delivered', position: null }
+      : { status: 'pending', state: 'queued', position: this.book.position(id) };
+  }
+
+  private unknown(id: string): Result<never> {
+    return fail('not_found', `no exec ${JSON.stringify(id.slice(0, 64))} on node ${this.nodeId}`);
+  }
+
+  /** Makes sure the timer fires by `at` (monotonic). An earlier timer is kept: its tick re-arms for the rest. */
+  private armFor(at: number): void {
+    if (this.timer && this.timer.at <= at) return;
+    this.timer?.handle.cancel();
+    const handle = this.clock.after(Math.max(0, at - this.clock.mono()), () => {
+      this.timer = null;
+      this.send({ type: 'tick' }).catch(() => {});
+    });
+    this.timer = { at, handle };
+  }
+}
+
+/** A parked value, wrapped as the domain reply `ok(value)` when it comes. */
+function okLater<T>(later: Later<T>): Later<Result<unknown>> {
+  return new Later(later.reply.then((v) => ok(v)));
+}
+
+/** ask() for an exec queue, typed by message: the reply value, or the AppError of its code. */
+export const askExec = asker<ExecMsg, ExecReplies>();

@@ -1,0 +1,78 @@
+/**
+ * ExecQueues: the supervisor of the per-node exec queue actors. A queue is created on first use
+ * (a submit or an agent's poll), so idle nodes cost nothing; it is stopped when its node is
+ * deleted. Counts are read straight from the queue (no message), for heartbeats and node objects.
+ */
+import type { Clock } from '../../clock.js';
+import type { ActorSystem } from '../kernel/system.js';
+import { ResultBudget, type ExecSettings } from './book.js';
+import { ExecQueueActor } from './queue-actor.js';
+import type { ExecResultView } from './view.js';
+
+export interface ExecCounts {
+  /** Queued, not yet delivered. */
+  pending: number;
+  /** Queued plus delivered-but-unanswered. */
+  depth: number;
+}
+
+const NO_EXECS: ExecCounts = Object.freeze({ pending: 0, depth: 0 });
+
+/** Creates, finds and stops the per-node exec queue actors. */
+export class ExecQueues {
+  private readonly queues = new Map<string, ExecQueueActor>();
+  private closing = false;
+  /** Finished output kept by all queues together. */
+  readonly budget = new ResultBudget();
+  /** Notification port: told when any exec reaches a final state (the fleet-exec batches listen). */
+  onFinished: (nodeId: string, execId: string, view: () => ExecResultView) => void = () => {};
+
+  constructor(private readonly deps: { clock: Clock; system: ActorSystem; settings: ExecSettings }) {}
+
+  /** The node's queue, if it was ever used. */
+  get(nodeId: string): ExecQueueActor | undefined {
+    return this.queues.get(nodeId);
+  }
+
+  /** The node's queue, created (and registered with the actor system) on first use. */
+  ensure(nodeId: string): ExecQueueActor {
+    let q = this.queues.get(nodeId);
+    if (!q) {
+      q = new ExecQueueActor(nodeId, {
+        clock: this.deps.clock,
+        observer: this.deps.system,
+        settings: this.deps.settings,
+        budget: this.budget,
+        closing: () => this.closing,
+        finished: (nodeId, execId, view) => this.onFinished(nodeId, execId, view),
+      });
+      this.queues.set(nodeId, q);
+      this.deps.system.register(q);
+    }
+    return q;
+  }
+
+  counts(nodeId: string): ExecCounts {
+    const q = this.queues.get(nodeId);
+    return q ? { pending: q.pendingCount, depth: q.depth } : NO_EXECS;
+  }
+
+  get size(): number {
+    return this.queues.size;
+  }
+
+  /** The node is gone: its queue stops (a parked poll gets 204) and leaves the registry. */
+  remove(nodeId: string): void {
+    const q = this.queues.get(nodeId);
+    if (!q) return;
+    this.queues.delete(nodeId);
+    this.deps.system.unregister(q);
+    q.send({ type: 'stop' }).catch(() => {});
+  }
+
+  /** Shutdown: every parked reply (polls: 204, result waits: 202) is answered now, and none parks from here on. */
+  wakeAll(): void {
+    this.closing = true;
+    for (const q of this.queues.values()) if (q.hasParked) q.send({ type: 'wake' }).catch(() => {});
+  }
+}

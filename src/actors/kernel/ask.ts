@@ -1,0 +1,65 @@
+/**
+ * ask(): the one bridge from an HTTP handler (or another actor) to an actor. Posts one message,
+ * records which actor the request now waits on (GET /debug/requests shows it), and gives up after
+ * a timeout with a 503 `actor_timeout` instead of letting the request hang. A reply the actor gives
+ * synchronously (an idle actor, a handler with nothing to wait for — the heartbeat hot path) is
+ * returned as a value: no promise, no timer. Replies are domain results (`{ ok, value | code }`),
+ * unwrapped here into the value or the AppError of the code.
+ */
+import { AppError, unwrap, type Result } from '../../errors.js';
+import type { ActorCell, Message } from './cell.js';
+import { ActorStoppedError } from './cell.js';
+
+/** What a request exposes to the registry of requests in flight. */
+export interface Waiter {
+  waitingOn: string | null;
+}
+
+export interface AskOptions {
+  /** Default {@link DEFAULT_ASK_TIMEOUT_MS}; a parked reply needs its wait plus a margin. */
+  timeoutMs?: number;
+  waiter?: Waiter;
+}
+
+export const DEFAULT_ASK_TIMEOUT_MS = 15_000;
+
+/**
+ * A typed ask for one actor family: `Rep` maps each message type to its reply value.
+ * `const askNode = asker<NodeMsg, NodeReplies>()` then `await askNode(node, { type: 'heartbeat', … })`.
+ */
+export function asker<M extends Message, Rep extends { [K in M['type']]: unknown }>() {
+  return function askTyped<T extends M['type']>(
+    cell: ActorCell<M, Result<unknown>>,
+    msg: Extract<M, { type: T }>,
+    opts: AskOptions = {},
+  ): Rep[T] | Promise<Rep[T]> {
+    const reply = cell.deliver(msg);
+    if (!(reply instanceof Promise)) return unwrap(reply) as Rep[T];
+    return awaitReply(cell.id, msg.type, reply, opts).then((r) => unwrap(r) as Rep[T]);
+  };
+}
+
+/** Waits for a reply already posted to actor `actorId`, with the timeout and the bookkeeping. */
+export async function awaitReply<R>(actorId: string, msgType: string, reply: Promise<R>, opts: AskOptions = {}): Promise<R> {
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_ASK_TIMEOUT_MS;
+  const waiter = opts.waiter;
+  if (waiter) waiter.waitingOn = actorId;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      reply,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new AppError('actor_timeout', `actor ${actorId} did not answer ${msgType} within ${timeoutMs} ms`)),
+          timeoutMs,
+        );
+      }),
+    ]);
+  } catch (e) {
+    if (e instanceof ActorStoppedError) throw new AppError('not_found', `${actorId} no longer exists`);
+    throw e;
+  } finally {
+    clearTimeout(timer);
+    if (waiter && waiter.waitingOn === actorId) waiter.waitingOn = null;
+  }
+}

@@ -1,0 +1,248 @@
+/**
+ * Fleet: the supervisor of node actors. It creates them (at enrollment and from nodes.yaml at
+ * boot), keeps the indexes they report into (token hash -> node, counts per state), and runs the
+ * one sweeper that tells overdue nodes they are offline and unredeemed enrollments they expired.
+ * It never changes a node itself: every change is a message to that node's actor.
+ */
+import type { Clock, TimerHandle } from '../../clock.js';
+import type { RoleCatalog } from '../../config.js';
+import { AppError } from '../../errors.js';
+import { hashToken, newEnrollmentId, newNodeId, newToken } from '../../ids.js';
+import type { Logger } from '../../log.js';
+import type { PersistPort } from '../kernel/store.js';
+import type { ActorSystem } from '../kernel/system.js';
+import { NodeActor, type NodeActorDeps, type NodeIndexPort } from './actor.js';
+import { EMPTY_REPORTED, NODE_STATES, nodeRecordSchema, type NodeKind, type NodeRecord, type NodeState } from './record.js';
+
+export type TokenKind = 'node' | 'enrollment';
+
+export interface FleetSettings {
+  heartbeatIntervalS: number;
+  offlineAfterS: number;
+  enrollmentTtlS: number;
+  sweepIntervalMs: number;
+  maxOutputBytes: number;
+}
+
+export interface FleetDeps {
+  clock: Clock;
+  system: ActorSystem;
+  store: PersistPort;
+  catalog: RoleCatalog;
+  log: Logger;
+  settings: FleetSettings;
+}
+
+export interface TokenEntry {
+  kind: TokenKind;
+  nodeId: string;
+}
+
+export interface NewEnrollment {
+  name: string;
+  owner: string;
+  kind: NodeKind;
+  os: string | null;
+  /** This enrollment's own lifetime (1 … enrollment_ttl_s); default enrollment_ttl_s. */
+  ttlS?: number;
+}
+
+/** The token an unredeemed enrollment still answers to, if any. */
+const openEnrollmentHash = (r: NodeRecord): string | null =>
+  r.state === 'enrolling' && r.enrollment && !r.enrollment.used_at ? r.enrollment.token_hash : null;
+
+export const DEFAULT_SWEEP_INTERVAL_MS = 1000;
+/** Nodes told per event-loop turn by the sweeper. */
+const SWEEP_SLICE = 500;
+/** Above this many nodes in one sweep, one summary log line instead of one per node. */
+const SWEEP_LOG_DETAIL_MAX = 20;
+
+export class Fleet implements NodeIndexPort {
+  private readonly nodes = new Map<string, NodeActor>();
+  private readonly tokens = new Map<string, TokenEntry>();
+  private readonly counts = Object.fromEntries(NODE_STATES.map((s) => [s, 0])) as Record<NodeState, number>;
+  private readonly nodeDeps: NodeActorDeps;
+  private sweeper: TimerHandle | null = null;
+  /** Ports filled in by the exec and shell subsystems when they exist. */
+  execCounts: (nodeId: string) => { pending: number; depth: number } = () => ({ pending: 0, depth: 0 });
+  shellPending: (nodeId: string) => number = () => 0;
+  /** Told when a node is deleted, so its exec queue stops with it. */
+  dropExecQueue: (nodeId: string) => void = () => {};
+  /** Other indexes fed by the node actors' changes (the heads and the eligible bodies). */
+  readonly watchers: NodeIndexPort[] = [];
+
+  constructor(private readonly deps: FleetDeps) {
+    const providerRoles = Object.entries(deps.catalog).filter(([, r]) => r.provider).map(([name]) => name);
+    this.nodeDeps = {
+      clock: deps.clock,
+      observer: deps.system,
+      store: deps.store,
+      index: this,
+      settings: { providerRoles, offlineAfterMs: deps.settings.offlineAfterS * 1000 },
+      heartbeatIntervalS: deps.settings.heartbeatIntervalS,
+      maxOutputBytes: deps.settings.maxOutputBytes,
+      execCounts: (id) => this.execCounts(id),
+      shellPending: (id) => this.shellPending(id),
+      onDeleted: (id) => this.forget(id),
+    };
+  }
+
+  /** NodeIndexPort: a node actor published a change; the token index and the counts follow. */
+  changed(id: string, prev: NodeRecord | null, next: NodeRecord | null): void {
+    if (prev?.state !== next?.state) {
+      if (prev) this.counts[prev.state]--;
+      if (next) this.counts[next.state]++;
+    }
+    this.retoken(id, 'node', prev?.token_hash ?? null, next?.token_hash ?? null);
+    this.retoken(id, 'enrollment', prev ? openEnrollmentHash(prev) : null, next ? openEnrollmentHash(next) : null);
+    for (const w of this.watchers) w.changed(id, prev, next);
+  }
+
+  private retoken(nodeId: string, kind: TokenKind, oldHash: string | null, newHash: string | null): void {
+    if (oldHash === newHash) return;
+    if (oldHash !== null && this.tokens.get(oldHash)?.nodeId === nodeId) this.tokens.delete(oldHash);
+    if (newHash !== null) this.tokens.set(newHash, { kind, nodeId });
+  }
+
+  /** Drops a node actor from the registries (after its delete, or a refused enrollment). */
+  private forget(id: string): void {
+    const node = this.nodes.get(id);
+    this.nodes.delete(id);
+    if (node) this.deps.system.unregister(node);
+    this.dropExecQueue(id);
+  }
+
+  /** Re-creates node actors from nodes.yaml records; a bad record stops the start with its id. */
+  restore(records: unknown[]): number {
+    records.forEach((raw, i) => {
+      const r = nodeRecordSchema.safeParse(raw);
+      if (!r.success) {
+        const issue = r.error.issues[0]!;
+        const id = typeof raw === 'object' && raw && 'id' in raw ? String((raw as { id: unknown }).id) : `#${i + 1}`;
+        throw new Error(`nodes.yaml: node ${id}: ${issue.path.join('.') || 'record'}: ${issue.message}`);
+      }
+      if (this.nodes.has(r.data.id)) throw new Error(`nodes.yaml: node ${r.data.id} appears twice`);
+      this.spawn(r.data);
+    });
+    return this.nodes.size;
+  }
+
+  start(): void {
+    this.sweeper ??= this.deps.clock.every(this.deps.settings.sweepIntervalMs, () => this.sweep());
+  }
+
+  stop(): void {
+    this.sweeper?.cancel();
+    this.sweeper = null;
+  }
+
+  /**
+   * Issues an enrollment: a node in `enrolling` with a single-use token. Durable on return; if
+   * nodes.yaml cannot be written the node is dropped again (503 `persist_failed`, no trace).
+   */
+  async enroll(input: NewEnrollment): Promise<{ node: NodeActor; token: string }> {
+    const now = this.deps.clock.now();
+    const ttlS = input.ttlS ?? this.deps.settings.enrollmentTtlS;
+    const token = newToken('hce');
+    const record: NodeRecord = {
+      ...nodeRecordSchema.parse({
+        id: newNodeId(),
+        name: input.name,
+        kind: input.kind,
+        state: 'enrolling',
+        owner: input.owner,
+        created_at: new Date(now).toISOString(),
+        reported: { ...EMPTY_REPORTED, os: input.os },
+      }),
+      enrollment: {
+        id: newEnrollmentId(),
+        token_hash: hashToken(token),
+        expires_at: new Date(now + ttlS * 1000).toISOString(),
+        used_at: null,
+      },
+    };
+    const node = await this.admit(record, 'no enrollment was issued');
+    this.deps.log.info('enrollment issued', { node_id: record.id, enrollment_id: record.enrollment!.id, name: input.name, ttl_s: ttlS });
+    return { node, token };
+  }
+
+  /**
+   * Creates a node actor from a complete record (an enrollment, an iPad's self-registration) and
+   * returns once nodes.yaml holds it; if it cannot be written the node is dropped again (503
+   * `persist_failed`, no trace). `what` ends the error message.
+   */
+  async admit(record: NodeRecord, what: string): Promise<NodeActor> {
+    const node = this.spawn(record);
+    try {
+      await this.deps.store.commit();
+    } catch (e) {
+      this.deps.store.remove(record.id);
+      this.changed(record.id, record, null);
+      this.forget(record.id);
+      throw new AppError('persist_failed', `nodes.yaml could not be written, ${what}: ${(e as Error).message}`);
+    }
+    return node;
+  }
+
+  get(id: string): NodeActor | undefined {
+    return this.nodes.get(id);
+  }
+
+  /** Who a bearer token belongs to, by its hex SHA-256 (the plain token is never stored). */
+  lookupHash(hash: string): TokenEntry | undefined {
+    return this.tokens.get(hash);
+  }
+
+  all(): IterableIterator<NodeActor> {
+    return this.nodes.values();
+  }
+
+  get size(): number {
+    return this.nodes.size;
+  }
+
+  stateCounts(): Record<NodeState, number> & { total: number } {
+    return { total: this.nodes.size, ...this.counts };
+  }
+
+  /**
+   * One pass of the offline and expiry clocks (monotonic: a wall-clock jump changes nothing).
+   * Public so tests can drive it with a fake clock. It only finds candidates; each node's machine
+   * decides when told.
+   */
+  sweep(): void {
+    const now = this.deps.clock.mono();
+    const offlineAfterMs = this.deps.settings.offlineAfterS * 1000;
+    const offline: NodeActor[] = [];
+    const expired: NodeActor[] = [];
+    for (const node of this.nodes.values()) {
+      const state = node.stateName();
+      if ((state === 'online' || state === 'provisioning') && now - node.offlineClock >= offlineAfterMs) offline.push(node);
+      else if (state === 'enrolling' && node.enrollmentDeadline !== null && node.enrollmentDeadline <= now) expired.push(node);
+    }
+    this.logDue('node offline', offline, (n) => ({ silent_s: Math.round((now - n.offlineClock) / 1000) }));
+    this.logDue('enrollment expired', expired, () => ({}));
+    this.tellInSlices([...offline.map((n) => [n, 'offline_due'] as const), ...expired.map((n) => [n, 'expire_due'] as const)]);
+  }
+
+  /** One line per node, or one summary line when many go at once (an outage, a restart). */
+  private logDue(msg: string, nodes: NodeActor[], fields: (n: NodeActor) => Record<string, unknown>): void {
+    if (nodes.length > SWEEP_LOG_DETAIL_MAX) {
+      this.deps.log.warn(`${msg}: many at once`, { count: nodes.length, first: nodes.slice(0, SWEEP_LOG_DETAIL_MAX).map((n) => n.id) });
+    } else for (const n of nodes) this.deps.log.info(msg, { node_id: n.id, ...fields(n) });
+  }
+
+  /** Sends in slices so that thousands of nodes going offline together never hold the event loop. */
+  private tellInSlices(due: ReadonlyArray<readonly [NodeActor, 'offline_due' | 'expire_due']>, from = 0): void {
+    const end = Math.min(due.length, from + SWEEP_SLICE);
+    for (let i = from; i < end; i++) due[i]![0].send({ type: due[i]![1] }).catch(() => {});
+    if (end < due.length) setImmediate(() => this.tellInSlices(due, end));
+  }
+
+  private spawn(record: NodeRecord): NodeActor {
+    const node = new NodeActor(record, this.nodeDeps);
+    this.nodes.set(record.id, node);
+    this.deps.system.register(node);
+    return node;
+  }
+}

@@ -1,0 +1,275 @@
+/**
+ * The node lifecycle statechart (SPEC §4), run by the kernel's `step()` (pure `transition()`,
+ * seeded from the node's data with `resolveState`: no interpreter, no routing state):
+ *
+ *   enrolling ─REGISTER─▶ provisioning ─all roles applied─▶ online
+ *       │ EXPIRE_DUE           ▲  │ OFFLINE_DUE              │ OFFLINE_DUE
+ *       ▼                      │  ▼                          ▼
+ *    expired          roles / reprovision ◀──HEARTBEAT──── offline
+ *
+ * The rules live here as guards: a registration needs an unused, unexpired enrollment; only
+ * bodies are drained; a node never changes between body and head kinds; an ack clears only a
+ * flag a reply has carried; a node goes offline only when it has been silent long enough. Time
+ * enters only through events (`mono`: the monotonic clock; `at`: wall time for stored stamps).
+ * Effects are actions the kernel runs by key: `persist` (durable before the reply, or lazy),
+ * `reject` (the refusal and its error code).
+ */
+import { assign, setup } from 'xstate';
+import { kernelActions, persist, reject } from '../kernel/machine.js';
+import { applyHeadChanges, type HeadChanges } from './head-fields.js';
+import { FLAG_NAMES, isHeadKind, type FlagName, type NodeKind, type NodeRecord, type Reported } from './record.js';
+
+/** Fleet-wide settings the guards need (one shared object). */
+export interface NodeSettings {
+  /** Roles whose catalog entry names a provider: those also need `provider_status: running`. */
+  providerRoles: readonly string[];
+  offlineAfterMs: number;
+}
+
+export interface NodeContext {
+  /** The durable record; `record.state` is the state before the event. */
+  record: NodeRecord;
+  settings: NodeSettings;
+  /** Monotonic instant the offline clock counts from (last heartbeat, registration, or boot). */
+  lastBeat: number;
+  /** Monotonic instant an unredeemed enrollment expires, or null. */
+  enrollDeadline: number | null;
+  /** Set by a heartbeat that changed flags or the reprovision: its reply must wait for the disk. */
+  beatDurable: boolean;
+}
+
+export type { HeadChanges };
+
+export type UpdateChanges = Partial<Pick<NodeRecord, 'name' | 'owner' | 'district' | 'venue' | 'kind'>>;
+
+export type NodeEvent =
+  | { type: 'REGISTER'; tokenHash: string; reported: Partial<Reported>; at: string; mono: number }
+  | { type: 'HEARTBEAT'; reported: Partial<Reported>; ack: readonly FlagName[]; at: string }
+  | { type: 'OFFLINE_DUE'; mono: number }
+  | { type: 'EXPIRE_DUE'; mono: number }
+  | { type: 'SET_ROLES'; roles: string[] }
+  | { type: 'REPROVISION' }
+  | { type: 'SET_FLAG'; flag: 'update_node' | 'update_services' }
+  | { type: 'UPDATE'; changes: UpdateChanges }
+  | { type: 'DRAIN'; drain: boolean; reason: string | null }
+  | { type: 'SET_HEAD'; changes: HeadChanges };
+
+/** Every assigned role reported applied, providers running, no reprovision outstanding. */
+export function isProvisioned(record: NodeRecord, settings: NodeSettings): boolean {
+  if (record.last_seen === null || record.reprovision_pending) return false;
+  const applied = new Set(record.reported.roles_applied);
+  for (const role of record.roles) {
+    if (!applied.has(role)) return false;
+    if (settings.providerRoles.includes(role) && record.reported.provider_status !== 'running') return false;
+  }
+  return true;
+}
+
+/** Flags currently set. */
+const setFlags = (r: NodeRecord): FlagName[] => FLAG_NAMES.filter((f) => r.flags[f]);
+
+/** True when this heartbeat's reply would carry a flag no reply has carried since it was set. */
+export function hasUnsentFlag(r: NodeRecord): boolean {
+  for (const f of FLAG_NAMES) if (r.flags[f] && !(r.flags_sent ?? []).includes(f)) return true;
+  return false;
+}
+
+const sameList = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+
+/**
+ * The record after a heartbeat: acks applied (only to flags a reply carried), telemetry merged,
+ * the reprovision completed when acked and every role is applied again, and every flag still set
+ * marked as carried by this heartbeat's reply.
+ */
+function applyHeartbeat(ctx: NodeContext, ev: Extract<NodeEvent, { type: 'HEARTBEAT' }>): NodeRecord {
+  const prev = ctx.record;
+  const sent = new Set(prev.flags_sent ?? []);
+  const flags = { ...prev.flags };
+  let acked = prev.reprovision_acked;
+  for (const f of ev.ack) {
+    if (!flags[f] || !sent.has(f)) continue; // stale or premature: a newer request stands
+    flags[f] = false;
+    sent.delete(f);
+    if (f === 'reprovision' && prev.reprovision_pending) acked = true;
+  }
+  let next: NodeRecord = { ...prev, flags, reprovision_acked: acked, last_seen: ev.at, reported: { ...prev.reported, ...ev.reported } };
+  // A reprovision is done once the agent acked it and then reports every role applied again.
+  if (next.reprovision_pending && acked && isProvisioned({ ...next, reprovision_pending: false }, ctx.settings)) {
+    next = { ...next, reprovision_pending: false, reprovision_acked: false };
+  }
+  const nowSent = setFlags(next); // this reply carries every flag still set
+  next.flags_sent = nowSent.length > 0 ? nowSent : undefined;
+  return next;
+}
+
+/** A heartbeat whose effect must be on disk before its reply (SPEC §4): flags or reprovision moved. */
+function heartbeatIsDurable(prev: NodeRecord, next: NodeRecord): boolean {
+  return (
+    FLAG_NAMES.some((f) => prev.flags[f] !== next.flags[f]) ||
+    !sameList(prev.flags_sent ?? [], next.flags_sent ?? []) ||
+    prev.reprovision_pending !== next.reprovision_pending ||
+    prev.reprovision_acked !== next.reprovision_acked
+  );
+}
+
+const kindClass = (k: NodeKind) => (isHeadKind(k) ? 'head' : 'body');
+
+/** Persist after the evaluation that follows a heartbeat: durable if the state changes too. */
+const persistBeat = (target: 'online' | 'provisioning') => ({
+  type: 'persist' as const,
+  params: ({ context }: { context: NodeContext }) => ({ durable: context.beatDurable || context.record.state !== target }),
+});
+
+export const nodeMachine = setup({
+  types: {
+    context: {} as NodeContext,
+    events: {} as NodeEvent,
+  },
+  guards: {
+    provisioned: ({ context }) => isProvisioned(context.record, context.settings),
+    enrollmentOpen: ({ context, event }) => {
+      const e = context.record.enrollment;
+      return event.type === 'REGISTER' && !!e && !e.used_at && context.enrollDeadline !== null && event.mono < context.enrollDeadline;
+    },
+    enrollmentUsed: ({ context }) => !!context.record.enrollment?.used_at,
+    silentTooLong: ({ context, event }) => event.type === 'OFFLINE_DUE' && event.mono - context.lastBeat >= context.settings.offlineAfterMs,
+    enrollmentOver: ({ context, event }) =>
+      event.type === 'EXPIRE_DUE' && context.enrollDeadline !== null && event.mono >= context.enrollDeadline,
+    isBody: ({ context }) => context.record.kind === 'body',
+    isHead: ({ context }) => isHeadKind(context.record.kind),
+    kindChangeAllowed: ({ context, event }) =>
+      event.type !== 'UPDATE' || event.changes.kind === undefined || kindClass(event.changes.kind) === kindClass(context.record.kind),
+  },
+  actions: {
+    ...kernelActions,
+    heartbeat: assign(({ context, event }) => {
+      if (event.type !== 'HEARTBEAT') return {};
+      const record = applyHeartbeat(context, event);
+      return { record, beatDurable: heartbeatIsDurable(context.record, record) };
+    }),
+    setRoles: assign({
+      record: ({ context, event }) => (event.type === 'SET_ROLES' ? { ...context.record, roles: event.roles } : context.record),
+    }),
+    setFlag: assign({
+      record: ({ context, event }) => {
+        if (event.type !== 'SET_FLAG') return context.record;
+        const r = context.record;
+        // Set again: delivered again, and only an ack of the new delivery clears it.
+        const sent = (r.flags_sent ?? []).filter((f) => f !== event.flag);
+        return { ...r, flags: { ...r.flags, [event.flag]: true }, flags_sent: sent.length > 0 ? sent : undefined };
+      },
+    }),
+    reprovision: assign({
+      record: ({ context }) => {
+        const r = context.record;
+        const sent = (r.flags_sent ?? []).filter((f) => f !== 'reprovision');
+        return {
+          ...r,
+          flags: { ...r.flags, reprovision: true },
+          flags_sent: sent.length > 0 ? sent : undefined,
+          reprovision_pending: true,
+          reprovision_acked: false,
+        };
+      },
+    }),
+    update: assign({
+      record: ({ context, event }) => (event.type === 'UPDATE' ? { ...context.record, ...event.changes } : context.record),
+    }),
+    drain: assign({
+      record: ({ context, event }) =>
+        event.type === 'DRAIN' ? { ...context.record, drain: event.drain, drain_reason: event.drain ? event.reason : null } : context.record,
+    }),
+    setHead: assign({
+      record: ({ context, event }) => (event.type === 'SET_HEAD' ? applyHeadChanges(context.record, event.changes) : context.record),
+    }),
+    register: assign(({ context, event }) => {
+      if (event.type !== 'REGISTER') return {};
+      const r = context.record;
+      return {
+        record: {
+          ...r,
+          token_hash: event.tokenHash,
+          enrollment: r.enrollment ? { ...r.enrollment, used_at: event.at } : null,
+          reported: { ...r.reported, ...event.reported },
+        },
+        lastBeat: event.mono,
+        enrollDeadline: null,
+      };
+    }),
+    closeEnrollment: assign({ enrollDeadline: null }),
+  },
+}).createMachine({
+  id: 'node',
+  context: ({ input }) => input as NodeContext,
+  initial: 'enrolling',
+  on: {
+    SET_FLAG: { actions: ['setFlag', persist(true)] },
+    UPDATE: [
+      { guard: 'kindChangeAllowed', actions: ['update', persist(true)] },
+      { actions: reject('wrong_kind', 'a node cannot change between a body kind and a head kind; delete it and enroll it again') },
+    ],
+    DRAIN: [
+      { guard: 'isBody', actions: ['drain', persist(true)] },
+      { actions: reject('wrong_kind', 'only bodies are drained; this node is a head') },
+    ],
+    SET_HEAD: [
+      { guard: 'isHead', actions: ['setHead', persist(true)] },
+      { actions: reject('wrong_kind', 'this node is a body; only heads have assignments and allowed experiences') },
+    ],
+    REGISTER: [
+      { guard: 'enrollmentUsed', actions: reject('unauthorized', 'the enrollment token was already used') },
+      { actions: reject('unauthorized', 'the enrollment token is not valid') },
+    ],
+  },
+  states: {
+    enrolling: {
+      on: {
+        REGISTER: [
+          { guard: 'enrollmentOpen', target: 'provisioning', actions: ['register', persist(true)] },
+          { actions: reject('unauthorized', 'the enrollment token has expired') },
+        ],
+        EXPIRE_DUE: { guard: 'enrollmentOver', target: 'expired', actions: ['closeEnrollment', persist(false)] },
+        SET_ROLES: { actions: ['setRoles', persist(true)] },
+        REPROVISION: { actions: ['reprovision', persist(true)] },
+      },
+    },
+    provisioning: {
+      on: {
+        HEARTBEAT: { target: 'evaluating', actions: 'heartbeat' },
+        SET_ROLES: { target: 'evaluating', actions: ['setRoles', persist(true)] },
+        REPROVISION: { actions: ['reprovision', persist(true)] },
+        OFFLINE_DUE: { guard: 'silentTooLong', target: 'offline', actions: persist(false) },
+      },
+    },
+    online: {
+      on: {
+        HEARTBEAT: { target: 'evaluating', actions: 'heartbeat' },
+        SET_ROLES: { target: 'evaluating', actions: ['setRoles', persist(true)] },
+        REPROVISION: { target: 'provisioning', actions: ['reprovision', persist(true)] },
+        OFFLINE_DUE: { guard: 'silentTooLong', target: 'offline', actions: persist(false) },
+      },
+    },
+    offline: {
+      on: {
+        HEARTBEAT: { target: 'evaluating', actions: 'heartbeat' },
+        SET_ROLES: { actions: ['setRoles', persist(true)] },
+        REPROVISION: { actions: ['reprovision', persist(true)] },
+      },
+    },
+    /** Transient: decides provisioning vs online from the context just updated. */
+    evaluating: {
+      always: [
+        { guard: 'provisioned', target: 'online', actions: persistBeat('online') },
+        { target: 'provisioning', actions: persistBeat('provisioning') },
+      ],
+    },
+    expired: {
+      on: {
+        SET_ROLES: { actions: ['setRoles', persist(true)] },
+        REGISTER: { actions: reject('unauthorized', 'the enrollment token has expired') },
+      },
+    },
+  },
+});
+
+export type NodeMachine = typeof nodeMachine;

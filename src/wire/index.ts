@@ -1,0 +1,8 @@
+/** The wire contract (SPEC): every shape that crosses the network, declared once. */
+export * from './common.js';
+export * from './agent.js';
+export * from './exec.js';
+export * from './nodes.js';
+export * from './heads.js';
+export * from './batch.js';
+export * from './shell.js';

@@ -1,0 +1,35 @@
+/**
+ * The fleet-wide cap on kept exec output: past it, a queue that finishes an exec gives up its own
+ * oldest finished results first.
+ */
+import { describe, expect, it } from 'vitest';
+import { ExecBook, ResultBudget, type ExecSettings } from '../../src/actors/exec-queue-actor.js';
+
+const settings: ExecSettings = { maxQueue: 100, defaultTimeoutS: 60, resultTtlS: 3600, maxOutputBytes: 1000, offlineAfterS: 90 };
+
+function finishOne(book: ExecBook, id: string, bytes: number, now: number): void {
+  const e = book.add({ id, command: 'x', interpreter: 'bash', timeoutS: 60, queuedAt: now });
+  book.apply(e, { type: 'DELIVER', at: now });
+  book.report(e, { id, exit_code: 0, stdout: 'o'.repeat(bytes), stderr: '', timed_out: false, stdout_truncated: false, stderr_truncated: false }, now);
+}
+
+describe('fleet-wide result budget', () => {
+  it('when two queues together pass the budget, then the queue that finishes gives up its oldest results', () => {
+    const budget = new ResultBudget(2500);
+    const a = new ExecBook(settings, () => {}, (m) => m, budget);
+    const b = new ExecBook(settings, () => {}, (m) => m, budget);
+    finishOne(a, 'a1', 1000, 0);
+    finishOne(a, 'a2', 1000, 1);
+    expect(budget.bytes).toBe(2000);
+    finishOne(a, 'a3', 1000, 2); // 3000 > 2500: a drops a1
+    expect(a.find('a1')).toBeUndefined();
+    expect(a.find('a3')).toBeDefined();
+    expect(budget.bytes).toBe(2000);
+    finishOne(b, 'b1', 1000, 3); // 3000 > 2500, b has nothing older: it keeps its one result
+    expect(b.find('b1')).toBeDefined();
+    finishOne(b, 'b2', 1000, 4); // b drops b1
+    expect(b.find('b1')).toBeUndefined();
+    b.dispose();
+    expect(budget.bytes).toBe(2000);
+  });
+});
