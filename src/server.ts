@@ -19,6 +19,7 @@ import { createApp } from './http/app.js';
 import type { AppDeps } from './http/deps.js';
 import { RequestRegistry } from './http/requests.js';
 import { createLogger, type Logger } from './log.js';
+import { AuditLog } from './persist/audit-log.js';
 import { loadNodesFile, NodesFile } from './persist/nodes-file.js';
 import type { NodeStore } from './persist/nodes-store.js';
 import { EX_UNAVAILABLE } from './sysexits.js';
@@ -86,7 +87,7 @@ export async function buildCore(opts: { home: string; config: Config; clock?: Cl
   const restored = fleet.restore(loaded.records);
   opts.log.info('nodes restored', { path, nodes: restored, source: loaded.source, ms: Math.round(performance.now() - t0) });
   fleet.start();
-  return { home: opts.home, config: opts.config, clock, log: opts.log, system, fleet, execQueues, store, requests: new RequestRegistry(), version: VERSION, startedAt: clock.mono() };
+  return { home: opts.home, config: opts.config, clock, log: opts.log, system, fleet, execQueues, store, requests: new RequestRegistry(), version: VERSION, startedAt: clock.mono(), audit: new AuditLog(join(opts.home, 'audit.log')) };
 }
 
 export interface RunningServer {
@@ -159,6 +160,7 @@ export async function startServer(opts: { home: string; listen?: string; clock?:
       await closed;
       core.fleet.stop();
       await core.store.close();
+      await core.audit.close();
       log.info('stopped; nodes.yaml is current', { nodes: core.fleet.size });
       log.flush();
     })());

@@ -5,6 +5,8 @@
 import { Hono } from 'hono';
 import { AppError } from '../errors.js';
 import { agentRoutes } from './agent.routes.js';
+import { auditTrail } from './audit.js';
+import { auditRoutes } from './audit.routes.js';
 import { limitBody } from './body-limit.js';
 import { tokenDigest } from './auth.js';
 import type { AppDeps, RouteDeps } from './deps.js';
@@ -30,6 +32,8 @@ export function createApp(deps: AppDeps): AppHandle {
     auth: {
       adminDigest: tokenDigest(cfg.admin_token),
       fleetDigest: tokenDigest(cfg.fleet_enrollment_token),
+      operators: Object.entries(deps.config.operators).map(([name, token]) => ({ name, digest: tokenDigest(token) })),
+      metricsDigest: cfg.metrics_token === '' ? null : tokenDigest(cfg.metrics_token),
       fleet: deps.fleet,
       limiter: new RateLimiter(cfg.rate_limit_per_min, deps.clock),
     },
@@ -50,6 +54,8 @@ export function createApp(deps: AppDeps): AppHandle {
   const resultLimit = cfg.max_body_bytes + 2 * cfg.exec.max_output_bytes;
   app.use(limitBody((c) => (c.req.path === '/api/v1/body/exec/result' ? resultLimit : cfg.max_body_bytes)));
 
+  app.use(auditTrail(deps.audit, deps.clock, deps.log));
+
   app.onError((err, c) => {
     if (err instanceof AppError) return c.json({ error: err.code, message: err.message }, err.status as 400);
     const reqId = c.get('inflight')?.id;
@@ -63,6 +69,7 @@ export function createApp(deps: AppDeps): AppHandle {
   app.route('/api/v1', agentRoutes(d));
   app.route('/api/v1', nodesRoutes(d));
   app.route('/api/v1', execRoutes(d));
+  app.route('/api/v1', auditRoutes(d));
 
   return { app, beginShutdown: () => void (shuttingDown = true) };
 }

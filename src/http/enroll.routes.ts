@@ -40,7 +40,8 @@ export function enrollRoutes(d: RouteDeps): Hono<AppEnv> {
 
   app.post('/enrollments', async (c) => {
     const cred = classify(bearer(c), d.auth);
-    if (cred.kind !== 'admin') {
+    if (cred.kind === 'admin') c.set('operator', cred.operator);
+    else {
       const key = clientKey(c);
       if (!d.enrollLimiter.hit(key)) {
         c.header('Retry-After', String(d.enrollLimiter.retryAfterS(key)));
@@ -58,6 +59,7 @@ export function enrollRoutes(d: RouteDeps): Hono<AppEnv> {
     }
     const { node, token } = await d.fleet.enroll({ name: body.name, owner: body.owner, kind: body.kind, os: body.os ?? null, ttlS: body.ttl_s });
     const r = node.record;
+    c.set('auditNote', { node_id: r.id });
     return c.json(
       {
         enrollment_id: r.enrollment!.id,
@@ -79,6 +81,7 @@ export function enrollRoutes(d: RouteDeps): Hono<AppEnv> {
     const token = newToken('hcn');
     const view = await askNode(node, { type: 'register', tokenHash: hashToken(token), reported: body }, { waiter: c.get('inflight') });
     d.log.info('node registered', { node_id: view.id, hostname: body.hostname ?? null });
+    c.set('auditNote', { node_id: view.id });
     return c.json({ node_id: view.id, token, server_url: d.config.server.public_url, heartbeat_interval_s: d.config.server.heartbeat_interval_s });
   });
 

@@ -3,3 +3,4 @@ export * from './common.js';
 export * from './agent.js';
 export * from './exec.js';
 export * from './nodes.js';
+export * from './audit.js';

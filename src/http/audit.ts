@@ -1,0 +1,104 @@
+/**
+ * The audit trail (SPEC §15): one middleware records every request that changes something, in one
+ * place, once its outcome is known: who (operator), from where, what (action and route template),
+ * on which node, with what (the validated body, secrets left out, plus what the handler noted,
+ * e.g. an exec id), and the status answered. The line is on disk before the response leaves: a
+ * 2xx is never sent for a change the audit log does not hold.
+ *
+ * Not recorded: reads (GET/HEAD), the agents' own endpoints (`/body/...`: heartbeats, exec polls
+ * and results) and requests that matched no route.
+ */
+import type { Context, MiddlewareHandler } from 'hono';
+import { matchedRoutes } from 'hono/route';
+import type { Clock } from '../clock.js';
+import type { Logger } from '../log.js';
+import type { AuditSink } from '../persist/audit-log.js';
+import type { AuditEntry } from '../wire/audit.js';
+import { clientAddress } from './auth.js';
+import type { AppEnv } from './env.js';
+
+const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+/** The agents' endpoints: node-token traffic, not operators' changes. */
+const AGENT_PREFIX = '/api/v1/body/';
+/** Strings in a detail are cut here (a command of up to max_body_bytes is kept this far). */
+export const AUDIT_MAX_STRING = 64 * 1024;
+/** Arrays in a detail keep this many items (a fleet exec's targets). */
+export const AUDIT_MAX_ITEMS = 1000;
+const MAX_DEPTH = 4;
+/** Keys never written to the audit log, at any depth. */
+const SECRET_KEY = /token|hash|secret|password|key$/i;
+
+/** Names for the known changes; any other route is recorded as `<METHOD> <route template>`. */
+const ACTIONS: Record<string, string> = {
+  'POST /api/v1/enrollments': 'enrollment.create',
+  'POST /api/v1/register': 'node.register',
+  'PATCH /api/v1/nodes/:id': 'node.update',
+  'DELETE /api/v1/nodes/:id': 'node.delete',
+  'POST /api/v1/nodes/:id/roles': 'node.roles',
+  'POST /api/v1/nodes/:id/update-node': 'node.flag.update_node',
+  'POST /api/v1/nodes/:id/update-services': 'node.flag.update_services',
+  'POST /api/v1/nodes/:id/reprovision': 'node.reprovision',
+  'POST /api/v1/nodes/:id/drain': 'node.drain',
+  'POST /api/v1/nodes/:id/exec': 'exec.submit',
+  'DELETE /api/v1/nodes/:id/exec': 'exec.clear',
+  'DELETE /api/v1/nodes/:id/exec/:execId': 'exec.cancel',
+};
+
+/** The route template that answered (`/api/v1/nodes/:id`), or null when no route matched. */
+export function routeTemplate(c: Context): string | null {
+  const last = matchedRoutes(c).at(-1);
+  return last && last.method !== 'ALL' ? last.path : null;
+}
+
+/** A copy of `v` fit for the audit log: no secret-looking key, bounded strings, arrays and depth. */
+export function scrub(v: unknown, depth = 0): unknown {
+  if (typeof v === 'string') return v.length > AUDIT_MAX_STRING ? `${v.slice(0, AUDIT_MAX_STRING)}…[${v.length - AUDIT_MAX_STRING} more characters]` : v;
+  if (v === null || typeof v !== 'object') return v;
+  if (depth >= MAX_DEPTH) return '[nested too deep]';
+  if (Array.isArray(v)) {
+    const kept = v.slice(0, AUDIT_MAX_ITEMS).map((x) => scrub(x, depth + 1));
+    return v.length > AUDIT_MAX_ITEMS ? [...kept, `…[${v.length - AUDIT_MAX_ITEMS} more]`] : kept;
+  }
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) if (!SECRET_KEY.test(k)) out[k] = scrub(x, depth + 1);
+  return out;
+}
+
+/** The audit line of a finished request. */
+export function auditEntryOf(c: Context<AppEnv>, template: string, nowMs: number): AuditEntry {
+  const method = c.req.method;
+  const note = c.get('auditNote') ?? {};
+  const body = c.get('body');
+  const detail = { ...(body && typeof body === 'object' && !Array.isArray(body) ? (scrub(body) as Record<string, unknown>) : {}), ...note };
+  const param = template.includes(':id') ? c.req.param('id') : undefined;
+  const target = param ?? (typeof note.node_id === 'string' ? note.node_id : null);
+  return {
+    time: new Date(nowMs).toISOString(),
+    operator: c.get('operator') ?? null,
+    address: clientAddress(c),
+    action: ACTIONS[`${method} ${template}`] ?? `${method} ${template}`,
+    target: target === null ? null : target.slice(0, 128),
+    detail,
+    status: c.res.status,
+  };
+}
+
+/** Records each change once it is answered; the response waits for the line's fsync. */
+export function auditTrail(sink: AuditSink, clock: Clock, log: Logger): MiddlewareHandler<AppEnv> {
+  return async function auditMiddleware(c, next) {
+    if (!MUTATING.has(c.req.method) || c.req.path.startsWith(AGENT_PREFIX)) return next();
+    await next();
+    const template = routeTemplate(c);
+    if (template === null) return;
+    const entry = auditEntryOf(c, template, clock.now());
+    try {
+      await sink.append(entry);
+    } catch (e) {
+      log.error('audit log write failed', { action: entry.action, target: entry.target, status: entry.status, error: (e as Error).message });
+      if (entry.status < 400) {
+        // The change itself was made (and is durable); what failed is its record. No 2xx without it.
+        c.res = c.json({ error: 'persist_failed', message: `the change was made but the audit log could not be written: ${(e as Error).message}` }, 503);
+      }
+    }
+  };
+}
