@@ -20,6 +20,7 @@ const USAGE = `usage: hydracluster <command> [options]
   queue <nodeId> [show|clear]
   nodes [list|show ID|roles ID R...|drain ID [--reason R]|undrain ID|update-node ID|update-services ID|reprovision ID|rm ID]
   debug [actors|actor ID|requests]
+  audit [--node ID] [--operator NAME] [--since 1h] [--limit N] [--json]   who changed what (newest first)
 
   Client commands take --server URL and --admin-token T (else HC_SERVER / HC_TOKEN, else the
   config.yaml in --home / HYDRACLUSTER_HOME / ~/.hydracluster). Exit codes: the remote exit code

@@ -3,6 +3,7 @@
  * own failures into one line on stderr and a sysexits code (SPEC §12).
  */
 import { runAdmin } from './admin.js';
+import { runAudit } from './audit.js';
 import { parseClientArgs, UsageError, CLIENT_COMMANDS } from './args.js';
 import { CliError, createApi, EX_USAGE, resolveConnection, type Env } from './client.js';
 import { runExec, type ExecIo } from './exec.js';
@@ -29,6 +30,7 @@ export async function runClient(cmd: string, argv: string[], io: ClientIo): Prom
   try {
     const { command, conn } = parseClientArgs(cmd, argv);
     const api = createApi(resolveConnection(conn, io.env));
+    if (command.cmd === 'audit') return await runAudit(command, api, io.stdout);
     return command.cmd === 'exec' ? await runExec(command, api, io) : await runAdmin(command, api, io.stdout);
   } catch (e) {
     if (e instanceof UsageError) {
