@@ -8,7 +8,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { serve } from '@hono/node-server';
-import { ExecQueues } from './actors/exec-queue-actor.js';
+import { ExecQueues, MIN_STALLED_AFTER_S } from './actors/exec-queue-actor.js';
 import { Fleet, DEFAULT_SWEEP_INTERVAL_MS } from './actors/node/fleet.js';
 import { ActorSystem } from './actors/kernel/system.js';
 import { systemClock, type Clock } from './clock.js';
@@ -80,7 +80,7 @@ export async function buildCore(opts: { home: string; config: Config; clock?: Cl
   const execQueues = new ExecQueues({
     clock,
     system,
-    settings: { maxQueue: ex.max_queue, defaultTimeoutS: ex.default_timeout_s, resultTtlS: ex.result_ttl_s, maxOutputBytes: ex.max_output_bytes, offlineAfterS: cfg.offline_after_s },
+    settings: { maxQueue: ex.max_queue, defaultTimeoutS: ex.default_timeout_s, resultTtlS: ex.result_ttl_s, maxOutputBytes: ex.max_output_bytes, offlineAfterS: cfg.offline_after_s, stalledAfterS: Math.max(MIN_STALLED_AFTER_S, 2 * cfg.heartbeat_interval_s) },
   });
   fleet.execCounts = (id) => execQueues.counts(id);
   fleet.dropExecQueue = (id) => execQueues.remove(id);

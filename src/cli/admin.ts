@@ -14,6 +14,7 @@ const nodeRow = z.object({
   state: z.string(),
   drain: z.boolean().optional(),
   exec_depth: z.number().optional(),
+  exec_stalled: z.boolean().optional(),
   last_seen: z.string().nullable().optional(),
 });
 
@@ -47,7 +48,7 @@ async function nodes(c: Extract<ClientCommand, { cmd: 'nodes' }>, api: Api, out:
       return 0;
     }
     const rows = shaped(z.array(nodeRow), r.body).map((n) => [
-      n.id, n.name, n.kind, n.state + (n.drain ? ' (drained)' : ''), String(n.exec_depth ?? 0), n.last_seen ?? '-',
+      n.id, n.name, n.kind, n.state + (n.drain ? ' (drained)' : ''), String(n.exec_depth ?? 0) + (n.exec_stalled ? ' STALLED' : ''), n.last_seen ?? '-',
     ]);
     out.write(table([['ID', 'NAME', 'KIND', 'STATE', 'EXEC', 'LAST SEEN'], ...rows]));
     return 0;

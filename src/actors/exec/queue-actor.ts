@@ -68,7 +68,14 @@ export interface ExecQueueDeps {
   budget: ResultBudget;
   /** True once the server is stopping: replies are answered at once, never parked. */
   closing(): boolean;
+  /** Told when this queue becomes stalled or stops being so (SPEC §15). */
+  onStalled?(nodeId: string, stalled: boolean): void;
+  /** Told when an exec reaches a final state, with its time from queued to finished. */
+  onFinished?(status: string, roundTripMs: number): void;
 }
+
+/** SPEC §15: the least time an exec must wait unfetched before its node counts as stalled. */
+export const MIN_STALLED_AFTER_S = 60;
 
 type Parked = ExecDelivery | ResultReply | null;
 
@@ -78,6 +85,9 @@ export class ExecQueueActor extends ActorCell<ExecMsg, Result<unknown>> {
   private readonly parking: Parking<Parked>;
   private timer: { at: number; handle: TimerHandle } | null = null;
   private readonly wall = (m: number) => wallOf(this.clock, m);
+  /** Monotonic: the agent's last poll or result (it came for its work). */
+  private lastFetch = -Infinity;
+  private stalledNow = false;
 
   constructor(readonly nodeId: string, private readonly deps: ExecQueueDeps) {
     super(`${nodeId}/exec`, 'exec-queue', deps.clock, deps.observer);
@@ -105,6 +115,16 @@ export class ExecQueueActor extends ActorCell<ExecMsg, Result<unknown>> {
     return this.parking.size > 0;
   }
 
+  /**
+   * SPEC §15 "stalled": execs are queued, none is delivered (the agent is not busy with one), and
+   * the oldest has waited `stalledAfterS` since it was queued or since the agent last came for
+   * work, whichever is later. Kept up to date by the queue itself (after each message, and by its
+   * timer); read for free by heartbeats and node objects.
+   */
+  get stalled(): boolean {
+    return this.stalledNow;
+  }
+
   stateName(): string {
     if (this.parking.has(POLL)) return 'parked';
     return this.depth > 0 ? 'active' : 'idle';
@@ -122,6 +142,31 @@ export class ExecQueueActor extends ActorCell<ExecMsg, Result<unknown>> {
 
   protected handle(msg: ExecMsg): Result<unknown> | Promise<Result<unknown>> | Later<Result<unknown>> {
     const now = this.clock.mono();
+    if (msg.type === 'poll' || msg.type === 'result') this.lastFetch = now;
+    const reply = this.dispatch(msg, now);
+    if (msg.type === 'stop') this.setStalled(false);
+    else if (reply instanceof Promise) void reply.then(() => this.checkStalled(), () => {});
+    else this.checkStalled();
+    return reply;
+  }
+
+  private checkStalled(): void {
+    const now = this.clock.mono();
+    const oldest = this.book.delivered.size === 0 ? this.book.queued.values().next().value : undefined;
+    if (!oldest) return this.setStalled(false);
+    const after = (this.deps.settings.stalledAfterS ?? MIN_STALLED_AFTER_S) * 1000;
+    const due = Math.max(oldest.snap.context.queuedAt, this.lastFetch) + after;
+    this.setStalled(due <= now);
+    if (due > now) this.armFor(due);
+  }
+
+  private setStalled(stalled: boolean): void {
+    if (stalled === this.stalledNow) return;
+    this.stalledNow = stalled;
+    this.deps.onStalled?.(this.nodeId, stalled);
+  }
+
+  private dispatch(msg: ExecMsg, now: number): Result<unknown> | Promise<Result<unknown>> | Later<Result<unknown>> {
     switch (msg.type) {
       case 'submit':
         return this.submit(msg, now);
@@ -199,6 +244,8 @@ export class ExecQueueActor extends ActorCell<ExecMsg, Result<unknown>> {
 
   /** An exec reached a final state: the admins waiting on its result get it now. */
   private finished(e: Entry): void {
+    const c = e.snap.context;
+    this.deps.onFinished?.(statusOf(e.snap), (c.finishedAt ?? this.clock.mono()) - c.queuedAt);
     const key = resultKey(e.snap.context.id);
     if (this.parking.has(key)) this.parking.answerAll(key, { finished: true, result: toResult(e.snap, this.wall) });
   }

@@ -13,14 +13,20 @@ export interface ExecCounts {
   pending: number;
   /** Queued plus delivered-but-unanswered. */
   depth: number;
+  /** SPEC §15: queued work waits unfetched past the threshold (see ExecQueueActor.stalled). */
+  stalled: boolean;
 }
 
-const NO_EXECS: ExecCounts = Object.freeze({ pending: 0, depth: 0 });
+const NO_EXECS: ExecCounts = Object.freeze({ pending: 0, depth: 0, stalled: false });
 
 /** Creates, finds and stops the per-node exec queue actors. */
 export class ExecQueues {
   private readonly queues = new Map<string, ExecQueueActor>();
   private closing = false;
+  /** Nodes whose queue says it is stalled: published by the queues, read by health. */
+  private readonly stalled = new Set<string>();
+  /** Told of every exec reaching a final state (metrics). */
+  onFinished: (status: string, roundTripMs: number) => void = () => {};
   /** Finished output kept by all queues together. */
   readonly budget = new ResultBudget();
 
@@ -41,6 +47,8 @@ export class ExecQueues {
         settings: this.deps.settings,
         budget: this.budget,
         closing: () => this.closing,
+        onStalled: (id, stalled) => void (stalled ? this.stalled.add(id) : this.stalled.delete(id)),
+        onFinished: (status, ms) => this.onFinished(status, ms),
       });
       this.queues.set(nodeId, q);
       this.deps.system.register(q);
@@ -50,7 +58,19 @@ export class ExecQueues {
 
   counts(nodeId: string): ExecCounts {
     const q = this.queues.get(nodeId);
-    return q ? { pending: q.pendingCount, depth: q.depth } : NO_EXECS;
+    return q ? { pending: q.pendingCount, depth: q.depth, stalled: q.stalled } : NO_EXECS;
+  }
+
+  /** Ids of the nodes whose queue is stalled (a small set kept by the queues, not a scan). */
+  stalledIds(): string[] {
+    return [...this.stalled];
+  }
+
+  /** Execs queued and not yet delivered, over all queues (metrics, at scrape time). */
+  queuedTotal(): number {
+    let n = 0;
+    for (const q of this.queues.values()) n += q.pendingCount;
+    return n;
   }
 
   get size(): number {
@@ -62,6 +82,7 @@ export class ExecQueues {
     const q = this.queues.get(nodeId);
     if (!q) return;
     this.queues.delete(nodeId);
+    this.stalled.delete(nodeId);
     this.deps.system.unregister(q);
     q.send({ type: 'stop' }).catch(() => {});
   }
