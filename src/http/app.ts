@@ -8,6 +8,7 @@ import { agentRoutes } from './agent.routes.js';
 import { auditTrail } from './audit.js';
 import { auditRoutes } from './audit.routes.js';
 import { limitBody } from './body-limit.js';
+import { Metrics, metricsRoutes } from './metrics.js';
 import { tokenDigest } from './auth.js';
 import type { AppDeps, RouteDeps } from './deps.js';
 import { enrollRoutes } from './enroll.routes.js';
@@ -41,6 +42,9 @@ export function createApp(deps: AppDeps): AppHandle {
   };
 
   const app = new Hono<AppEnv>();
+  // SPEC §15: measured first, so a request's duration covers all of its handling.
+  const metrics = cfg.metrics_enabled ? new Metrics(deps) : null;
+  if (metrics) app.use(metrics.middleware());
   app.use(requestLog(deps.requests, deps.log));
   // Middlewares on the hot path return next()'s promise instead of awaiting it: one promise less each.
   app.use(function refuseWhileStopping(c, next) {
@@ -70,6 +74,7 @@ export function createApp(deps: AppDeps): AppHandle {
   app.route('/api/v1', nodesRoutes(d));
   app.route('/api/v1', execRoutes(d));
   app.route('/api/v1', auditRoutes(d));
+  if (metrics) app.route('/', metricsRoutes(metrics, d.auth));
 
   return { app, beginShutdown: () => void (shuttingDown = true) };
 }
