@@ -4,7 +4,7 @@
  * prints MET / NOT MET per target; it never fails on a target (exit 1 only if a part crashed).
  * Env: BENCH_PROFILE=auto|always|never (CPU profile of the server; auto = when the ratio misses),
  * BENCH_KEEP=1 keeps the temp folder (logs, nodes.yaml, profile).
- * BENCH_ONLY=heartbeat,exec,boot,memory,stall runs only the parts named.
+ * BENCH_ONLY=heartbeat,ops,exec,boot,memory,stall runs only the parts named.
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -16,6 +16,7 @@ import { execBench, type ExecBenchResult } from './exec.js';
 
 import { makeFleet, writeConfig, writeNodesYaml } from './fixtures.js';
 import { HEARTBEAT_NODES, heartbeatBench, type HeartbeatResult } from './heartbeat.js';
+import { OPS_MAX_LOSS, opsBench, type OpsResult } from './ops.js';
 import type { Mem, Sample } from './inproc-child.js';
 import { markingIn, parseMarkCompacts } from './gc-trace.js';
 import { int, mib, ms, secs, section, table, verdict } from './report.js';
@@ -129,6 +130,12 @@ function stallSummary(r: StallResult): string[] {
   ];
 }
 
+function opsSummary(r: OpsResult): string[] {
+  return [
+    `ops overhead (heartbeat, 10k nodes): ratio to bare hono ${r.ratioOn.toFixed(2)} with metrics+audit vs ${r.ratioOff.toFixed(2)} without → ${(r.loss * 100).toFixed(1)}% lower (target ≤ ${OPS_MAX_LOSS * 100}%: ${verdict(r.loss <= OPS_MAX_LOSS)})`,
+  ];
+}
+
 /** The heartbeat part leaves a 10k-node home; when it did not run (BENCH_ONLY), make the same one. */
 async function ensureHeartbeatFixture(tmp: string): Promise<never[]> {
   const home = join(tmp, 'hb-10k');
@@ -155,6 +162,7 @@ async function main(): Promise<void> {
   say(`hydracluster bench — node ${process.version}, ${cpus().length} CPUs, temp ${tmp}`);
   try {
     await part('heartbeat throughput (10,000 nodes) vs bare Hono', () => heartbeatBench(tmp, { profile, say }), heartbeatSummary);
+    await part('ops overhead: heartbeat with metrics and audit vs without', () => opsBench(tmp, say), opsSummary);
     await part('exec round trip and fan-out (1,000 nodes)', () => execBench(tmp), execSummary);
     say(section(`fixture: nodes.yaml with ${int(BIG)} nodes`));
     writeConfig(bigHome);

@@ -85,8 +85,13 @@ export function auditEntryOf(c: Context<AppEnv>, template: string, nowMs: number
 
 /** Records each change once it is answered; the response waits for the line's fsync. */
 export function auditTrail(sink: AuditSink, clock: Clock, log: Logger): MiddlewareHandler<AppEnv> {
-  return async function auditMiddleware(c, next) {
+  // Not async: reads and agent traffic (the hot path) pass with no extra promise.
+  return function auditMiddleware(c, next) {
     if (!MUTATING.has(c.req.method) || c.req.path.startsWith(AGENT_PREFIX)) return next();
+    return recordChange(c, next);
+  };
+
+  async function recordChange(c: Context<AppEnv>, next: () => Promise<void>): Promise<void> {
     await next();
     const template = routeTemplate(c);
     if (template === null) return;
@@ -100,5 +105,5 @@ export function auditTrail(sink: AuditSink, clock: Clock, log: Logger): Middlewa
         c.res = c.json({ error: 'persist_failed', message: `the change was made but the audit log could not be written: ${(e as Error).message}` }, 503);
       }
     }
-  };
+  }
 }

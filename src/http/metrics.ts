@@ -13,7 +13,9 @@ import type { ExecQueues } from '../actors/exec-queue-actor.js';
 import type { ActorSystem } from '../actors/kernel/system.js';
 import type { Fleet } from '../actors/node-actor.js';
 import { NODE_KINDS, NODE_STATES } from '../wire/common.js';
-import { routeTemplate } from './audit.js';
+import { matchedRoutes } from 'hono/route';
+import type { RouterRoute } from 'hono/types';
+import { RouteHistogram } from './route-histogram.js';
 import { bearer, classify, refuse, type AuthDeps } from './auth.js';
 import type { AppEnv } from './env.js';
 
@@ -23,6 +25,15 @@ const METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIO
 const HTTP_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 /** Exec round trips: from queued to finished, seconds to hours. */
 const EXEC_BUCKETS = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 900, 3600];
+
+/** Label values of a request's series: route template (or `unmatched`), method, status. */
+function routeLabels(route: RouterRoute | string, status: number): { method: string; route: string; status: string } {
+  if (typeof route === 'string') return { method: route.slice(UNMATCHED.length), route: 'unmatched', status: String(status) };
+  return { method: METHODS.has(route.method) ? route.method : 'OTHER', route: route.path, status: String(status) };
+}
+
+const UNMATCHED = 'unmatched ';
+const unmatchedKey = (method: string): string => UNMATCHED + (METHODS.has(method) ? method : 'OTHER');
 
 /** Process figures (CPU, memory, GC, event-loop lag) are the process's own: one registry per process. */
 let processRegistry: Registry | null = null;
@@ -44,16 +55,14 @@ export interface MetricsDeps {
 export class Metrics {
   readonly registry = new Registry();
   private heartbeats = 0;
-  private readonly http: Histogram<'method' | 'route' | 'status'>;
+  private readonly http: RouteHistogram;
   private readonly execs: Counter<'status'>;
   private readonly roundTrip: Histogram;
-  /** One labels object per (method, route, status), reused: no allocation per request. */
-  private readonly labels = new Map<string, { method: string; route: string; status: string }>();
 
   constructor(deps: MetricsDeps) {
     const r = this.registry;
     const self = this;
-    this.http = new Histogram({ name: 'hydracluster_http_request_duration_seconds', help: 'HTTP requests by method, route template and status, with their durations', labelNames: ['method', 'route', 'status'], buckets: HTTP_BUCKETS, registers: [r] });
+    this.http = new RouteHistogram({ name: 'hydracluster_http_request_duration_seconds', help: 'HTTP requests by method, route template and status, with their durations', buckets: HTTP_BUCKETS, registers: [r] });
     this.execs = new Counter({ name: 'hydracluster_execs_finished_total', help: 'Execs that reached a final status, by status', labelNames: ['status'], registers: [r] });
     this.roundTrip = new Histogram({ name: 'hydracluster_exec_round_trip_seconds', help: 'Time from an exec being queued to its final status', buckets: EXEC_BUCKETS, registers: [r] });
     new Counter({
@@ -87,19 +96,18 @@ export class Metrics {
 
   /** Measures every request (installed first, so its duration covers the whole handling). */
   middleware(): MiddlewareHandler<AppEnv> {
-    return async (c, next) => {
+    const self = this;
+    return async function measureRequest(c, next) {
       const t0 = performance.now();
       try {
         await next();
       } finally {
-        const route = routeTemplate(c) ?? 'unmatched';
+        const last = matchedRoutes(c).at(-1);
+        // The route object itself is the key (it carries method and template): nothing is hashed.
+        const route = last && last.method !== 'ALL' ? last : unmatchedKey(c.req.method);
         const status = c.res.status;
-        if (route === HEARTBEAT_ROUTE && status === 200) this.heartbeats++;
-        const method = METHODS.has(c.req.method) ? c.req.method : 'OTHER';
-        const key = `${method} ${route} ${status}`;
-        let labels = this.labels.get(key);
-        if (!labels) this.labels.set(key, (labels = { method, route, status: String(status) }));
-        this.http.observe(labels, (performance.now() - t0) / 1000);
+        if (status === 200 && typeof route !== 'string' && route.path === HEARTBEAT_ROUTE) self.heartbeats++;
+        self.http.record(route, status, routeLabels, (performance.now() - t0) / 1000);
       }
     };
   }

@@ -81,6 +81,9 @@ describe('metrics', () => {
     expect(labels).toContainEqual({ method: 'GET', route: '/api/v1/nodes/:id', status: '404' });
     expect(labels).toContainEqual({ method: 'POST', route: '/api/v1/body/heartbeat', status: '200' });
     expect(labels).toContainEqual({ method: 'GET', route: 'unmatched', status: '404' });
+    const hb = counts[0]!.metrics.find((m) => m.labels!.route === '/api/v1/body/heartbeat')!;
+    expect(Number(hb.value)).toBe(1);
+    expect(text).toContain('hydracluster_http_request_duration_seconds_bucket{method="POST",route="/api/v1/body/heartbeat",status="200",le="+Inf"} 1');
     expect(text).not.toContain(node.id);
     expect(text).not.toContain('no-such-node');
   });
