@@ -14,7 +14,7 @@ import { makeRequests, runLoad, type LoadResult } from './load.js';
 
 const RUN_S = 10;
 const WARMUP_S = 3;
-const ROUNDS = 2;
+const ROUNDS = 3;
 /** The ratio with metrics may be this much below the ratio without (acceptance: within 10%). */
 export const OPS_MAX_LOSS = 0.1;
 
@@ -24,6 +24,9 @@ export interface OpsResult {
   ratioOff: number;
   /** 1 − ratioOn / ratioOff: the share of heartbeat throughput metrics cost. */
   loss: number;
+  /** The least server CPU per request over the runs (less sensitive to a busy machine). */
+  cpuOn: number | null;
+  cpuOff: number | null;
 }
 
 const better = (a: LoadResult, b: LoadResult): LoadResult => (b.reqPerSec > a.reqPerSec ? b : a);
@@ -60,5 +63,9 @@ export async function opsBench(tmp: string, say: (s: string) => void): Promise<O
   const b = best('bare');
   const ratioOn = best('metrics').reqPerSec / b.reqPerSec;
   const ratioOff = best('without').reqPerSec / b.reqPerSec;
-  return { runs, ratioOn, ratioOff, loss: 1 - ratioOn / ratioOff };
+  const leastCpu = (prefix: string): number | null => {
+    const cpu = runs.filter((r) => r.label.startsWith(prefix) && r.cpuPerReqUs !== null).map((r) => r.cpuPerReqUs!);
+    return cpu.length > 0 ? Math.min(...cpu) : null;
+  };
+  return { runs, ratioOn, ratioOff, loss: 1 - ratioOn / ratioOff, cpuOn: leastCpu('metrics'), cpuOff: leastCpu('without') };
 }

@@ -107,3 +107,13 @@ export function auditTrail(sink: AuditSink, clock: Clock, log: Logger): Middlewa
     }
   }
 }
+
+/**
+ * For a change that is not a mutating request of its own (a shell session opened over a WebSocket
+ * upgrade, and its close): one audit line with the caller's operator and address, on disk when
+ * the promise resolves.
+ */
+export function auditEvent(sink: AuditSink, c: Context<AppEnv>, nowMs: number, e: { action: string; target: string | null; detail?: Record<string, unknown>; status: number }): Promise<void> {
+  const detail = (scrub(e.detail ?? {}) as Record<string, unknown>) ?? {};
+  return sink.append({ time: new Date(nowMs).toISOString(), operator: c.get('operator') ?? null, address: clientAddress(c), action: e.action, target: e.target, detail, status: e.status });
+}

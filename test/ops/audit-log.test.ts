@@ -63,3 +63,23 @@ describe('audit log file', () => {
     await log.close();
   });
 });
+
+describe('auditEvent', () => {
+  it('when a change outside a mutating request is recorded (a shell session), then its line carries the operator, address and no secret', async () => {
+    const { Hono } = await import('hono');
+    const { auditEvent } = await import('../../src/http/audit.js');
+    const dir = mkdtempSync(join(tmpdir(), 'hc-audit-'));
+    const log = new AuditLog(join(dir, 'audit.log'));
+    const app = new Hono<any>();
+    app.get('/shell', async (c) => {
+      c.set('operator', 'alice');
+      await auditEvent(log, c, Date.UTC(2026, 0, 1), { action: 'shell.open', target: 'node-1', detail: { cols: 80, session_token: 'hcs_secret' }, status: 101 });
+      return c.text('ok');
+    });
+    await app.request('/shell');
+    expect(await log.query({ limit: 10 })).toEqual([
+      { time: '2026-01-01T00:00:00.000Z', operator: 'alice', address: 'local', action: 'shell.open', target: 'node-1', detail: { cols: 80 }, status: 101 },
+    ]);
+    await log.close();
+  });
+});
