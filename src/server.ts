@@ -84,6 +84,9 @@ export async function buildCore(opts: { home: string; config: Config; clock?: Cl
   });
   fleet.execCounts = (id) => execQueues.counts(id);
   fleet.dropExecQueue = (id) => execQueues.remove(id);
+  // SPEC §15, the runbook's "online but exec results stay pending": said once in the journal, when it starts and ends.
+  execQueues.onStalledChange = (id, stalled) =>
+    stalled ? opts.log.warn('node exec stalled: queued execs are not being fetched', { node_id: id }) : opts.log.info('node exec no longer stalled', { node_id: id });
   const restored = fleet.restore(loaded.records);
   opts.log.info('nodes restored', { path, nodes: restored, source: loaded.source, ms: Math.round(performance.now() - t0) });
   fleet.start();

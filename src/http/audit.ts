@@ -6,7 +6,7 @@
  * 2xx is never sent for a change the audit log does not hold.
  *
  * Not recorded: reads (GET/HEAD), the agents' own endpoints (`/body/...`: heartbeats, exec polls
- * and results) and requests that matched no route.
+ * and results), requests that matched no route, and anonymous requests refused as rate-limited.
  */
 import type { Context, MiddlewareHandler } from 'hono';
 import { matchedRoutes } from 'hono/route';
@@ -95,6 +95,9 @@ export function auditTrail(sink: AuditSink, clock: Clock, log: Logger): Middlewa
     await next();
     const template = routeTemplate(c);
     if (template === null) return;
+    // Throttled anonymous attempts are not recorded: they could otherwise flush real history out
+    // through rotation. The 401s before the throttle are (at most rate_limit_per_min a minute each).
+    if (c.res.status === 429 && c.get('operator') === undefined) return;
     const entry = auditEntryOf(c, template, clock.now());
     try {
       await sink.append(entry);

@@ -19,8 +19,10 @@ describe('audit log (real server)', () => {
     expect(e.status).toBe(201);
     const nodeId: string = e.body.node_id;
     expect((await call(srv.url, 'POST', `/nodes/${nodeId}/drain`, { drain: true, reason: 'gpu swap' }, ALICE)).status).toBe(200);
-    const ex = await call(srv.url, 'PATCH', `/nodes/${nodeId}`, { venue: 'hall-b' }, BOB);
-    expect(ex.status).toBe(200);
+    expect((await call(srv.url, 'PATCH', `/nodes/${nodeId}`, { venue: 'hall-b' }, BOB)).status).toBe(200);
+    await call(srv.url, 'GET', `/nodes/${nodeId}`, undefined, BOB); // a read: never recorded
+    const ex = await call(srv.url, 'POST', `/nodes/${nodeId}/exec`, { command: 'systemctl restart larkxr' }, ALICE);
+    expect(ex.status).toBe(202);
     srv.child.kill('SIGKILL'); // at once after the acknowledgment
     await srv.exited;
 
@@ -28,23 +30,26 @@ describe('audit log (real server)', () => {
     try {
       const r = await call(srv.url, 'GET', `/audit?node=${nodeId}`, undefined, ADMIN);
       expect(r.body.map((x: any) => [x.action, x.operator, x.status])).toEqual([
+        ['exec.submit', 'alice', 202],
         ['node.update', 'bob', 200],
         ['node.drain', 'alice', 200],
         ['enrollment.create', 'alice', 201],
       ]);
-      expect(r.body[0]).toMatchObject({ address: '127.0.0.1', detail: { venue: 'hall-b' } });
+      expect(r.body[0]).toMatchObject({ address: '127.0.0.1', target: nodeId, detail: { command: 'systemctl restart larkxr', exec_id: ex.body.id } });
+      expect(r.body[1]).toMatchObject({ address: '127.0.0.1', detail: { venue: 'hall-b' } });
 
       const cli = await runCli(['audit', '--server', srv.url, '--admin-token', BOB, '--node', nodeId, '--since', '1h']);
       expect(cli.stderr).toBe('');
       expect(cli.code).toBe(0);
       const lines = cli.stdout.trimEnd().split('\n');
       expect(lines[0]).toMatch(/^TIME\s+OPERATOR\s+ADDRESS\s+ACTION\s+TARGET\s+STATUS\s+DETAIL$/);
-      expect(lines[1]).toMatch(new RegExp(`bob\\s+127\\.0\\.0\\.1\\s+node\\.update\\s+${nodeId}\\s+200\\s+\\{"venue":"hall-b"\\}`));
-      expect(lines[2]).toMatch(/alice\s+127\.0\.0\.1\s+node\.drain\s+\S+\s+200\s+\{"drain":true,"reason":"gpu swap"\}/);
-      expect(lines).toHaveLength(4);
+      expect(lines[1]).toMatch(new RegExp(`alice\\s+127\\.0\\.0\\.1\\s+exec\\.submit\\s+${nodeId}\\s+202\\s+systemctl restart larkxr$`));
+      expect(lines[2]).toMatch(new RegExp(`bob\\s+127\\.0\\.0\\.1\\s+node\\.update\\s+${nodeId}\\s+200\\s+\\{"venue":"hall-b"\\}`));
+      expect(lines[3]).toMatch(/alice\s+127\.0\.0\.1\s+node\.drain\s+\S+\s+200\s+\{"drain":true,"reason":"gpu swap"\}/);
+      expect(lines).toHaveLength(5);
 
       const json = await runCli(['audit', '--server', srv.url, '--admin-token', ADMIN, '--json', '--limit', '1']);
-      expect(JSON.parse(json.stdout)).toMatchObject([{ action: 'node.update', operator: 'bob' }]);
+      expect(JSON.parse(json.stdout)).toMatchObject([{ action: 'exec.submit', operator: 'alice', detail: { command: 'systemctl restart larkxr' } }]);
 
       for (const f of readdirSync(home).filter((n) => n.startsWith('audit.log'))) {
         const text = readFileSync(join(home, f), 'utf8');

@@ -53,6 +53,14 @@ describe('audit log', () => {
     ]);
   });
 
+  it('when anonymous attempts are throttled (429), then they are not recorded; the 401s before the throttle are', async () => {
+    const h = await harness({ config: testConfig((d) => (d.server.rate_limit_per_min = 3)) });
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) statuses.push((await h.json('DELETE', '/nodes/node-x', { token: 'hco_not-a-real-token-0123456789' })).status);
+    expect(statuses).toEqual([401, 401, 401, 429, 429, 429]);
+    expect((await h.json('GET', '/audit')).body.map((e: any) => e.status)).toEqual([401, 401, 401]);
+  });
+
   it('when the audit is filtered by node, operator, since and limit, then only matching lines come back', async () => {
     const h = await harness({ config: opsConfig() });
     const a = await h.addNode({ name: 'a' });

@@ -24,6 +24,8 @@ describe('stalled nodes', () => {
     expect(hl).toMatchObject({ status: 'ok', exec_stalled: [node.id] });
     expect((await h.json('GET', '/nodes')).body[0].exec_stalled).toBe(true);
 
+    expect(h.log.lines.filter((l: any) => l.msg.startsWith('node exec stalled')).map((l: any) => l.node_id)).toEqual([node.id]);
+
     expect((await poll(h, node.token)).status).toBe(200);
     expect(await stalledOf(h, node.id)).toBe(false);
     expect((await health(h)).exec_stalled).toEqual([]);

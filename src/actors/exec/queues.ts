@@ -25,6 +25,8 @@ export class ExecQueues {
   private closing = false;
   /** Nodes whose queue says it is stalled: published by the queues, read by health. */
   private readonly stalled = new Set<string>();
+  /** Told when a node's queue becomes stalled or stops being so (the server logs it). */
+  onStalledChange: (nodeId: string, stalled: boolean) => void = () => {};
   /** Told of every exec reaching a final state (metrics). */
   onFinished: (status: string, roundTripMs: number) => void = () => {};
   /** Finished output kept by all queues together. */
@@ -47,7 +49,11 @@ export class ExecQueues {
         settings: this.deps.settings,
         budget: this.budget,
         closing: () => this.closing,
-        onStalled: (id, stalled) => void (stalled ? this.stalled.add(id) : this.stalled.delete(id)),
+        onStalled: (id, stalled) => {
+          if (stalled) this.stalled.add(id);
+          else this.stalled.delete(id);
+          this.onStalledChange(id, stalled);
+        },
         onFinished: (status, ms) => this.onFinished(status, ms),
       });
       this.queues.set(nodeId, q);
