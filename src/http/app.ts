@@ -18,6 +18,8 @@ import { nodesRoutes } from './nodes.routes.js';
 import { RateLimiter } from './rate-limit.js';
 import { requestLog } from './requests.js';
 import { systemRoutes } from './system.routes.js';
+import { SessionStore } from '../web/session.js';
+import { webRoutes } from '../web/app.js';
 
 export interface AppHandle {
   app: Hono<AppEnv>;
@@ -37,6 +39,7 @@ export function createApp(deps: AppDeps): AppHandle {
       metricsDigest: cfg.metrics_token === '' ? null : tokenDigest(cfg.metrics_token),
       fleet: deps.fleet,
       limiter: new RateLimiter(cfg.rate_limit_per_min, deps.clock),
+      sessions: new SessionStore(deps.clock),
     },
     enrollLimiter: new RateLimiter(cfg.rate_limit_per_min, deps.clock),
   };
@@ -75,6 +78,8 @@ export function createApp(deps: AppDeps): AppHandle {
   app.route('/api/v1', execRoutes(d));
   app.route('/api/v1', auditRoutes(d));
   if (metrics) app.route('/', metricsRoutes(metrics, d.auth));
+  // The web pages (SPEC §14): server-rendered, on the same actors and indexes as the API.
+  app.route('/', webRoutes(d));
 
   return { app, beginShutdown: () => void (shuttingDown = true) };
 }

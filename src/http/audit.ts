@@ -42,6 +42,8 @@ const ACTIONS: Record<string, string> = {
   'POST /api/v1/nodes/:id/exec': 'exec.submit',
   'DELETE /api/v1/nodes/:id/exec': 'exec.clear',
   'DELETE /api/v1/nodes/:id/exec/:execId': 'exec.cancel',
+  'POST /login': 'login',
+  'POST /logout': 'logout',
 };
 
 /** The route template that answered (`/api/v1/nodes/:id`), or null when no route matched. */

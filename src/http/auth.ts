@@ -14,6 +14,7 @@ import type { Fleet, TokenEntry } from '../actors/node-actor.js';
 import { AppError } from '../errors.js';
 import type { AppEnv } from './env.js';
 import { addressKey, type RateLimiter } from './rate-limit.js';
+import { apiSession, type SessionStore } from '../web/session.js';
 
 export type Credential =
   /** `operator`: whose admin token it is (`admin` for server.admin_token), recorded in the audit log. */
@@ -35,6 +36,8 @@ export interface AuthDeps {
   metricsDigest: Buffer | null;
   fleet: Fleet;
   limiter: RateLimiter;
+  /** The web pages' sessions (SPEC §14): the admin API also accepts their cookie, with CSRF on changes. */
+  sessions?: SessionStore;
 }
 
 export const tokenDigest = (token: string): Buffer => createHash('sha256').update(token).digest();
@@ -87,10 +90,20 @@ export function refuse(c: Context, deps: AuthDeps, cred: Credential, what: strin
   throw new AppError('unauthorized', bearer(c) === null ? 'an Authorization: Bearer token is required' : 'the token is not valid');
 }
 
-/** Admin endpoints: the admin token only. */
+/** Admin endpoints: the admin token, or (without any bearer) a web session with its CSRF token on changes. */
 export function requireAdmin(deps: AuthDeps): MiddlewareHandler<AppEnv> {
   return function requireAdminMiddleware(c, next) {
-    const cred = classify(bearer(c), deps);
+    const token = bearer(c);
+    if (token === null && deps.sessions) {
+      const s = apiSession(c, deps.sessions);
+      if (s === 'csrf') throw new AppError('forbidden', 'a session needs its X-CSRF-Token header for this request');
+      if (s) {
+        c.set('admin', true);
+        c.set('operator', s.operator);
+        return next();
+      }
+    }
+    const cred = classify(token, deps);
     if (cred.kind !== 'admin') refuse(c, deps, cred, 'use admin endpoints');
     c.set('admin', true);
     c.set('operator', cred.operator);
