@@ -6,7 +6,8 @@ import { askNode } from '../actors/node-actor.js';
 import type { Config } from '../config.js';
 import { AppError } from '../errors.js';
 import { hashToken, newToken } from '../ids.js';
-import { bearer, classify, clientKey, refuse } from './auth.js';
+import { apiSession } from '../web/session.js';
+import { bearer, classify, clientKey, refuse, type Credential } from './auth.js';
 import type { RouteDeps } from './deps.js';
 import type { AppEnv } from './env.js';
 import { enrollmentBody, registerBody } from './schemas.js';
@@ -39,7 +40,10 @@ export function enrollRoutes(d: RouteDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
   app.post('/enrollments', async (c) => {
-    const cred = classify(bearer(c), d.auth);
+    // The enrollment form of the web pages sends the admin session (with its CSRF token) instead of a bearer.
+    const shown = bearer(c);
+    const session = shown === null && d.auth.sessions ? apiSession(c, d.auth.sessions) : null;
+    const cred: Credential = session && session !== 'csrf' ? { kind: 'admin', operator: session.operator } : classify(shown, d.auth);
     if (cred.kind === 'admin') c.set('operator', cred.operator);
     else {
       const key = clientKey(c);

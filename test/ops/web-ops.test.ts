@@ -22,8 +22,11 @@ describe('web pages with operators', () => {
     const res = await w.req('POST', `/api/v1/nodes/${id}/drain`, { json: { drain: true, reason: 'web' }, headers: { 'x-csrf-token': await w.csrf() } });
     expect(res.status).toBe(200);
 
-    const audit = (await h.json('GET', '/audit?limit=2')).body;
-    expect(audit.map((e: any) => [e.action, e.operator, e.status])).toEqual([['node.drain', 'alice', 200], ['login', 'alice', 303]]);
+    const enrolled = await w.req('POST', '/api/v1/enrollments', { json: { name: 'from-the-form' }, headers: { 'x-csrf-token': await w.csrf() } });
+    expect(enrolled.status).toBe(201);
+
+    const audit = (await h.json('GET', '/audit?limit=3')).body;
+    expect(audit.map((e: any) => [e.action, e.operator, e.status])).toEqual([['enrollment.create', 'alice', 201], ['node.drain', 'alice', 200], ['login', 'alice', 303]]);
     expect(JSON.stringify(audit)).not.toContain(ALICE);
 
     const node = await (await w.req('GET', `/nodes/${id}`)).text();
