@@ -13,6 +13,7 @@ import { newExecId } from '../../ids.js';
 import { asker } from '../kernel/ask.js';
 import { ActorCell, Later, type CellObserver } from '../kernel/cell.js';
 import { Parking } from '../kernel/parking.js';
+import { StallWatch } from './stall.js';
 import { ExecBook, type AgentResult, type Entry, type ExecSettings, type ResultBudget } from './book.js';
 import { defaultInterpreter, isFinished, statusOf, type ExecEvent, type Interpreter } from './machine.js';
 import { toDelivery, toResult, type ExecDelivery, type ExecPendingView, type ExecQueueView, type ExecResultView } from './view.js';
@@ -85,14 +86,13 @@ export class ExecQueueActor extends ActorCell<ExecMsg, Result<unknown>> {
   private readonly parking: Parking<Parked>;
   private timer: { at: number; handle: TimerHandle } | null = null;
   private readonly wall = (m: number) => wallOf(this.clock, m);
-  /** Monotonic: the agent's last poll or result (it came for its work). */
-  private lastFetch = -Infinity;
-  private stalledNow = false;
+  private readonly stall: StallWatch;
 
   constructor(readonly nodeId: string, private readonly deps: ExecQueueDeps) {
     super(`${nodeId}/exec`, 'exec-queue', deps.clock, deps.observer);
     this.book = new ExecBook(deps.settings, (at) => this.armFor(at), this.wall, deps.budget, (e) => this.finished(e));
     this.parking = new Parking<Parked>(deps.clock);
+    this.stall = new StallWatch((deps.settings.stalledAfterS ?? MIN_STALLED_AFTER_S) * 1000, (s) => deps.onStalled?.(nodeId, s));
   }
 
   /** Queued, not yet delivered (the heartbeat's `exec_pending`). */
@@ -115,14 +115,9 @@ export class ExecQueueActor extends ActorCell<ExecMsg, Result<unknown>> {
     return this.parking.size > 0;
   }
 
-  /**
-   * SPEC §15 "stalled": execs are queued, none is delivered (the agent is not busy with one), and
-   * the oldest has waited `stalledAfterS` since it was queued or since the agent last came for
-   * work, whichever is later. Kept up to date by the queue itself (after each message, and by its
-   * timer); read for free by heartbeats and node objects.
-   */
+  /** SPEC §15 (see {@link StallWatch}): kept up to date after each message and by the queue's timer; free to read. */
   get stalled(): boolean {
-    return this.stalledNow;
+    return this.stall.value;
   }
 
   stateName(): string {
@@ -134,6 +129,7 @@ export class ExecQueueActor extends ActorCell<ExecMsg, Result<unknown>> {
     const now = this.clock.mono();
     return {
       node_id: this.nodeId,
+      stalled: this.stall.value,
       ...this.book.debug(now),
       parked: this.parking.debug(now),
       next_deadline_at: this.timer ? new Date(this.wall(this.timer.at)).toISOString() : null,
@@ -142,28 +138,17 @@ export class ExecQueueActor extends ActorCell<ExecMsg, Result<unknown>> {
 
   protected handle(msg: ExecMsg): Result<unknown> | Promise<Result<unknown>> | Later<Result<unknown>> {
     const now = this.clock.mono();
-    if (msg.type === 'poll' || msg.type === 'result') this.lastFetch = now;
+    if (msg.type === 'poll' || msg.type === 'result') this.stall.fetched(now);
     const reply = this.dispatch(msg, now);
-    if (msg.type === 'stop') this.setStalled(false);
+    if (msg.type === 'stop') this.stall.stop();
     else if (reply instanceof Promise) void reply.then(() => this.checkStalled(), () => {});
     else this.checkStalled();
     return reply;
   }
 
   private checkStalled(): void {
-    const now = this.clock.mono();
-    const oldest = this.book.delivered.size === 0 ? this.book.queued.values().next().value : undefined;
-    if (!oldest) return this.setStalled(false);
-    const after = (this.deps.settings.stalledAfterS ?? MIN_STALLED_AFTER_S) * 1000;
-    const due = Math.max(oldest.snap.context.queuedAt, this.lastFetch) + after;
-    this.setStalled(due <= now);
-    if (due > now) this.armFor(due);
-  }
-
-  private setStalled(stalled: boolean): void {
-    if (stalled === this.stalledNow) return;
-    this.stalledNow = stalled;
-    this.deps.onStalled?.(this.nodeId, stalled);
+    const due = this.stall.check(this.book, this.clock.mono());
+    if (due !== null) this.armFor(due);
   }
 
   private dispatch(msg: ExecMsg, now: number): Result<unknown> | Promise<Result<unknown>> | Later<Result<unknown>> {
