@@ -4,7 +4,7 @@
  * prints MET / NOT MET per target; it never fails on a target (exit 1 only if a part crashed).
  * Env: BENCH_PROFILE=auto|always|never (CPU profile of the server; auto = when the ratio misses),
  * BENCH_KEEP=1 keeps the temp folder (logs, nodes.yaml, profile).
- * BENCH_ONLY=heartbeat,ops,exec,boot,memory,stall runs only the parts named.
+ * BENCH_ONLY=heartbeat,ops,exec,boot,memory,stall,eligible,fanout runs only the parts named.
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -12,6 +12,9 @@ import { join } from 'node:path';
 import { bootBench, type BootResult } from './boot.js';
 import { BENCH_DIR, killAll, runJsonChild } from './children.js';
 import { execBench, type ExecBenchResult } from './exec.js';
+import { eligibleBench, type EligibleResult } from './eligible.js';
+import { fanoutBench } from './fanout.js';
+import { fanoutSummary } from './fanout-report.js';
 
 
 import { makeFleet, writeConfig, writeNodesYaml } from './fixtures.js';
@@ -24,7 +27,7 @@ import { int, mib, ms, secs, section, table, verdict } from './report.js';
 const EXEC_PER_NODE_LABEL = 10;
 
 const BIG = 100_000;
-const TARGET = { ratio: 0.6, bootMs: 10_000, stallMs: 50, execMedianMs: 5 } as const;
+const TARGET = { ratio: 0.6, bootMs: 10_000, stallMs: 50, execMedianMs: 5, eligibleMs: 50 } as const;
 const CHILD = join(BENCH_DIR, 'inproc-child.js');
 
 interface MemoryResult {
@@ -155,6 +158,11 @@ function execSummary(r: ExecBenchResult): string[] {
   ];
 }
 
+function eligibleSummary(r: EligibleResult): string[] {
+  say(table([['bodies', 'eligible', 'median ms', 'p95 ms', 'max ms', 'boot ms'], [int(r.bodies), int(r.eligible), ms(r.medianMs), ms(r.p95Ms), ms(r.maxMs), ms(r.bootMs)]]));
+  return [`eligible bodies: ${int(r.eligible)} answered in ${ms(r.medianMs)} ms median, ${ms(r.p95Ms)} ms p95 (target < ${TARGET.eligibleMs} ms median): ${verdict(r.medianMs < TARGET.eligibleMs)}`];
+}
+
 async function main(): Promise<void> {
   const tmp = mkdtempSync(join(tmpdir(), 'hc-bench-'));
   const keep = process.env.BENCH_KEEP === '1';
@@ -165,21 +173,9 @@ async function main(): Promise<void> {
     await part('heartbeat throughput (10,000 nodes) vs bare Hono', () => heartbeatBench(tmp, { profile, say }), heartbeatSummary);
     await part('ops overhead: heartbeat with metrics and audit vs without', () => opsBench(tmp, say), opsSummary);
     await part('exec round trip and fan-out (1,000 nodes)', () => execBench(tmp), execSummary);
-    if (wanted('boot time') || wanted('memory per node') || wanted('event-loop stall')) {
-      say(section(`fixture: nodes.yaml with ${int(BIG)} nodes`));
-      writeConfig(bigHome);
-      await writeNodesYaml(bigHome, makeFleet(BIG).records);
-    }
-    await part(`boot time (${int(BIG)} nodes)`, () => bootBench(bigHome, BIG, tmp), bootSummary);
-    await part('memory per node', async () => [
-      ...(await ensureHeartbeatFixture(tmp)),
-      (await runJsonChild<MemoryResult>(['--expose-gc'], CHILD, ['memory', join(tmp, 'hb-10k'), String(HEARTBEAT_NODES)], 120_000)).result,
-      (await runJsonChild<MemoryResult>(['--expose-gc'], CHILD, ['memory', bigHome, String(BIG)], 120_000)).result,
-    ], memorySummary);
-    await part(`event-loop stall while nodes.yaml is written (${int(BIG)} nodes)`, async () => {
-      const { result, lines } = await runJsonChild<StallResult>(['--expose-gc', '--trace-gc'], CHILD, ['stall', bigHome, String(BIG)], 150_000);
-      return { ...result, markCompacts: parseMarkCompacts(lines) };
-    }, stallSummary);
+    await part('eligible bodies (10,000 in one district)', () => eligibleBench(tmp), eligibleSummary);
+    await part('fleet exec fanout (1,000 sim nodes; submit stall at 10,000)', () => fanoutBench(tmp, say), (r) => fanoutSummary(r, say));
+    if (['boot', 'memory', 'stall'].some(wanted)) await bigParts(bigHome, tmp);
   } finally {
     killAll();
     if (keep || failed) say(`\n(temp folder kept: ${tmp})`);
@@ -188,6 +184,23 @@ async function main(): Promise<void> {
   say('\n== hydracluster bench ==');
   for (const l of summary) say(l);
   process.exitCode = failed ? 1 : 0;
+}
+
+/** The parts on the 100,000-node nodes.yaml (written only when one of them runs). */
+async function bigParts(bigHome: string, tmp: string): Promise<void> {
+  say(section(`fixture: nodes.yaml with ${int(BIG)} nodes`));
+  writeConfig(bigHome);
+  await writeNodesYaml(bigHome, makeFleet(BIG).records);
+  await part(`boot time (${int(BIG)} nodes)`, () => bootBench(bigHome, BIG, tmp), bootSummary);
+  await part('memory per node', async () => [
+    ...(await ensureHeartbeatFixture(tmp)),
+    (await runJsonChild<MemoryResult>(['--expose-gc'], CHILD, ['memory', join(tmp, 'hb-10k'), String(HEARTBEAT_NODES)], 120_000)).result,
+    (await runJsonChild<MemoryResult>(['--expose-gc'], CHILD, ['memory', bigHome, String(BIG)], 120_000)).result,
+  ], memorySummary);
+  await part(`event-loop stall while nodes.yaml is written (${int(BIG)} nodes)`, async () => {
+    const { result, lines } = await runJsonChild<StallResult>(['--expose-gc', '--trace-gc'], CHILD, ['stall', bigHome, String(BIG)], 150_000);
+    return { ...result, markCompacts: parseMarkCompacts(lines) };
+  }, stallSummary);
 }
 
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {

@@ -63,9 +63,14 @@ const serverSchema = z
       .strict()
       .default({ path: '/tmp/hydra-live-screenshot.jpg', max_age_s: 60 }),
     heads: z
-      .object({ log_path: z.string().default('~/.hydranode/hydraheadflatscreen.log') })
+      .object({
+        log_path: z.string().default('~/.hydranode/hydraheadflatscreen.log'),
+        /** How long /heads/{id}/screenshot and /logs wait on the head's exec channel (runbook: 20 s, 15 s). */
+        screenshot_timeout_s: z.number().int().min(1).max(300).default(20),
+        logs_timeout_s: z.number().int().min(1).max(300).default(15),
+      })
       .strict()
-      .default({ log_path: '~/.hydranode/hydraheadflatscreen.log' }),
+      .default({ log_path: '~/.hydranode/hydraheadflatscreen.log', screenshot_timeout_s: 20, logs_timeout_s: 15 }),
     rate_limit_per_min: z.number().int().min(1).max(1_000_000).default(60),
     /** Anonymous enrollments are refused (429) while this many nodes wait in `enrolling`. */
     max_pending_enrollments: z.number().int().min(1).max(1_000_000).default(1000),

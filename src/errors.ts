@@ -16,6 +16,7 @@ export const ERROR_STATUS = {
   payload_too_large: 413,
   unsupported_media_type: 415,
   queue_full: 429,
+  too_many_batches: 429,
   rate_limited: 429,
   internal: 500,
   bad_gateway: 502,

@@ -8,8 +8,10 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { serve } from '@hono/node-server';
+import { Batches } from './actors/batch/batches.js';
 import { ExecQueues, MIN_STALLED_AFTER_S } from './actors/exec-queue-actor.js';
 import { Fleet, DEFAULT_SWEEP_INTERVAL_MS } from './actors/node/fleet.js';
+import { Heads } from './actors/head-actor.js';
 import { ActorSystem } from './actors/kernel/system.js';
 import { systemClock, type Clock } from './clock.js';
 import { ConfigError, loadConfig, looseMode, servedPublicUrl, writeFirstConfig, type Config } from './config.js';
@@ -83,14 +85,20 @@ export async function buildCore(opts: { home: string; config: Config; clock?: Cl
     settings: { maxQueue: ex.max_queue, defaultTimeoutS: ex.default_timeout_s, resultTtlS: ex.result_ttl_s, maxOutputBytes: ex.max_output_bytes, offlineAfterS: cfg.offline_after_s, stalledAfterS: Math.max(MIN_STALLED_AFTER_S, 2 * cfg.heartbeat_interval_s) },
   });
   fleet.execCounts = (id) => execQueues.counts(id);
-  fleet.dropExecQueue = (id) => execQueues.remove(id);
   // SPEC §15, the runbook's "online but exec results stay pending": said once in the journal, when it starts and ends.
   execQueues.onStalledChange = (id, stalled) =>
     stalled ? opts.log.warn('node exec stalled: queued execs are not being fetched', { node_id: id }) : opts.log.info('node exec no longer stalled', { node_id: id });
+  const batches = new Batches({ clock, system, execQueues, resultTtlS: ex.result_ttl_s });
+  fleet.dropExecQueue = (id) => {
+    execQueues.remove(id);
+    batches.nodeGone(id);
+  };
+  // Before the restore: the head actors and the eligibility index are fed by the nodes it creates.
+  const heads = new Heads({ clock, system, fleet, log: opts.log });
   const restored = fleet.restore(loaded.records);
   opts.log.info('nodes restored', { path, nodes: restored, source: loaded.source, ms: Math.round(performance.now() - t0) });
   fleet.start();
-  return { home: opts.home, config: opts.config, clock, log: opts.log, system, fleet, execQueues, store, requests: new RequestRegistry(), version: VERSION, startedAt: clock.mono(), audit: new AuditLog(join(opts.home, 'audit.log')) };
+  return { home: opts.home, config: opts.config, clock, log: opts.log, system, fleet, heads, execQueues, batches, store, requests: new RequestRegistry(), version: VERSION, startedAt: clock.mono(), audit: new AuditLog(join(opts.home, 'audit.log')) };
 }
 
 export interface RunningServer {
@@ -154,6 +162,7 @@ export async function startServer(opts: { home: string; listen?: string; clock?:
       log.info('shutting down', { in_flight: core.requests.size });
       handle.beginShutdown();
       core.execQueues.wakeAll();
+      core.batches.wakeAll();
       const closed = new Promise<void>((r) => server.close(() => r()));
       server.closeIdleConnections();
       const deadline = Date.now() + SHUTDOWN_GRACE_MS;

@@ -21,7 +21,7 @@ const USAGE = `usage: hydranode <command> [options]
         register this node with the server; writes <home>/config.yaml (mode 0600)
   run [--home DIR]
         heartbeat, remote exec and role provisioning until SIGTERM
-  sim --server URL --admin-token T --count N [--exec-latency-ms M] [--concurrency C]
+  sim --server URL --admin-token T --count N [--exec-latency-ms M] [--concurrency C] [--long-poll]
       [--interval S] [--duration S] [--max-sockets K]
         N simulated agents in one process, for load tests (JSON lines on stdout)
   version
@@ -88,8 +88,8 @@ async function runCommand(argv: string[]): Promise<number> {
 async function simCommand(argv: string[]): Promise<number> {
   const options = {
     server: str, 'admin-token': str, count: str, 'exec-latency-ms': str, concurrency: str,
-    interval: str, duration: str, 'max-sockets': str,
-  };
+    interval: str, duration: str, 'max-sockets': str, 'long-poll': { type: 'boolean' },
+  } as const;
   const { values } = parseArgs({ args: argv, options, strict: true });
   const stop = new AbortController();
   void untilSignal(() => stop.abort());
@@ -102,6 +102,7 @@ async function simCommand(argv: string[]): Promise<number> {
     maxSockets: Math.max(1, intOption('max-sockets', values['max-sockets'], DEFAULT_SIM_MAX_SOCKETS)!),
     intervalS: intOption('interval', values.interval),
     durationS: intOption('duration', values.duration),
+    longPoll: values['long-poll'] === true,
     signal: stop.signal,
     out: (line) => void process.stdout.write(`${line}\n`),
   });

@@ -4,6 +4,8 @@
  * heartbeats every `heartbeat_interval_s` with jitter over one shared keep-alive pool. Instead of
  * one long-poll per node (10k sockets), a node fetches execs with `wait=0` only when a heartbeat
  * reply says `exec_pending > 0`, and answers each with exit 0 after `--exec-latency-ms`.
+ * With `--long-poll` each node instead waits in `GET /body/exec?wait=` as a real agent does, so an
+ * exec is answered at once (the fleet-exec bench; one socket per node, size `--max-sockets` to fit).
  * Stats every 10 s and a final summary are JSON lines on stdout.
  */
 import { arch } from 'node:os';
@@ -25,6 +27,9 @@ export const DEFAULT_SIM_MAX_SOCKETS = 128;
 const SETUP_TRIES = 6;
 const SETUP_BACKOFF = { initialMs: 200, maxMs: 5000 };
 const MS_PER_S = 1000;
+/** `--long-poll`: each node's `GET /body/exec?wait=` (the real agent's default). */
+const SIM_POLL_WAIT_S = 25;
+const SIM_POLL_RETRY_MS = 1000;
 
 /** The options of `hydranode sim`. */
 export interface SimOptions {
@@ -36,6 +41,8 @@ export interface SimOptions {
   maxSockets: number;
   /** Overrides the server's heartbeat_interval_s (tests). */
   intervalS?: number;
+  /** Each node waits in an exec long-poll (as a real agent) instead of fetching on its heartbeat. */
+  longPoll?: boolean;
   /** Stops after this long once all nodes are enrolled; else runs until `signal`. */
   durationS?: number;
   signal: AbortSignal;
@@ -100,20 +107,36 @@ export async function runSim(o: SimOptions): Promise<Record<string, unknown>> {
     if (!stopped) n.timer = setTimeout(() => void beat(n), ms);
   };
 
+  const answer = async (n: SimNode, order: { id: string }): Promise<void> => {
+    const startedAt = new Date().toISOString();
+    await sleep(o.execLatencyMs);
+    const finishedAt = new Date().toISOString();
+    await n.client.postExecResult({ id: order.id, exit_code: 0, stdout: '', stderr: '', started_at: startedAt, finished_at: finishedAt, timed_out: false, stdout_truncated: false, stderr_truncated: false });
+    stats.exec();
+  };
+
   const answerExecs = async (n: SimNode): Promise<void> => {
     n.fetching = true;
     try {
-      for (let order = await n.client.nextExec(0); order && !stopped; order = await n.client.nextExec(0)) {
-        const startedAt = new Date().toISOString();
-        await sleep(o.execLatencyMs);
-        const finishedAt = new Date().toISOString();
-        await n.client.postExecResult({ id: order.id, exit_code: 0, stdout: '', stderr: '', started_at: startedAt, finished_at: finishedAt, timed_out: false, stdout_truncated: false, stderr_truncated: false });
-        stats.exec();
-      }
+      for (let order = await n.client.nextExec(0); order && !stopped; order = await n.client.nextExec(0)) await answer(n, order);
     } catch (e) {
       stats.window.error(`exec_${errorKind(e)}`);
     } finally {
       n.fetching = false;
+    }
+  };
+
+  /** `--long-poll`: one exec long-poll per node, for as long as the sim runs. */
+  const pollLoop = async (n: SimNode): Promise<void> => {
+    while (!stopped && !o.signal.aborted) {
+      try {
+        const order = await n.client.nextExec(SIM_POLL_WAIT_S, o.signal);
+        if (order && !stopped) await answer(n, order);
+      } catch (e) {
+        if (stopped || o.signal.aborted) return;
+        stats.window.error(`exec_${errorKind(e)}`);
+        await sleep(SIM_POLL_RETRY_MS, o.signal);
+      }
     }
   };
 
@@ -126,7 +149,7 @@ export async function runSim(o: SimOptions): Promise<Record<string, unknown>> {
       stats.beat(performance.now() - t0, true);
       n.acks = FLAG_NAMES.filter((f) => reply.flags[f]);
       if (o.intervalS === undefined && reply.heartbeat_interval_s) n.intervalS = reply.heartbeat_interval_s;
-      if (reply.exec_pending > 0 && !n.fetching) void answerExecs(n);
+      if (!o.longPoll && reply.exec_pending > 0 && !n.fetching) void answerExecs(n);
     } catch (e) {
       stats.beat(performance.now() - t0, false, errorKind(e));
     }
@@ -146,6 +169,7 @@ export async function runSim(o: SimOptions): Promise<Record<string, unknown>> {
       const n: SimNode = { index: i, id: reg.node_id, client: admin.withToken(reg.token), intervalS, acks: [], fetching: false, timer: null };
       nodes.push(n);
       await beat(n, true);
+      if (o.longPoll) void pollLoop(n);
     } catch (e) {
       setupFailed++;
       if (setupFailed <= 3) o.out(JSON.stringify({ type: 'setup_error', node: i, error: (e as Error).message }));

@@ -111,7 +111,7 @@ async function debug(c: Extract<ClientCommand, { cmd: 'debug' }>, api: Api, out:
 }
 
 /** Runs one of the admin commands; the exit code (failures are thrown as CliError). */
-export function runAdmin(c: Exclude<ClientCommand, { cmd: 'exec' | 'audit' }>, api: Api, out: Out): Promise<number> {
+export function runAdmin(c: Exclude<ClientCommand, { cmd: 'exec' | 'fleet-exec' | 'audit' }>, api: Api, out: Out): Promise<number> {
   switch (c.cmd) {
     case 'nodes':
       return nodes(c, api, out);

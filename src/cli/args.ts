@@ -4,6 +4,7 @@
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { AUDIT_MAX_LIMIT, parseSince } from '../wire/audit.js';
+import { parseWhere, type FleetExecCommand } from './where.js';
 
 export type Interpreter = 'powershell' | 'bash';
 
@@ -44,6 +45,7 @@ export interface AuditCommand {
 
 export type ClientCommand =
   | ExecCommand
+  | FleetExecCommand
   | { cmd: 'queue'; nodeId: string; action: 'show' | 'clear'; json: boolean }
   | ({ cmd: 'nodes'; json: boolean } & NodesAction)
   | { cmd: 'debug'; action: 'actors' | 'requests' } | { cmd: 'debug'; action: 'actor'; id: string }
@@ -83,6 +85,7 @@ const EXEC_OPTIONS = {
   async: { type: 'boolean', default: false },
   interpreter: { type: 'string' },
   file: { type: 'string' },
+  where: { type: 'string' },
 } as const satisfies ParseArgsConfig['options'];
 
 const NODES_OPTIONS = { ...COMMON, reason: { type: 'string' } } as const satisfies ParseArgsConfig['options'];
@@ -113,6 +116,7 @@ function noMore(positionals: string[], count: number): void {
 
 function parseExec(argv: string[]): ParsedCli {
   const { values: v, positionals: p } = parse(argv, EXEC_OPTIONS);
+  if (v.where !== undefined) return parseFleetExec(v, p);
   const nodeId = need(p, 0, 'node id: hydracluster exec <nodeId> "<command>"');
   let source: ExecSource;
   if (v.file !== undefined) {
@@ -128,6 +132,19 @@ function parseExec(argv: string[]): ParsedCli {
   }
   const timeoutS = v.timeout === undefined ? undefined : parseDuration(v.timeout);
   return { command: { cmd: 'exec', nodeId, source, timeoutS, interpreter, json: v.json, async: v.async }, conn: connOf(v) };
+}
+
+/** `exec --where KEY=VALUE "<command>"`: a fleet exec (SPEC §6b). */
+function parseFleetExec(v: ReturnType<typeof parse<typeof EXEC_OPTIONS>>['values'], p: string[]): ParsedCli {
+  if (v.file !== undefined || v.async) throw new UsageError('--where takes a command text; --file and --async go with one node');
+  const command = need(p, 0, 'command: hydracluster exec --where KEY=VALUE "<command>"');
+  noMore(p, 1);
+  const interpreter = v.interpreter;
+  if (interpreter !== undefined && interpreter !== 'bash' && interpreter !== 'powershell') {
+    throw new UsageError(`--interpreter must be bash or powershell, not ${JSON.stringify(interpreter)}`);
+  }
+  const timeoutS = v.timeout === undefined ? undefined : parseDuration(v.timeout);
+  return { command: { cmd: 'fleet-exec', target: parseWhere(v.where ?? ''), command, timeoutS, interpreter, json: v.json }, conn: connOf(v) };
 }
 
 const NODE_ACTIONS_WITH_ID = ['show', 'drain', 'undrain', 'update-node', 'update-services', 'reprovision', 'rm'] as const;

@@ -17,8 +17,12 @@ const USAGE = `usage: hydracluster <command> [options]
   version                                   print the version
   exec <nodeId> "<command>" [--timeout 60s] [--json] [--async] [--interpreter bash|powershell]
   exec <nodeId> --file ./setup.ps1 [--timeout 60s]
+  exec --where KEY=VALUE[,KEY=VALUE] "<command>" [--timeout 60s] [--json]   every node that matches
+       (keys: role district venue kind state id all; 0 all ok, 1 any failed, 124 any timed out)
   queue <nodeId> [show|clear]
   nodes [list|show ID|roles ID R...|drain ID [--reason R]|undrain ID|update-node ID|update-services ID|reprovision ID|rm ID]
+  heads [list|show ID|assign HEAD BODY|none [--app Desktop]]
+  enroll-qr [--png FILE]                    the iPad enrollment QR, in the terminal or as a PNG
   debug [actors|actor ID|requests]
   audit [--node ID] [--operator NAME] [--since 1h] [--limit N] [--json]   who changed what (newest first)
 

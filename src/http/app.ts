@@ -12,7 +12,10 @@ import { Metrics, metricsRoutes } from './metrics.js';
 import { tokenDigest } from './auth.js';
 import type { AppDeps, RouteDeps } from './deps.js';
 import { enrollRoutes } from './enroll.routes.js';
+import { batchRoutes } from './batch.routes.js';
 import { execRoutes } from './exec.routes.js';
+import { headExecRoutes } from './head-exec.routes.js';
+import { headsRoutes } from './heads.routes.js';
 import type { AppEnv } from './env.js';
 import { nodesRoutes } from './nodes.routes.js';
 import { RateLimiter } from './rate-limit.js';
@@ -76,6 +79,9 @@ export function createApp(deps: AppDeps): AppHandle {
   app.route('/api/v1', agentRoutes(d));
   app.route('/api/v1', nodesRoutes(d));
   app.route('/api/v1', execRoutes(d));
+  app.route('/api/v1', headsRoutes(d));
+  app.route('/api/v1', headExecRoutes(d));
+  app.route('/api/v1', batchRoutes(d));
   app.route('/api/v1', auditRoutes(d));
   if (metrics) app.route('/', metricsRoutes(metrics, d.auth));
   // The web pages (SPEC §14): server-rendered, on the same actors and indexes as the API.

@@ -6,7 +6,8 @@
  * 2xx is never sent for a change the audit log does not hold.
  *
  * Not recorded: reads (GET/HEAD), the agents' own endpoints (`/body/...`: heartbeats, exec polls
- * and results), requests that matched no route, and anonymous requests refused as rate-limited.
+ * and results; a head's own `PUT /heads/{id}`), requests that matched no route, and anonymous
+ * requests refused as rate-limited.
  */
 import type { Context, MiddlewareHandler } from 'hono';
 import { matchedRoutes } from 'hono/route';
@@ -42,6 +43,11 @@ const ACTIONS: Record<string, string> = {
   'POST /api/v1/nodes/:id/exec': 'exec.submit',
   'DELETE /api/v1/nodes/:id/exec': 'exec.clear',
   'DELETE /api/v1/nodes/:id/exec/:execId': 'exec.cancel',
+  'POST /api/v1/exec': 'exec.fleet',
+  'POST /api/v1/heads': 'head.register',
+  'PUT /api/v1/heads/:id': 'head.update',
+  'POST /api/v1/nodes/:id/head-assignment': 'head.assign',
+  'POST /api/v1/nodes/:id/allowed-experiences': 'head.experiences',
   'POST /login': 'login',
   'POST /logout': 'logout',
 };
@@ -97,6 +103,8 @@ export function auditTrail(sink: AuditSink, clock: Clock, log: Logger): Middlewa
     await next();
     const template = routeTemplate(c);
     if (template === null) return;
+    // A node acting for itself (a head's own report) is agent traffic, like heartbeats.
+    if (c.get('nodeId') !== undefined && c.get('operator') === undefined) return;
     // Throttled anonymous attempts are not recorded: they could otherwise flush real history out
     // through rotation. The 401s before the throttle are (at most rate_limit_per_min a minute each).
     if (c.res.status === 429 && c.get('operator') === undefined) return;

@@ -1,6 +1,8 @@
+import type { Batches } from '../actors/batch/batches.js';
 import type { ActorSystem } from '../actors/kernel/system.js';
 import type { ExecQueues } from '../actors/exec-queue-actor.js';
 import type { Fleet } from '../actors/node-actor.js';
+import type { Heads } from '../actors/head-actor.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
@@ -17,8 +19,12 @@ export interface AppDeps {
   log: Logger;
   system: ActorSystem;
   fleet: Fleet;
+  /** Head actors, the eligibility index and active heads per body (SPEC §8). */
+  heads: Heads;
   /** Per-node exec queues (SPEC §6), created on first use. */
   execQueues: ExecQueues;
+  /** Fleet-exec batches (SPEC §6b). */
+  batches: Batches;
   store: NodeStore;
   requests: RequestRegistry;
   version: string;

@@ -88,7 +88,7 @@ export class Metrics {
     new Gauge({ name: 'hydracluster_actors', help: 'Live actors', registers: [r], collect() { this.set(deps.system.size); } });
     new Gauge({ name: 'hydracluster_mailbox_depth_max', help: 'The deepest actor mailbox', registers: [r], collect() { this.set(deps.system.pressure().deepestMailbox); } });
     new Gauge({ name: 'hydracluster_mailbox_oldest_message_age_seconds', help: 'Age of the oldest unanswered actor message', registers: [r], collect() { this.set(deps.system.pressure().oldestMessageAgeMs / 1000); } });
-    deps.execQueues.onFinished = (status, ms) => {
+    deps.execQueues.onMeasured = (status, ms) => {
       this.execs.inc({ status });
       this.roundTrip.observe(ms / 1000);
     };

@@ -58,7 +58,7 @@ export function webRoutes(d: RouteDeps): Hono<WebEnv> {
   app.route('/', enrollPage(d, store, admin));
   app.route('/', dashboardPage(d, admin));
   app.route('/', nodePage(d, admin));
-  app.route('/', headsPage(admin));
+  app.route('/', headsPage(d, admin));
   app.route('/', debugPage(d, admin));
   return app;
 }

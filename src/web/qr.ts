@@ -4,14 +4,11 @@
  */
 import QRCode from 'qrcode';
 import type { Config } from '../config.js';
+import { enrollQrPayload } from '../http/heads.routes.js';
 
-/**
- * The QR's JSON: `{"server_url","enrollment_token"}`.
- * TODO([heads]): GET /api/v1/enroll-qr is built on the heads branch; once merged, this must call the
- * same builder that route uses so the page and the API can never disagree.
- */
+/** The QR's JSON: exactly what GET /api/v1/enroll-qr answers (the same builder). */
 export function enrollQrJson(cfg: Config['server']): string {
-  return JSON.stringify({ server_url: cfg.public_url, enrollment_token: cfg.fleet_enrollment_token });
+  return JSON.stringify(enrollQrPayload(cfg));
 }
 
 /** An SVG document of the QR of `text` (error correction M, quiet zone of 4 modules). */

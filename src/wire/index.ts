@@ -3,4 +3,6 @@ export * from './common.js';
 export * from './agent.js';
 export * from './exec.js';
 export * from './nodes.js';
+export * from './heads.js';
+export * from './batch.js';
 export * from './audit.js';

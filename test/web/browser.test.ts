@@ -97,14 +97,24 @@ describe.skipIf(!hasChromium)('web pages in a real browser', () => {
     expect(await page.textContent('#exec-result')).toContain('exit code: 0');
   });
 
-  it.todo('when a head registers, then /heads lists it (needs the head actors of [heads])');
+  it('when an iPad registers with the fleet token, then /heads lists it with its status', async () => {
+    const qr = (await call(server.url, 'GET', '/enroll-qr')).body;
+    const reg = await call(server.url, 'POST', '/heads', { name: 'lobby-ipad', district: 'harbour', venue: 'hall-2' }, qr.enrollment_token);
+    expect(reg.status).toBe(201);
+    expect((await call(server.url, 'PUT', `/heads/${reg.body.head_id}`, { status: 'streaming', diagnostics: { fps: 60 } }, reg.body.token)).status).toBe(200);
+    await page.goto(`${server.url}/heads`);
+    const row = page.locator(`tr[data-head="${reg.body.head_id}"]`);
+    expect(await row.textContent()).toContain('lobby-ipad');
+    expect(await row.textContent()).toContain('streaming');
+    expect(await row.locator('td.state-online').count()).toBe(1);
+  });
 
   it('when the iPad tab is opened with a session, then its inline QR decodes to exactly the enroll-qr JSON', async () => {
     await page.goto(`${server.url}/enroll?tab=ipad`);
     const png = PNG.sync.read(await page.locator('#enroll-qr svg').screenshot());
     const code = jsQR(new Uint8ClampedArray(png.data), png.width, png.height);
     expect(code?.data).toBe(JSON.stringify({ server_url: server.url, enrollment_token: FLEET }));
-    // TODO([heads]): also compare with the body of GET /api/v1/enroll-qr once that route is merged.
+    expect(JSON.parse(code!.data)).toEqual((await call(server.url, 'GET', '/enroll-qr')).body);
   });
 
   it('when every page is shot at 375 px and 1440 px, then none is wider than its viewport', async () => {

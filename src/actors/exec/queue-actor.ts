@@ -69,10 +69,12 @@ export interface ExecQueueDeps {
   budget: ResultBudget;
   /** True once the server is stopping: replies are answered at once, never parked. */
   closing(): boolean;
+  /** Notification port: an exec reached a final state (`view()` builds its result, call it at once). */
+  finished?(nodeId: string, execId: string, view: () => ExecResultView): void;
   /** Told when this queue becomes stalled or stops being so (SPEC §15). */
   onStalled?(nodeId: string, stalled: boolean): void;
-  /** Told when an exec reaches a final state, with its time from queued to finished. */
-  onFinished?(status: string, roundTripMs: number): void;
+  /** Metrics: an exec reached a final state, with its time from queued to finished. */
+  onMeasured?(status: string, roundTripMs: number): void;
 }
 
 /** SPEC §15: the least time an exec must wait unfetched before its node counts as stalled. */
@@ -230,9 +232,10 @@ export class ExecQueueActor extends ActorCell<ExecMsg, Result<unknown>> {
   /** An exec reached a final state: the admins waiting on its result get it now. */
   private finished(e: Entry): void {
     const c = e.snap.context;
-    this.deps.onFinished?.(statusOf(e.snap), (c.finishedAt ?? this.clock.mono()) - c.queuedAt);
+    this.deps.onMeasured?.(statusOf(e.snap), (c.finishedAt ?? this.clock.mono()) - c.queuedAt);
     const key = resultKey(e.snap.context.id);
     if (this.parking.has(key)) this.parking.answerAll(key, { finished: true, result: toResult(e.snap, this.wall) });
+    this.deps.finished?.(this.nodeId, e.snap.context.id, () => toResult(e.snap, this.wall));
   }
 
   /**

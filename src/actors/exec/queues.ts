@@ -7,6 +7,7 @@ import type { Clock } from '../../clock.js';
 import type { ActorSystem } from '../kernel/system.js';
 import { ResultBudget, type ExecSettings } from './book.js';
 import { ExecQueueActor } from './queue-actor.js';
+import type { ExecResultView } from './view.js';
 
 export interface ExecCounts {
   /** Queued, not yet delivered. */
@@ -27,10 +28,12 @@ export class ExecQueues {
   private readonly stalled = new Set<string>();
   /** Told when a node's queue becomes stalled or stops being so (the server logs it). */
   onStalledChange: (nodeId: string, stalled: boolean) => void = () => {};
-  /** Told of every exec reaching a final state (metrics). */
-  onFinished: (status: string, roundTripMs: number) => void = () => {};
+  /** Told of every exec reaching a final state, with its round trip (metrics; apart from `onFinished`, which batches own). */
+  onMeasured: (status: string, roundTripMs: number) => void = () => {};
   /** Finished output kept by all queues together. */
   readonly budget = new ResultBudget();
+  /** Notification port: told when any exec reaches a final state (the fleet-exec batches listen). */
+  onFinished: (nodeId: string, execId: string, view: () => ExecResultView) => void = () => {};
 
   constructor(private readonly deps: { clock: Clock; system: ActorSystem; settings: ExecSettings }) {}
 
@@ -49,12 +52,13 @@ export class ExecQueues {
         settings: this.deps.settings,
         budget: this.budget,
         closing: () => this.closing,
+        finished: (nodeId, execId, view) => this.onFinished(nodeId, execId, view),
         onStalled: (id, stalled) => {
           if (stalled) this.stalled.add(id);
           else this.stalled.delete(id);
           this.onStalledChange(id, stalled);
         },
-        onFinished: (status, ms) => this.onFinished(status, ms),
+        onMeasured: (status, ms) => this.onMeasured(status, ms),
       });
       this.queues.set(nodeId, q);
       this.deps.system.register(q);

@@ -14,7 +14,7 @@ import { ActorCell, type CellObserver } from '../kernel/cell.js';
 import { step, type Step } from '../kernel/machine.js';
 import type { PersistPort } from '../kernel/store.js';
 import type { HeartbeatReplyOut } from '../../wire/agent.js';
-import { hasUnsentFlag, nodeMachine, type NodeContext, type NodeEvent, type NodeSettings, type UpdateChanges } from './machine.js';
+import { hasUnsentFlag, nodeMachine, type HeadChanges, type NodeContext, type NodeEvent, type NodeSettings, type UpdateChanges } from './machine.js';
 import { toView, type FlagName, type NodeRecord, type NodeState, type NodeView, type Reported } from './record.js';
 
 export interface HeartbeatReport {
@@ -31,6 +31,8 @@ export type NodeMsg =
   | { type: 'set_roles'; roles: string[] }
   | { type: 'update'; changes: UpdateChanges }
   | { type: 'drain'; drain: boolean; reason: string | null }
+  /** From the node's head actor: its durable side (assignment, allowed experiences). */
+  | { type: 'set_head'; changes: HeadChanges }
   | { type: 'set_flag'; flag: 'update_node' | 'update_services' }
   | { type: 'reprovision' }
   | { type: 'offline_due' }
@@ -43,6 +45,7 @@ export interface NodeReplies {
   set_roles: NodeView;
   update: NodeView;
   drain: NodeView;
+  set_head: NodeView;
   set_flag: NodeView;
   reprovision: NodeView;
   offline_due: null;
@@ -227,6 +230,8 @@ export class NodeActor extends ActorCell<NodeMsg, Result<unknown>> {
         return this.conclude(this.run({ type: 'UPDATE', changes: msg.changes }), () => this.view());
       case 'drain':
         return this.conclude(this.run({ type: 'DRAIN', drain: msg.drain, reason: msg.reason }), () => this.view());
+      case 'set_head':
+        return this.conclude(this.run({ type: 'SET_HEAD', changes: msg.changes }), () => this.view());
       case 'set_flag':
         return this.conclude(this.run({ type: 'SET_FLAG', flag: msg.flag }), () => this.view());
       case 'reprovision':

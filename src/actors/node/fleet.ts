@@ -68,6 +68,8 @@ export class Fleet implements NodeIndexPort {
   shellPending: (nodeId: string) => number = () => 0;
   /** Told when a node is deleted, so its exec queue stops with it. */
   dropExecQueue: (nodeId: string) => void = () => {};
+  /** Other indexes fed by the node actors' changes (the heads and the eligible bodies). */
+  readonly watchers: NodeIndexPort[] = [];
 
   constructor(private readonly deps: FleetDeps) {
     const providerRoles = Object.entries(deps.catalog).filter(([, r]) => r.provider).map(([name]) => name);
@@ -93,6 +95,7 @@ export class Fleet implements NodeIndexPort {
     }
     this.retoken(id, 'node', prev?.token_hash ?? null, next?.token_hash ?? null);
     this.retoken(id, 'enrollment', prev ? openEnrollmentHash(prev) : null, next ? openEnrollmentHash(next) : null);
+    for (const w of this.watchers) w.changed(id, prev, next);
   }
 
   private retoken(nodeId: string, kind: TokenKind, oldHash: string | null, newHash: string | null): void {
@@ -158,6 +161,17 @@ export class Fleet implements NodeIndexPort {
         used_at: null,
       },
     };
+    const node = await this.admit(record, 'no enrollment was issued');
+    this.deps.log.info('enrollment issued', { node_id: record.id, enrollment_id: record.enrollment!.id, name: input.name, ttl_s: ttlS });
+    return { node, token };
+  }
+
+  /**
+   * Creates a node actor from a complete record (an enrollment, an iPad's self-registration) and
+   * returns once nodes.yaml holds it; if it cannot be written the node is dropped again (503
+   * `persist_failed`, no trace). `what` ends the error message.
+   */
+  async admit(record: NodeRecord, what: string): Promise<NodeActor> {
     const node = this.spawn(record);
     try {
       await this.deps.store.commit();
@@ -165,10 +179,9 @@ export class Fleet implements NodeIndexPort {
       this.deps.store.remove(record.id);
       this.changed(record.id, record, null);
       this.forget(record.id);
-      throw new AppError('persist_failed', `nodes.yaml could not be written, no enrollment was issued: ${(e as Error).message}`);
+      throw new AppError('persist_failed', `nodes.yaml could not be written, ${what}: ${(e as Error).message}`);
     }
-    this.deps.log.info('enrollment issued', { node_id: record.id, enrollment_id: record.enrollment!.id, name: input.name, ttl_s: ttlS });
-    return { node, token };
+    return node;
   }
 
   get(id: string): NodeActor | undefined {

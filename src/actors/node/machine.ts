@@ -16,6 +16,7 @@
  */
 import { assign, setup } from 'xstate';
 import { kernelActions, persist, reject } from '../kernel/machine.js';
+import { applyHeadChanges, type HeadChanges } from './head-fields.js';
 import { FLAG_NAMES, isHeadKind, type FlagName, type NodeKind, type NodeRecord, type Reported } from './record.js';
 
 /** Fleet-wide settings the guards need (one shared object). */
@@ -37,6 +38,8 @@ export interface NodeContext {
   beatDurable: boolean;
 }
 
+export type { HeadChanges };
+
 export type UpdateChanges = Partial<Pick<NodeRecord, 'name' | 'owner' | 'district' | 'venue' | 'kind'>>;
 
 export type NodeEvent =
@@ -48,7 +51,8 @@ export type NodeEvent =
   | { type: 'REPROVISION' }
   | { type: 'SET_FLAG'; flag: 'update_node' | 'update_services' }
   | { type: 'UPDATE'; changes: UpdateChanges }
-  | { type: 'DRAIN'; drain: boolean; reason: string | null };
+  | { type: 'DRAIN'; drain: boolean; reason: string | null }
+  | { type: 'SET_HEAD'; changes: HeadChanges };
 
 /** Every assigned role reported applied, providers running, no reprovision outstanding. */
 export function isProvisioned(record: NodeRecord, settings: NodeSettings): boolean {
@@ -132,6 +136,7 @@ export const nodeMachine = setup({
     enrollmentOver: ({ context, event }) =>
       event.type === 'EXPIRE_DUE' && context.enrollDeadline !== null && event.mono >= context.enrollDeadline,
     isBody: ({ context }) => context.record.kind === 'body',
+    isHead: ({ context }) => isHeadKind(context.record.kind),
     kindChangeAllowed: ({ context, event }) =>
       event.type !== 'UPDATE' || event.changes.kind === undefined || kindClass(event.changes.kind) === kindClass(context.record.kind),
   },
@@ -174,6 +179,9 @@ export const nodeMachine = setup({
       record: ({ context, event }) =>
         event.type === 'DRAIN' ? { ...context.record, drain: event.drain, drain_reason: event.drain ? event.reason : null } : context.record,
     }),
+    setHead: assign({
+      record: ({ context, event }) => (event.type === 'SET_HEAD' ? applyHeadChanges(context.record, event.changes) : context.record),
+    }),
     register: assign(({ context, event }) => {
       if (event.type !== 'REGISTER') return {};
       const r = context.record;
@@ -203,6 +211,10 @@ export const nodeMachine = setup({
     DRAIN: [
       { guard: 'isBody', actions: ['drain', persist(true)] },
       { actions: reject('wrong_kind', 'only bodies are drained; this node is a head') },
+    ],
+    SET_HEAD: [
+      { guard: 'isHead', actions: ['setHead', persist(true)] },
+      { actions: reject('wrong_kind', 'this node is a body; only heads have assignments and allowed experiences') },
     ],
     REGISTER: [
       { guard: 'enrollmentUsed', actions: reject('unauthorized', 'the enrollment token was already used') },

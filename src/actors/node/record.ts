@@ -55,6 +55,10 @@ export const nodeRecordSchema = z.object({
     .nullable()
     .default(null),
   reported: reportedSchema.default(EMPTY_REPORTED),
+  /** Heads only (SPEC §8): the admin's body assignment. Absent: none (bodies never carry it). */
+  assignment: z.object({ body_id: z.string(), app_id: z.string().nullable().default(null) }).optional(),
+  /** Heads only: the experience allow-list. Absent or empty: no filter. */
+  allowed_experiences: z.array(z.string()).optional(),
 });
 export type NodeRecord = z.infer<typeof nodeRecordSchema>;
 

@@ -1,0 +1,222 @@
+/**
+ * BatchActor: one fleet exec (SPEC §6b), actor id `batch-<ULID>`, kind `batch`, in memory only.
+ * It submits one exec per selected node through that node's own exec queue actor (so max_queue,
+ * timeouts, expiry, cancel and the single-exec result API hold for every member), then learns of
+ * each member's end from the exec queues' notification port (routed by {@link Batches}) — no
+ * polling, nothing parked per member. Admins' reads park on the kernel's {@link Parking}: key
+ * `done` (until every member finished) or `since:<k>` (until a member finishes after the k-th).
+ */
+import type { Clock } from '../../clock.js';
+import { iso, wallOf } from '../../clock.js';
+import { fail, ok, type Result } from '../../errors.js';
+import type { BatchSkip, BatchView, ExecResultView, Interpreter } from '../../wire/index.js';
+import { asker } from '../kernel/ask.js';
+import { ActorCell, Later, type CellObserver } from '../kernel/cell.js';
+import { Parking } from '../kernel/parking.js';
+import { askExec, type ExecQueueActor } from '../exec/queue-actor.js';
+import { INITIAL_BATCH, batchMachine, openCount, step, type BatchContext, type BatchEvent, type BatchState } from './machine.js';
+import type { Selected } from './select.js';
+import { goneResult, skipOf, toMember, type Member } from './view.js';
+import { forEachSliced } from './slices.js';
+
+export interface BatchSpec {
+  command: string;
+  interpreter?: Interpreter;
+  timeoutS?: number;
+}
+
+export type BatchMsg =
+  /** Submit one exec per selected node (once, right after creation). */
+  | { type: 'start'; nodes: Selected[]; skipped: BatchSkip[] }
+  | { type: 'member_done'; execId: string; result: ExecResultView }
+  /** The node was deleted: its open member will never report. */
+  | { type: 'node_gone'; nodeId: string }
+  | { type: 'get'; waitMs: number; since?: number; signal?: AbortSignal }
+  | { type: 'wake' }
+  | { type: 'stop' };
+
+export interface BatchReplies {
+  start: { execs: Array<{ node_id: string; id: string }>; skipped: BatchSkip[] };
+  member_done: null;
+  node_gone: null;
+  /** null: the wait ran out first; ask again without one. */
+  get: BatchView | null;
+  wake: null;
+  stop: null;
+}
+
+/** What a batch needs from the server, injected by {@link Batches}. */
+export interface BatchDeps {
+  clock: Clock;
+  observer: CellObserver;
+  queue(nodeId: string): ExecQueueActor;
+  /** A member's exec exists: route its end here. */
+  track(execId: string, batch: BatchActor): void;
+  untrack(execId: string): void;
+  /** Every member finished (the TTL starts). */
+  finished(batch: BatchActor): void;
+  closing(): boolean;
+}
+
+
+const DONE = 'done';
+const sinceKey = (k: number) => `since:${k}`;
+
+export class BatchActor extends ActorCell<BatchMsg, Result<unknown>> {
+  private value: BatchState = INITIAL_BATCH.value;
+  private ctx: BatchContext = INITIAL_BATCH.context;
+  private readonly members: Member[] = [];
+  private readonly byExec = new Map<string, number>();
+  /** Member indexes in the order they finished. */
+  private readonly order: number[] = [];
+  private skipped: BatchSkip[] = [];
+  private readonly parking: Parking<BatchView | null>;
+  private readonly waitingSince = new Set<number>();
+  readonly createdAt: number;
+  /** Characters of output this batch holds (for the supervisor's bound). */
+  outputChars = 0;
+
+  constructor(id: string, readonly spec: BatchSpec, private readonly deps: BatchDeps) {
+    super(id, 'batch', deps.clock, deps.observer);
+    this.parking = new Parking(deps.clock);
+    this.createdAt = deps.clock.mono();
+  }
+
+  get isFinished(): boolean {
+    return this.value === 'finished';
+  }
+
+  stateName(): string {
+    return this.value;
+  }
+
+  debugContext(): Record<string, unknown> {
+    return { command: this.spec.command.slice(0, 256), state: this.value, ...this.ctx, open: openCount(this.ctx), skipped: this.skipped.length, parked: this.parking.debug() };
+  }
+
+  protected handle(msg: BatchMsg): Result<unknown> | Promise<Result<unknown>> | Later<Result<unknown>> {
+    switch (msg.type) {
+      case 'start':
+        return this.start(msg.nodes, msg.skipped);
+      case 'member_done': {
+        const i = this.byExec.get(msg.execId);
+        if (i === undefined || this.members[i]!.result) return ok(null);
+        return this.finishMember(i, msg.result);
+      }
+      case 'node_gone': {
+        const at = this.clock.mono();
+        this.members.forEach((m, i) => {
+          if (m.nodeId === msg.nodeId && !m.result) this.finishMember(i, goneResult(m.execId, iso(wallOf(this.clock, at))));
+        });
+        return ok(null);
+      }
+      case 'get':
+        return this.get(msg.waitMs, msg.since, msg.signal);
+      case 'wake':
+        this.parking.releaseAll();
+        return ok(null);
+      case 'stop':
+        this.parking.releaseAll();
+        for (const m of this.members) if (!m.result) this.deps.untrack(m.execId);
+        this.stopCell();
+        return ok(null);
+    }
+  }
+
+  /** Submits in event-loop slices; the mailbox waits meanwhile, so member ends queue up behind. */
+  private async start(nodes: Selected[], skipped: BatchSkip[]): Promise<Result<BatchReplies['start']>> {
+    if (this.value !== 'submitting') return fail('wrong_state', `batch ${this.id} was already started`);
+    this.skipped = skipped;
+    const later: Array<Promise<void>> = [];
+    const { command, interpreter, timeoutS } = this.spec;
+    await forEachSliced(nodes, (n) => {
+      const add = (r: { id: string }) => this.addMember(n, r.id);
+      const skip = (e: unknown): void => void this.skipped.push(skipOf(n, e));
+      try {
+        const r = askExec(this.deps.queue(n.nodeId), { type: 'submit', command, interpreter, os: n.os, timeoutS });
+        if (r instanceof Promise) later.push(r.then(add, skip));
+        else add(r);
+      } catch (e) {
+        skip(e);
+      }
+    });
+    await Promise.all(later);
+    this.apply({ type: 'SUBMITTED', total: this.members.length, at: this.clock.mono() });
+    return ok({ execs: this.members.map((m) => ({ node_id: m.nodeId, id: m.execId })), skipped: this.skipped });
+  }
+
+  private addMember(n: Selected, execId: string): void {
+    this.byExec.set(execId, this.members.length);
+    this.members.push({ nodeId: n.nodeId, name: n.name, execId, result: null });
+    this.deps.track(execId, this);
+  }
+
+  private finishMember(i: number, result: ExecResultView): Result<null> {
+    const m = this.members[i]!;
+    m.result = result;
+    this.outputChars += result.stdout.length + result.stderr.length;
+    this.order.push(i);
+    this.deps.untrack(m.execId);
+    const r = this.apply({ type: 'MEMBER_DONE', status: result.status, exitCode: result.exit_code, at: this.clock.mono() });
+    return r ?? ok(null);
+  }
+
+  /** Steps the machine; its port calls run once the new state is in place (they read it). */
+  private apply(event: BatchEvent): Result<never> | null {
+    const effects: Array<() => void> = [];
+    const s = step(batchMachine, this.value, this.ctx, event, {
+      progress: () => effects.push(() => this.wakeFollowers()),
+      finished: () =>
+        effects.push(() => {
+          this.parking.answerAll(DONE, () => this.view());
+          this.deps.finished(this);
+        }),
+    });
+    if (s.rejected) return s.rejected;
+    this.value = s.value as BatchState;
+    this.ctx = s.context;
+    for (const run of effects) run();
+    return null;
+  }
+
+  /** Answers the reads following the batch that now have news (a member past their cursor, or the end). */
+  private wakeFollowers(): void {
+    const done = this.value === 'finished';
+    for (const k of this.waitingSince) {
+      if (!done && this.order.length <= k) continue;
+      this.parking.answerAll(sinceKey(k), () => this.view(k));
+      this.waitingSince.delete(k);
+    }
+  }
+
+  private get(waitMs: number, since: number | undefined, signal: AbortSignal | undefined): Result<BatchView | null> | Later<Result<unknown>> {
+    const done = this.value === 'finished';
+    const news = since === undefined ? done : done || this.order.length > since;
+    if (news || waitMs <= 0 || this.deps.closing() || this.value === 'submitting') return ok(this.view(since));
+    const key = since === undefined ? DONE : sinceKey(since);
+    if (since !== undefined) this.waitingSince.add(since);
+    const later = this.parking.park(key, waitMs, null, signal);
+    return new Later(later.reply.then((v) => ok(v)));
+  }
+
+  /** The batch object; with `since`, only the members that finished after the since-th. */
+  view(since?: number): BatchView {
+    const c = this.ctx;
+    const picked = since === undefined ? this.members : this.order.slice(since).map((i) => this.members[i]!);
+    return {
+      batch_id: this.id,
+      command: this.spec.command,
+      state: this.value === 'finished' ? 'finished' : 'running',
+      created_at: iso(wallOf(this.clock, this.createdAt)),
+      finished_at: c.finishedAt === null ? null : iso(wallOf(this.clock, c.finishedAt)),
+      total: this.members.length,
+      finished: this.order.length,
+      cursor: this.order.length,
+      counts: { ok: c.ok, failed: c.failed, timed_out: c.timed_out, cancelled: c.cancelled, expired: c.expired, pending: openCount(c) },
+      results: picked.map(toMember),
+      skipped: this.skipped,
+    };
+  }
+}
+
+export const askBatch = asker<BatchMsg, BatchReplies>();

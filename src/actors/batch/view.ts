@@ -1,0 +1,45 @@
+/**
+ * What a batch shows of its members (SPEC §6b): a member as it goes on the wire, a skipped node,
+ * and the result of a member whose node was deleted.
+ */
+import { AppError } from '../../errors.js';
+import type { BatchMember, BatchSkip, ExecResultView, FinalStatus } from '../../wire/index.js';
+import type { Selected } from './select.js';
+
+/** One node's exec in a batch; `result` is set once it reached a final state. */
+export interface Member {
+  nodeId: string;
+  name: string;
+  execId: string;
+  result: ExecResultView | null;
+}
+
+/** A member as `GET /exec/batches/{id}` shows it: `pending` until its exec finished. */
+export function toMember(m: Member): BatchMember {
+  const r = m.result;
+  return {
+    node_id: m.nodeId,
+    name: m.name,
+    id: m.execId,
+    status: r ? r.status : 'pending',
+    exit_code: r ? r.exit_code : null,
+    stdout: r ? r.stdout : '',
+    stderr: r ? r.stderr : '',
+    stdout_truncated: r ? r.stdout_truncated : false,
+    stderr_truncated: r ? r.stderr_truncated : false,
+    duration_ms: r ? r.duration_ms : null,
+  };
+}
+
+/** Why a node got no exec: the queue's refusal, as a skip reason. */
+export function skipOf(n: Selected, e: unknown): BatchSkip {
+  const reason = e instanceof AppError ? (e.code === 'queue_full' ? 'queue_full' : e.code === 'not_found' ? 'not_found' : 'refused') : 'refused';
+  const message = e instanceof Error ? e.message : String(e);
+  return { node_id: n.nodeId, name: n.name, reason, message };
+}
+
+/** A member whose node was deleted: cancelled, as its queue was. */
+export function goneResult(id: string, at: string): ExecResultView {
+  const status: FinalStatus = 'cancelled';
+  return { id, status, exit_code: null, stdout: '', stderr: '', stdout_truncated: false, stderr_truncated: false, queued_at: at, delivered_at: null, finished_at: at, duration_ms: null };
+}

@@ -1,0 +1,129 @@
+/**
+ * Heads: the supervisor of head actors and the keeper of the indexes heads read. Fed by the node
+ * actors' published changes (it is one of the fleet's watchers): a head-kind node gets its head
+ * actor when it appears (an enrollment, an iPad's registration, nodes.yaml at boot) and loses it
+ * when it is deleted; every record change keeps the eligibility index current. Head actors publish
+ * which body they stream from, which gives each body's `active_heads`.
+ */
+import type { Clock } from '../../clock.js';
+import { AppError } from '../../errors.js';
+import { hashToken, newNodeId, newToken } from '../../ids.js';
+import type { Logger } from '../../log.js';
+import type { EligibleBody } from '../../wire/heads.js';
+import type { ActorSystem } from '../kernel/system.js';
+import type { NodeIndexPort } from '../node/actor.js';
+import type { Fleet } from '../node/fleet.js';
+import { EMPTY_REPORTED, isHeadKind, nodeRecordSchema, type NodeRecord } from '../node/record.js';
+import { HeadActor } from './actor.js';
+import { BodyIndex } from './eligibility.js';
+
+export interface HeadsDeps {
+  clock: Clock;
+  system: ActorSystem;
+  fleet: Fleet;
+  log: Logger;
+}
+
+/** What an iPad sends to register itself. */
+export interface NewHead {
+  name: string;
+  district: string;
+  venue: string;
+  owner: string;
+}
+
+export class Heads implements NodeIndexPort {
+  private readonly heads = new Map<string, HeadActor>();
+  private readonly active = new Map<string, number>();
+  readonly bodies = new BodyIndex();
+
+  constructor(private readonly deps: HeadsDeps) {
+    deps.fleet.watchers.push(this);
+  }
+
+  changed(id: string, prev: NodeRecord | null, next: NodeRecord | null): void {
+    this.bodies.changed(id, prev, next);
+    const isHead = next !== null && isHeadKind(next.kind);
+    const head = this.heads.get(id);
+    if (isHead && !head) this.spawn(id, next);
+    else if (!isHead && head) this.drop(head);
+  }
+
+  get(nodeId: string): HeadActor | undefined {
+    return this.heads.get(nodeId);
+  }
+
+  all(): IterableIterator<HeadActor> {
+    return this.heads.values();
+  }
+
+  get size(): number {
+    return this.heads.size;
+  }
+
+  /** Heads currently streaming from `bodyId` (from the head actors' reported statuses). */
+  activeHeads(bodyId: string): number {
+    return this.active.get(bodyId) ?? 0;
+  }
+
+  /** The eligible bodies for the head `headId`, best first (SPEC §8). */
+  eligibleFor(headId: string): EligibleBody[] {
+    const head = this.heads.get(headId);
+    const node = this.deps.fleet.get(headId);
+    if (!head || !node) throw new AppError('not_found', `no head ${JSON.stringify(headId.slice(0, 64))}`);
+    const r = node.record;
+    const place = { district: r.district, venue: r.venue, owner: r.owner, pinnedBodyId: head.snapshot.assignment?.body_id ?? null };
+    return this.bodies.rank(place, (b) => this.activeHeads(b));
+  }
+
+  /**
+   * An iPad's self-registration (fleet enrollment token): a head of kind `ipad`, auto-approved,
+   * `online` at once, with its node token. Returns once nodes.yaml holds it.
+   */
+  async admit(input: NewHead): Promise<{ id: string; token: string }> {
+    const now = new Date(this.deps.clock.now()).toISOString();
+    const token = newToken('hcn');
+    const record: NodeRecord = nodeRecordSchema.parse({
+      id: newNodeId(),
+      name: input.name,
+      kind: 'ipad',
+      state: 'online',
+      owner: input.owner,
+      district: input.district,
+      venue: input.venue,
+      created_at: now,
+      last_seen: now,
+      token_hash: hashToken(token),
+      reported: { ...EMPTY_REPORTED, os: 'ios' },
+    });
+    await this.deps.fleet.admit(record, 'the head was not registered');
+    this.deps.log.info('head registered', { node_id: record.id, kind: 'ipad', name: input.name, district: input.district, venue: input.venue });
+    return { id: record.id, token };
+  }
+
+  private spawn(id: string, record: NodeRecord): void {
+    const head = new HeadActor(id, record, {
+      clock: this.deps.clock,
+      observer: this.deps.system,
+      node: (nodeId) => this.deps.fleet.get(nodeId),
+      activeMoved: (prev, next) => this.moveActive(prev, next),
+    });
+    this.heads.set(id, head);
+    this.deps.system.register(head);
+  }
+
+  private drop(head: HeadActor): void {
+    this.heads.delete(head.nodeId);
+    this.deps.system.unregister(head);
+    head.send({ type: 'stop' }).catch(() => {});
+  }
+
+  private moveActive(prev: string | null, next: string | null): void {
+    if (prev !== null) {
+      const n = (this.active.get(prev) ?? 1) - 1;
+      if (n > 0) this.active.set(prev, n);
+      else this.active.delete(prev);
+    }
+    if (next !== null) this.active.set(next, (this.active.get(next) ?? 0) + 1);
+  }
+}
