@@ -4,7 +4,7 @@
  * prints MET / NOT MET per target; it never fails on a target (exit 1 only if a part crashed).
  * Env: BENCH_PROFILE=auto|always|never (CPU profile of the server; auto = when the ratio misses),
  * BENCH_KEEP=1 keeps the temp folder (logs, nodes.yaml, profile).
- * BENCH_ONLY=heartbeat,ops,exec,boot,memory,stall,eligible,fanout runs only the parts named.
+ * BENCH_ONLY=heartbeat,ops,exec,shell,boot,memory,stall,eligible,fanout runs only the parts named.
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -15,6 +15,7 @@ import { execBench, type ExecBenchResult } from './exec.js';
 import { eligibleBench, type EligibleResult } from './eligible.js';
 import { fanoutBench } from './fanout.js';
 import { fanoutSummary } from './fanout-report.js';
+import { shellBench, shellSummary } from './shell.js';
 
 
 import { makeFleet, writeConfig, writeNodesYaml } from './fixtures.js';
@@ -176,6 +177,7 @@ async function main(): Promise<void> {
     await part('eligible bodies (10,000 in one district)', () => eligibleBench(tmp), eligibleSummary);
     await part('fleet exec fanout (1,000 sim nodes; submit stall at 10,000)', () => fanoutBench(tmp, say), (r) => fanoutSummary(r, say));
     if (['boot', 'memory', 'stall'].some(wanted)) await bigParts(bigHome, tmp);
+    await part('shell (WebSocket PTY) echo round trip and 10 MiB transfer', () => shellBench(tmp), shellSummary);
   } finally {
     killAll();
     if (keep || failed) say(`\n(temp folder kept: ${tmp})`);

@@ -55,6 +55,19 @@ const serverSchema = z
       })
       .strict()
       .default({ max_queue: 100, default_timeout_s: 60, result_ttl_s: 3600, max_output_bytes: 1_048_576 }),
+    shell: z
+      .object({
+        /** Open shell sessions per node at most; one more is refused (429 too_many_sessions). */
+        max_sessions_per_node: z.number().int().min(1).max(1000).default(4),
+        /** The agent must attach this soon, else the client gets agent_unavailable. */
+        attach_timeout_s: z.number().int().min(1).max(600).default(10),
+        /** A session with no byte either way for this long is closed. */
+        idle_timeout_s: z.number().int().min(1).max(7 * 86_400).default(1800),
+        /** Largest WebSocket frame accepted from a client or an agent; larger: closed with 1009. */
+        max_frame_bytes: z.number().int().min(1024).max(16 * 1024 * 1024).default(65_536),
+      })
+      .strict()
+      .default({ max_sessions_per_node: 4, attach_timeout_s: 10, idle_timeout_s: 1800, max_frame_bytes: 65_536 }),
     screenshot: z
       .object({
         path: z.string().default('/tmp/hydra-live-screenshot.jpg'),

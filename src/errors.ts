@@ -17,6 +17,7 @@ export const ERROR_STATUS = {
   unsupported_media_type: 415,
   queue_full: 429,
   too_many_batches: 429,
+  too_many_sessions: 429,
   rate_limited: 429,
   internal: 500,
   bad_gateway: 502,

@@ -7,6 +7,7 @@ export const newNodeId = (): string => `node-${ulid()}`;
 export const newEnrollmentId = (): string => `enr-${ulid()}`;
 export const newExecId = (): string => `exec-${ulid()}`;
 export const newBatchId = (): string => `batch-${ulid()}`;
+export const newShellId = (): string => `shell-${ulid()}`;
 
 /** Kinds of secret the server issues; the prefix lets an operator tell them apart in a config file. */
 export type TokenPrefix = 'hcn' | 'hce' | 'hca' | 'hcf';

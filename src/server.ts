@@ -9,10 +9,12 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { serve } from '@hono/node-server';
 import { Batches } from './actors/batch/batches.js';
+import { WebSocketServer } from 'ws';
 import { ExecQueues, MIN_STALLED_AFTER_S } from './actors/exec-queue-actor.js';
 import { Fleet, DEFAULT_SWEEP_INTERVAL_MS } from './actors/node/fleet.js';
 import { Heads } from './actors/head-actor.js';
 import { ActorSystem } from './actors/kernel/system.js';
+import { ShellSessions } from './actors/shell/sessions.js';
 import { systemClock, type Clock } from './clock.js';
 import { ConfigError, loadConfig, looseMode, servedPublicUrl, writeFirstConfig, type Config } from './config.js';
 import { ConnectionGuard } from './http/connection-guard.js';
@@ -89,16 +91,25 @@ export async function buildCore(opts: { home: string; config: Config; clock?: Cl
   execQueues.onStalledChange = (id, stalled) =>
     stalled ? opts.log.warn('node exec stalled: queued execs are not being fetched', { node_id: id }) : opts.log.info('node exec no longer stalled', { node_id: id });
   const batches = new Batches({ clock, system, execQueues, resultTtlS: ex.result_ttl_s });
+  const sh = cfg.shell;
+  const shells = new ShellSessions({
+    clock,
+    system,
+    log: opts.log,
+    settings: { maxSessionsPerNode: sh.max_sessions_per_node, attachTimeoutMs: sh.attach_timeout_s * 1000, idleTimeoutMs: sh.idle_timeout_s * 1000 },
+  });
+  fleet.shellPending = (id) => shells.pending(id);
   fleet.dropExecQueue = (id) => {
     execQueues.remove(id);
     batches.nodeGone(id);
+    shells.removeNode(id);
   };
   // Before the restore: the head actors and the eligibility index are fed by the nodes it creates.
   const heads = new Heads({ clock, system, fleet, log: opts.log });
   const restored = fleet.restore(loaded.records);
   opts.log.info('nodes restored', { path, nodes: restored, source: loaded.source, ms: Math.round(performance.now() - t0) });
   fleet.start();
-  return { home: opts.home, config: opts.config, clock, log: opts.log, system, fleet, heads, execQueues, batches, store, requests: new RequestRegistry(), version: VERSION, startedAt: clock.mono(), audit: new AuditLog(join(opts.home, 'audit.log')) };
+  return { home: opts.home, config: opts.config, clock, log: opts.log, system, fleet, heads, execQueues, batches, shells, store, requests: new RequestRegistry(), version: VERSION, startedAt: clock.mono(), audit: new AuditLog(join(opts.home, 'audit.log')) };
 }
 
 export interface RunningServer {
@@ -133,7 +144,9 @@ export async function startServer(opts: { home: string; listen?: string; clock?:
     await core.store.close();
     throw e;
   };
-  const server = await bind(handle.app.fetch, listen, opts.listen !== undefined ? '--listen' : 'server.listen', connections).catch(abort);
+  // WebSocket upgrades (the shell) go through the same app; frames over max_frame_bytes: 1009.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: cfg.shell.max_frame_bytes });
+  const server = await bind(handle.app.fetch, listen, opts.listen !== undefined ? '--listen' : 'server.listen', connections, wss).catch(abort);
   server.maxConnections = cfg.max_connections;
   const addr = server.address() as AddressInfo;
   const url = `http://${formatListen(addr.address, addr.port)}`;
@@ -163,6 +176,7 @@ export async function startServer(opts: { home: string; listen?: string; clock?:
       handle.beginShutdown();
       core.execQueues.wakeAll();
       core.batches.wakeAll();
+      core.shells.closeAll();
       const closed = new Promise<void>((r) => server.close(() => r()));
       server.closeIdleConnections();
       const deadline = Date.now() + SHUTDOWN_GRACE_MS;
@@ -180,7 +194,7 @@ export async function startServer(opts: { home: string; listen?: string; clock?:
 }
 
 /** Binds the node http server with its timeouts; a bind failure is a ListenError naming `source`. */
-function bind(fetch: (req: Request) => Response | Promise<Response>, listen: string, source: string, guard: ConnectionGuard): Promise<Server> {
+function bind(fetch: (req: Request) => Response | Promise<Response>, listen: string, source: string, guard: ConnectionGuard, wss: WebSocketServer): Promise<Server> {
   const { host, port } = parseListen(listen);
   return new Promise<Server>((resolve, reject) => {
     const serverOptions = {
@@ -189,7 +203,7 @@ function bind(fetch: (req: Request) => Response | Promise<Response>, listen: str
       keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
       connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS,
     };
-    const s = serve({ fetch, hostname: host, port, serverOptions }, () => resolve(s as Server)) as Server;
+    const s = serve({ fetch, hostname: host, port, serverOptions, websocket: { server: wss } }, () => resolve(s as Server)) as Server;
     guard.attach(s);
     s.once('error', (e: Error) => {
       s.close();

@@ -15,6 +15,7 @@ import { FlagTracker, PENDING_ACKS_FILE } from './flags.js';
 import { HeartbeatLoop } from './heartbeat.js';
 import { hostFacts, lanIp, wgIp } from './host-info.js';
 import { ServerLimits } from './limits.js';
+import { ShellLoop } from './shell-loop.js';
 import { Provisioner } from './provisioner.js';
 import type { DiagnosticValue, HeartbeatBody, HeartbeatReply } from '../wire/agent.js';
 import type { FlagName } from '../wire/common.js';
@@ -43,6 +44,7 @@ export class NodeAgent {
   private readonly stopping = new AbortController();
   private readonly heartbeat: HeartbeatLoop;
   private readonly execs: ExecLoop;
+  private readonly shells: ShellLoop;
   private readonly provisioner: Provisioner;
   private readonly flags: FlagTracker;
   private readonly limits: ServerLimits;
@@ -67,6 +69,7 @@ export class NodeAgent {
       signal: this.stopping.signal,
     });
     this.execs = new ExecLoop({ client, log, env, interpreters: this.interpreters, limits: this.limits, backoff: opts.backoff, waitS: opts.execWaitS });
+    this.shells = new ShellLoop({ client, serverUrl: opts.config.server_url, token: opts.config.token, log, env, backoff: opts.backoff });
     this.heartbeat = new HeartbeatLoop({ client, log, backoff: opts.backoff, body: () => this.body(), onReply: (r, s) => this.onReply(r, s) });
   }
 
@@ -83,6 +86,7 @@ export class NodeAgent {
     });
     this.heartbeat.start();
     this.execs.start();
+    this.shells.start();
   }
 
   /** SIGTERM: no more polling, a running exec gets a few seconds, running scripts are killed. */
@@ -90,7 +94,7 @@ export class NodeAgent {
     this.opts.log.info('hydranode stopping');
     const execs = this.execs.stop(EXEC_STOP_GRACE_MS);
     this.stopping.abort();
-    await Promise.all([execs, this.heartbeat.stop(), this.work]);
+    await Promise.all([execs, this.shells.stop(), this.heartbeat.stop(), this.work]);
     this.opts.log.info('hydranode stopped');
   }
 
@@ -102,6 +106,7 @@ export class NodeAgent {
       agent_uptime_s: Math.floor((Date.now() - this.startedAt) / MS_PER_S),
       exec_running: this.execs.runningExec,
       execs_run: this.execs.execsRun,
+      shell_sessions: this.shells.sessions,
       provisioning: this.work !== null,
       update_hook: this.opts.config.update_command.trim() !== '',
     };

@@ -21,6 +21,7 @@ import {
   type RegisterReply,
 } from '../wire/agent.js';
 import { execDelivery, type ExecDelivery, type ExecResultBody } from '../wire/exec.js';
+import { shellCheckReply, type ShellSession } from '../wire/shell.js';
 
 /** Default time a request may take before it counts as "server away". */
 export const REQUEST_TIMEOUT_MS = 15_000;
@@ -102,6 +103,13 @@ export class ApiClient {
     const timeoutMs = waitS * 1000 + LONG_POLL_MARGIN_MS;
     const r = await this.send('GET', `/body/exec?wait=${waitS}`, { signal, timeoutMs });
     return r.status === HTTP_NO_CONTENT ? null : parseReply(r, execDelivery, 'GET /body/exec');
+  }
+
+  /** Shell sessions waiting for this node, waiting up to `waitS` for one (SPEC §5). */
+  async shellCheck(waitS: number, signal?: AbortSignal): Promise<ShellSession[]> {
+    const timeoutMs = waitS * 1000 + LONG_POLL_MARGIN_MS;
+    const r = await this.send('GET', `/body/shell/check?wait=${waitS}`, { signal, timeoutMs });
+    return parseReply(r, shellCheckReply, 'GET /body/shell/check').sessions;
   }
 
   async postExecResult(body: ExecResultBody, signal?: AbortSignal): Promise<void> {

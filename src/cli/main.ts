@@ -19,6 +19,8 @@ const USAGE = `usage: hydracluster <command> [options]
   exec <nodeId> --file ./setup.ps1 [--timeout 60s]
   exec --where KEY=VALUE[,KEY=VALUE] "<command>" [--timeout 60s] [--json]   every node that matches
        (keys: role district venue kind state id all; 0 all ok, 1 any failed, 124 any timed out)
+  exec --shell <nodeId> "<command>" [--timeout 60s]   through a WebSocket PTY, not the exec queue
+  shell <nodeId> [command]                  interactive PTY on the node
   queue <nodeId> [show|clear]
   nodes [list|show ID|roles ID R...|drain ID [--reason R]|undrain ID|update-node ID|update-services ID|reprovision ID|rm ID]
   heads [list|show ID|assign HEAD BODY|none [--app Desktop]]
@@ -78,6 +80,11 @@ export async function main(argv: string[]): Promise<number> {
         process.stdout.write(USAGE);
         return cmd === undefined ? EX_USAGE : 0;
       default:
+        // The shell (and its `ws` import) is loaded only when asked for.
+        if (cmd === 'shell' || (cmd === 'exec' && rest.includes('--shell'))) {
+          const { runShellCommand } = await import('./shell-command.js');
+          return await runShellCommand(cmd, rest, { env: process.env, stdin: process.stdin, stdout: process.stdout, stderr: process.stderr });
+        }
         if (CLIENT_COMMANDS.includes(cmd)) return await runClient(cmd, rest, processIo(process.env));
         process.stderr.write(`hydracluster: unknown command ${JSON.stringify(cmd)}\n${USAGE}`);
         return EX_USAGE;

@@ -20,6 +20,7 @@ import type { AppEnv } from './env.js';
 import { nodesRoutes } from './nodes.routes.js';
 import { RateLimiter } from './rate-limit.js';
 import { requestLog } from './requests.js';
+import { shellRoutes } from './shell.routes.js';
 import { systemRoutes } from './system.routes.js';
 import { SessionStore } from '../web/session.js';
 import { webRoutes } from '../web/app.js';
@@ -82,6 +83,7 @@ export function createApp(deps: AppDeps): AppHandle {
   app.route('/api/v1', headsRoutes(d));
   app.route('/api/v1', headExecRoutes(d));
   app.route('/api/v1', batchRoutes(d));
+  app.route('/api/v1', shellRoutes(d));
   app.route('/api/v1', auditRoutes(d));
   if (metrics) app.route('/', metricsRoutes(metrics, d.auth));
   // The web pages (SPEC §14): server-rendered, on the same actors and indexes as the API.

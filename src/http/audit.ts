@@ -52,6 +52,7 @@ const ACTIONS: Record<string, string> = {
   'POST /logout': 'logout',
 };
 
+
 /** The route template that answered (`/api/v1/nodes/:id`), or null when no route matched. */
 export function routeTemplate(c: Context): string | null {
   const last = matchedRoutes(c).at(-1);
@@ -95,7 +96,9 @@ export function auditEntryOf(c: Context<AppEnv>, template: string, nowMs: number
 export function auditTrail(sink: AuditSink, clock: Clock, log: Logger): MiddlewareHandler<AppEnv> {
   // Not async: reads and agent traffic (the hot path) pass with no extra promise.
   return function auditMiddleware(c, next) {
-    if (!MUTATING.has(c.req.method) || c.req.path.startsWith(AGENT_PREFIX)) return next();
+    const method = c.req.method;
+    const path = c.req.path;
+    if (!MUTATING.has(method) || path.startsWith(AGENT_PREFIX)) return next();
     return recordChange(c, next);
   };
 

@@ -3,6 +3,7 @@ import type { ActorSystem } from '../actors/kernel/system.js';
 import type { ExecQueues } from '../actors/exec-queue-actor.js';
 import type { Fleet } from '../actors/node-actor.js';
 import type { Heads } from '../actors/head-actor.js';
+import type { ShellSessions } from '../actors/shell/sessions.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
@@ -25,6 +26,8 @@ export interface AppDeps {
   execQueues: ExecQueues;
   /** Fleet-exec batches (SPEC §6b). */
   batches: Batches;
+  /** WebSocket PTY sessions (SPEC §7). */
+  shells: ShellSessions;
   store: NodeStore;
   requests: RequestRegistry;
   version: string;

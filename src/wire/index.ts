@@ -5,4 +5,5 @@ export * from './exec.js';
 export * from './nodes.js';
 export * from './heads.js';
 export * from './batch.js';
+export * from './shell.js';
 export * from './audit.js';

@@ -63,6 +63,11 @@ export abstract class ActorCell<M extends Message, R> {
   /** Context without secrets, for GET /debug/actors/{id}. */
   abstract debugContext(): Record<string, unknown>;
 
+  /** The node an actor serves, when listings should show it (a shell session); else null. */
+  ownerNodeId(): string | null {
+    return null;
+  }
+
   /** Posts a message; the promise settles with the handler's reply. */
   send(msg: M): Promise<R> {
     if (this.stopped) return Promise.reject(new ActorStoppedError(this.id));

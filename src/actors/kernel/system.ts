@@ -15,6 +15,8 @@ export interface ActorSummary {
   oldest_message_age_ms: number | null;
   last_event: string | null;
   last_event_at: string | null;
+  /** Present for actors that serve one node (shell sessions). */
+  node_id?: string;
 }
 
 export class ActorSystem implements CellObserver {
@@ -73,7 +75,8 @@ export class ActorSystem implements CellObserver {
 
   summary(cell: AnyCell, now = this.clock.mono()): ActorSummary {
     const last = cell.lastEvent;
-    return {
+    const node = cell.ownerNodeId();
+    const out: ActorSummary = {
       id: cell.id,
       kind: cell.kind,
       state: cell.stateName(),
@@ -82,6 +85,8 @@ export class ActorSystem implements CellObserver {
       last_event: last.type,
       last_event_at: last.at === null ? null : new Date(last.at).toISOString(),
     };
+    if (node !== null) out.node_id = node;
+    return out;
   }
 
   /**
