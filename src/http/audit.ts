@@ -48,10 +48,18 @@ const ACTIONS: Record<string, string> = {
   'PUT /api/v1/heads/:id': 'head.update',
   'POST /api/v1/nodes/:id/head-assignment': 'head.assign',
   'POST /api/v1/nodes/:id/allowed-experiences': 'head.experiences',
+  'GET /api/v1/nodes/:id/shell': 'shell.open',
   'POST /login': 'login',
   'POST /logout': 'logout',
 };
 
+
+/**
+ * `GET /api/v1/nodes/{id}/shell` opens a shell session (a WebSocket upgrade). Its refusals are
+ * recorded here; an open that goes through is recorded by the shell route itself (with its session
+ * id) once the socket is open.
+ */
+const isShellOpen = (path: string): boolean => path.endsWith('/shell') && path.startsWith('/api/v1/nodes/');
 
 /** The route template that answered (`/api/v1/nodes/:id`), or null when no route matched. */
 export function routeTemplate(c: Context): string | null {
@@ -77,7 +85,8 @@ export function scrub(v: unknown, depth = 0): unknown {
 export function auditEntryOf(c: Context<AppEnv>, template: string, nowMs: number): AuditEntry {
   const method = c.req.method;
   const note = c.get('auditNote') ?? {};
-  const body = c.get('body');
+  // A shell open has no body: what it asked for is in its query (command, cols, rows).
+  const body = c.get('body') ?? (method === 'GET' ? c.req.query() : undefined);
   const detail = { ...(body && typeof body === 'object' && !Array.isArray(body) ? (scrub(body) as Record<string, unknown>) : {}), ...note };
   const param = template.includes(':id') ? c.req.param('id') : undefined;
   const target = param ?? (typeof note.node_id === 'string' ? note.node_id : null);
@@ -98,7 +107,7 @@ export function auditTrail(sink: AuditSink, clock: Clock, log: Logger): Middlewa
   return function auditMiddleware(c, next) {
     const method = c.req.method;
     const path = c.req.path;
-    if (!MUTATING.has(method) || path.startsWith(AGENT_PREFIX)) return next();
+    if (MUTATING.has(method) ? path.startsWith(AGENT_PREFIX) : !(method === 'GET' && isShellOpen(path))) return next();
     return recordChange(c, next);
   };
 
@@ -106,6 +115,7 @@ export function auditTrail(sink: AuditSink, clock: Clock, log: Logger): Middlewa
     await next();
     const template = routeTemplate(c);
     if (template === null) return;
+    if (c.req.method === 'GET' && c.res.status < 400) return; // a shell open that went through: see isShellOpen
     // A node acting for itself (a head's own report) is agent traffic, like heartbeats.
     if (c.get('nodeId') !== undefined && c.get('operator') === undefined) return;
     // Throttled anonymous attempts are not recorded: they could otherwise flush real history out

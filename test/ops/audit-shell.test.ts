@@ -37,5 +37,12 @@ describe('audit of shell sessions', () => {
     expect((await client.closed).code).toBe(1000);
     const lines = await auditLines(srv.url, node.id, 4);
     expect(lines[0]).toMatchObject({ action: 'shell.close', operator: 'alice', status: 200, detail: { session_id: opened[0].detail.session_id } });
+
+    // Refused opens are recorded with their status; the open that went through was recorded once.
+    const refused = connect(srv.url, `/nodes/${node.id}/shell?command=id`, 'hco_wrong-token-0123456789abcdef');
+    expect(await refused.opened).toBe(401);
+    const after = await auditLines(srv.url, node.id, 5);
+    expect(after[0]).toMatchObject({ action: 'shell.open', operator: null, status: 401, detail: { command: 'id' } });
+    expect(after.filter((e: any) => e.action === 'shell.open')).toHaveLength(2);
   });
 });
