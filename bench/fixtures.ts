@@ -96,9 +96,10 @@ export function benchConfig(): Config {
 }
 
 /** Writes `<home>/config.yaml` (mode 0600, like the server's own). */
-export function writeConfig(home: string): Config {
+export function writeConfig(home: string, configure: (doc: Record<string, any>) => void = () => {}): Config {
   mkdirSync(home, { recursive: true });
   const doc = benchConfigDocument();
+  configure(doc);
   const config = parseConfig(doc);
   writeFileSync(join(home, 'config.yaml'), stringify(doc), { mode: 0o600 });
   return config;

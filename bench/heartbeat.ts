@@ -50,7 +50,7 @@ async function scanServerLog(path: string): Promise<ServerLogCheck> {
   return out;
 }
 
-async function startHydra(home: string, logFile: string, nodeArgs: string[] = []): Promise<{ child: ChildProcess; url: string }> {
+export async function startHydra(home: string, logFile: string, nodeArgs: string[] = []): Promise<{ child: ChildProcess; url: string }> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const child = spawnLogged(nodeArgs, CLI, ['serve', '--home', home, '--listen', `127.0.0.1:${port}`], logFile);
@@ -62,7 +62,7 @@ async function startHydra(home: string, logFile: string, nodeArgs: string[] = []
   return { child, url };
 }
 
-async function startBaseline(logFile: string): Promise<{ child: ChildProcess; url: string }> {
+export async function startBaseline(logFile: string): Promise<{ child: ChildProcess; url: string }> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const child = spawnLogged([], join(BENCH_DIR, 'bare-hono.js'), [String(port)], logFile);

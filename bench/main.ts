@@ -4,7 +4,7 @@
  * prints MET / NOT MET per target; it never fails on a target (exit 1 only if a part crashed).
  * Env: BENCH_PROFILE=auto|always|never (CPU profile of the server; auto = when the ratio misses),
  * BENCH_KEEP=1 keeps the temp folder (logs, nodes.yaml, profile).
- * BENCH_ONLY=heartbeat,exec,shell,boot,memory,stall,eligible,fanout,cli runs only the parts named.
+ * BENCH_ONLY=heartbeat,ops,exec,shell,boot,memory,stall,eligible,fanout,cli runs only the parts named.
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -21,6 +21,7 @@ import { shellBench, shellSummary } from './shell.js';
 
 import { makeFleet, writeConfig, writeNodesYaml } from './fixtures.js';
 import { HEARTBEAT_NODES, heartbeatBench, type HeartbeatResult } from './heartbeat.js';
+import { OPS_MAX_LOSS, opsBench, type OpsResult } from './ops.js';
 import type { Mem, Sample } from './inproc-child.js';
 import { markingIn, parseMarkCompacts } from './gc-trace.js';
 import { int, mib, ms, secs, section, table, verdict } from './report.js';
@@ -134,6 +135,13 @@ function stallSummary(r: StallResult): string[] {
   ];
 }
 
+function opsSummary(r: OpsResult): string[] {
+  return [
+    `ops overhead (heartbeat, 10k nodes): ratio to bare hono ${r.ratioOn.toFixed(2)} with metrics+audit vs ${r.ratioOff.toFixed(2)} without → ${Math.abs(r.loss * 100).toFixed(1)}% ${r.loss >= 0 ? 'lower' : 'higher'} (target ≤ ${OPS_MAX_LOSS * 100}%: ${verdict(r.loss <= OPS_MAX_LOSS)})`,
+    `  server CPU per heartbeat (least of the runs): ${r.cpuOn === null ? '?' : int(r.cpuOn)} µs with vs ${r.cpuOff === null ? '?' : int(r.cpuOff)} µs without`,
+  ];
+}
+
 /** The heartbeat part leaves a 10k-node home; when it did not run (BENCH_ONLY), make the same one. */
 async function ensureHeartbeatFixture(tmp: string): Promise<never[]> {
   const home = join(tmp, 'hb-10k');
@@ -165,6 +173,7 @@ async function main(): Promise<void> {
   say(`hydracluster bench — node ${process.version}, ${cpus().length} CPUs, temp ${tmp}`);
   try {
     await part('heartbeat throughput (10,000 nodes) vs bare Hono', () => heartbeatBench(tmp, { profile, say }), heartbeatSummary);
+    await part('ops overhead: heartbeat with metrics and audit vs without', () => opsBench(tmp, say), opsSummary);
     await part('exec round trip and fan-out (1,000 nodes)', () => execBench(tmp), execSummary);
     await part('CLI: hydracluster through a real agent vs node -e 0', () => cliBench(tmp), (r) => cliSummary(r, say));
     await part('eligible bodies (10,000 in one district)', () => eligibleBench(tmp), eligibleSummary);

@@ -4,8 +4,7 @@
  * it is listening, writes it with mode 0600 holding the address actually served.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync, statSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { z } from 'zod';
 import { recipeSchema } from './wire/agent.js';
@@ -91,6 +90,10 @@ const serverSchema = z
       .object({ windows: z.string().default(''), linux: z.string().default('') })
       .strict()
       .default({ windows: '', linux: '' }),
+    /** §15: a token that may read /metrics only; "" = admin tokens only. */
+    metrics_token: z.string().refine((t) => t === '' || t.length >= 16, 'must be empty or at least 16 characters').default(''),
+    /** false: no /metrics and no per-request measurement (the bench's baseline). */
+    metrics_enabled: z.boolean().default(true),
   })
   .strict()
   .superRefine((s, ctx) => {
@@ -108,22 +111,40 @@ const serverSchema = z
   })
   .transform((s) => ({ ...s, public_url: s.public_url ?? publicUrlFor(s.listen)}));
 
+/** Operator names: `admin` is server.admin_token's own name. */
+const operatorsSchema = z.record(
+  z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'operator names are lower-case, digits, . _ -').refine((n) => n !== 'admin', '`admin` is the name of server.admin_token'),
+  z.string().min(16, 'must be at least 16 characters'),
+);
+
 export const configSchema = z
   .object({
     server: serverSchema,
     roles: z.record(z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'role names are lower-case, digits, . _ -'), roleSchema).default({}),
+    /** §15: named admin tokens, recorded in the audit log under their name. */
+    operators: operatorsSchema.default({}),
   })
-  .strict();
+  .strict()
+  .superRefine((doc, ctx) => {
+    const s = doc.server;
+    const taken = new Map<string, string>([[s.admin_token, 'server.admin_token'], [s.fleet_enrollment_token, 'server.fleet_enrollment_token']]);
+    if (s.metrics_token !== '') {
+      if (taken.has(s.metrics_token)) ctx.addIssue({ code: 'custom', path: ['server', 'metrics_token'], message: `must differ from ${taken.get(s.metrics_token)}` });
+      taken.set(s.metrics_token, 'server.metrics_token');
+    }
+    for (const [name, token] of Object.entries(doc.operators)) {
+      const other = taken.get(token);
+      if (other) ctx.addIssue({ code: 'custom', path: ['operators', name], message: `must differ from ${other} (each token names one holder)` });
+      taken.set(token, `operators.${name}`);
+    }
+  });
 
 export type Config = z.infer<typeof configSchema>;
 export type ServerConfig = Config['server'];
 export type RoleCatalog = Config['roles'];
 export type Role = RoleCatalog[string];
 
-/** Home folder: `--home`, else `HYDRACLUSTER_HOME`, else `~/.hydracluster`. */
-export function resolveHome(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
-  return resolve(flag ?? env.HYDRACLUSTER_HOME ?? join(homedir(), '.hydracluster'));
-}
+export { resolveHome } from './home.js';
 
 /** The RoleCatalog written into a new config.yaml: the runbook's roles, with recipes to fill in. */
 const DEFAULT_ROLES = {

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { serve } from '@hono/node-server';
 import { Batches } from './actors/batch/batches.js';
 import { WebSocketServer } from 'ws';
-import { ExecQueues } from './actors/exec-queue-actor.js';
+import { ExecQueues, MIN_STALLED_AFTER_S } from './actors/exec-queue-actor.js';
 import { Fleet, DEFAULT_SWEEP_INTERVAL_MS } from './actors/node/fleet.js';
 import { Heads } from './actors/head-actor.js';
 import { ActorSystem } from './actors/kernel/system.js';
@@ -23,6 +23,7 @@ import { createApp } from './http/app.js';
 import type { AppDeps } from './http/deps.js';
 import { RequestRegistry } from './http/requests.js';
 import { createLogger, type Logger } from './log.js';
+import { AuditLog } from './persist/audit-log.js';
 import { loadNodesFile, NodesFile } from './persist/nodes-file.js';
 import type { NodeStore } from './persist/nodes-store.js';
 import { EX_UNAVAILABLE } from './sysexits.js';
@@ -83,9 +84,12 @@ export async function buildCore(opts: { home: string; config: Config; clock?: Cl
   const execQueues = new ExecQueues({
     clock,
     system,
-    settings: { maxQueue: ex.max_queue, defaultTimeoutS: ex.default_timeout_s, resultTtlS: ex.result_ttl_s, maxOutputBytes: ex.max_output_bytes, offlineAfterS: cfg.offline_after_s },
+    settings: { maxQueue: ex.max_queue, defaultTimeoutS: ex.default_timeout_s, resultTtlS: ex.result_ttl_s, maxOutputBytes: ex.max_output_bytes, offlineAfterS: cfg.offline_after_s, stalledAfterS: Math.max(MIN_STALLED_AFTER_S, 2 * cfg.heartbeat_interval_s) },
   });
   fleet.execCounts = (id) => execQueues.counts(id);
+  // SPEC §15, the runbook's "online but exec results stay pending": said once in the journal, when it starts and ends.
+  execQueues.onStalledChange = (id, stalled) =>
+    stalled ? opts.log.warn('node exec stalled: queued execs are not being fetched', { node_id: id }) : opts.log.info('node exec no longer stalled', { node_id: id });
   const batches = new Batches({ clock, system, execQueues, resultTtlS: ex.result_ttl_s });
   const sh = cfg.shell;
   const shells = new ShellSessions({
@@ -105,7 +109,7 @@ export async function buildCore(opts: { home: string; config: Config; clock?: Cl
   const restored = fleet.restore(loaded.records);
   opts.log.info('nodes restored', { path, nodes: restored, source: loaded.source, ms: Math.round(performance.now() - t0) });
   fleet.start();
-  return { home: opts.home, config: opts.config, clock, log: opts.log, system, fleet, heads, execQueues, batches, shells, store, requests: new RequestRegistry(), version: VERSION, startedAt: clock.mono() };
+  return { home: opts.home, config: opts.config, clock, log: opts.log, system, fleet, heads, execQueues, batches, shells, store, requests: new RequestRegistry(), version: VERSION, startedAt: clock.mono(), audit: new AuditLog(join(opts.home, 'audit.log')) };
 }
 
 export interface RunningServer {
@@ -182,6 +186,7 @@ export async function startServer(opts: { home: string; listen?: string; clock?:
       await closed;
       core.fleet.stop();
       await core.store.close();
+      await core.audit.close();
       log.info('stopped; nodes.yaml is current', { nodes: core.fleet.size });
       log.flush();
     })());

@@ -40,7 +40,7 @@ async function nodes(c: Extract<ClientCommand, { cmd: 'nodes' }>, api: Api, out:
     }
     const { nodeView } = await wire;
     const rows = shaped(nodeView.array(), r.body).map((n) => [
-      n.id, n.name, n.kind, n.state + (n.drain ? ' (drained)' : ''), String(n.exec_depth), n.last_seen ?? '-',
+      n.id, n.name, n.kind, n.state + (n.drain ? ' (drained)' : ''), String(n.exec_depth) + (n.exec_stalled ? ' STALLED' : ''), n.last_seen ?? '-',
     ]);
     out.write(table([['ID', 'NAME', 'KIND', 'STATE', 'EXEC', 'LAST SEEN'], ...rows]));
     return 0;
@@ -104,7 +104,7 @@ async function debug(c: Extract<ClientCommand, { cmd: 'debug' }>, api: Api, out:
 }
 
 /** Runs one of the admin commands; the exit code (failures are thrown as CliError). */
-export function runAdmin(c: Exclude<ClientCommand, { cmd: 'exec' | 'fleet-exec' }>, api: Api, out: Out): Promise<number> {
+export function runAdmin(c: Exclude<ClientCommand, { cmd: 'exec' | 'fleet-exec' | 'audit' }>, api: Api, out: Out): Promise<number> {
   switch (c.cmd) {
     case 'nodes':
       return nodes(c, api, out);

@@ -3,6 +3,7 @@
  * so every form of every command is unit-tested without a server.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { AUDIT_MAX_LIMIT, parseSince } from '../wire/constants.js';
 import { parseWhere, type FleetExecCommand } from './where.js';
 
 export type Interpreter = 'powershell' | 'bash';
@@ -31,12 +32,24 @@ export type NodesAction =
   | { action: 'show' | 'drain' | 'undrain' | 'update-node' | 'update-services' | 'reprovision' | 'rm'; id: string; reason?: string }
   | { action: 'roles'; id: string; roles: string[] };
 
+/** `hydracluster audit` (SPEC §15). */
+export interface AuditCommand {
+  cmd: 'audit';
+  node?: string;
+  operator?: string;
+  /** A duration back from now (`1h`) or an RFC 3339 time; the server reads both. */
+  since?: string;
+  limit?: number;
+  json: boolean;
+}
+
 export type ClientCommand =
   | ExecCommand
   | FleetExecCommand
   | { cmd: 'queue'; nodeId: string; action: 'show' | 'clear'; json: boolean }
   | ({ cmd: 'nodes'; json: boolean } & NodesAction)
-  | { cmd: 'debug'; action: 'actors' | 'requests' } | { cmd: 'debug'; action: 'actor'; id: string };
+  | { cmd: 'debug'; action: 'actors' | 'requests' } | { cmd: 'debug'; action: 'actor'; id: string }
+  | AuditCommand;
 
 export interface ParsedCli {
   command: ClientCommand;
@@ -176,11 +189,23 @@ function parseDebug(argv: string[]): ParsedCli {
   return { command: { cmd: 'debug', action }, conn };
 }
 
+const AUDIT_OPTIONS = { ...COMMON, node: { type: 'string' }, operator: { type: 'string' }, since: { type: 'string' }, limit: { type: 'string' } } as const satisfies ParseArgsConfig['options'];
+
+function parseAudit(argv: string[]): ParsedCli {
+  const { values: v, positionals: p } = parse(argv, AUDIT_OPTIONS);
+  noMore(p, 0);
+  if (v.since !== undefined && parseSince(v.since, 0) === null) throw new UsageError(`bad --since ${JSON.stringify(v.since)}: use e.g. 30m, 1h, 7d or an RFC 3339 time`);
+  const limit = v.limit === undefined ? undefined : Number(v.limit);
+  if (limit !== undefined && (!Number.isInteger(limit) || limit < 1 || limit > AUDIT_MAX_LIMIT)) throw new UsageError(`--limit must be 1 to ${AUDIT_MAX_LIMIT}`);
+  return { command: { cmd: 'audit', node: v.node, operator: v.operator, since: v.since, limit, json: v.json }, conn: connOf(v) };
+}
+
 const PARSERS: Record<string, (argv: string[]) => ParsedCli> = {
   exec: parseExec,
   nodes: parseNodes,
   queue: parseQueue,
   debug: parseDebug,
+  audit: parseAudit,
 };
 
 /** `heads` and `enroll-qr`: parsed and run by ./heads.ts, loaded only for them. */

@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError, type ConnectionFlags } from './args.js';
 import { CliError } from './errors.js';
-import { resolveHome } from './home.js';
+import { resolveHome } from '../home.js';
 import { EX_SOFTWARE } from '../sysexits.js';
 
 /** The server an embedded-default install listens on (SPEC §3). */

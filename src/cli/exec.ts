@@ -23,8 +23,9 @@ export const DEFAULT_WAIT_S = 60;
  * its own `timed_out` report with the partial output; time for that report to arrive.
  */
 export const REPORT_GRACE_MS = 5000;
-/** The longest `?wait` the server takes (src/wire/exec.ts MAX_RESULT_WAIT_S; a test holds them equal). */
-export const MAX_WAIT_S = 60;
+/** The longest `?wait` the server takes. */
+export { MAX_RESULT_WAIT_S as MAX_WAIT_S } from '../wire/constants.js';
+import { MAX_RESULT_WAIT_S as MAX_WAIT_S } from '../wire/constants.js';
 /** A long-poll request's own timeout is its wait plus this. */
 export const WAIT_MARGIN_MS = 10_000;
 /**

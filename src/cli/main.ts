@@ -9,7 +9,7 @@
  */
 import { parseArgs } from 'node:util';
 import { CLIENT_COMMANDS } from './args.js';
-import { resolveHome } from './home.js';
+import { resolveHome } from '../home.js';
 import { guardedOut } from './output.js';
 import { EX_CONFIG, EX_SOFTWARE, EX_USAGE } from '../sysexits.js';
 import { VERSION } from '../version.js';
@@ -30,6 +30,7 @@ const USAGE = `usage: hydracluster <command> [options]
   heads [list|show ID|assign HEAD BODY|none [--app Desktop]]
   enroll-qr [--png FILE]                    the iPad enrollment QR, in the terminal or as a PNG
   debug [actors|actor ID|requests]
+  audit [--node ID] [--operator NAME] [--since 1h] [--limit N] [--json]   who changed what (newest first)
 
   Client commands take --server URL and --admin-token T (else HC_SERVER / HC_TOKEN, else the
   config.yaml in --home / HYDRACLUSTER_HOME / ~/.hydracluster). exec waits for the result until

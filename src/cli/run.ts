@@ -45,6 +45,10 @@ export async function runClient(cmd: string, argv: string[], io: ClientIo, conne
       const { runFleetExec } = await import('./fleet-exec.js');
       return await runFleetExec(command, api, io);
     }
+    if (command.cmd === 'audit') {
+      const { runAudit } = await import('./audit.js');
+      return await runAudit(command, api, io.stdout);
+    }
     const { runAdmin } = await import('./admin.js');
     return await runAdmin(command, api, io.stdout);
   } catch (e) {

@@ -5,7 +5,10 @@
 import { Hono } from 'hono';
 import { AppError } from '../errors.js';
 import { agentRoutes } from './agent.routes.js';
+import { auditTrail } from './audit.js';
+import { auditRoutes } from './audit.routes.js';
 import { limitBody } from './body-limit.js';
+import { Metrics, metricsRoutes } from './metrics.js';
 import { tokenDigest } from './auth.js';
 import type { AppDeps, RouteDeps } from './deps.js';
 import { enrollRoutes } from './enroll.routes.js';
@@ -36,6 +39,8 @@ export function createApp(deps: AppDeps): AppHandle {
     auth: {
       adminDigest: tokenDigest(cfg.admin_token),
       fleetDigest: tokenDigest(cfg.fleet_enrollment_token),
+      operators: Object.entries(deps.config.operators).map(([name, token]) => ({ name, digest: tokenDigest(token) })),
+      metricsDigest: cfg.metrics_token === '' ? null : tokenDigest(cfg.metrics_token),
       fleet: deps.fleet,
       limiter: new RateLimiter(cfg.rate_limit_per_min, deps.clock),
       sessions: new SessionStore(deps.clock),
@@ -44,6 +49,9 @@ export function createApp(deps: AppDeps): AppHandle {
   };
 
   const app = new Hono<AppEnv>();
+  // SPEC §15: measured first, so a request's duration covers all of its handling.
+  const metrics = cfg.metrics_enabled ? new Metrics(deps) : null;
+  if (metrics) app.use(metrics.middleware());
   app.use(requestLog(deps.requests, deps.log));
   // Middlewares on the hot path return next()'s promise instead of awaiting it: one promise less each.
   app.use(function refuseWhileStopping(c, next) {
@@ -56,6 +64,8 @@ export function createApp(deps: AppDeps): AppHandle {
   // An exec result carries two output streams of up to max_output_bytes each, plus JSON escaping.
   const resultLimit = cfg.max_body_bytes + 2 * cfg.exec.max_output_bytes;
   app.use(limitBody((c) => (c.req.path === '/api/v1/body/exec/result' ? resultLimit : cfg.max_body_bytes)));
+
+  app.use(auditTrail(deps.audit, deps.clock, deps.log));
 
   app.onError((err, c) => {
     if (err instanceof AppError) return c.json({ error: err.code, message: err.message }, err.status as 400);
@@ -74,6 +84,8 @@ export function createApp(deps: AppDeps): AppHandle {
   app.route('/api/v1', headExecRoutes(d));
   app.route('/api/v1', batchRoutes(d));
   app.route('/api/v1', shellRoutes(d));
+  app.route('/api/v1', auditRoutes(d));
+  if (metrics) app.route('/', metricsRoutes(metrics, d.auth));
   // The web pages (SPEC §14): server-rendered, on the same actors and indexes as the API.
   app.route('/', webRoutes(d));
 

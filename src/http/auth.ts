@@ -17,7 +17,10 @@ import { addressKey, type RateLimiter } from './rate-limit.js';
 import { apiSession, type SessionStore } from '../web/session.js';
 
 export type Credential =
-  | { kind: 'admin' }
+  /** `operator`: whose admin token it is (`admin` for server.admin_token), recorded in the audit log. */
+  | { kind: 'admin'; operator: string }
+  /** server.metrics_token: GET /metrics only. */
+  | { kind: 'metrics' }
   | { kind: 'fleet' }
   | { kind: 'node'; nodeId: string }
   | { kind: 'enrollment'; nodeId: string }
@@ -27,6 +30,10 @@ export interface AuthDeps {
   /** SHA-256 digests of the admin and fleet tokens (see {@link tokenDigest}). */
   adminDigest: Buffer;
   fleetDigest: Buffer;
+  /** config.yaml `operators`: each name with its token's digest. */
+  operators: ReadonlyArray<{ name: string; digest: Buffer }>;
+  /** server.metrics_token's digest; null when unset. */
+  metricsDigest: Buffer | null;
   fleet: Fleet;
   limiter: RateLimiter;
   /** The web pages' sessions (SPEC §14): the admin API also accepts their cookie, with CSRF on changes. */
@@ -59,8 +66,13 @@ export function classify(token: string | null, deps: AuthDeps): Credential {
   if (token === null) return { kind: 'none' };
   // One digest per request; compared in constant time with the configured secrets' digests.
   const digest = tokenDigest(token);
-  if (timingSafeEqual(digest, deps.adminDigest)) return { kind: 'admin' };
+  if (timingSafeEqual(digest, deps.adminDigest)) return { kind: 'admin', operator: 'admin' };
   if (timingSafeEqual(digest, deps.fleetDigest)) return { kind: 'fleet' };
+  // Every operator is compared (no early exit): the time taken does not tell which one matched.
+  let operator: string | null = null;
+  for (const o of deps.operators) if (timingSafeEqual(digest, o.digest)) operator = o.name;
+  if (operator !== null) return { kind: 'admin', operator };
+  if (deps.metricsDigest && timingSafeEqual(digest, deps.metricsDigest)) return { kind: 'metrics' };
   const e: TokenEntry | undefined = deps.fleet.lookupHash(digest.toString('hex'));
   return e ? { kind: e.kind, nodeId: e.nodeId } : { kind: 'none' };
 }
@@ -87,12 +99,14 @@ export function requireAdmin(deps: AuthDeps): MiddlewareHandler<AppEnv> {
       if (s === 'csrf') throw new AppError('forbidden', 'a session needs its X-CSRF-Token header for this request');
       if (s) {
         c.set('admin', true);
+        c.set('operator', s.operator);
         return next();
       }
     }
     const cred = classify(token, deps);
     if (cred.kind !== 'admin') refuse(c, deps, cred, 'use admin endpoints');
     c.set('admin', true);
+    c.set('operator', cred.operator);
     return next();
   };
 }

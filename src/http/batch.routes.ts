@@ -29,6 +29,8 @@ export function batchRoutes(d: RouteDeps): Hono<AppEnv> {
     const { selected, skipped } = await selectNodes(d.fleet, body.target);
     const batch = d.batches.create({ command: body.command, interpreter: body.interpreter, timeoutS: body.timeout_s });
     const r = await askBatch(batch, { type: 'start', nodes: selected, skipped }, { ...waiter(c), timeoutMs: START_ASK_TIMEOUT_MS });
+    // SPEC §15: the fleet exec's targets as selected (the audit keeps the first 1,000 ids).
+    c.set('auditNote', { batch_id: batch.id, nodes: r.execs.map((e) => e.node_id), skipped: r.skipped.length });
     return c.json({ batch_id: batch.id, ...r }, r.execs.length > 0 ? 202 : 200);
   });
 

@@ -7,6 +7,7 @@ import type { ShellSessions } from '../actors/shell/sessions.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
+import type { AuditSink } from '../persist/audit-log.js';
 import type { NodeStore } from '../persist/nodes-store.js';
 import type { AuthDeps } from './auth.js';
 import type { RateLimiter } from './rate-limit.js';
@@ -31,6 +32,8 @@ export interface AppDeps {
   requests: RequestRegistry;
   version: string;
   startedAt: number;
+  /** `<home>/audit.log` (SPEC §15): every change is recorded there before it is answered. */
+  audit: AuditSink;
 }
 
 /** Derived per-app state: auth digests and rate limiters. */

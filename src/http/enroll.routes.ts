@@ -6,7 +6,8 @@ import { askNode } from '../actors/node-actor.js';
 import type { Config } from '../config.js';
 import { AppError } from '../errors.js';
 import { hashToken, newToken } from '../ids.js';
-import { bearer, classify, clientKey, refuse } from './auth.js';
+import { apiSession } from '../web/session.js';
+import { bearer, classify, clientKey, refuse, type Credential } from './auth.js';
 import type { RouteDeps } from './deps.js';
 import type { AppEnv } from './env.js';
 import { enrollmentBody, registerBody } from './schemas.js';
@@ -39,8 +40,12 @@ export function enrollRoutes(d: RouteDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
   app.post('/enrollments', async (c) => {
-    const cred = classify(bearer(c), d.auth);
-    if (cred.kind !== 'admin') {
+    // The enrollment form of the web pages sends the admin session (with its CSRF token) instead of a bearer.
+    const shown = bearer(c);
+    const session = shown === null && d.auth.sessions ? apiSession(c, d.auth.sessions) : null;
+    const cred: Credential = session && session !== 'csrf' ? { kind: 'admin', operator: session.operator } : classify(shown, d.auth);
+    if (cred.kind === 'admin') c.set('operator', cred.operator);
+    else {
       const key = clientKey(c);
       if (!d.enrollLimiter.hit(key)) {
         c.header('Retry-After', String(d.enrollLimiter.retryAfterS(key)));
@@ -58,6 +63,7 @@ export function enrollRoutes(d: RouteDeps): Hono<AppEnv> {
     }
     const { node, token } = await d.fleet.enroll({ name: body.name, owner: body.owner, kind: body.kind, os: body.os ?? null, ttlS: body.ttl_s });
     const r = node.record;
+    c.set('auditNote', { node_id: r.id });
     return c.json(
       {
         enrollment_id: r.enrollment!.id,
@@ -79,6 +85,7 @@ export function enrollRoutes(d: RouteDeps): Hono<AppEnv> {
     const token = newToken('hcn');
     const view = await askNode(node, { type: 'register', tokenHash: hashToken(token), reported: body }, { waiter: c.get('inflight') });
     d.log.info('node registered', { node_id: view.id, hostname: body.hostname ?? null });
+    c.set('auditNote', { node_id: view.id });
     return c.json({ node_id: view.id, token, server_url: d.config.server.public_url, heartbeat_interval_s: d.config.server.heartbeat_interval_s });
   });
 

@@ -8,5 +8,11 @@ export type AppEnv = {
     nodeId: string;
     /** The caller presented the admin token. */
     admin: boolean;
+    /** Whose admin token it was (`admin` for server.admin_token): recorded in the audit log. */
+    operator: string;
+    /** The validated request body (set by readJson), for the audit line's detail. */
+    body: unknown;
+    /** What a handler adds to its audit line (e.g. the exec id it created). */
+    auditNote: Record<string, unknown>;
   };
 };

@@ -72,7 +72,9 @@ export function execRoutes(d: RouteDeps): Hono<AppEnv> {
     const body = await readJson(c, execSubmitBody);
     const queue = d.execQueues.ensure(node.id);
     const msg = { type: 'submit', command: body.command, interpreter: body.interpreter, os: node.record.reported.os, timeoutS: body.timeout_s } as const;
-    return c.json(await askExec(queue, msg, waiter(c)), 202);
+    const queued = await askExec(queue, msg, waiter(c));
+    c.set('auditNote', { exec_id: queued.id });
+    return c.json(queued, 202);
   });
 
   app.get('/nodes/:id/exec', adminOnly, async (c) => {

@@ -15,8 +15,10 @@ import type { AppEnv } from './env.js';
 export function requireAdminOrHead(deps: AuthDeps): MiddlewareHandler<AppEnv> {
   return function requireAdminOrHeadMiddleware(c, next) {
     const cred = classify(bearer(c), deps);
-    if (cred.kind === 'admin') c.set('admin', true);
-    else if (cred.kind === 'node') c.set('nodeId', cred.nodeId);
+    if (cred.kind === 'admin') {
+      c.set('admin', true);
+      c.set('operator', cred.operator);
+    } else if (cred.kind === 'node') c.set('nodeId', cred.nodeId);
     else refuse(c, deps, cred, 'use head endpoints');
     return next();
   };

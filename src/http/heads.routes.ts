@@ -62,6 +62,7 @@ export function headsRoutes(d: RouteDeps): Hono<AppEnv> {
     }
     const b = await readJson(c, headCreateBody);
     const { id, token } = await d.heads.admit(b);
+    c.set('auditNote', { node_id: id });
     return c.json({ head_id: id, token, server_url: d.config.server.public_url } satisfies HeadCreateReply, 201);
   });
 

@@ -12,6 +12,7 @@ import { askShell } from '../actors/shell/session-actor.js';
 import { CLOSE_POLICY, CLOSE_TRY_AGAIN } from '../actors/shell/bridge.js';
 import { AppError, unwrap } from '../errors.js';
 import { shellCheckQuery, shellOpenQuery } from '../wire/shell.js';
+import { auditEvent } from './audit.js';
 import { requireAdmin, requireNode } from './auth.js';
 import type { RouteDeps } from './deps.js';
 import type { AppEnv } from './env.js';
@@ -48,6 +49,14 @@ export function shellRoutes(d: RouteDeps): Hono<AppEnv> {
         const opened = d.shells.open(node.id, { cols: q.cols, rows: q.rows, command: q.command ?? null }, client);
         if (opened.ok) {
           d.log.info('shell session opened', { session_id: opened.value.id, node_id: node.id, command_chars: q.command?.length ?? 0 });
+          // SPEC §15: the open and the close are audited under the operator who opened it.
+          const sessionId = opened.value.id;
+          const audit = (action: string, status: number, detail: Record<string, unknown>) =>
+            auditEvent(d.audit, c, d.clock.now(), { action, target: node.id, detail: { session_id: sessionId, ...detail }, status }).catch((e: Error) =>
+              d.log.error('audit log write failed', { action, target: node.id, error: e.message }),
+            );
+          void audit('shell.open', 101, { command: q.command ?? null, cols: q.cols, rows: q.rows });
+          client.once('close', () => void audit('shell.close', 200, {}));
           return;
         }
         // Another session took the last place between the check and the upgrade.

@@ -23,6 +23,8 @@ export function systemRoutes(d: RouteDeps): Hono<AppEnv> {
       version: d.version,
       uptime_s: Math.floor((d.clock.mono() - d.startedAt) / 1000),
       nodes: d.fleet.stateCounts(),
+      // SPEC §15: from the small set the exec queues keep, limited to nodes that still heartbeat.
+      exec_stalled: d.execQueues.stalledIds().filter((id) => d.fleet.get(id)?.stateName() === 'online'),
       ...(stuck.length > 0 ? { stuck } : {}),
     };
     return c.json(body, stuck.length > 0 ? 503 : 200);

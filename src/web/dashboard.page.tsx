@@ -26,8 +26,8 @@ export function matches(n: NodeActor, q: Filter): boolean {
   return !(q.district !== undefined && r.district !== q.district);
 }
 
-/** TODO([ops]): the `exec_stalled` mark (SPEC §15) comes from the ops branch; no mark until then. */
-export const stalledMark = (_n: NodeView): string | null => null;
+/** SPEC §15: online, but its queued execs are not being fetched (the runbook's "results stay pending"). */
+export const stalledMark = (n: NodeView): string | null => (n.exec_stalled ? 'exec stalled' : null);
 
 function Marks({ n }: { n: NodeView }) {
   const stalled = stalledMark(n);

@@ -75,12 +75,13 @@ export function loginRoutes(d: RouteDeps, store: SessionStore): Hono<WebEnv> {
     if (crossSite(c) || !expected || !sameSecret(sent, expected)) return form(c, next, 'The form had expired or came from another site; try again.', 403);
     const token = typeof f.token === 'string' ? f.token.trim() : '';
     const cred = classify(token === '' ? null : token, d.auth);
-    // TODO([ops]): an operator token (`operators: {name: token}`) logs in under the operator's name.
     if (cred.kind === 'admin') {
-      const { id } = store.create('admin');
+      // SPEC §15: the session carries the operator's name (`admin` for server.admin_token); the login is audited under it.
+      c.set('operator', cred.operator);
+      const { id } = store.create(cred.operator);
       setCookie(c, SESSION_COOKIE, id, cookieOptions(d, store.maxAgeS));
       deleteCookie(c, LOGIN_COOKIE, { path: '/' });
-      d.log.info('web login', { operator: 'admin' });
+      d.log.info('web login', { operator: cred.operator });
       return c.redirect(next, 303);
     }
     if (cred.kind !== 'none' && cred.kind !== 'enrollment') return form(c, next, 'This token cannot log in to the admin pages.', 403);
@@ -101,6 +102,7 @@ export function loginRoutes(d: RouteDeps, store: SessionStore): Hono<WebEnv> {
     if (crossSite(c) || !sameSecret(sent, s.csrf)) {
       return page(c, <Layout title="Refused" session={s}><p class="err">Log out refused: the form came from another site or had expired.</p></Layout>, 403);
     }
+    c.set('operator', s.operator);
     store.end(id);
     deleteCookie(c, SESSION_COOKIE, { path: '/' });
     d.log.info('web logout', { operator: s.operator });

@@ -11,6 +11,7 @@ import type { NodeView } from '../actors/node/record.js';
 import type { RouteDeps } from '../http/deps.js';
 import { nodeFromPath } from '../http/params.js';
 import { INTERPRETERS } from '../wire/common.js';
+import type { AuditEntry } from '../wire/audit.js';
 import { ago, dash, Layout } from './layout.js';
 import { page } from './render.js';
 import { wantsFragment, type WebEnv } from './web-env.js';
@@ -149,6 +150,30 @@ function Editors({ n, catalog }: { n: NodeView; catalog: Record<string, { descri
   );
 }
 
+/** The node page shows this node's latest audit lines (all of them: GET /api/v1/audit?node=, `hydracluster audit --node`). */
+const AUDIT_LINES = 20;
+
+function AuditLines({ entries }: { entries: AuditEntry[] }) {
+  if (entries.length === 0) return <p class="muted">No change recorded for this node.</p>;
+  return (
+    <div class="scroll">
+      <table>
+        <thead>
+          <tr><th>Time</th><th>Operator</th><th>Address</th><th>Action</th><th>Status</th><th>Detail</th></tr>
+        </thead>
+        <tbody>
+          {entries.map((e) => (
+            <tr>
+              <td>{e.time}</td><td>{e.operator ?? '-'}</td><td>{e.address}</td><td>{e.action}</td><td>{String(e.status)}</td>
+              <td><code>{typeof e.detail.command === 'string' ? e.detail.command.slice(0, 200) : JSON.stringify(e.detail).slice(0, 200)}</code></td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
 export function nodePage(d: RouteDeps, admin: MiddlewareHandler<WebEnv>): Hono<WebEnv> {
   const app = new Hono<WebEnv>();
   app.get('/nodes/:id', admin, async (c) => {
@@ -166,10 +191,9 @@ export function nodePage(d: RouteDeps, admin: MiddlewareHandler<WebEnv>): Hono<W
         <section class="card">
           <div id="live" data-refresh={String(REFRESH_S)}>{live}</div>
         </section>
-        <section class="card todo" id="audit">
+        <section class="card" id="audit">
           <h2>Audit</h2>
-          {/* TODO([ops]): this node's audit lines (operator, action, time) once the audit log exists. */}
-          <p>The audit log is not available in this build yet.</p>
+          <AuditLines entries={await d.audit.query({ node: node.id, limit: AUDIT_LINES })} />
         </section>
       </Layout>,
     );

@@ -18,7 +18,7 @@ export const CSRF_HEADER = 'x-csrf-token';
 export const CSRF_FIELD = '_csrf';
 
 export interface Session {
-  /** Who logged in. TODO([ops]): the operator's name from `operators: {name: token}`; 'admin' for the admin token. */
+  /** Who logged in: the operator's name from `operators: {name: token}`; 'admin' for the admin token. */
   operator: string;
   csrf: string;
   /** Monotonic ms. */

@@ -11,20 +11,8 @@ import { z } from 'zod';
 export const errorBody = z.object({ error: z.string(), message: z.string() });
 export type ErrorBody = z.output<typeof errorBody>;
 
-export const NODE_KINDS = ['body', 'flatscreen', 'windows', 'ipad'] as const;
-export const HEAD_KINDS = ['flatscreen', 'windows', 'ipad'] as const;
-export const NODE_STATES = ['enrolling', 'provisioning', 'online', 'offline', 'expired'] as const;
-/** The flags an admin sets and the agent acknowledges (SPEC §5). */
-export const FLAG_NAMES = ['update_node', 'update_services', 'reprovision'] as const;
-export const INTERPRETERS = ['powershell', 'bash'] as const;
-
-export type NodeKind = (typeof NODE_KINDS)[number];
-export type NodeState = (typeof NODE_STATES)[number];
-export type FlagName = (typeof FLAG_NAMES)[number];
-export type Flags = Record<FlagName, boolean>;
-export type Interpreter = (typeof INTERPRETERS)[number];
-
-export const isHeadKind = (k: string): boolean => (HEAD_KINDS as readonly string[]).includes(k);
+export { FLAG_NAMES, HEAD_KINDS, INTERPRETERS, isHeadKind, NODE_KINDS, NODE_STATES } from './constants.js';
+export type { FlagName, Flags, Interpreter, NodeKind, NodeState } from './constants.js';
 
 /** A string of at most `max` characters, with a message that says so. */
 export const text = (max: number) => z.string().max(max, `must be at most ${max} characters`);

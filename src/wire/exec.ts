@@ -5,16 +5,10 @@
 import { z } from 'zod';
 import { INTERPRETERS, text } from './common.js';
 
-// Longer commands belong in a script on the node (runbook: named commands).
-export const MAX_COMMAND_CHARS = 256 * 1024;
-export const MAX_EXEC_TIMEOUT_S = 86_400;
-/** `GET /body/exec?wait=` (agent long-poll). */
-export const MAX_POLL_WAIT_S = 30;
-/** `GET /nodes/{id}/exec/{execId}/result?wait=` (admin result long-poll). */
-export const MAX_RESULT_WAIT_S = 60;
+import { FINAL_STATUSES, MAX_COMMAND_CHARS, MAX_EXEC_TIMEOUT_S, MAX_POLL_WAIT_S, MAX_RESULT_WAIT_S } from './constants.js';
 
-export const FINAL_STATUSES = ['done', 'timed_out', 'cancelled', 'expired'] as const;
-export type FinalStatus = (typeof FINAL_STATUSES)[number];
+export { FINAL_STATUSES, MAX_COMMAND_CHARS, MAX_EXEC_TIMEOUT_S, MAX_POLL_WAIT_S, MAX_RESULT_WAIT_S, type FinalStatus } from './constants.js';
+
 
 /** `POST /nodes/{id}/exec`. */
 export const execSubmitBody = z.object({

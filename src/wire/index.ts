@@ -6,3 +6,4 @@ export * from './nodes.js';
 export * from './heads.js';
 export * from './batch.js';
 export * from './shell.js';
+export * from './audit.js';

@@ -61,6 +61,8 @@ export const nodeView = z.object({
   created_at: z.string(),
   flags: z.object(Object.fromEntries(FLAG_NAMES.map((f) => [f, z.boolean()])) as Record<(typeof FLAG_NAMES)[number], z.ZodBoolean>),
   exec_depth: z.number(),
+  /** SPEC §15: online, but its oldest queued exec waits unfetched past the threshold. */
+  exec_stalled: z.boolean().default(false), // absent from servers before §15: read as not stalled
   diagnostics: z.record(z.string(), z.unknown()),
   enrollment_id: nullableString,
   enrollment_expires_at: nullableString,

@@ -128,7 +128,7 @@ describe('exec queue actor', () => {
     const { queues, system, q } = setup();
     expect(queues.ensure('node-A')).toBe(q);
     expect(system.get('node-A/exec')).toBe(q);
-    expect(queues.counts('node-B')).toEqual({ pending: 0, depth: 0 });
+    expect(queues.counts('node-B')).toEqual({ pending: 0, depth: 0, stalled: false });
     expect(queues.get('node-B')).toBeUndefined();
     expect(system.size).toBe(1);
   });

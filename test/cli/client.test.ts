@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/cli/args.js';
 import { CliError, createApi } from '../../src/cli/client.js';
 import { DEFAULT_SERVER, resolveConnection } from '../../src/cli/connection.js';
-import { resolveHome as cliHome } from '../../src/cli/home.js';
+import { resolveHome as cliHome } from '../../src/home.js';
 import { httpTransport, type HttpResponse, type Transport } from '../../src/cli/http.js';
 import { resolveHome as serverHome } from '../../src/config.js';
 

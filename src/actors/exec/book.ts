@@ -14,6 +14,11 @@ export interface ExecSettings {
   resultTtlS: number;
   maxOutputBytes: number;
   offlineAfterS: number;
+  /**
+   * SPEC §15: a node whose oldest queued exec waits this long unfetched is `exec_stalled`
+   * (max(60 s, 2 × heartbeat_interval_s), set by the server); default 60 s.
+   */
+  stalledAfterS?: number;
 }
 
 /** A delivered exec with no result this long after its timeout_s is timed_out (SPEC §6). */

@@ -13,6 +13,7 @@ import { newExecId } from '../../ids.js';
 import { asker } from '../kernel/ask.js';
 import { ActorCell, Later, type CellObserver } from '../kernel/cell.js';
 import { Parking } from '../kernel/parking.js';
+import { StallWatch } from './stall.js';
 import { ExecBook, type AgentResult, type Entry, type ExecSettings, type ResultBudget } from './book.js';
 import { defaultInterpreter, isFinished, statusOf, type ExecEvent, type Interpreter } from './machine.js';
 import { toDelivery, toResult, type ExecDelivery, type ExecPendingView, type ExecQueueView, type ExecResultView } from './view.js';
@@ -70,7 +71,14 @@ export interface ExecQueueDeps {
   closing(): boolean;
   /** Notification port: an exec reached a final state (`view()` builds its result, call it at once). */
   finished?(nodeId: string, execId: string, view: () => ExecResultView): void;
+  /** Told when this queue becomes stalled or stops being so (SPEC §15). */
+  onStalled?(nodeId: string, stalled: boolean): void;
+  /** Metrics: an exec reached a final state, with its time from queued to finished. */
+  onMeasured?(status: string, roundTripMs: number): void;
 }
+
+/** SPEC §15: the least time an exec must wait unfetched before its node counts as stalled. */
+export const MIN_STALLED_AFTER_S = 60;
 
 type Parked = ExecDelivery | ResultReply | null;
 
@@ -80,11 +88,13 @@ export class ExecQueueActor extends ActorCell<ExecMsg, Result<unknown>> {
   private readonly parking: Parking<Parked>;
   private timer: { at: number; handle: TimerHandle } | null = null;
   private readonly wall = (m: number) => wallOf(this.clock, m);
+  private readonly stall: StallWatch;
 
   constructor(readonly nodeId: string, private readonly deps: ExecQueueDeps) {
     super(`${nodeId}/exec`, 'exec-queue', deps.clock, deps.observer);
     this.book = new ExecBook(deps.settings, (at) => this.armFor(at), this.wall, deps.budget, (e) => this.finished(e));
     this.parking = new Parking<Parked>(deps.clock);
+    this.stall = new StallWatch((deps.settings.stalledAfterS ?? MIN_STALLED_AFTER_S) * 1000, (s) => deps.onStalled?.(nodeId, s));
   }
 
   /** Queued, not yet delivered (the heartbeat's `exec_pending`). */
@@ -107,6 +117,11 @@ export class ExecQueueActor extends ActorCell<ExecMsg, Result<unknown>> {
     return this.parking.size > 0;
   }
 
+  /** SPEC §15 (see {@link StallWatch}): kept up to date after each message and by the queue's timer; free to read. */
+  get stalled(): boolean {
+    return this.stall.value;
+  }
+
   stateName(): string {
     if (this.parking.has(POLL)) return 'parked';
     return this.depth > 0 ? 'active' : 'idle';
@@ -116,6 +131,7 @@ export class ExecQueueActor extends ActorCell<ExecMsg, Result<unknown>> {
     const now = this.clock.mono();
     return {
       node_id: this.nodeId,
+      stalled: this.stall.value,
       ...this.book.debug(now),
       parked: this.parking.debug(now),
       next_deadline_at: this.timer ? new Date(this.wall(this.timer.at)).toISOString() : null,
@@ -124,6 +140,20 @@ export class ExecQueueActor extends ActorCell<ExecMsg, Result<unknown>> {
 
   protected handle(msg: ExecMsg): Result<unknown> | Promise<Result<unknown>> | Later<Result<unknown>> {
     const now = this.clock.mono();
+    if (msg.type === 'poll' || msg.type === 'result') this.stall.fetched(now);
+    const reply = this.dispatch(msg, now);
+    if (msg.type === 'stop') this.stall.stop();
+    else if (reply instanceof Promise) void reply.then(() => this.checkStalled(), () => {});
+    else this.checkStalled();
+    return reply;
+  }
+
+  private checkStalled(): void {
+    const due = this.stall.check(this.book, this.clock.mono());
+    if (due !== null) this.armFor(due);
+  }
+
+  private dispatch(msg: ExecMsg, now: number): Result<unknown> | Promise<Result<unknown>> | Later<Result<unknown>> {
     switch (msg.type) {
       case 'submit':
         return this.submit(msg, now);
@@ -201,6 +231,8 @@ export class ExecQueueActor extends ActorCell<ExecMsg, Result<unknown>> {
 
   /** An exec reached a final state: the admins waiting on its result get it now. */
   private finished(e: Entry): void {
+    const c = e.snap.context;
+    this.deps.onMeasured?.(statusOf(e.snap), (c.finishedAt ?? this.clock.mono()) - c.queuedAt);
     const key = resultKey(e.snap.context.id);
     if (this.parking.has(key)) this.parking.answerAll(key, { finished: true, result: toResult(e.snap, this.wall) });
     this.deps.finished?.(this.nodeId, e.snap.context.id, () => toResult(e.snap, this.wall));

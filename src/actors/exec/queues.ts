@@ -14,14 +14,22 @@ export interface ExecCounts {
   pending: number;
   /** Queued plus delivered-but-unanswered. */
   depth: number;
+  /** SPEC §15: queued work waits unfetched past the threshold (see ExecQueueActor.stalled). */
+  stalled: boolean;
 }
 
-const NO_EXECS: ExecCounts = Object.freeze({ pending: 0, depth: 0 });
+const NO_EXECS: ExecCounts = Object.freeze({ pending: 0, depth: 0, stalled: false });
 
 /** Creates, finds and stops the per-node exec queue actors. */
 export class ExecQueues {
   private readonly queues = new Map<string, ExecQueueActor>();
   private closing = false;
+  /** Nodes whose queue says it is stalled: published by the queues, read by health. */
+  private readonly stalled = new Set<string>();
+  /** Told when a node's queue becomes stalled or stops being so (the server logs it). */
+  onStalledChange: (nodeId: string, stalled: boolean) => void = () => {};
+  /** Told of every exec reaching a final state, with its round trip (metrics; apart from `onFinished`, which batches own). */
+  onMeasured: (status: string, roundTripMs: number) => void = () => {};
   /** Finished output kept by all queues together. */
   readonly budget = new ResultBudget();
   /** Notification port: told when any exec reaches a final state (the fleet-exec batches listen). */
@@ -45,6 +53,12 @@ export class ExecQueues {
         budget: this.budget,
         closing: () => this.closing,
         finished: (nodeId, execId, view) => this.onFinished(nodeId, execId, view),
+        onStalled: (id, stalled) => {
+          if (stalled) this.stalled.add(id);
+          else this.stalled.delete(id);
+          this.onStalledChange(id, stalled);
+        },
+        onMeasured: (status, ms) => this.onMeasured(status, ms),
       });
       this.queues.set(nodeId, q);
       this.deps.system.register(q);
@@ -54,7 +68,19 @@ export class ExecQueues {
 
   counts(nodeId: string): ExecCounts {
     const q = this.queues.get(nodeId);
-    return q ? { pending: q.pendingCount, depth: q.depth } : NO_EXECS;
+    return q ? { pending: q.pendingCount, depth: q.depth, stalled: q.stalled } : NO_EXECS;
+  }
+
+  /** Ids of the nodes whose queue is stalled (a small set kept by the queues, not a scan). */
+  stalledIds(): string[] {
+    return [...this.stalled];
+  }
+
+  /** Execs queued and not yet delivered, over all queues (metrics, at scrape time). */
+  queuedTotal(): number {
+    let n = 0;
+    for (const q of this.queues.values()) n += q.pendingCount;
+    return n;
   }
 
   get size(): number {
@@ -66,6 +92,7 @@ export class ExecQueues {
     const q = this.queues.get(nodeId);
     if (!q) return;
     this.queues.delete(nodeId);
+    this.stalled.delete(nodeId);
     this.deps.system.unregister(q);
     q.send({ type: 'stop' }).catch(() => {});
   }

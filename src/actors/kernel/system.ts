@@ -61,6 +61,18 @@ export class ActorSystem implements CellObserver {
     return out;
   }
 
+  /** The deepest mailbox and the oldest unanswered message's age, over the busy actors (metrics). */
+  pressure(): { deepestMailbox: number; oldestMessageAgeMs: number } {
+    const now = this.clock.mono();
+    let deepestMailbox = 0;
+    let oldestMessageAgeMs = 0;
+    for (const c of this.busyCells) {
+      deepestMailbox = Math.max(deepestMailbox, c.mailboxDepth);
+      oldestMessageAgeMs = Math.max(oldestMessageAgeMs, c.oldestMessageAgeMs(now) ?? 0);
+    }
+    return { deepestMailbox, oldestMessageAgeMs };
+  }
+
   summary(cell: AnyCell, now = this.clock.mono()): ActorSummary {
     const last = cell.lastEvent;
     const node = cell.ownerNodeId();

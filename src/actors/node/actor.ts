@@ -69,7 +69,7 @@ export interface NodeActorDeps {
   heartbeatIntervalS: number;
   maxOutputBytes: number;
   /** Queue counts from the node's exec-queue actor (published, read without a message). */
-  execCounts(nodeId: string): { pending: number; depth: number };
+  execCounts(nodeId: string): { pending: number; depth: number; stalled?: boolean };
   shellPending(nodeId: string): number;
   /** The node is gone: its other actors (exec queue …) stop with it. */
   onDeleted(nodeId: string): void;
@@ -141,7 +141,10 @@ export class NodeActor extends ActorCell<NodeMsg, Result<unknown>> {
   }
 
   view(): NodeView {
-    return toView(this.rec, { lastSeen: this.lastSeenIso(), diagnostics: this.diagnostics, execDepth: this.deps.execCounts(this.id).depth });
+    const execs = this.deps.execCounts(this.id);
+    // SPEC §15: stalled means the node still heartbeats (online) while its work waits unfetched.
+    const execStalled = execs.stalled === true && this.rec.state === 'online';
+    return toView(this.rec, { lastSeen: this.lastSeenIso(), diagnostics: this.diagnostics, execDepth: execs.depth, execStalled });
   }
 
   debugContext(): Record<string, unknown> {

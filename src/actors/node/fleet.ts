@@ -64,7 +64,7 @@ export class Fleet implements NodeIndexPort {
   private readonly nodeDeps: NodeActorDeps;
   private sweeper: TimerHandle | null = null;
   /** Ports filled in by the exec and shell subsystems when they exist. */
-  execCounts: (nodeId: string) => { pending: number; depth: number } = () => ({ pending: 0, depth: 0 });
+  execCounts: (nodeId: string) => { pending: number; depth: number; stalled?: boolean } = () => ({ pending: 0, depth: 0 });
   shellPending: (nodeId: string) => number = () => 0;
   /** Told when a node is deleted, so its exec queue stops with it. */
   dropExecQueue: (nodeId: string) => void = () => {};

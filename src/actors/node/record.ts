@@ -64,7 +64,7 @@ export type NodeRecord = z.infer<typeof nodeRecordSchema>;
 
 export function toView(
   r: NodeRecord,
-  live: { lastSeen: string | null; diagnostics: Record<string, unknown>; execDepth: number },
+  live: { lastSeen: string | null; diagnostics: Record<string, unknown>; execDepth: number; execStalled?: boolean },
 ): NodeView {
   const rep = r.reported;
   return {
@@ -91,6 +91,7 @@ export function toView(
     created_at: r.created_at,
     flags: r.flags,
     exec_depth: live.execDepth,
+    exec_stalled: live.execStalled ?? false,
     diagnostics: live.diagnostics,
     enrollment_id: r.enrollment?.id ?? null,
     enrollment_expires_at: r.enrollment && !r.enrollment.used_at ? r.enrollment.expires_at : null,

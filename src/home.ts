@@ -1,6 +1,6 @@
 /**
- * The home folder rule, for the CLI's entry point without loading src/config.ts (which brings
- * yaml and zod): the same rule as config.ts's resolveHome, which a test holds them to.
+ * The home folder rule (SPEC §3), on its own so that the CLI's entry point has it without loading
+ * src/config.ts (which brings yaml and zod). config.ts re-exports it.
  */
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';

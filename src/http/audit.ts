@@ -1,0 +1,145 @@
+/**
+ * The audit trail (SPEC §15): one middleware records every request that changes something, in one
+ * place, once its outcome is known: who (operator), from where, what (action and route template),
+ * on which node, with what (the validated body, secrets left out, plus what the handler noted,
+ * e.g. an exec id), and the status answered. The line is on disk before the response leaves: a
+ * 2xx is never sent for a change the audit log does not hold.
+ *
+ * Not recorded: reads (GET/HEAD), the agents' own endpoints (`/body/...`: heartbeats, exec polls
+ * and results; a head's own `PUT /heads/{id}`), requests that matched no route, and anonymous
+ * requests refused as rate-limited.
+ */
+import type { Context, MiddlewareHandler } from 'hono';
+import { matchedRoutes } from 'hono/route';
+import type { Clock } from '../clock.js';
+import type { Logger } from '../log.js';
+import type { AuditSink } from '../persist/audit-log.js';
+import type { AuditEntry } from '../wire/audit.js';
+import { clientAddress } from './auth.js';
+import type { AppEnv } from './env.js';
+
+const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+/** The agents' endpoints: node-token traffic, not operators' changes. */
+const AGENT_PREFIX = '/api/v1/body/';
+/** Strings in a detail are cut here (a command of up to max_body_bytes is kept this far). */
+export const AUDIT_MAX_STRING = 64 * 1024;
+/** Arrays in a detail keep this many items (a fleet exec's targets). */
+export const AUDIT_MAX_ITEMS = 1000;
+const MAX_DEPTH = 4;
+/** Keys never written to the audit log, at any depth. */
+const SECRET_KEY = /token|hash|secret|password|key$/i;
+
+/** Names for the known changes; any other route is recorded as `<METHOD> <route template>`. */
+const ACTIONS: Record<string, string> = {
+  'POST /api/v1/enrollments': 'enrollment.create',
+  'POST /api/v1/register': 'node.register',
+  'PATCH /api/v1/nodes/:id': 'node.update',
+  'DELETE /api/v1/nodes/:id': 'node.delete',
+  'POST /api/v1/nodes/:id/roles': 'node.roles',
+  'POST /api/v1/nodes/:id/update-node': 'node.flag.update_node',
+  'POST /api/v1/nodes/:id/update-services': 'node.flag.update_services',
+  'POST /api/v1/nodes/:id/reprovision': 'node.reprovision',
+  'POST /api/v1/nodes/:id/drain': 'node.drain',
+  'POST /api/v1/nodes/:id/exec': 'exec.submit',
+  'DELETE /api/v1/nodes/:id/exec': 'exec.clear',
+  'DELETE /api/v1/nodes/:id/exec/:execId': 'exec.cancel',
+  'POST /api/v1/exec': 'exec.fleet',
+  'POST /api/v1/heads': 'head.register',
+  'PUT /api/v1/heads/:id': 'head.update',
+  'POST /api/v1/nodes/:id/head-assignment': 'head.assign',
+  'POST /api/v1/nodes/:id/allowed-experiences': 'head.experiences',
+  'GET /api/v1/nodes/:id/shell': 'shell.open',
+  'POST /login': 'login',
+  'POST /logout': 'logout',
+};
+
+
+/**
+ * `GET /api/v1/nodes/{id}/shell` opens a shell session (a WebSocket upgrade). Its refusals are
+ * recorded here; an open that goes through is recorded by the shell route itself (with its session
+ * id) once the socket is open.
+ */
+const isShellOpen = (path: string): boolean => path.endsWith('/shell') && path.startsWith('/api/v1/nodes/');
+
+/** The route template that answered (`/api/v1/nodes/:id`), or null when no route matched. */
+export function routeTemplate(c: Context): string | null {
+  const last = matchedRoutes(c).at(-1);
+  return last && last.method !== 'ALL' ? last.path : null;
+}
+
+/** A copy of `v` fit for the audit log: no secret-looking key, bounded strings, arrays and depth. */
+export function scrub(v: unknown, depth = 0): unknown {
+  if (typeof v === 'string') return v.length > AUDIT_MAX_STRING ? `${v.slice(0, AUDIT_MAX_STRING)}…[${v.length - AUDIT_MAX_STRING} more characters]` : v;
+  if (v === null || typeof v !== 'object') return v;
+  if (depth >= MAX_DEPTH) return '[nested too deep]';
+  if (Array.isArray(v)) {
+    const kept = v.slice(0, AUDIT_MAX_ITEMS).map((x) => scrub(x, depth + 1));
+    return v.length > AUDIT_MAX_ITEMS ? [...kept, `…[${v.length - AUDIT_MAX_ITEMS} more]`] : kept;
+  }
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) if (!SECRET_KEY.test(k)) out[k] = scrub(x, depth + 1);
+  return out;
+}
+
+/** The audit line of a finished request. */
+export function auditEntryOf(c: Context<AppEnv>, template: string, nowMs: number): AuditEntry {
+  const method = c.req.method;
+  const note = c.get('auditNote') ?? {};
+  // A shell open has no body: what it asked for is in its query (command, cols, rows).
+  const body = c.get('body') ?? (method === 'GET' ? c.req.query() : undefined);
+  const detail = { ...(body && typeof body === 'object' && !Array.isArray(body) ? (scrub(body) as Record<string, unknown>) : {}), ...note };
+  const param = template.includes(':id') ? c.req.param('id') : undefined;
+  const target = param ?? (typeof note.node_id === 'string' ? note.node_id : null);
+  return {
+    time: new Date(nowMs).toISOString(),
+    operator: c.get('operator') ?? null,
+    address: clientAddress(c),
+    action: ACTIONS[`${method} ${template}`] ?? `${method} ${template}`,
+    target: target === null ? null : target.slice(0, 128),
+    detail,
+    status: c.res.status,
+  };
+}
+
+/** Records each change once it is answered; the response waits for the line's fsync. */
+export function auditTrail(sink: AuditSink, clock: Clock, log: Logger): MiddlewareHandler<AppEnv> {
+  // Not async: reads and agent traffic (the hot path) pass with no extra promise.
+  return function auditMiddleware(c, next) {
+    const method = c.req.method;
+    const path = c.req.path;
+    if (MUTATING.has(method) ? path.startsWith(AGENT_PREFIX) : !(method === 'GET' && isShellOpen(path))) return next();
+    return recordChange(c, next);
+  };
+
+  async function recordChange(c: Context<AppEnv>, next: () => Promise<void>): Promise<void> {
+    await next();
+    const template = routeTemplate(c);
+    if (template === null) return;
+    if (c.req.method === 'GET' && c.res.status < 400) return; // a shell open that went through: see isShellOpen
+    // A node acting for itself (a head's own report) is agent traffic, like heartbeats.
+    if (c.get('nodeId') !== undefined && c.get('operator') === undefined) return;
+    // Throttled anonymous attempts are not recorded: they could otherwise flush real history out
+    // through rotation. The 401s before the throttle are (at most rate_limit_per_min a minute each).
+    if (c.res.status === 429 && c.get('operator') === undefined) return;
+    const entry = auditEntryOf(c, template, clock.now());
+    try {
+      await sink.append(entry);
+    } catch (e) {
+      log.error('audit log write failed', { action: entry.action, target: entry.target, status: entry.status, error: (e as Error).message });
+      if (entry.status < 400) {
+        // The change itself was made (and is durable); what failed is its record. No 2xx without it.
+        c.res = c.json({ error: 'persist_failed', message: `the change was made but the audit log could not be written: ${(e as Error).message}` }, 503);
+      }
+    }
+  }
+}
+
+/**
+ * For a change that is not a mutating request of its own (a shell session opened over a WebSocket
+ * upgrade, and its close): one audit line with the caller's operator and address, on disk when
+ * the promise resolves.
+ */
+export function auditEvent(sink: AuditSink, c: Context<AppEnv>, nowMs: number, e: { action: string; target: string | null; detail?: Record<string, unknown>; status: number }): Promise<void> {
+  const detail = (scrub(e.detail ?? {}) as Record<string, unknown>) ?? {};
+  return sink.append({ time: new Date(nowMs).toISOString(), operator: c.get('operator') ?? null, address: clientAddress(c), action: e.action, target: e.target, detail, status: e.status });
+}

@@ -1,0 +1,43 @@
+/**
+ * The wire contract's plain values (SPEC §2, §5, §6, §15): names, enumerations and limits, without
+ * zod, so that a command-line client can use them without loading a schema library (~70 ms of
+ * start-up). The schemas in the other src/wire files are built from these; nothing is listed twice.
+ */
+export const NODE_KINDS = ['body', 'flatscreen', 'windows', 'ipad'] as const;
+export const HEAD_KINDS = ['flatscreen', 'windows', 'ipad'] as const;
+export const NODE_STATES = ['enrolling', 'provisioning', 'online', 'offline', 'expired'] as const;
+/** The flags an admin sets and the agent acknowledges (SPEC §5). */
+export const FLAG_NAMES = ['update_node', 'update_services', 'reprovision'] as const;
+export const INTERPRETERS = ['powershell', 'bash'] as const;
+export const FINAL_STATUSES = ['done', 'timed_out', 'cancelled', 'expired'] as const;
+
+export type NodeKind = (typeof NODE_KINDS)[number];
+export type NodeState = (typeof NODE_STATES)[number];
+export type FlagName = (typeof FLAG_NAMES)[number];
+export type Flags = Record<FlagName, boolean>;
+export type Interpreter = (typeof INTERPRETERS)[number];
+export type FinalStatus = (typeof FINAL_STATUSES)[number];
+
+export const isHeadKind = (k: string): boolean => (HEAD_KINDS as readonly string[]).includes(k);
+
+// Longer commands belong in a script on the node (runbook: named commands).
+export const MAX_COMMAND_CHARS = 256 * 1024;
+export const MAX_EXEC_TIMEOUT_S = 86_400;
+/** `GET /body/exec?wait=` (agent long-poll). */
+export const MAX_POLL_WAIT_S = 30;
+/** `GET /nodes/{id}/exec/{execId}/result?wait=` (admin result long-poll). */
+export const MAX_RESULT_WAIT_S = 60;
+
+/** `GET /audit?limit=` at most. */
+export const AUDIT_MAX_LIMIT = 1000;
+/** `30s`, `15m`, `2h`, `7d`: seconds. */
+const DURATION = /^(\d{1,9})([smhd])$/;
+const UNIT_S: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
+
+/** A `since` given as an RFC 3339 time or a duration back from now (`1h`); null if neither. */
+export function parseSince(text: string, nowMs: number): number | null {
+  const m = DURATION.exec(text);
+  if (m) return nowMs - Number(m[1]) * UNIT_S[m[2]!]! * 1000;
+  const t = Date.parse(text);
+  return /^\d{4}-\d\d-\d\dT/.test(text) && Number.isFinite(t) ? t : null;
+}
