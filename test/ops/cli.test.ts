@@ -3,6 +3,7 @@ import { runAdmin } from '../../src/cli/admin.js';
 import { parseClientArgs, UsageError } from '../../src/cli/args.js';
 import { runAudit } from '../../src/cli/audit.js';
 import type { Api, Reply } from '../../src/cli/client.js';
+import { nodeView } from '../cli/fake-api.js';
 
 const fakeApi = (body: unknown, calls: string[] = []): Api => ({
   async call(method, path): Promise<Reply> {
@@ -37,7 +38,7 @@ describe('hydracluster audit and nodes list (stalled)', () => {
     const { command } = parseClientArgs('nodes', ['list']);
     if (command.cmd !== 'nodes') throw new Error('not nodes');
     let out = '';
-    const node = { id: 'n1', name: 'a', kind: 'body', state: 'online', exec_depth: 3, exec_stalled: true, last_seen: null };
+    const node = { ...nodeView(1), id: 'n1', name: 'a', state: 'online', exec_depth: 3, exec_stalled: true, last_seen: null };
     await runAdmin(command, fakeApi([node, { ...node, id: 'n2', exec_stalled: false }]), { write: (s: string) => (out += s) });
     const lines = out.split('\n');
     expect(lines[1]).toMatch(/^n1\s.*online\s+3 STALLED\s/);
