@@ -66,7 +66,8 @@ export function shellRoutes(d: RouteDeps): Hono<AppEnv> {
     });
   });
 
-  app.get('/body/shell/check', nodeOnly, async (c) => {
+  /** `GET /body/shell/check`: the sessions waiting for this node (long-poll). */
+  async function check(c: Context<AppEnv>): Promise<Response> {
     const waitMs = readQuery(c, shellCheckQuery).wait * MS_PER_S;
     const ended = new AbortController();
     try {
@@ -75,10 +76,13 @@ export function shellRoutes(d: RouteDeps): Hono<AppEnv> {
     } finally {
       ended.abort();
     }
-  });
+  }
 
+  // One route for `shell/check` and `shell/{sessionId}`: a static path beside a parameter at the
+  // same place makes Hono fall back from its RegExpRouter to the slower TrieRouter for every route.
   app.get('/body/shell/:sessionId', nodeOnly, async (c) => {
     const id = c.req.param('sessionId');
+    if (id === 'check') return check(c);
     const session = d.shells.get(id);
     if (!session) throw new AppError('not_found', `no shell session ${JSON.stringify(id.slice(0, 64))}`);
     needUpgrade(c);
