@@ -51,19 +51,19 @@ export function createApp(deps: AppDeps): AppHandle {
   const app = new Hono<AppEnv>();
   // SPEC §15: measured first, so a request's duration covers all of its handling.
   const metrics = cfg.metrics_enabled ? new Metrics(deps) : null;
-  if (metrics) app.use(metrics.middleware());
-  app.use(requestLog(deps.requests, deps.log));
-  // Middlewares on the hot path return next()'s promise instead of awaiting it: one promise less each.
-  app.use(function refuseWhileStopping(c, next) {
+  // One middleware logs, lists and measures every request (each layer costs a heartbeat ~1 µs).
+  app.use(requestLog(deps.requests, deps.log, metrics ? (c, t0) => metrics.observe(c, t0) : undefined));
+  // An exec result carries two output streams of up to max_output_bytes each, plus JSON escaping.
+  const resultLimit = cfg.max_body_bytes + 2 * cfg.exec.max_output_bytes;
+  const limit = limitBody((c) => (c.req.path === '/api/v1/body/exec/result' ? resultLimit : cfg.max_body_bytes));
+  // Not async: it returns next()'s promise instead of awaiting it (one promise less per request).
+  app.use(function gate(c, next) {
     if (shuttingDown) {
       c.header('Connection', 'close');
       throw new AppError('shutting_down', 'the server is shutting down; retry in a few seconds');
     }
-    return next();
+    return limit(c, next);
   });
-  // An exec result carries two output streams of up to max_output_bytes each, plus JSON escaping.
-  const resultLimit = cfg.max_body_bytes + 2 * cfg.exec.max_output_bytes;
-  app.use(limitBody((c) => (c.req.path === '/api/v1/body/exec/result' ? resultLimit : cfg.max_body_bytes)));
 
   app.use(auditTrail(deps.audit, deps.clock, deps.log));
 

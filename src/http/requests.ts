@@ -3,7 +3,8 @@
  * arrives and when it completes, and is listed with the actor it waits on until it completes:
  * a request that never finishes is visible in both places.
  */
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
+import type { AppEnv } from './env.js';
 import type { Waiter } from '../actors/kernel/ask.js';
 import type { Logger } from '../log.js';
 
@@ -45,8 +46,11 @@ export class RequestRegistry {
   }
 }
 
-/** Registers the request, logs its arrival and its completion (status, duration). */
-export function requestLog(registry: RequestRegistry, log: Logger): MiddlewareHandler {
+/**
+ * Registers the request, logs its arrival and its completion (status, duration), and hands the
+ * finished request to `onDone` (the metrics), all in one middleware.
+ */
+export function requestLog(registry: RequestRegistry, log: Logger, onDone?: (c: Context<AppEnv>, startedAt: number) => void): MiddlewareHandler<AppEnv> {
   return async function requestLogMiddleware(c, next) {
     const r = registry.start(c.req.method, c.req.path);
     c.set('inflight', r);
@@ -60,6 +64,7 @@ export function requestLog(registry: RequestRegistry, log: Logger): MiddlewareHa
       const duration_ms = Math.round((performance.now() - r.startedAt) * 10) / 10;
       const status = c.res.status;
       log.infoRaw('response', `${members},"status":${status},"duration_ms":${duration_ms}`, () => ({ req_id: r.id, method: r.method, path: r.path, status, duration_ms }));
+      onDone?.(c, r.startedAt);
     }
   };
 }
