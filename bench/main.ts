@@ -56,12 +56,22 @@ let failed = false;
 const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : null;
 const wanted = (name: string): boolean => !ONLY || [...ONLY].some((k) => name.toLowerCase().includes(k));
 
+/** A part that has not finished by then is reported FAILED (its children are stopped) instead of holding the bench. */
+const PART_TIMEOUT_MS = 10 * 60_000;
+
 async function part<T>(name: string, fn: () => Promise<T>, sum: (r: T) => string[]): Promise<T | null> {
   if (!wanted(name)) return null;
   say(section(name));
   const t0 = performance.now();
+  let timer: NodeJS.Timeout | undefined;
   try {
-    const r = await fn();
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        killAll();
+        reject(new Error(`did not finish within ${PART_TIMEOUT_MS / 60_000} min`));
+      }, PART_TIMEOUT_MS);
+    });
+    const r = await Promise.race([fn(), timedOut]);
     summary.push(...sum(r));
     say(`  (${secs(performance.now() - t0)} s)`);
     return r;
@@ -70,6 +80,8 @@ async function part<T>(name: string, fn: () => Promise<T>, sum: (r: T) => string
     say(`  FAILED: ${(e as Error).stack ?? e}`);
     summary.push(`${name}: FAILED (${(e as Error).message})`);
     return null;
+  } finally {
+    clearTimeout(timer);
   }
 }
 
