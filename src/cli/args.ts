@@ -5,6 +5,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { AUDIT_MAX_LIMIT, parseSince } from '../wire/constants.js';
 import { parseWhere, type FleetExecCommand } from './where.js';
+import { UsageError } from './errors.js';
 
 export type Interpreter = 'powershell' | 'bash';
 
@@ -56,7 +57,7 @@ export interface ParsedCli {
   conn: ConnectionFlags;
 }
 
-export class UsageError extends Error {}
+export { UsageError } from './errors.js';
 
 /** The longest exec timeout the server accepts (SPEC: timeout_s). */
 export const MAX_TIMEOUT_S = 86_400;

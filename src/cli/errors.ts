@@ -1,4 +1,8 @@
 /** The CLI's own failures: one line on stderr and a sysexits code (SPEC §12). */
+import { EX_USAGE } from '../sysexits.js';
+
+/** A command line that does not parse: exit 64 with the reason. */
+export class UsageError extends Error {}
 
 /** A failure of the CLI itself: its message (one line) and its exit code. */
 export class CliError extends Error {
@@ -8,4 +12,20 @@ export class CliError extends Error {
   ) {
     super(message);
   }
+}
+
+/**
+ * The exit code of a command that failed with `e`, after one line on `stderr`: 64 for a usage
+ * error, the CliError's own code; anything else is a bug and is thrown on.
+ */
+export function reportFailure(cmd: string, e: unknown, stderr: { write(s: string): unknown }): number {
+  if (e instanceof UsageError) {
+    stderr.write(`hydracluster ${cmd}: ${e.message} (see hydracluster help)\n`);
+    return EX_USAGE;
+  }
+  if (e instanceof CliError) {
+    stderr.write(`hydracluster: ${e.message}\n`);
+    return e.exitCode;
+  }
+  throw e;
 }

@@ -4,13 +4,12 @@
  * up front: the admin, heads and fleet-exec modules (and the zod their wire schemas bring) are
  * loaded when one of them runs.
  */
-import { HEADS_COMMANDS, parseClientArgs, UsageError } from './args.js';
+import { HEADS_COMMANDS, parseClientArgs } from './args.js';
 import { createApi, type Api } from './client.js';
 import { resolveConnection, type Connection, type Env } from './connection.js';
-import { CliError } from './errors.js';
+import { reportFailure } from './errors.js';
 import { runExec, type ExecIo } from './exec.js';
 import { guardedOut } from './output.js';
-import { EX_USAGE } from '../sysexits.js';
 
 export interface ClientIo extends ExecIo {
   env: Env;
@@ -52,15 +51,7 @@ export async function runClient(cmd: string, argv: string[], io: ClientIo, conne
     const { runAdmin } = await import('./admin.js');
     return await runAdmin(command, api, io.stdout);
   } catch (e) {
-    if (e instanceof UsageError) {
-      io.stderr.write(`hydracluster ${cmd}: ${e.message} (see hydracluster help)\n`);
-      return EX_USAGE;
-    }
-    if (e instanceof CliError) {
-      io.stderr.write(`hydracluster: ${e.message}\n`);
-      return e.exitCode;
-    }
-    throw e;
+    return reportFailure(cmd, e, io.stderr);
   } finally {
     api?.close();
   }

@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import type { WebSocket, RawData } from 'ws';
 import { parseDuration, UsageError, type ConnectionFlags } from './args.js';
 import { resolveConnection, type Env } from './connection.js';
-import { CliError } from './errors.js';
+import { CliError, reportFailure } from './errors.js';
 import { EX_SOFTWARE, EX_TIMEOUT, EX_UNAVAILABLE, EX_USAGE } from '../sysexits.js';
 import { CrLfToLf, openShell, sendBytes } from './shell.js';
 import { parseControl } from '../wire/shell.js';
@@ -64,15 +64,7 @@ export async function runShellCommand(cmd: string, argv: string[], io: ShellIo):
     const conn = await resolveConnection(c.conn, io.env);
     return cmd === 'shell' ? await interactive(c, conn, io) : await execShell(c, conn, io);
   } catch (e) {
-    if (e instanceof UsageError) {
-      io.stderr.write(`hydracluster ${cmd}: ${e.message} (see hydracluster help)\n`);
-      return EX_USAGE;
-    }
-    if (e instanceof CliError) {
-      io.stderr.write(`hydracluster: ${e.message}\n`);
-      return e.exitCode;
-    }
-    throw e;
+    return reportFailure(cmd, e, io.stderr);
   }
 }
 
