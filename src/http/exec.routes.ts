@@ -26,7 +26,7 @@ const unknownExec = (id: string, nodeId: string) =>
  * A signal that aborts when the client hangs up and when this request ends for any reason (ask()
  * gave up, an error): a parked reply nobody reads any more must never be handed anything.
  */
-export async function whileConnected<T>(c: Context<AppEnv>, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+export async function whileConnected<T>(c: Context<AppEnv>, fn: (signal: AbortSignal) => T | Promise<T>): Promise<T> {
   const ended = new AbortController();
   try {
     return await fn(AbortSignal.any([c.req.raw.signal, ended.signal]));

@@ -18,6 +18,7 @@ import type { RouteDeps } from './deps.js';
 import type { AppEnv } from './env.js';
 import { nodeFromPath } from './params.js';
 import { readQuery } from './validate.js';
+import { whileConnected } from './exec.routes.js';
 
 const MS_PER_S = 1000;
 
@@ -69,13 +70,8 @@ export function shellRoutes(d: RouteDeps): Hono<AppEnv> {
   /** `GET /body/shell/check`: the sessions waiting for this node (long-poll). */
   async function check(c: Context<AppEnv>): Promise<Response> {
     const waitMs = readQuery(c, shellCheckQuery).wait * MS_PER_S;
-    const ended = new AbortController();
-    try {
-      const sessions = await d.shells.check(c.get('nodeId'), waitMs, AbortSignal.any([c.req.raw.signal, ended.signal]));
-      return c.json({ sessions });
-    } finally {
-      ended.abort();
-    }
+    const sessions = await whileConnected(c, (signal) => d.shells.check(c.get('nodeId'), waitMs, signal));
+    return c.json({ sessions });
   }
 
   // One route for `shell/check` and `shell/{sessionId}`: a static path beside a parameter at the
