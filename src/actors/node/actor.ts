@@ -13,7 +13,7 @@ import { asker } from '../kernel/ask.js';
 import { ActorCell, type CellObserver } from '../kernel/cell.js';
 import { step, type Step } from '../kernel/machine.js';
 import type { PersistPort } from '../kernel/store.js';
-import type { HeartbeatReplyOut } from '../../wire/agent.js';
+import type { AgentLimits, HeartbeatReplyOut } from '../../wire/agent.js';
 import { hasUnsentFlag, nodeMachine, type HeadChanges, type NodeContext, type NodeEvent, type NodeSettings, type UpdateChanges } from './machine.js';
 import { toView, type FlagName, type NodeRecord, type NodeState, type NodeView, type Reported } from './record.js';
 
@@ -67,7 +67,8 @@ export interface NodeActorDeps {
   index: NodeIndexPort;
   settings: NodeSettings;
   heartbeatIntervalS: number;
-  maxOutputBytes: number;
+  /** The limits every heartbeat reply tells the agent (one shared object, not one per reply). */
+  limits: Readonly<AgentLimits>;
   /** Queue counts from the node's exec-queue actor (published, read without a message). */
   execCounts(nodeId: string): { pending: number; depth: number; stalled?: boolean };
   shellPending(nodeId: string): number;
@@ -277,7 +278,7 @@ export class NodeActor extends ActorCell<NodeMsg, Result<unknown>> {
       shell_pending: this.deps.shellPending(this.id),
       heartbeat_interval_s: this.deps.heartbeatIntervalS,
       server_time: new Date(now).toISOString(),
-      limits: { max_output_bytes: this.deps.maxOutputBytes },
+      limits: this.deps.limits,
     };
   }
 

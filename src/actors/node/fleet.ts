@@ -80,7 +80,7 @@ export class Fleet implements NodeIndexPort {
       index: this,
       settings: { providerRoles, offlineAfterMs: deps.settings.offlineAfterS * 1000 },
       heartbeatIntervalS: deps.settings.heartbeatIntervalS,
-      maxOutputBytes: deps.settings.maxOutputBytes,
+      limits: Object.freeze({ max_output_bytes: deps.settings.maxOutputBytes }),
       execCounts: (id) => this.execCounts(id),
       shellPending: (id) => this.shellPending(id),
       onDeleted: (id) => this.forget(id),
