@@ -4,7 +4,7 @@
  * prints MET / NOT MET per target; it never fails on a target (exit 1 only if a part crashed).
  * Env: BENCH_PROFILE=auto|always|never (CPU profile of the server; auto = when the ratio misses),
  * BENCH_KEEP=1 keeps the temp folder (logs, nodes.yaml, profile).
- * BENCH_ONLY=heartbeat,ops,exec,shell,boot,memory,stall,eligible,fanout,cli runs only the parts named.
+ * BENCH_ONLY=heartbeat,ops,group,exec,shell,boot,memory,stall,eligible,fanout,cli runs only the parts named.
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -22,6 +22,7 @@ import { shellBench, shellSummary } from './shell.js';
 import { makeFleet, writeConfig, writeNodesYaml } from './fixtures.js';
 import { HEARTBEAT_NODES, heartbeatBench, type HeartbeatResult } from './heartbeat.js';
 import { OPS_MAX_LOSS, opsBench, type OpsResult } from './ops.js';
+import { groupCommitBench, type GroupCommitResult } from './group-commit.js';
 import type { Mem, Sample } from './inproc-child.js';
 import { markingIn, parseMarkCompacts } from './gc-trace.js';
 import { int, mib, ms, secs, section, table, verdict } from './report.js';
@@ -154,6 +155,12 @@ function opsSummary(r: OpsResult): string[] {
   ];
 }
 
+function groupCommitSummary(r: GroupCommitResult): string[] {
+  return [
+    `ops group commit (1k nodes, real disk): audited drain over HTTP ${ms(r.drainMs)} ms median vs the node actor's drain alone ${ms(r.actorMs)} ms → HTTP + audit add ${ms(r.drainMs - r.actorMs)} ms; an audit line alone takes ${ms(r.auditMs)} ms (informational)`,
+  ];
+}
+
 /** The heartbeat part leaves a 10k-node home; when it did not run (BENCH_ONLY), make the same one. */
 async function ensureHeartbeatFixture(tmp: string): Promise<never[]> {
   const home = join(tmp, 'hb-10k');
@@ -186,6 +193,7 @@ async function main(): Promise<void> {
   try {
     await part('heartbeat throughput (10,000 nodes) vs bare Hono', () => heartbeatBench(tmp, { profile, say }), heartbeatSummary);
     await part('ops overhead: heartbeat with metrics and audit vs without', () => opsBench(tmp, say), opsSummary);
+    await part('ops group commit: an audited durable change, its audit line and nodes.yaml in one fsync round', () => groupCommitBench(tmp), groupCommitSummary);
     await part('exec round trip and fan-out (1,000 nodes)', () => execBench(tmp), execSummary);
     await part('CLI: hydracluster through a real agent vs node -e 0', () => cliBench(tmp), (r) => cliSummary(r, say));
     await part('eligible bodies (10,000 in one district)', () => eligibleBench(tmp), eligibleSummary);

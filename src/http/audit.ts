@@ -10,6 +10,7 @@
  * requests refused as rate-limited.
  */
 import type { Context, MiddlewareHandler } from 'hono';
+import { AppError } from '../errors.js';
 import { matchedRoutes } from 'hono/route';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
@@ -101,7 +102,16 @@ export function auditEntryOf(c: Context<AppEnv>, template: string, nowMs: number
   };
 }
 
-/** Records each change once it is answered; the response waits for the line's fsync. */
+/**
+ * Records each change once it is answered; the response waits for the line's fsync.
+ *
+ * Group commit with nodes.yaml: while the request runs, a change an actor decides is handed back
+ * with its write still under way (`Waiter.durable`, see actors/kernel/ask.ts), so the audit line
+ * is written while nodes.yaml is — one fsync round, not two in a row. The response waits for both.
+ * If the nodes.yaml write then fails (the actor has rolled the change back), the answer becomes
+ * that failure (503 `persist_failed`) and a second line records it with `not_durable`: the first
+ * line's 2xx was never sent.
+ */
 export function auditTrail(sink: AuditSink, clock: Clock, log: Logger): MiddlewareHandler<AppEnv> {
   // Not async: reads and agent traffic (the hot path) pass with no extra promise.
   return function auditMiddleware(c, next) {
@@ -111,27 +121,55 @@ export function auditTrail(sink: AuditSink, clock: Clock, log: Logger): Middlewa
     return recordChange(c, next);
   };
 
-  async function recordChange(c: Context<AppEnv>, next: () => Promise<void>): Promise<void> {
-    await next();
+  /** The line for this request, or null when it is not recorded (see the file's comment). */
+  function lineOf(c: Context<AppEnv>): AuditEntry | null {
     const template = routeTemplate(c);
-    if (template === null) return;
-    if (c.req.method === 'GET' && c.res.status < 400) return; // a shell open that went through: see isShellOpen
+    if (template === null) return null;
+    if (c.req.method === 'GET' && c.res.status < 400) return null; // a shell open that went through: see isShellOpen
     // A node acting for itself (a head's own report) is agent traffic, like heartbeats.
-    if (c.get('nodeId') !== undefined && c.get('operator') === undefined) return;
+    if (c.get('nodeId') !== undefined && c.get('operator') === undefined) return null;
     // Throttled anonymous attempts are not recorded: they could otherwise flush real history out
     // through rotation. The 401s before the throttle are (at most rate_limit_per_min a minute each).
-    if (c.res.status === 429 && c.get('operator') === undefined) return;
-    const entry = auditEntryOf(c, template, clock.now());
+    if (c.res.status === 429 && c.get('operator') === undefined) return null;
+    return auditEntryOf(c, template, clock.now());
+  }
+
+  async function recordChange(c: Context<AppEnv>, next: () => Promise<void>): Promise<void> {
+    // Each write settles to null or its error (never rejects: nobody may see it unhandled).
+    const writes: Array<Promise<AppError | null>> = [];
+    const inflight = c.get('inflight');
+    inflight.durable = (w) => void writes.push(w.then(() => null, asAppError));
     try {
-      await sink.append(entry);
-    } catch (e) {
-      log.error('audit log write failed', { action: entry.action, target: entry.target, status: entry.status, error: (e as Error).message });
-      if (entry.status < 400) {
-        // The change itself was made (and is durable); what failed is its record. No 2xx without it.
-        c.res = c.json({ error: 'persist_failed', message: `the change was made but the audit log could not be written: ${(e as Error).message}` }, 503);
+      await next();
+    } finally {
+      inflight.durable = undefined;
+    }
+    const entry = lineOf(c);
+    const line = entry === null ? null : sink.append(entry).then(() => null, (e: unknown) => e as Error);
+    const failed = (await Promise.all(writes)).find((e) => e !== null) ?? null;
+    const lineFailed = line === null ? null : await line;
+    if (entry !== null && lineFailed !== null) logFailure(entry, lineFailed);
+    if (failed) {
+      c.res = c.json({ error: failed.code, message: failed.message }, failed.status as 503);
+      if (entry !== null && entry.status < 400 && lineFailed === null) {
+        const correction = { ...entry, status: failed.status, detail: { ...entry.detail, not_durable: `${failed.code}: ${failed.message}` } };
+        await sink.append(correction).catch((e: unknown) => logFailure(correction, e));
       }
+      return;
+    }
+    if (entry !== null && lineFailed !== null && entry.status < 400) {
+      // The change itself was made (and is durable); what failed is its record. No 2xx without it.
+      c.res = c.json({ error: 'persist_failed', message: `the change was made but the audit log could not be written: ${lineFailed.message}` }, 503);
     }
   }
+
+  function logFailure(entry: AuditEntry, e: unknown): void {
+    log.error('audit log write failed', { action: entry.action, target: entry.target, status: entry.status, error: (e as Error).message });
+  }
+}
+
+function asAppError(e: unknown): AppError {
+  return e instanceof AppError ? e : new AppError('persist_failed', (e as Error).message);
 }
 
 /**

@@ -61,7 +61,7 @@ export function enrollRoutes(d: RouteDeps): Hono<AppEnv> {
     if (body.ttl_s !== undefined && body.ttl_s > maxTtl) {
       throw new AppError('invalid_request', `field \`ttl_s\`: must be at most ${maxTtl} (server.enrollment_ttl_s)`);
     }
-    const { node, token } = await d.fleet.enroll({ name: body.name, owner: body.owner, kind: body.kind, os: body.os ?? null, ttlS: body.ttl_s });
+    const { node, token } = await d.fleet.enroll({ name: body.name, owner: body.owner, kind: body.kind, os: body.os ?? null, ttlS: body.ttl_s }, c.get('inflight'));
     const r = node.record;
     c.set('auditNote', { node_id: r.id });
     return c.json(

@@ -7,8 +7,8 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { assign, setup } from 'xstate';
 import { FakeClock } from '../../src/clock.js';
 import { AppError, fail, ok, type Result } from '../../src/errors.js';
-import { asker } from '../../src/actors/kernel/ask.js';
-import { ActorCell, Later } from '../../src/actors/kernel/cell.js';
+import { asker, durableFor, type Waiter } from '../../src/actors/kernel/ask.js';
+import { ActorCell, Committing, Later, settled, type Answer } from '../../src/actors/kernel/cell.js';
 import { kernelActions, persist, reject, step } from '../../src/actors/kernel/machine.js';
 import { Parking } from '../../src/actors/kernel/parking.js';
 import { ActorSystem } from '../../src/actors/kernel/system.js';
@@ -17,6 +17,7 @@ type Msg =
   | { type: 'now'; tag: string }
   | { type: 'hold'; tag: string }
   | { type: 'park'; tag: string }
+  | { type: 'commit'; tag: string; fails?: boolean }
   | { type: 'refuse' }
   | { type: 'throw' };
 
@@ -24,6 +25,7 @@ interface Replies {
   now: string;
   hold: string;
   park: string;
+  commit: string;
   refuse: never;
   throw: never;
 }
@@ -48,8 +50,8 @@ class TestCell extends ActorCell<Msg, Result<unknown>> {
     super('test-1', 'test', clock, system);
   }
 
-  protected handle(msg: Msg): Result<unknown> | Promise<Result<unknown>> | Later<Result<unknown>> {
-    this.started.push(msg.type === 'now' || msg.type === 'hold' || msg.type === 'park' ? msg.tag : msg.type);
+  protected handle(msg: Msg): Answer<Result<unknown>> {
+    this.started.push('tag' in msg ? msg.tag : msg.type);
     switch (msg.type) {
       case 'now':
         return ok(msg.tag);
@@ -57,6 +59,11 @@ class TestCell extends ActorCell<Msg, Result<unknown>> {
         return this.gates.make(msg.tag).then(ok);
       case 'park':
         return new Later(this.gates.make(msg.tag).then(ok));
+      case 'commit': {
+        // Decided now; "durable" when the gate opens (or failed, as a rolled-back write answers).
+        const decided = ok(`decided ${msg.tag}`);
+        return new Committing(decided, this.gates.make(msg.tag).then(() => (msg.fails ? fail('persist_failed', 'disk full') : decided)));
+      }
       case 'refuse':
         return fail('wrong_state', 'refused');
       case 'throw':
@@ -194,6 +201,91 @@ describe('ActorCell mailbox', () => {
     clock.jumpWall(-3_600_000);
     expect(cell.oldestMessageAgeMs()).toBe(300);
     cell.gates.open('h');
+  });
+});
+
+describe('Committing: a change decided before it is durable', () => {
+  it('when a handler answers Committing, then the mailbox waits for the write, send() gets the final reply and deliver() the Committing itself', async () => {
+    const cell = new TestCell();
+    const direct = cell.deliver({ type: 'commit', tag: 'c1' });
+    expect(direct).toBeInstanceOf(Committing);
+    expect((direct as Committing<Result<unknown>>).decided).toEqual(ok('decided c1'));
+    const queuedSend = watch(cell.send({ type: 'now', tag: 'a' }));
+    const queuedDeliver = cell.deliver({ type: 'commit', tag: 'c2' });
+    await turn();
+    expect(cell.started).toEqual(['c1']); // held until c1 is durable
+    expect(queuedSend.settled).toBe(false);
+    cell.gates.open('c1');
+    await turn();
+    expect(cell.started).toEqual(['c1', 'a', 'c2']);
+    expect(queuedSend.value).toEqual(ok('a'));
+    // A deliver() that had to queue gets the Committing too, through its promise.
+    const c2 = await queuedDeliver;
+    expect(c2).toBeInstanceOf(Committing);
+    expect(cell.mailboxDepth).toBe(1);
+    const sent = watch(cell.send({ type: 'now', tag: 'b' }));
+    cell.gates.open('c2');
+    await turn();
+    expect(sent.value).toEqual(ok('b'));
+    expect(await settled(c2 as Committing<Result<unknown>>)).toEqual(ok('decided c2'));
+  });
+
+  it('when send() posts a message answered with Committing, then it resolves with the final reply: the failure after a failed write', async () => {
+    const cell = new TestCell();
+    const r = watch(cell.send({ type: 'commit', tag: 'c', fails: true }));
+    await turn();
+    expect(r.settled).toBe(false);
+    cell.gates.open('c');
+    await turn();
+    expect(r.value).toEqual(fail('persist_failed', 'disk full'));
+  });
+
+  it('when the asking request does not take durability itself, then ask() answers only once the change is durable', async () => {
+    const cell = new TestCell();
+    const waiter: Waiter = { waitingOn: null };
+    const r = watch(Promise.resolve(askTest(cell, { type: 'commit', tag: 'c' }, { waiter })));
+    await turn();
+    expect(r.settled).toBe(false);
+    expect(waiter.waitingOn).toBe(cell.id);
+    cell.gates.open('c');
+    await turn();
+    expect(r.value).toBe('decided c');
+  });
+
+  it('when the request takes durability (waiter.durable), then ask() returns the decided reply at once and hands over the write, which rejects if it fails', async () => {
+    const cell = new TestCell();
+    const writes: Array<Promise<unknown>> = [];
+    const waiter: Waiter = { waitingOn: null, durable: (w) => void writes.push(w) };
+    expect(askTest(cell, { type: 'commit', tag: 'ok' }, { waiter })).toBe('decided ok');
+    const failing = askTest(cell, { type: 'commit', tag: 'bad', fails: true }, { waiter }); // queued behind 'ok'
+    expect(writes).toHaveLength(1);
+    const first = watch(writes[0]!);
+    await turn();
+    expect(first.settled).toBe(false);
+    cell.gates.open('ok');
+    expect(await failing).toBe('decided bad'); // decided once 'ok' is durable and the mailbox is free
+    expect(first.settled).toBe(true);
+    expect(writes).toHaveLength(2);
+    const second = writes[1]!.catch((e: unknown) => e);
+    cell.gates.open('bad');
+    const err = await second;
+    expect(err).toBeInstanceOf(AppError);
+    expect((err as AppError).code).toBe('persist_failed');
+  });
+
+  it('when a change is made outside a mailbox, then durableFor hands its write to a request that takes it, else returns it to await', async () => {
+    let finish!: () => void;
+    const write = new Promise<void>((r) => (finish = r));
+    const taken: Array<Promise<unknown>> = [];
+    const handedOver = watch(durableFor({ waitingOn: null, durable: (w) => void taken.push(w) }, write));
+    const awaited = watch(durableFor({ waitingOn: null }, write));
+    await turn();
+    expect(handedOver.settled).toBe(true);
+    expect(taken).toEqual([write]);
+    expect(awaited.settled).toBe(false);
+    finish();
+    await turn();
+    expect(awaited.settled).toBe(true);
   });
 });
 

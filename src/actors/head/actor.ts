@@ -5,8 +5,8 @@
  * admin's assignment and the experience allow-list.
  *
  * State flows one way: a durable change (assignment, allow-list) is sent to the node actor, which
- * owns the node's nodes.yaml line and answers once the disk holds it; only then does the head
- * actor take the change as its own (a failed write leaves no trace). A PUT from the head also
+ * owns the node's nodes.yaml line. The head actor takes the change as its own once the node actor
+ * has decided it and holds its mailbox until the disk has it; a failed write undoes it (no trace). A PUT from the head also
  * counts as its heartbeat: the head actor passes it on to the node actor (an admin's PUT does not:
  * an operator setting a status must not make a silent kiosk look alive).
  */
@@ -14,7 +14,7 @@ import type { Clock } from '../../clock.js';
 import { ok, type Result } from '../../errors.js';
 import type { HeadStatus } from '../../wire/heads.js';
 import { asker } from '../kernel/ask.js';
-import { ActorCell, type CellObserver } from '../kernel/cell.js';
+import { ActorCell, Committing, settled, type Answer, type CellObserver } from '../kernel/cell.js';
 import { step, type Step } from '../kernel/machine.js';
 import type { NodeActor } from '../node/actor.js';
 import type { HeadChanges } from '../node/machine.js';
@@ -81,7 +81,7 @@ export class HeadActor extends ActorCell<HeadMsg, Result<unknown>> {
     return { node_id: this.nodeId, status: this.status, ...this.ctx };
   }
 
-  protected handle(msg: HeadMsg): Result<unknown> | Promise<Result<unknown>> {
+  protected handle(msg: HeadMsg): Answer<Result<unknown>> {
     switch (msg.type) {
       case 'report':
         return this.report(msg);
@@ -116,16 +116,16 @@ export class HeadActor extends ActorCell<HeadMsg, Result<unknown>> {
     this.adopt(this.status, s.context, s.value as HeadStatus);
     const node = this.deps.node(this.nodeId);
     if (!node || !msg.beat) return ok(this.snapshot);
-    const beat = node.deliver({ type: 'heartbeat', report: { reported: {}, ack: [] } });
+    const beat = settled(node.deliver({ type: 'heartbeat', report: { reported: {}, ack: [] } }));
     if (!(beat instanceof Promise)) return beat.ok ? ok(this.snapshot) : beat;
     return beat.then((r) => (r.ok ? ok(this.snapshot) : r));
   }
 
   /**
-   * A durable change: once the node actor has it on disk, the head actor adopts it; a refusal or
-   * a failed write changes nothing here.
+   * A durable change: once the node actor has decided it, the head actor adopts it and waits (its
+   * mailbox held) for the node actor's write; a refusal or a failed write changes nothing here.
    */
-  private conclude(s: Step<HeadContext>, durable: (c: HeadContext) => HeadChanges): Result<HeadSnapshot> | Promise<Result<HeadSnapshot>> {
+  private conclude(s: Step<HeadContext>, durable: (c: HeadContext) => HeadChanges): Result<HeadSnapshot> | Committing<Result<HeadSnapshot>> | Promise<Result<HeadSnapshot>> {
     if (s.rejected) return s.rejected;
     const node = this.deps.node(this.nodeId);
     if (!node) return { ok: false, code: 'not_found', message: `node ${this.nodeId} no longer exists` };
@@ -135,7 +135,15 @@ export class HeadActor extends ActorCell<HeadMsg, Result<unknown>> {
       return ok(this.snapshot);
     };
     const written = node.deliver({ type: 'set_head', changes: durable(s.context) });
-    return written instanceof Promise ? written.then(apply) : apply(written);
+    if (written instanceof Promise) return Promise.resolve(settled(written)).then(apply); // the node actor was busy
+    if (!(written instanceof Committing)) return apply(written);
+    const before = { status: this.status, ctx: this.ctx };
+    const decided = apply(written.decided);
+    return new Committing(decided, written.final.then((r) => {
+      if (r.ok) return decided;
+      this.adopt(this.status, before.ctx, before.status);
+      return r;
+    }));
   }
 }
 

@@ -10,6 +10,7 @@ import { AppError } from '../../errors.js';
 import { hashToken, newNodeId, newToken } from '../../ids.js';
 import type { Logger } from '../../log.js';
 import type { EligibleBody } from '../../wire/heads.js';
+import type { Waiter } from '../kernel/ask.js';
 import type { ActorSystem } from '../kernel/system.js';
 import type { NodeIndexPort } from '../node/actor.js';
 import type { Fleet } from '../node/fleet.js';
@@ -78,9 +79,10 @@ export class Heads implements NodeIndexPort {
 
   /**
    * An iPad's self-registration (fleet enrollment token): a head of kind `ipad`, auto-approved,
-   * `online` at once, with its node token. Returns once nodes.yaml holds it.
+   * `online` at once, with its node token. Returns once nodes.yaml holds it (or its write is
+   * handed to the request, see `Waiter.durable`).
    */
-  async admit(input: NewHead): Promise<{ id: string; token: string }> {
+  async admit(input: NewHead, waiter?: Waiter): Promise<{ id: string; token: string }> {
     const now = new Date(this.deps.clock.now()).toISOString();
     const token = newToken('hcn');
     const record: NodeRecord = nodeRecordSchema.parse({
@@ -96,8 +98,9 @@ export class Heads implements NodeIndexPort {
       token_hash: hashToken(token),
       reported: { ...EMPTY_REPORTED, os: 'ios' },
     });
-    await this.deps.fleet.admit(record, 'the head was not registered');
-    this.deps.log.info('head registered', { node_id: record.id, kind: 'ipad', name: input.name, district: input.district, venue: input.venue });
+    await this.deps.fleet.admit(record, 'the head was not registered', waiter, () =>
+      this.deps.log.info('head registered', { node_id: record.id, kind: 'ipad', name: input.name, district: input.district, venue: input.venue }),
+    );
     return { id: record.id, token };
   }
 

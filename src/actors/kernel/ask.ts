@@ -5,14 +5,26 @@
  * synchronously (an idle actor, a handler with nothing to wait for — the heartbeat hot path) is
  * returned as a value: no promise, no timer. Replies are domain results (`{ ok, value | code }`),
  * unwrapped here into the value or the AppError of the code.
+ *
+ * A change that is decided but not yet durable (a {@link Committing}) is awaited here until it is
+ * durable — unless the request takes durability into its own hands (`waiter.durable`, set by the
+ * audit trail): then the decided reply comes back at once and the write goes on in the background,
+ * so the audit line and nodes.yaml reach the disk in the same fsync round; the request awaits both
+ * before it answers.
  */
 import { AppError, unwrap, type Result } from '../../errors.js';
 import type { ActorCell, Message } from './cell.js';
-import { ActorStoppedError } from './cell.js';
+import { ActorStoppedError, Committing } from './cell.js';
 
 /** What a request exposes to the registry of requests in flight. */
 export interface Waiter {
   waitingOn: string | null;
+  /**
+   * Set while the request awaits its changes' durability itself: an ask whose change is decided
+   * but not durable yet hands the write here (a promise that rejects with the change's AppError,
+   * e.g. 503 `persist_failed` once the actor rolled back) and returns the decided reply at once.
+   */
+  durable?: ((write: Promise<unknown>) => void) | undefined;
 }
 
 export interface AskOptions {
@@ -34,9 +46,31 @@ export function asker<M extends Message, Rep extends { [K in M['type']]: unknown
     opts: AskOptions = {},
   ): Rep[T] | Promise<Rep[T]> {
     const reply = cell.deliver(msg);
+    if (reply instanceof Committing) return committed(cell.id, msg.type, reply, opts) as Rep[T] | Promise<Rep[T]>;
     if (!(reply instanceof Promise)) return unwrap(reply) as Rep[T];
-    return awaitReply(cell.id, msg.type, reply, opts).then((r) => unwrap(r) as Rep[T]);
+    return awaitReply(cell.id, msg.type, reply, opts).then((r) =>
+      (r instanceof Committing ? committed(cell.id, msg.type, r, opts) : unwrap(r)) as Rep[T] | Promise<Rep[T]>,
+    );
   };
+}
+
+/** A decided change: its reply now if the request takes the write (`waiter.durable`), else once durable. */
+function committed(actorId: string, msgType: string, c: Committing<Result<unknown>>, opts: AskOptions): unknown {
+  const write = awaitReply(actorId, msgType, c.final, opts).then(unwrap);
+  const take = opts.waiter?.durable;
+  if (take === undefined) return write;
+  take(write);
+  return unwrap(c.decided);
+}
+
+/**
+ * For a change made outside a mailbox (a new actor's first record): hands its write to the request
+ * when the request awaits durability itself (see {@link Waiter.durable}), else returns it to await.
+ */
+export function durableFor(waiter: Waiter | undefined, write: Promise<void>): Promise<void> {
+  if (waiter?.durable === undefined) return write;
+  waiter.durable(write);
+  return Promise.resolve();
 }
 
 /** Waits for a reply already posted to actor `actorId`, with the timeout and the bookkeeping. */

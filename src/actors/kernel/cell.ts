@@ -6,7 +6,10 @@
  * - a promise: the reply once it settles (e.g. nodes.yaml is durable) — the mailbox waits, so the
  *   actor's changes stay ordered;
  * - a {@link Later} (see parking.ts): the reply comes when something happens (an exec arrives, a
- *   result is posted, a wait runs out) — the mailbox does NOT wait; the actor answers it later.
+ *   result is posted, a wait runs out) — the mailbox does NOT wait; the actor answers it later;
+ * - a {@link Committing}: the change is decided and its reply known, but it is not durable yet —
+ *   the mailbox waits for the write, and an asker that writes its own record of the change (the
+ *   audit trail) may take the decided reply at once and share the fsync round (see ask.ts).
  * Each actor is single-threaded without a lock. Nothing here is shared: one cell owns its state,
  * other code talks to it only through send(). Mailbox depth and the age of the oldest message are
  * what the debug endpoints and the health check read (ages on the monotonic clock).
@@ -20,6 +23,29 @@ export class Later<R> {
   constructor(readonly reply: Promise<R>) {}
 }
 
+/**
+ * A decided change on its way to disk: `decided` is the reply if the write succeeds, `final` the
+ * reply once the write has settled (`decided`, or the failure after the actor rolled back; it
+ * never rejects). The mailbox is held until `final` settles, so the next message sees a change
+ * only once it is durable or undone.
+ */
+export class Committing<R> {
+  constructor(
+    readonly decided: R,
+    readonly final: Promise<R>,
+  ) {}
+}
+
+/** The reply once durable, from whatever deliver() gave (for a caller that has no use for the decided one). */
+export function settled<R>(x: R | Committing<R> | Promise<R | Committing<R>>): R | Promise<R> {
+  if (x instanceof Committing) return x.final;
+  if (x instanceof Promise) return x.then((r) => (r instanceof Committing ? r.final : r));
+  return x;
+}
+
+/** What a handler may answer (see the file's comment). */
+export type Answer<R> = R | Promise<R> | Later<R> | Committing<R>;
+
 export interface Message {
   type: string;
 }
@@ -27,8 +53,10 @@ export interface Message {
 interface Envelope<M, R> {
   msg: M;
   enqueuedAt: number;
-  resolve: (r: R) => void;
+  resolve: (r: R | Committing<R>) => void;
   reject: (e: unknown) => void;
+  /** Takes a {@link Committing} as it is (deliver), not its final reply (send). */
+  whole: boolean;
 }
 
 /** Where a cell reports that it became busy or idle (the actor system keeps the busy set). */
@@ -52,10 +80,10 @@ export abstract class ActorCell<M extends Message, R> {
   ) {}
 
   /**
-   * Handles one message. Runs with the cell to itself; a returned promise holds the mailbox, a
-   * returned {@link Later} does not.
+   * Handles one message. Runs with the cell to itself; a returned promise or {@link Committing}
+   * holds the mailbox, a returned {@link Later} does not.
    */
-  protected abstract handle(msg: M): R | Promise<R> | Later<R>;
+  protected abstract handle(msg: M): Answer<R>;
 
   /** The actor's lifecycle state for debug listings. */
   abstract stateName(): string;
@@ -70,32 +98,42 @@ export abstract class ActorCell<M extends Message, R> {
 
   /** Posts a message; the promise settles with the handler's reply. */
   send(msg: M): Promise<R> {
+    return this.post(msg, false) as Promise<R>;
+  }
+
+  private post(msg: M, whole: boolean): Promise<R | Committing<R>> {
     if (this.stopped) return Promise.reject(new ActorStoppedError(this.id));
-    return new Promise<R>((resolve, reject) => {
-      this.queue.push({ msg, enqueuedAt: this.clock.mono(), resolve, reject });
+    return new Promise<R | Committing<R>>((resolve, reject) => {
+      this.queue.push({ msg, enqueuedAt: this.clock.mono(), resolve, reject, whole });
       if (this.current === null) this.drain();
     });
   }
 
   /**
    * Like send(), but when the cell is idle and the handler answers synchronously, the reply is
-   * returned as a value: no promise, no timer (the heartbeat hot path). Otherwise a promise, as
-   * send() gives. Same single-threaded semantics either way.
+   * returned as a value: no promise, no timer (the heartbeat hot path); a change that is decided
+   * but not yet durable comes back as the {@link Committing} itself (also through the promise,
+   * when the message had to queue). Same single-threaded semantics either way.
    */
-  deliver(msg: M): R | Promise<R> {
-    if (this.stopped || this.current !== null || this.queue.length > 0) return this.send(msg);
+  deliver(msg: M): R | Committing<R> | Promise<R | Committing<R>> {
+    if (this.stopped || this.current !== null || this.queue.length > 0) return this.post(msg, true);
     // No promise unless the handler needs one: the synchronous answer is the common case.
-    const env: Envelope<M, R> = { msg, enqueuedAt: this.clock.mono(), resolve: NOOP, reject: NOOP };
+    const env: Envelope<M, R> = { msg, enqueuedAt: this.clock.mono(), resolve: NOOP, reject: NOOP, whole: true };
     this.current = env;
     this.lastEventType = msg.type;
     this.lastEventTime = env.enqueuedAt;
-    let out: R | Promise<R> | Later<R>;
+    let out: Answer<R>;
     try {
       out = this.handle(msg);
     } catch (e) {
       this.current = null;
       this.drain();
       return Promise.reject(e); // as send() would: a failed handler never throws at the sender
+    }
+    if (out instanceof Committing) {
+      this.observer?.busy(this);
+      out.final.then(() => this.settle(NOOP));
+      return out;
     }
     if (out instanceof Promise) {
       this.observer?.busy(this);
@@ -152,13 +190,22 @@ export abstract class ActorCell<M extends Message, R> {
       this.current = env;
       this.lastEventType = env.msg.type;
       this.lastEventTime = this.clock.mono();
-      let out: R | Promise<R> | Later<R>;
+      let out: Answer<R>;
       try {
         out = this.handle(env.msg);
       } catch (e) {
         this.current = null;
         env.reject(e);
         continue;
+      }
+      if (out instanceof Committing) {
+        if (env.whole) {
+          env.resolve(out);
+          out.final.then(() => this.settle(NOOP));
+        } else {
+          out.final.then((r) => this.settle(() => env.resolve(r)));
+        }
+        return;
       }
       if (out instanceof Promise) {
         out.then(

@@ -10,7 +10,7 @@
 import { wallOf, type Clock } from '../../clock.js';
 import { fail, ok, type Result } from '../../errors.js';
 import { asker } from '../kernel/ask.js';
-import { ActorCell, type CellObserver } from '../kernel/cell.js';
+import { ActorCell, Committing, type Answer, type CellObserver } from '../kernel/cell.js';
 import { step, type Step } from '../kernel/machine.js';
 import type { PersistPort } from '../kernel/store.js';
 import type { AgentLimits, HeartbeatReplyOut } from '../../wire/agent.js';
@@ -191,10 +191,11 @@ export class NodeActor extends ActorCell<NodeMsg, Result<unknown>> {
   }
 
   /**
-   * Applies a step and answers: the refusal; or, for a durable change, `reply()` once the store
-   * holds it (rolled back on a failed write); or at once, the store written within seconds.
+   * Applies a step and answers: the refusal; or, for a durable change, the decided reply while the
+   * store writes it (the mailbox waits; a failed write rolls the change back and answers 503
+   * instead); or at once, the store written within seconds.
    */
-  private conclude<T>(s: Step<NodeContext>, reply: () => T): Result<T> | Promise<Result<T>> {
+  private conclude<T>(s: Step<NodeContext>, reply: () => T): Result<T> | Committing<Result<T>> {
     if (s.rejected) return s.rejected;
     const before = { rec: this.rec, lastBeat: this.lastBeat, enrollDeadline: this.enrollDeadline };
     this.adopt(s);
@@ -202,8 +203,9 @@ export class NodeActor extends ActorCell<NodeMsg, Result<unknown>> {
     if (s.persist === null) return ok(reply());
     this.push();
     if (s.persist === 'lazy') return ok(reply());
-    return this.deps.store.commit().then(
-      () => ok(reply()),
+    const decided = ok(reply());
+    return new Committing(decided, this.deps.store.commit().then(
+      () => decided,
       (e: unknown) => {
         // Leave no trace: the record, the indexes and the store go back to what they were.
         this.rec = before.rec;
@@ -213,10 +215,10 @@ export class NodeActor extends ActorCell<NodeMsg, Result<unknown>> {
         this.push();
         return fail('persist_failed', `nodes.yaml could not be written, nothing was changed: ${(e as Error).message}`);
       },
-    );
+    ));
   }
 
-  protected handle(msg: NodeMsg): Result<unknown> | Promise<Result<unknown>> {
+  protected handle(msg: NodeMsg): Answer<Result<unknown>> {
     switch (msg.type) {
       case 'heartbeat':
         return this.heartbeat(msg.report);
@@ -247,7 +249,7 @@ export class NodeActor extends ActorCell<NodeMsg, Result<unknown>> {
     }
   }
 
-  private heartbeat(report: HeartbeatReport): Result<HeartbeatReply> | Promise<Result<HeartbeatReply>> {
+  private heartbeat(report: HeartbeatReport): Result<HeartbeatReply> | Committing<Result<HeartbeatReply>> {
     const mono = this.clock.mono();
     const now = this.clock.now();
     this.lastBeat = mono;
@@ -283,18 +285,21 @@ export class NodeActor extends ActorCell<NodeMsg, Result<unknown>> {
   }
 
   /** Removes the node once nodes.yaml no longer holds it; a failed write leaves it as it was. */
-  private async delete(): Promise<Result<null>> {
+  private delete(): Committing<Result<null>> {
     this.deps.store.remove(this.id);
-    try {
-      await this.deps.store.commit();
-    } catch (e) {
-      this.push();
-      return fail('persist_failed', `nodes.yaml could not be written, the node was not deleted: ${(e as Error).message}`);
-    }
-    this.deps.index.changed(this.id, this.rec, null);
-    this.stopCell();
-    this.deps.onDeleted(this.id);
-    return ok(null);
+    const decided = ok(null);
+    return new Committing(decided, this.deps.store.commit().then(
+      () => {
+        this.deps.index.changed(this.id, this.rec, null);
+        this.stopCell();
+        this.deps.onDeleted(this.id);
+        return decided;
+      },
+      (e: unknown) => {
+        this.push();
+        return fail('persist_failed', `nodes.yaml could not be written, the node was not deleted: ${(e as Error).message}`);
+      },
+    ));
   }
 }
 

@@ -9,6 +9,7 @@ import type { RoleCatalog } from '../../config.js';
 import { AppError } from '../../errors.js';
 import { hashToken, newEnrollmentId, newNodeId, newToken } from '../../ids.js';
 import type { Logger } from '../../log.js';
+import { durableFor, type Waiter } from '../kernel/ask.js';
 import type { PersistPort } from '../kernel/store.js';
 import type { ActorSystem } from '../kernel/system.js';
 import { NodeActor, type NodeActorDeps, type NodeIndexPort } from './actor.js';
@@ -140,7 +141,7 @@ export class Fleet implements NodeIndexPort {
    * Issues an enrollment: a node in `enrolling` with a single-use token. Durable on return; if
    * nodes.yaml cannot be written the node is dropped again (503 `persist_failed`, no trace).
    */
-  async enroll(input: NewEnrollment): Promise<{ node: NodeActor; token: string }> {
+  async enroll(input: NewEnrollment, waiter?: Waiter): Promise<{ node: NodeActor; token: string }> {
     const now = this.deps.clock.now();
     const ttlS = input.ttlS ?? this.deps.settings.enrollmentTtlS;
     const token = newToken('hce');
@@ -161,26 +162,27 @@ export class Fleet implements NodeIndexPort {
         used_at: null,
       },
     };
-    const node = await this.admit(record, 'no enrollment was issued');
-    this.deps.log.info('enrollment issued', { node_id: record.id, enrollment_id: record.enrollment!.id, name: input.name, ttl_s: ttlS });
+    const node = await this.admit(record, 'no enrollment was issued', waiter, () =>
+      this.deps.log.info('enrollment issued', { node_id: record.id, enrollment_id: record.enrollment!.id, name: input.name, ttl_s: ttlS }),
+    );
     return { node, token };
   }
 
   /**
    * Creates a node actor from a complete record (an enrollment, an iPad's self-registration) and
-   * returns once nodes.yaml holds it; if it cannot be written the node is dropped again (503
-   * `persist_failed`, no trace). `what` ends the error message.
+   * returns once nodes.yaml holds it (or at once, its write handed to the request: see
+   * `Waiter.durable`); if it cannot be written the node is dropped again (503 `persist_failed`, no
+   * trace). `what` ends the error message; `done` runs once the record is durable.
    */
-  async admit(record: NodeRecord, what: string): Promise<NodeActor> {
+  async admit(record: NodeRecord, what: string, waiter: Waiter | undefined, done: () => void): Promise<NodeActor> {
     const node = this.spawn(record);
-    try {
-      await this.deps.store.commit();
-    } catch (e) {
+    const write = this.deps.store.commit().then(done, (e: unknown) => {
       this.deps.store.remove(record.id);
       this.changed(record.id, record, null);
       this.forget(record.id);
       throw new AppError('persist_failed', `nodes.yaml could not be written, ${what}: ${(e as Error).message}`);
-    }
+    });
+    await durableFor(waiter, write);
     return node;
   }
 
