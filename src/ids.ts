@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 import { monotonicFactory } from 'ulid';
 
 const ulid = monotonicFactory();
@@ -17,5 +17,4 @@ export const newToken = (prefix: TokenPrefix): string =>
   `${prefix}_${randomBytes(32).toString('base64url')}`;
 
 /** SHA-256 of a token, hex. Only this is ever stored for node and enrollment tokens. */
-export const hashToken = (token: string): string =>
-  createHash('sha256').update(token).digest('hex');
+export const hashToken = (token: string): string => hash('sha256', token, 'hex');

