@@ -7,7 +7,7 @@ import { AppError } from '../errors.js';
 import { requireNode } from './auth.js';
 import type { RouteDeps } from './deps.js';
 import type { AppEnv } from './env.js';
-import { heartbeatReplyJson, steadyHeartbeat, type ProvisionReply } from '../wire/agent.js';
+import type { ProvisionReply } from '../wire/agent.js';
 import { heartbeatBody, type HeartbeatBody } from './schemas.js';
 import { readJson } from './validate.js';
 
@@ -26,10 +26,9 @@ export function agentRoutes(d: RouteDeps): Hono<AppEnv> {
   };
 
   app.post('/body/heartbeat', nodeOnly, async (c) => {
-    const body = await readJson(c, heartbeatBody, steadyHeartbeat);
+    const body = await readJson(c, heartbeatBody);
     const node = self(c.get('nodeId'));
-    const reply = await askNode(node, { type: 'heartbeat', report: toReport(body) }, { waiter: c.get('inflight') });
-    return c.body(heartbeatReplyJson(reply), 200, { 'Content-Type': 'application/json' });
+    return c.json(await askNode(node, { type: 'heartbeat', report: toReport(body) }, { waiter: c.get('inflight') }));
   });
 
   app.get('/body/provision', nodeOnly, (c) => {

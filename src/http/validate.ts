@@ -16,12 +16,8 @@ export function describeIssue(error: z.ZodError): string {
   return bound(`${where}: ${issueText(issue)}`);
 }
 
-/**
- * Parses `text` as JSON against `schema`; empty text counts as `{}`. `steady`, when given, is a
- * hand check of the body's common shape tried first (its output must equal the schema's); what it
- * refuses (null) goes through the schema.
- */
-export function parseBody<S extends z.ZodType>(text: string, schema: S, steady?: (data: unknown) => z.output<S> | null): z.output<S> {
+/** Parses `text` as JSON against `schema`; empty text counts as `{}`. */
+export function parseBody<S extends z.ZodType>(text: string, schema: S): z.output<S> {
   let data: unknown = {};
   if (text.trim() !== '') {
     try {
@@ -30,15 +26,13 @@ export function parseBody<S extends z.ZodType>(text: string, schema: S, steady?:
       throw new AppError('invalid_json', 'the body is not valid JSON');
     }
   }
-  const quick = steady?.(data);
-  if (quick) return quick;
   const r = schema.safeParse(data);
   if (!r.success) throw new AppError('invalid_request', describeIssue(r.error));
   return r.data;
 }
 
-export async function readJson<S extends z.ZodType>(c: Context, schema: S, steady?: (data: unknown) => z.output<S> | null): Promise<z.output<S>> {
-  const body = parseBody(await c.req.text(), schema, steady);
+export async function readJson<S extends z.ZodType>(c: Context, schema: S): Promise<z.output<S>> {
+  const body = parseBody(await c.req.text(), schema);
   // Kept for the audit line of a change (src/http/audit.ts records it, secrets left out).
   c.set('body', body);
   return body;

@@ -70,36 +70,6 @@ export const heartbeatBody = z.object({
 /** What the agent sends (input) and what the server reads (output) are the same here. */
 export type HeartbeatBody = z.output<typeof heartbeatBody>;
 
-/** heartbeatBody's text fields and their bounds (as `text(n)` there). */
-const BEAT_TEXT = new Map<string, number>([
-  ['agent_version', 64], ['hostname', 255], ['os', 32], ['arch', 32], ['lan_ip', 64], ['wg_ip', 64], ['provider_status', 32], ['provider_version', 64],
-]);
-
-/**
- * The steady heartbeat — known text fields within their bounds and `roles_applied`, nothing else —
- * checked by hand, as the fleet sends it every few seconds; null for anything else (diagnostics,
- * acks, unknown keys, any doubt), which then goes through {@link heartbeatBody}. Whatever this
- * accepts, the schema accepts with an equal output (test/wire/heartbeat-body.test.ts checks both
- * on every field and bound).
- */
-export function steadyHeartbeat(data: unknown): HeartbeatBody | null {
-  if (typeof data !== 'object' || data === null || Array.isArray(data)) return null;
-  const out: Record<string, unknown> = {};
-  for (const k of Object.keys(data)) {
-    const v = (data as Record<string, unknown>)[k];
-    const max = BEAT_TEXT.get(k);
-    if (max !== undefined) {
-      if (typeof v !== 'string' || v.length > max) return null;
-      out[k] = v;
-    } else if (k === 'roles_applied') {
-      if (!Array.isArray(v) || v.length > MAX_ROLES) return null;
-      for (const role of v) if (typeof role !== 'string' || role.length > 64) return null;
-      out[k] = v.slice();
-    } else return null;
-  }
-  return out as HeartbeatBody;
-}
-
 const flagsReply = z
   .object({ update_node: z.boolean().default(false), update_services: z.boolean().default(false), reprovision: z.boolean().default(false) })
   .default({ update_node: false, update_services: false, reprovision: false });
@@ -128,26 +98,6 @@ export const heartbeatReply = z.object({
 export type HeartbeatReply = z.output<typeof heartbeatReply>;
 /** What the server sends: every field the contract names (the schema's input side). */
 export type HeartbeatReplyOut = z.output<typeof heartbeatReply> & { server_time: string; limits: AgentLimits };
-
-let limitsSeen: AgentLimits | null = null;
-let limitsJson = '';
-
-/**
- * `JSON.stringify(r)` for the one reply every node gets every few seconds, written field by field
- * (about a third of the cost: no generic walk of the object). Same keys in the same order with the
- * same values; test/wire/heartbeat-reply.test.ts holds it to JSON.stringify and to the schema.
- */
-export function heartbeatReplyJson(r: HeartbeatReplyOut): string {
-  if (r.limits !== limitsSeen) [limitsSeen, limitsJson] = [r.limits, JSON.stringify(r.limits)];
-  const f = r.flags;
-  return (
-    `{"node_id":${JSON.stringify(r.node_id)},"state":${JSON.stringify(r.state)},"roles":${r.roles.length === 0 ? '[]' : JSON.stringify(r.roles)}` +
-    `,"district":${JSON.stringify(r.district)},"venue":${JSON.stringify(r.venue)},"owner":${JSON.stringify(r.owner)}` +
-    `,"flags":{"update_node":${f.update_node === true},"update_services":${f.update_services === true},"reprovision":${f.reprovision === true}}` +
-    `,"exec_pending":${JSON.stringify(r.exec_pending)},"shell_pending":${JSON.stringify(r.shell_pending)}` +
-    `,"heartbeat_interval_s":${JSON.stringify(r.heartbeat_interval_s)},"server_time":${JSON.stringify(r.server_time)},"limits":${limitsJson}}`
-  );
-}
 
 /** One role's recipe: install and check scripts per interpreter (also the config's RoleCatalog entry). */
 export const recipeSchema = z
