@@ -104,5 +104,16 @@ export class FakeClock implements Clock {
 
 export const iso = (ms: number): string => new Date(ms).toISOString();
 
+let isoMs = Number.NaN;
+let isoText = '';
+/**
+ * iso() for the hot paths (every heartbeat reply carries `server_time`): under load many replies
+ * share a millisecond, so the last one's text is reused (toISOString costs ~1 µs).
+ */
+export function isoCached(ms: number): string {
+  if (ms !== isoMs) [isoMs, isoText] = [ms, new Date(ms).toISOString()];
+  return isoText;
+}
+
 /** The wall-clock time of a monotonic instant `m`, as the wall clock reads now. */
 export const wallOf = (clock: Clock, m: number): number => m + (clock.now() - clock.mono());

@@ -88,8 +88,12 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
     let line: string;
     if (format === 'json') {
       // Same as JSON.stringify({ time, level, msg, ...fields }) without building the merged object.
-      const rest = members !== undefined ? `{${members}}` : JSON.stringify(fields);
-      line = `{"time":"${time}","level":"${level}","msg":${JSON.stringify(msg)}${rest.length > 2 ? ',' + rest.slice(1) : '}'}\n`;
+      const head = `{"time":"${time}","level":"${level}","msg":${JSON.stringify(msg)}`;
+      if (members) line = `${head},${members}}\n`;
+      else {
+        const rest = JSON.stringify(fields);
+        line = rest.length > 2 ? `${head},${rest.slice(1)}\n` : `${head}}\n`;
+      }
     } else line = pretty(time, level, msg, fields);
     buffer.push(line);
     bufferedChars += line.length;

@@ -7,7 +7,7 @@
  * trace in memory). A heartbeat that changes nothing the machine cares about (the steady state of
  * a healthy fleet) skips the machine: it refreshes last_seen and answers synchronously.
  */
-import { wallOf, type Clock } from '../../clock.js';
+import { isoCached, wallOf, type Clock } from '../../clock.js';
 import { fail, ok, type Result } from '../../errors.js';
 import { asker } from '../kernel/ask.js';
 import { ActorCell, Committing, type Answer, type CellObserver } from '../kernel/cell.js';
@@ -279,7 +279,7 @@ export class NodeActor extends ActorCell<NodeMsg, Result<unknown>> {
       exec_pending: this.deps.execCounts(this.id).pending,
       shell_pending: this.deps.shellPending(this.id),
       heartbeat_interval_s: this.deps.heartbeatIntervalS,
-      server_time: new Date(now).toISOString(),
+      server_time: isoCached(now),
       limits: this.deps.limits,
     };
   }
