@@ -101,9 +101,17 @@ function heartbeatSummary(r: HeartbeatResult): string[] {
   if (r.profile) say(`\n  CPU profile of the server under the same load:\n${r.profile.replace(/^/gm, '  ')}`);
   return [
     `heartbeat ${HEARTBEAT_NODES / 1000}k nodes: ${int(s.reqPerSec)} req/s vs bare hono ${int(b.reqPerSec)} req/s → ratio ${r.ratio.toFixed(2)} (target ≥ ${TARGET.ratio}: ${verdict(r.ratio >= TARGET.ratio)})${cpuRatio}`,
-    `  ratio per round (each hydracluster run over the bare run before it): ${r.roundRatios.map((x) => x.toFixed(2)).join(', ')}; median ${r.medianRatio.toFixed(2)}`,
+    `  ratio per round (each hydracluster run over the bare run before it): ${r.roundRatios.map((x) => x.toFixed(2)).join(', ')}; median ${r.medianRatio.toFixed(2)}; bare hono itself ranged ${spread(r.runs.filter((x) => x.label.startsWith('bare')))} (a quiet machine varies a few %)`,
     `  latency p50/p99 ${s.p50}/${s.p99} ms vs bare hono ${b.p50}/${b.p99} ms; heartbeats not 200: ${non2xx} of ${int(sent)} (server log non-200: ${non200Log}, dropped log lines: ${r.log.droppedLines})`,
   ];
+}
+
+/** min–max req/s of some runs and their spread, e.g. `20,166–29,216 req/s (±18%)`. */
+function spread(runs: HeartbeatResult['runs']): string {
+  const xs = runs.map((x) => x.reqPerSec);
+  const lo = Math.min(...xs);
+  const hi = Math.max(...xs);
+  return `${int(lo)}–${int(hi)} req/s (±${Math.round(((hi - lo) / (hi + lo)) * 100)}%)`;
 }
 
 function memorySummary(rs: MemoryResult[]): string[] {
