@@ -107,8 +107,8 @@ export const iso = (ms: number): string => new Date(ms).toISOString();
 let isoMs = Number.NaN;
 let isoText = '';
 /**
- * iso() for the hot paths (every heartbeat reply carries `server_time`): under load many replies
- * share a millisecond, so the last one's text is reused (toISOString costs ~1 µs).
+ * iso() for the hot paths (every heartbeat reply's `server_time`, every log line's `time`): under
+ * load many share a millisecond, so the last one's text is reused (toISOString costs ~1 µs).
  */
 export function isoCached(ms: number): string {
   if (ms !== isoMs) [isoMs, isoText] = [ms, new Date(ms).toISOString()];

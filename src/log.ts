@@ -4,6 +4,8 @@
  * sooner once FLUSH_BYTES are buffered), so a burst of heartbeats costs one write syscall, not two
  * per request; a crash loses at most the last FLUSH_MS of lines.
  */
+import { isoCached } from './clock.js';
+
 export type Level = 'debug' | 'info' | 'warn' | 'error';
 export type LogFields = Record<string, unknown>;
 
@@ -55,14 +57,8 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
   let timer: NodeJS.Timeout | null = null;
   let dropped = 0;
   let bufferedChars = 0;
-  // Many lines share a millisecond under load: format its timestamp once.
-  let lastMs = -1;
-  let lastIso = '';
-  const isoNow = (): string => {
-    const ms = Date.now();
-    if (ms !== lastMs) [lastMs, lastIso] = [ms, new Date(ms).toISOString()];
-    return lastIso;
-  };
+  // Many lines share a millisecond under load: its timestamp is formatted once (isoCached).
+  const isoNow = (): string => isoCached(Date.now());
 
   const flush = (): void => {
     if (timer) clearTimeout(timer);

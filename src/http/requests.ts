@@ -21,7 +21,7 @@ export class RequestRegistry {
   private seq = 0;
 
   start(method: string, path: string): InFlight {
-    const r: InFlight = { id: `req-${(++this.seq).toString(36)}`, method, path, startedAt: performance.now(), waitingOn: null };
+    const r: InFlight = { id: `req-${(++this.seq).toString(36)}`, method, path, startedAt: performance.now(), waitingOn: null, durable: undefined };
     this.live.add(r);
     return r;
   }
