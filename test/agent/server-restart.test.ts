@@ -29,6 +29,9 @@ describe('agent across a server crash', () => {
     ({ id, agent } = await enrolledAgent(server.url, 'restart-node'));
     expect((await call(server.url, 'POST', `/nodes/${id}/roles`, { roles: [ROLE] })).status).toBe(200);
     await eventually('role applied', nodeWhen(server.url, id, (n) => n.state === 'online' && n.roles_applied.includes(ROLE)));
+    // The agent batches its log lines (up to 20 ms): its install line may reach stdout after the
+    // server has seen the role applied. Counting before it arrived made the test flaky.
+    await eventually('install logged', async () => (installs(agent.output()) === 1 ? true : undefined));
   });
 
   afterAll(async () => {

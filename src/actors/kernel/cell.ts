@@ -69,7 +69,7 @@ export abstract class ActorCell<M extends Message, R> {
   private queue: Array<Envelope<M, R>> = [];
   private current: Envelope<M, R> | null = null;
   private lastEventType: string | null = null;
-  private lastEventTime: number | null = null;
+  private lastEventTime = NaN; // NaN: none yet. A number field, so a new value allocates nothing.
   protected stopped = false;
 
   constructor(
@@ -163,7 +163,7 @@ export abstract class ActorCell<M extends Message, R> {
   /** The last message's type and when it arrived (wall-clock ms). */
   get lastEvent(): { type: string | null; at: number | null } {
     const at = this.lastEventTime;
-    return { type: this.lastEventType, at: at === null ? null : wallOf(this.clock, at) };
+    return { type: this.lastEventType, at: Number.isNaN(at) ? null : wallOf(this.clock, at) };
   }
 
   get isStopped(): boolean {

@@ -96,13 +96,16 @@ function changesRecord(prev: Reported, next: Partial<Reported>): boolean {
 
 export class NodeActor extends ActorCell<NodeMsg, Result<unknown>> {
   private rec: NodeRecord;
+  // Number fields start as numbers, never null or undefined: V8 then stores each new value into
+  // the field's own box instead of allocating one per heartbeat (measured: three boxes a
+  // heartbeat, each outliving young-generation GCs until the node's next beat).
   /** Monotonic: last heartbeat, registration, or the actor's start (boot grace). */
-  private lastBeat: number;
+  private lastBeat = 0;
   /** Monotonic: when an unredeemed enrollment expires, else null. */
   private enrollDeadline: number | null;
   /** Wall ms of the last heartbeat (shown and stored), and monotonic ms of the last push. */
-  private lastSeenMs: number | null;
-  private pushedAt: number;
+  private lastSeenMs = NaN; // NaN: never seen
+  private pushedAt = 0;
   private diagnostics: Record<string, unknown> = {};
 
   constructor(record: NodeRecord, private readonly deps: NodeActorDeps) {
@@ -111,7 +114,7 @@ export class NodeActor extends ActorCell<NodeMsg, Result<unknown>> {
     this.rec = record;
     this.lastBeat = mono;
     this.pushedAt = mono;
-    this.lastSeenMs = record.last_seen ? Date.parse(record.last_seen) : null;
+    this.lastSeenMs = record.last_seen ? Date.parse(record.last_seen) : NaN;
     const e = record.enrollment;
     // Stored as wall time; from here on counted on the monotonic clock.
     this.enrollDeadline = record.state === 'enrolling' && e && !e.used_at ? mono + (Date.parse(e.expires_at) - deps.clock.now()) : null;
@@ -138,7 +141,7 @@ export class NodeActor extends ActorCell<NodeMsg, Result<unknown>> {
   }
 
   private lastSeenIso(): string | null {
-    return this.lastSeenMs === null ? null : new Date(this.lastSeenMs).toISOString();
+    return Number.isNaN(this.lastSeenMs) ? null : new Date(this.lastSeenMs).toISOString();
   }
 
   view(): NodeView {
