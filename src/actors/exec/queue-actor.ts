@@ -7,78 +7,24 @@
  * of a finished result's TTL), turns time into `tick` messages: an idle queue costs no timer.
  * All deadlines are on the monotonic clock.
  */
-import { wallOf, type Clock, type TimerHandle } from '../../clock.js';
+import { wallOf, type TimerHandle } from '../../clock.js';
 import { fail, ok, type Result } from '../../errors.js';
 import { newExecId } from '../../ids.js';
 import { asker } from '../kernel/ask.js';
-import { ActorCell, Later, type CellObserver } from '../kernel/cell.js';
+import { ActorCell, Later } from '../kernel/cell.js';
 import { Parking } from '../kernel/parking.js';
 import { StallWatch } from './stall.js';
-import { ExecBook, type AgentResult, type Entry, type ExecSettings, type ResultBudget } from './book.js';
-import { defaultInterpreter, isFinished, statusOf, type ExecEvent, type Interpreter } from './machine.js';
-import { toDelivery, toResult, type ExecDelivery, type ExecPendingView, type ExecQueueView, type ExecResultView } from './view.js';
-
-/** The messages an exec queue handles (one at a time, in its mailbox). */
-export type ExecMsg =
-  /** `os`: what the node reported, for the default interpreter. */
-  | { type: 'submit'; command: string; interpreter?: Interpreter; os: string | null; timeoutS?: number }
-  /** The agent's long-poll: an exec now, or parked up to `waitMs` for one. */
-  | { type: 'poll'; waitMs: number; signal?: AbortSignal }
-  | { type: 'result'; report: AgentResult }
-  /** An admin's result read: parked up to `waitMs` for the exec to finish (0: answer now). */
-  | { type: 'get_result'; id: string; waitMs?: number; signal?: AbortSignal }
-  | { type: 'list' }
-  | { type: 'cancel'; id: string }
-  | { type: 'clear' }
-  /** Internal: a deadline fell due. */
-  | { type: 'tick' }
-  /** Shutdown: answer every parked reply now, and park none from here on. */
-  | { type: 'wake' }
-  /** The node was deleted. */
-  | { type: 'stop' };
+import { ExecBook, type Entry } from './book.js';
+import { defaultInterpreter, isFinished, statusOf, type ExecEvent } from './machine.js';
+import { toDelivery, toResult, type ExecDelivery, type ExecPendingView } from './view.js';
+import { MIN_STALLED_AFTER_S, type ExecMsg, type ExecQueueDeps, type ExecReplies, type ResultReply } from './messages.js';
 
 /** Statechart steps done in one go before a bulk operation yields (~10 ms at ~50 µs a step). */
 const BULK_CHUNK = 200;
 const POLL = 'poll';
 const resultKey = (id: string) => `result:${id}`;
 
-/** What `get_result` answers: the finished result, or where the exec stands. */
-export type ResultReply = { finished: true; result: ExecResultView } | { finished: false; pending: ExecPendingView };
-
-/** The reply value of each message, for {@link askExec}. */
-export interface ExecReplies {
-  submit: { id: string };
-  poll: ExecDelivery | null;
-  result: { ok: true };
-  /** null: a wait (`waitMs`) ran out before the exec finished; ask again without one. */
-  get_result: ResultReply | null;
-  list: ExecQueueView;
-  cancel: ExecResultView;
-  clear: { cancelled: number };
-  tick: null;
-  wake: null;
-  stop: null;
-}
-
-/** What a queue needs from the server, injected by {@link ExecQueues}. */
-export interface ExecQueueDeps {
-  clock: Clock;
-  observer: CellObserver;
-  settings: ExecSettings;
-  /** Finished output kept by all queues together (bounded). */
-  budget: ResultBudget;
-  /** True once the server is stopping: replies are answered at once, never parked. */
-  closing(): boolean;
-  /** Notification port: an exec reached a final state (`view()` builds its result, call it at once). */
-  finished?(nodeId: string, execId: string, view: () => ExecResultView): void;
-  /** Told when this queue becomes stalled or stops being so (SPEC §15). */
-  onStalled?(nodeId: string, stalled: boolean): void;
-  /** Metrics: an exec reached a final state, with its time from queued to finished. */
-  onMeasured?(status: string, roundTripMs: number): void;
-}
-
-/** SPEC §15: the least time an exec must wait unfetched before its node counts as stalled. */
-export const MIN_STALLED_AFTER_S = 60;
+export { MIN_STALLED_AFTER_S, type ExecMsg, type ExecQueueDeps, type ExecReplies, type ResultReply } from './messages.js';
 
 type Parked = ExecDelivery | ResultReply | null;
 
