@@ -23,7 +23,8 @@ import { makeFleet, writeConfig, writeNodesYaml } from './fixtures.js';
 import { HEARTBEAT_NODES, heartbeatBench, median, type HeartbeatResult } from './heartbeat.js';
 import { OPS_MAX_LOSS, opsBench, type OpsResult } from './ops.js';
 import { groupCommitBench, type GroupCommitResult } from './group-commit.js';
-import type { Mem, Sample } from './inproc-child.js';
+import type { Mem } from './inproc-child.js';
+import type { LoopWindow } from './loop-window.js';
 import { markingIn, parseMarkCompacts } from './gc-trace.js';
 import { int, mib, ms, secs, section, table, verdict } from './report.js';
 
@@ -43,8 +44,8 @@ interface MemoryResult {
 interface StallResult {
   nodes: number;
   buildMs: number;
-  writes: Array<Sample & { kind: string; bytes: number | null }>;
-  idle: Sample;
+  writes: Array<LoopWindow & { kind: string; bytes: number | null }>;
+  idle: LoopWindow;
   sweepMaxMs: number;
   markCompacts: ReturnType<typeof parseMarkCompacts>;
 }
@@ -138,7 +139,7 @@ function bootSummary(r: BootResult): string[] {
 }
 
 function stallSummary(r: StallResult): string[] {
-  const row = (name: string, s: Sample, bytes: string) => {
+  const row = (name: string, s: LoopWindow, bytes: string) => {
     const mk = markingIn(r.markCompacts, s.at);
     return [name, ms(s.ms), ms(s.maxGapMs), ms(s.delayMaxMs), ms(s.delayP99Ms), ms(s.gcMaxMs), String(mk.markCompacts), ms(mk.incrementalMs), ms(mk.biggestStepMs), bytes];
   };
