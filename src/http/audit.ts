@@ -88,7 +88,9 @@ export function auditEntryOf(c: Context<AppEnv>, template: string, nowMs: number
   const note = c.get('auditNote') ?? {};
   // A shell open has no body: what it asked for is in its query (command, cols, rows).
   const body = c.get('body') ?? (method === 'GET' ? c.req.query() : undefined);
-  const detail = { ...(body && typeof body === 'object' && !Array.isArray(body) ? (scrub(body) as Record<string, unknown>) : {}), ...note };
+  // The handler's note is bounded like the body (a fleet exec notes every node it reached: the
+  // first AUDIT_MAX_ITEMS of 10,000 ids, not a 300 KB line).
+  const detail = { ...(body && typeof body === 'object' && !Array.isArray(body) ? (scrub(body) as Record<string, unknown>) : {}), ...(scrub(note) as Record<string, unknown>) };
   const param = template.includes(':id') ? c.req.param('id') : undefined;
   const target = param ?? (typeof note.node_id === 'string' ? note.node_id : null);
   return {
