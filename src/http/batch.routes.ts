@@ -6,6 +6,7 @@
 import { Hono, type Context } from 'hono';
 import { askBatch } from '../actors/batch/actor.js';
 import { selectNodes } from '../actors/batch/select.js';
+import { nextTurn } from '../actors/batch/slices.js';
 import { AppError } from '../errors.js';
 import { batchQuery, batchSubmitBody } from '../wire/index.js';
 import { requireAdmin } from './auth.js';
@@ -17,6 +18,8 @@ import { readJson, readQuery } from './validate.js';
 const MS_PER_S = 1000;
 /** Submitting to a whole fleet takes a few hundred ms per 10,000 nodes; this is the ask's ceiling. */
 const START_ASK_TIMEOUT_MS = 60_000;
+/** Above this many members, the submit's reply is serialized in a later turn than the one that built it. */
+const LARGE_REPLY_MEMBERS = 1000;
 
 /** The fleet-exec routes, mounted under /api/v1. */
 export function batchRoutes(d: RouteDeps): Hono<AppEnv> {
@@ -31,6 +34,9 @@ export function batchRoutes(d: RouteDeps): Hono<AppEnv> {
     const r = await askBatch(batch, { type: 'start', nodes: selected, skipped }, { ...waiter(c), timeoutMs: START_ASK_TIMEOUT_MS });
     // SPEC §15: the fleet exec's targets as selected (the audit keeps the first 1,000 ids).
     c.set('auditNote', { batch_id: batch.id, nodes: r.execs.map((e) => e.node_id), skipped: r.skipped.length });
+    // The reply of a large fan-out (~85 bytes a member: 850 KB for 10,000) is serialized in a turn
+    // of its own, not in the one that built it (the event loop stays under ~10 ms a turn).
+    if (r.execs.length > LARGE_REPLY_MEMBERS) await nextTurn();
     return c.json({ batch_id: batch.id, ...r }, r.execs.length > 0 ? 202 : 200);
   });
 

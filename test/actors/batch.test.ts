@@ -133,4 +133,18 @@ describe('slicing', () => {
     expect(order.indexOf('other')).toBeGreaterThan(0);
     expect(order.indexOf('other')).toBeLessThan(order.length - 1);
   });
+
+  it('when the loop had to yield, then the caller continues in a later turn than the last item', async () => {
+    let ranBetween = false;
+    const items = Array.from({ length: 20 }, (_, i) => i);
+    await forEachSliced(items, (i) => void (i === items.length - 1 && setImmediate(() => (ranBetween = true))), 0);
+    expect(ranBetween).toBe(true);
+  });
+
+  it('when the loop never had to yield, then the caller continues in the same turn', async () => {
+    let ranBetween = false;
+    const items = Array.from({ length: 20 }, (_, i) => i);
+    await forEachSliced(items, (i) => void (i === items.length - 1 && setImmediate(() => (ranBetween = true))), 60_000);
+    expect(ranBetween).toBe(false);
+  });
 });
