@@ -8,7 +8,7 @@ import { authenticateNode, requireNode } from './auth.js';
 import type { RouteDeps } from './deps.js';
 import type { AppEnv } from './env.js';
 import type { ProvisionReply } from '../wire/agent.js';
-import { heartbeatBody, type HeartbeatBody } from './schemas.js';
+import { heartbeatBody, parseHeartbeatFast, type HeartbeatBody } from './schemas.js';
 import { readJson } from './validate.js';
 
 function toReport(b: HeartbeatBody) {
@@ -28,7 +28,7 @@ export function agentRoutes(d: RouteDeps): Hono<AppEnv> {
   // The hottest route: authenticated in the handler, not by a middleware (one async layer less).
   app.post('/body/heartbeat', async (c) => {
     const node = self(authenticateNode(c, d.auth));
-    const body = await readJson(c, heartbeatBody);
+    const body = await readJson(c, heartbeatBody, parseHeartbeatFast);
     return c.json(await askNode(node, { type: 'heartbeat', report: toReport(body) }, { waiter: c.get('inflight') }));
   });
 
