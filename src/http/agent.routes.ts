@@ -29,7 +29,9 @@ export function agentRoutes(d: RouteDeps): Hono<AppEnv> {
   app.post('/body/heartbeat', async (c) => {
     const node = self(authenticateNode(c, d.auth));
     const body = await readJson(c, heartbeatBody, parseHeartbeatFast);
-    return c.json(await askNode(node, { type: 'heartbeat', report: toReport(body) }, { waiter: c.get('inflight') }));
+    const reply = askNode(node, { type: 'heartbeat', report: toReport(body) }, { waiter: c.get('inflight') });
+    // A steady heartbeat is answered synchronously: no await (and no microtask) for it.
+    return c.json(reply instanceof Promise ? await reply : reply);
   });
 
   app.get('/body/provision', nodeOnly, (c) => {
