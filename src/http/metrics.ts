@@ -2,12 +2,12 @@
  * GET /metrics (SPEC §15): Prometheus text format, with prom-client. Readable with an admin token
  * or server.metrics_token (which reads nothing else).
  *
- * Cost on the hot path: one middleware per request observes its duration in a histogram labelled
- * by method, route *template* and status (bounded label values: never a raw path or a node id).
- * Heartbeats are counted in a plain integer by the same middleware. Everything else (nodes by
+ * Cost on the hot path: the request log's completion step observes each request's duration in a
+ * histogram labelled by method, route *template* and status (bounded label values: never a raw
+ * path or a node id), and counts heartbeats in a plain integer. Everything else (nodes by
  * state and kind, queued execs, mailboxes) is read when scraped, not kept up per request.
  */
-import { Hono, type Context, type MiddlewareHandler } from 'hono';
+import { Hono, type Context } from 'hono';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { ExecQueues } from '../actors/exec-queue-actor.js';
 import type { ActorSystem } from '../actors/kernel/system.js';
@@ -94,22 +94,10 @@ export class Metrics {
     };
   }
 
-  /** Measures every request (installed first, so its duration covers the whole handling). */
-  middleware(): MiddlewareHandler<AppEnv> {
-    const self = this;
-    return async function measureRequest(c, next) {
-      const t0 = performance.now();
-      try {
-        await next();
-      } finally {
-        self.observe(c, t0);
-      }
-    };
-  }
-
   /**
    * Records one finished request that started at `t0` (performance.now()). The request log calls
-   * it from its own completion step, so the hot path has one middleware less.
+   * it from its own completion step (the outermost middleware, so the duration covers the whole
+   * handling), so the hot path has no middleware of its own for metrics.
    */
   observe(c: Context<AppEnv>, t0: number): void {
     const last = matchedRoutes(c).at(-1);

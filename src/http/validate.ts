@@ -18,8 +18,8 @@ export function describeIssue(error: z.ZodError): string {
 
 /**
  * Parses `text` as JSON against `schema`; empty text counts as `{}`. `fast`, when given, is the
- * schema's own shortcut for its common case (e.g. the heartbeat's parseHeartbeatFast): its answer is taken
- * when it has one, else the schema decides.
+ * schema's own shortcut for its common case (e.g. the heartbeat's parseHeartbeatFast): its answer
+ * is taken when it has one, else the schema decides.
  */
 export function parseBody<S extends z.ZodType>(text: string, schema: S, fast?: (data: unknown) => z.output<S> | null): z.output<S> {
   let data: unknown = {};
