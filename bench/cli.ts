@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { BENCH_DIR, CLI, stopChild, track } from './children.js';
 import { writeConfig } from './fixtures.js';
-import { ms, table, verdict } from './report.js';
+import { median, ms, table, verdict } from './report.js';
 
 const AGENT = join(BENCH_DIR, '..', 'src', 'agent', 'main.js');
 export const CLI_RUNS = 15;
@@ -161,12 +161,6 @@ async function serverWaits(f: Fleet): Promise<boolean> {
   await api(f.url, f.admin, 'DELETE', `/nodes/${f.nodeId}/exec/${sub.body.id}`);
   return r.status === 200 || r.ms >= WAIT_HONOURED_MS;
 }
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-};
 
 /** Prints the table and returns the summary lines. */
 export function cliSummary(r: CliBenchResult, say: (s: string) => void): string[] {

@@ -17,6 +17,7 @@ import { memoryLogger } from '../src/log.js';
 import { buildCore } from '../src/server.js';
 import type { AuditEntry } from '../src/wire/audit.js';
 import { benchConfig, makeFleet, writeNodesYaml } from './fixtures.js';
+import { median } from './report.js';
 
 const NODES = 1_000;
 const ROUNDS = 60;
@@ -28,8 +29,6 @@ export interface GroupCommitResult {
   actorMs: number;
   auditMs: number;
 }
-
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 export async function groupCommitBench(tmp: string): Promise<GroupCommitResult> {
   const home = mkdtempSync(join(tmp, 'group-commit-'));

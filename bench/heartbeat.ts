@@ -18,6 +18,7 @@ import { makeFleet, writeConfig, writeNodesYaml } from './fixtures.js';
 import { makeRequests, runLoad, type LoadResult } from './load.js';
 import { attachProfiler } from './inspector.js';
 import { summarizeProfile } from './profile.js';
+import { median } from './report.js';
 
 export const HEARTBEAT_NODES = 10_000;
 const RUN_S = 4;
@@ -101,11 +102,6 @@ async function profileServer(home: string, tmp: string, reqs: ReturnType<typeof 
 }
 
 const better = (a: LoadResult, b: LoadResult): LoadResult => (b.reqPerSec > a.reqPerSec ? b : a);
-
-export function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length === 0 ? NaN : (s[(s.length - 1) >> 1]! + s[s.length >> 1]!) / 2;
-}
 
 export async function heartbeatBench(tmp: string, opts: { profile: 'auto' | 'always' | 'never'; say: (s: string) => void }): Promise<HeartbeatResult> {
   const home = join(tmp, 'hb-10k');

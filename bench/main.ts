@@ -20,13 +20,13 @@ import { shellBench, shellSummary } from './shell.js';
 
 
 import { makeFleet, writeConfig, writeNodesYaml } from './fixtures.js';
-import { HEARTBEAT_NODES, heartbeatBench, median, type HeartbeatResult } from './heartbeat.js';
+import { HEARTBEAT_NODES, heartbeatBench, type HeartbeatResult } from './heartbeat.js';
 import { OPS_MAX_LOSS, opsBench, type OpsResult } from './ops.js';
 import { groupCommitBench, type GroupCommitResult } from './group-commit.js';
 import type { Mem } from './inproc-child.js';
 import type { LoopWindow } from './loop-window.js';
 import { markingIn, parseMarkCompacts } from './gc-trace.js';
-import { int, mib, ms, secs, section, table, verdict } from './report.js';
+import { int, median, mib, ms, secs, section, table, verdict } from './report.js';
 
 const EXEC_PER_NODE_LABEL = 10;
 

@@ -11,7 +11,8 @@
 import { join } from 'node:path';
 import { stopChild } from './children.js';
 import { makeFleet, writeConfig, writeNodesYaml } from './fixtures.js';
-import { HEARTBEAT_NODES, median, startBaseline, startHydra } from './heartbeat.js';
+import { HEARTBEAT_NODES, startBaseline, startHydra } from './heartbeat.js';
+import { median } from './report.js';
 import { makeRequests, runLoad, type LoadResult } from './load.js';
 
 const RUN_S = 5;

@@ -5,6 +5,12 @@ export const secs = (msValue: number): string => (msValue / 1000).toFixed(2);
 export const mib = (bytes: number): string => (bytes / 1048576).toFixed(1);
 export const verdict = (met: boolean): string => (met ? 'MET' : 'NOT MET');
 
+/** The median; of an even count, the mean of the two middle values. */
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? NaN : (s[(s.length - 1) >> 1]! + s[s.length >> 1]!) / 2;
+}
+
 /** A plain text table: the first row is the header, columns padded to their widest cell. */
 export function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
