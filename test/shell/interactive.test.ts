@@ -28,7 +28,7 @@ describe('interactive shell', () => {
 
   it('when an operator types, resizes and presses Ctrl-C in `hydracluster shell`, then the remote shell sees each, and exit restores the terminal mode', async () => {
     const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-    const script = `${q(process.execPath)} ${q(CLI)} shell ${id} --server ${server.url} --admin-token ${ADMIN}; echo "CLI-EXIT=$?"; stty -a`;
+    const script = `${q(process.execPath)} ${q(CLI)} shell ${id} --server ${server.url} --admin-token ${ADMIN}; echo "CLI-EXIT=$?"; stty -a; echo STTY-DONE; sleep 1`;
     const term = pty.spawn('/bin/bash', ['--norc', '--noprofile', '-c', script], { cols: 80, rows: 24, env: { ...process.env, PS1: '$ ' } as Record<string, string> });
     let out = '';
     term.onData((d) => (out += d));
@@ -61,7 +61,9 @@ describe('interactive shell', () => {
 
     from = out.length;
     term.write('exit 3\r');
-    await see(/CLI-EXIT=3/, from);
+    // node-pty can drop a program's last output once its PTY closes: the script stays up a moment
+    // after `stty -a`, and the marker says its output has all arrived.
+    await see(/STTY-DONE/, from);
     expect(await exited).toBe(0);
     const modes = out.slice(out.indexOf('CLI-EXIT=3'));
     expect(modes).toMatch(/(^|\s)icanon(\s|$)/m);
