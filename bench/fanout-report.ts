@@ -1,12 +1,10 @@
 /** The fanout part's table and summary lines for `npm run bench` (bench/fanout.ts measures). */
 import type { FanoutResult } from './fanout.js';
-import { int, ms, table, verdict } from './report.js';
-
+import { int, median, ms, table, verdict } from './report.js';
 
 /** The issue's bound on one event-loop turn while submitting (SPEC §6b). */
 const STALL_TARGET_MS = 20;
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 export function fanoutSummary(r: FanoutResult, say: (s: string) => void): string[] {
   say(table([
