@@ -7,6 +7,7 @@ export const ERROR_STATUS = {
   invalid_json: 400,
   invalid_request: 400,
   unknown_role: 400,
+  invalid_config: 400,
   unauthorized: 401,
   forbidden: 403,
   not_found: 404,

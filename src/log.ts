@@ -31,6 +31,8 @@ export interface Logger {
   infoRaw(msg: string, members: string, fields: () => LogFields): void;
   /** Writes out anything still buffered (call before exit). */
   flush(): void;
+  /** A config reload changed `server.log_level`: lines below `level` are dropped from now on. */
+  setLevel(level: Level): void;
 }
 
 export interface LogSink {
@@ -60,7 +62,7 @@ function pretty(time: string, level: Level, msg: string, fields: LogFields): str
 
 export function createLogger(opts: LoggerOptions = {}): Logger {
   const format = opts.format ?? (process.stdout.isTTY ? 'pretty' : 'json');
-  const min = LEVELS[opts.level ?? 'info'];
+  let min = LEVELS[opts.level ?? 'info'];
   const sink: LogSink = opts.sink ?? process.stdout;
   const maxPending = opts.maxPendingBytes ?? 8 * 1024 * 1024;
   const batch = Buffer.allocUnsafeSlow(FLUSH_BYTES); // reused: flush() copies it out as a string
@@ -119,6 +121,7 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
     error: (m, f) => emit('error', m, f),
     infoRaw: (m, members, fields) => (format === 'json' ? emit('info', m, undefined, members) : emit('info', m, fields())),
     flush,
+    setLevel: (level) => void (min = LEVELS[level]),
   };
 }
 
@@ -126,5 +129,5 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
 export function memoryLogger(): Logger & { lines: Array<LogFields & { level: Level; msg: string }> } {
   const lines: Array<LogFields & { level: Level; msg: string }> = [];
   const at = (level: Level) => (msg: string, fields: LogFields = {}) => void lines.push({ level, msg, ...fields });
-  return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'), infoRaw: (m, _members, f) => at('info')(m, f()), flush: () => {} };
+  return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'), infoRaw: (m, _members, f) => at('info')(m, f()), flush: () => {}, setLevel: () => {} };
 }

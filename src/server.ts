@@ -25,6 +25,7 @@ import { RequestRegistry } from './http/requests.js';
 import { createLogger, type Logger } from './log.js';
 import { AuditLog } from './persist/audit-log.js';
 import { loadNodesFile, NodesFile } from './persist/nodes-file.js';
+import { LiveConfig } from './live-config.js';
 import type { NodeStore } from './persist/nodes-store.js';
 import { EX_UNAVAILABLE } from './sysexits.js';
 import { VERSION } from './version.js';
@@ -57,10 +58,31 @@ export interface Core extends AppDeps {
   home: string;
 }
 
-/** Builds the actor system, the store and the fleet from a home folder's nodes.yaml. */
-export async function buildCore(opts: { home: string; config: Config; clock?: Clock; log: Logger; store?: NodeStore }): Promise<Core> {
+/** The settings each subsystem keeps of its own, from one config value. */
+const fleetSettings = (c: Config) => ({
+  heartbeatIntervalS: c.server.heartbeat_interval_s,
+  offlineAfterS: c.server.offline_after_s,
+  enrollmentTtlS: c.server.enrollment_ttl_s,
+  maxOutputBytes: c.server.exec.max_output_bytes,
+});
+const execSettings = (c: Config) => {
+  const ex = c.server.exec;
+  const stalledAfterS = Math.max(MIN_STALLED_AFTER_S, 2 * c.server.heartbeat_interval_s);
+  return { maxQueue: ex.max_queue, defaultTimeoutS: ex.default_timeout_s, resultTtlS: ex.result_ttl_s, maxOutputBytes: ex.max_output_bytes, offlineAfterS: c.server.offline_after_s, stalledAfterS };
+};
+const shellSettings = (c: Config) => {
+  const sh = c.server.shell;
+  return { maxSessionsPerNode: sh.max_sessions_per_node, attachTimeoutMs: sh.attach_timeout_s * 1000, idleTimeoutMs: sh.idle_timeout_s * 1000 };
+};
+
+/**
+ * Builds the actor system, the store and the fleet from a home folder's nodes.yaml. `live` is the
+ * running config (a reload swaps it); without one, `config` is fixed for this core's life.
+ */
+export async function buildCore(opts: { home: string; config: Config; live?: LiveConfig; clock?: Clock; log: Logger; store?: NodeStore }): Promise<Core> {
   const clock = opts.clock ?? systemClock;
-  const cfg = opts.config.server;
+  const live = opts.live ?? new LiveConfig(opts.config);
+  const cfg = live.current.server;
   const path = join(opts.home, 'nodes.yaml');
   const t0 = performance.now();
   const loaded = await loadNodesFile(path);
@@ -70,33 +92,30 @@ export async function buildCore(opts: { home: string; config: Config; clock?: Cl
     clock,
     system,
     store,
-    catalog: opts.config.roles,
+    catalog: live.current.roles,
     log: opts.log,
-    settings: {
-      heartbeatIntervalS: cfg.heartbeat_interval_s,
-      offlineAfterS: cfg.offline_after_s,
-      enrollmentTtlS: cfg.enrollment_ttl_s,
-      sweepIntervalMs: DEFAULT_SWEEP_INTERVAL_MS,
-      maxOutputBytes: cfg.exec.max_output_bytes,
-    },
+    settings: { ...fleetSettings(live.current), sweepIntervalMs: DEFAULT_SWEEP_INTERVAL_MS },
   });
-  const ex = cfg.exec;
-  const execQueues = new ExecQueues({
-    clock,
-    system,
-    settings: { maxQueue: ex.max_queue, defaultTimeoutS: ex.default_timeout_s, resultTtlS: ex.result_ttl_s, maxOutputBytes: ex.max_output_bytes, offlineAfterS: cfg.offline_after_s, stalledAfterS: Math.max(MIN_STALLED_AFTER_S, 2 * cfg.heartbeat_interval_s) },
-  });
+  const execs = execSettings(live.current);
+  const execQueues = new ExecQueues({ clock, system, settings: execs });
   fleet.execCounts = (id) => execQueues.counts(id);
   // SPEC §15, the runbook's "online but exec results stay pending": said once in the journal, when it starts and ends.
   execQueues.onStalledChange = (id, stalled) =>
     stalled ? opts.log.warn('node exec stalled: queued execs are not being fetched', { node_id: id }) : opts.log.info('node exec no longer stalled', { node_id: id });
-  const batches = new Batches({ clock, system, execQueues, resultTtlS: ex.result_ttl_s });
-  const sh = cfg.shell;
-  const shells = new ShellSessions({
-    clock,
-    system,
-    log: opts.log,
-    settings: { maxSessionsPerNode: sh.max_sessions_per_node, attachTimeoutMs: sh.attach_timeout_s * 1000, idleTimeoutMs: sh.idle_timeout_s * 1000 },
+  const batchDeps = { clock, system, execQueues, resultTtlS: cfg.exec.result_ttl_s };
+  const batches = new Batches(batchDeps);
+  const shellsSettings = shellSettings(live.current);
+  const shells = new ShellSessions({ clock, system, log: opts.log, settings: shellsSettings });
+  // A reload: every subsystem's own settings follow in the same turn (queues and sessions read
+  // theirs from these shared objects), and nodes holding a role whose recipe changed apply it afresh.
+  live.subscribe((next, _prev, changed) => {
+    const refreshed = changed.filter((k) => k.startsWith('roles.')).map((k) => k.slice('roles.'.length)).filter((r) => Object.hasOwn(next.roles, r));
+    const asked = fleet.reconfigure(next.roles, fleetSettings(next), refreshed);
+    Object.assign(execs, execSettings(next));
+    Object.assign(shellsSettings, shellSettings(next));
+    batchDeps.resultTtlS = next.server.exec.result_ttl_s;
+    opts.log.setLevel(next.server.log_level);
+    if (changed.length > 0) opts.log.info('config reloaded', { changed, roles_refreshed: refreshed, nodes_asked: asked });
   });
   fleet.shellPending = (id) => shells.pending(id);
   fleet.dropExecQueue = (id) => {
@@ -109,7 +128,7 @@ export async function buildCore(opts: { home: string; config: Config; clock?: Cl
   const restored = fleet.restore(loaded.records);
   opts.log.info('nodes restored', { path, nodes: restored, source: loaded.source, ms: Math.round(performance.now() - t0) });
   fleet.start();
-  return { home: opts.home, config: opts.config, clock, log: opts.log, system, fleet, heads, execQueues, batches, shells, store, requests: new RequestRegistry(), version: VERSION, startedAt: clock.mono(), audit: new AuditLog(join(opts.home, 'audit.log')) };
+  return { home: opts.home, live, get config() { return live.current; }, clock, log: opts.log, system, fleet, heads, execQueues, batches, shells, store, requests: new RequestRegistry(), version: VERSION, startedAt: clock.mono(), audit: new AuditLog(join(opts.home, 'audit.log')) };
 }
 
 export interface RunningServer {
@@ -120,6 +139,8 @@ export interface RunningServer {
   connections: ConnectionGuard;
   /** The clean stop of SIGTERM: refuse new requests, drain, flush nodes.yaml. */
   stop(): Promise<void>;
+  /** SIGHUP: re-reads config.yaml (an invalid one is logged and the running config kept). */
+  hangup(): void;
 }
 
 /** `listen` is `--listen` (validated by the caller); else `server.listen` from config.yaml. */
@@ -135,7 +156,8 @@ export async function startServer(opts: { home: string; listen?: string; clock?:
     });
   }
   const clock = opts.clock ?? systemClock;
-  const core = await buildCore({ home: opts.home, config, clock, log, store: opts.store });
+  const live = new LiveConfig(config, { home: opts.home, listen: opts.listen });
+  const core = await buildCore({ home: opts.home, config, live, clock, log, store: opts.store });
   const handle = createApp(core);
   const listen = opts.listen ?? cfg.listen;
   const connections = new ConnectionGuard({ maxPerAddress: cfg.max_connections_per_address, firstByteMs: HEADERS_TIMEOUT_MS, clock, log });
@@ -152,6 +174,7 @@ export async function startServer(opts: { home: string; listen?: string; clock?:
   const url = `http://${formatListen(addr.address, addr.port)}`;
   const served = formatListen(parseListen(listen).host, addr.port);
   servedPublicUrl(loaded, served);
+  live.setServed(served);
   if (loaded.created) {
     // The first config holds what is actually served: the port bound for port 0, and its URL.
     try {
@@ -190,7 +213,16 @@ export async function startServer(opts: { home: string; listen?: string; clock?:
       log.info('stopped; nodes.yaml is current', { nodes: core.fleet.size });
       log.flush();
     })());
-  return { url, core, server, connections, stop };
+  const hangup = (): void => {
+    try {
+      const report = live.reload();
+      log.info('SIGHUP: config.yaml reloaded', { ...report });
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+      log.error('SIGHUP: config.yaml refused; the running config is kept', { error: e.message });
+    }
+  };
+  return { url, core, server, connections, stop, hangup };
 }
 
 /** Binds the node http server with its timeouts; a bind failure is a ListenError naming `source`. */

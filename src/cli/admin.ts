@@ -103,6 +103,21 @@ async function debug(c: Extract<ClientCommand, { cmd: 'debug' }>, api: Api, out:
   return 0;
 }
 
+/** `hydracluster reload`: the server re-reads its config.yaml; says what changed and what waits for a restart. */
+async function reload(c: Extract<ClientCommand, { cmd: 'reload' }>, api: Api, out: Out): Promise<number> {
+  const r = await api.call('POST', '/config/reload');
+  if (c.json) {
+    out.write(json(r.body));
+    return 0;
+  }
+  const { configReloadReply } = await import('../wire/config.js');
+  const v = shaped(configReloadReply, r.body);
+  if (v.applied.length === 0 && v.restart_required.length === 0) out.write('config.yaml reloaded: nothing changed\n');
+  if (v.applied.length > 0) out.write(`config.yaml reloaded; applied: ${v.applied.join(', ')}\n`);
+  if (v.restart_required.length > 0) out.write(`takes effect at the next restart: ${v.restart_required.join(', ')}\n`);
+  return 0;
+}
+
 /** Runs one of the admin commands; the exit code (failures are thrown as CliError). */
 export function runAdmin(c: Exclude<ClientCommand, { cmd: 'exec' | 'fleet-exec' | 'audit' }>, api: Api, out: Out): Promise<number> {
   switch (c.cmd) {
@@ -112,5 +127,7 @@ export function runAdmin(c: Exclude<ClientCommand, { cmd: 'exec' | 'fleet-exec' 
       return queue(c, api, out);
     case 'debug':
       return debug(c, api, out);
+    case 'reload':
+      return reload(c, api, out);
   }
 }

@@ -50,6 +50,7 @@ export type ClientCommand =
   | { cmd: 'queue'; nodeId: string; action: 'show' | 'clear'; json: boolean }
   | ({ cmd: 'nodes'; json: boolean } & NodesAction)
   | { cmd: 'debug'; action: 'actors' | 'requests' } | { cmd: 'debug'; action: 'actor'; id: string }
+  | { cmd: 'reload'; json: boolean }
   | AuditCommand;
 
 export interface ParsedCli {
@@ -201,12 +202,19 @@ function parseAudit(argv: string[]): ParsedCli {
   return { command: { cmd: 'audit', node: v.node, operator: v.operator, since: v.since, limit, json: v.json }, conn: connOf(v) };
 }
 
+function parseReload(argv: string[]): ParsedCli {
+  const { values: v, positionals: p } = parse(argv, COMMON);
+  noMore(p, 0);
+  return { command: { cmd: 'reload', json: v.json }, conn: connOf(v) };
+}
+
 const PARSERS: Record<string, (argv: string[]) => ParsedCli> = {
   exec: parseExec,
   nodes: parseNodes,
   queue: parseQueue,
   debug: parseDebug,
   audit: parseAudit,
+  reload: parseReload,
 };
 
 /** `heads` and `enroll-qr`: parsed and run by ./heads.ts, loaded only for them. */

@@ -30,6 +30,7 @@ const USAGE = `usage: hydracluster <command> [options]
   heads [list|show ID|assign HEAD BODY|none [--app Desktop]]
   enroll-qr [--png FILE]                    the iPad enrollment QR, in the terminal or as a PNG
   debug [actors|actor ID|requests]
+  reload                                    re-read the server's config.yaml (no restart)
   audit [--node ID] [--operator NAME] [--since 1h] [--limit N] [--json]   who changed what (newest first)
 
   Client commands take --server URL and --admin-token T (else HC_SERVER / HC_TOKEN, else the
@@ -65,6 +66,7 @@ async function serveCommand(argv: string[]): Promise<number> {
     };
     process.once('SIGTERM', () => onSignal('SIGTERM'));
     process.once('SIGINT', () => onSignal('SIGINT'));
+    process.on('SIGHUP', () => running.hangup());
   });
   return 0;
 }

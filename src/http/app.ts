@@ -9,10 +9,12 @@ import { auditTrail } from './audit.js';
 import { auditRoutes } from './audit.routes.js';
 import { limitBody } from './body-limit.js';
 import { Metrics, metricsRoutes } from './metrics.js';
-import { tokenDigest } from './auth.js';
+import { tokenDigest, type AuthDeps } from './auth.js';
+import type { Config } from '../config.js';
 import type { AppDeps, RouteDeps } from './deps.js';
 import { enrollRoutes } from './enroll.routes.js';
 import { batchRoutes } from './batch.routes.js';
+import { configRoutes } from './config.routes.js';
 import { execRoutes } from './exec.routes.js';
 import { headExecRoutes } from './head-exec.routes.js';
 import { headsRoutes } from './heads.routes.js';
@@ -25,6 +27,17 @@ import { systemRoutes } from './system.routes.js';
 import { SessionStore } from '../web/session.js';
 import { webRoutes } from '../web/app.js';
 
+/** The configured secrets as the digests auth compares in constant time. */
+function secretDigests(config: Config): Pick<AuthDeps, 'adminDigest' | 'fleetDigest' | 'operators' | 'metricsDigest'> {
+  const s = config.server;
+  return {
+    adminDigest: tokenDigest(s.admin_token),
+    fleetDigest: tokenDigest(s.fleet_enrollment_token),
+    operators: Object.entries(config.operators).map(([name, token]) => ({ name, digest: tokenDigest(token) })),
+    metricsDigest: s.metrics_token === '' ? null : tokenDigest(s.metrics_token),
+  };
+}
+
 export interface AppHandle {
   app: Hono<AppEnv>;
   /** From now on every new request gets 503 `shutting_down`. */
@@ -34,19 +47,22 @@ export interface AppHandle {
 export function createApp(deps: AppDeps): AppHandle {
   const cfg = deps.config.server;
   let shuttingDown = false;
+  const limiter = new RateLimiter(cfg.rate_limit_per_min, deps.clock);
+  const enrollLimiter = new RateLimiter(cfg.rate_limit_per_min, deps.clock);
   const d: RouteDeps = {
     ...deps,
-    auth: {
-      adminDigest: tokenDigest(cfg.admin_token),
-      fleetDigest: tokenDigest(cfg.fleet_enrollment_token),
-      operators: Object.entries(deps.config.operators).map(([name, token]) => ({ name, digest: tokenDigest(token) })),
-      metricsDigest: cfg.metrics_token === '' ? null : tokenDigest(cfg.metrics_token),
-      fleet: deps.fleet,
-      limiter: new RateLimiter(cfg.rate_limit_per_min, deps.clock),
-      sessions: new SessionStore(deps.clock),
+    get config() {
+      return deps.live.current;
     },
-    enrollLimiter: new RateLimiter(cfg.rate_limit_per_min, deps.clock),
+    auth: { ...secretDigests(deps.config), fleet: deps.fleet, limiter, sessions: new SessionStore(deps.clock) },
+    enrollLimiter,
   };
+  // A reload swaps the secrets (admin, operators, fleet and metrics tokens) and the rate in one turn.
+  deps.live.subscribe((next) => {
+    Object.assign(d.auth, secretDigests(next));
+    limiter.setLimit(next.server.rate_limit_per_min);
+    enrollLimiter.setLimit(next.server.rate_limit_per_min);
+  });
 
   const app = new Hono<AppEnv>();
   // SPEC §15: measured first, so a request's duration covers all of its handling.
@@ -54,8 +70,10 @@ export function createApp(deps: AppDeps): AppHandle {
   // One middleware logs, lists and measures every request (each layer costs a heartbeat ~1 µs).
   app.use(requestLog(deps.requests, deps.log, metrics ? (c, t0) => metrics.observe(c, t0) : undefined));
   // An exec result carries two output streams of up to max_output_bytes each, plus JSON escaping.
-  const resultLimit = cfg.max_body_bytes + 2 * cfg.exec.max_output_bytes;
-  const limit = limitBody((c) => (c.req.path === '/api/v1/body/exec/result' ? resultLimit : cfg.max_body_bytes));
+  const limit = limitBody((c) => {
+    const s = d.config.server;
+    return c.req.path === '/api/v1/body/exec/result' ? s.max_body_bytes + 2 * s.exec.max_output_bytes : s.max_body_bytes;
+  });
   const audit = auditTrail(deps.audit, deps.clock, deps.log);
   // Shutdown, body limit, then the audit trail, as one layer: each middleware layer costs every
   // heartbeat an async dispatch (~0.3 µs measured). Not async: it returns next()'s promise
@@ -86,6 +104,7 @@ export function createApp(deps: AppDeps): AppHandle {
   app.route('/api/v1', batchRoutes(d));
   app.route('/api/v1', shellRoutes(d));
   app.route('/api/v1', auditRoutes(d));
+  app.route('/api/v1', configRoutes(d));
   if (metrics) app.route('/', metricsRoutes(metrics, d.auth));
   // The web pages (SPEC §14): server-rendered, on the same actors and indexes as the API.
   app.route('/', webRoutes(d));

@@ -6,6 +6,7 @@ import type { Heads } from '../actors/head-actor.js';
 import type { ShellSessions } from '../actors/shell/sessions.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
+import type { LiveConfig } from '../live-config.js';
 import type { Logger } from '../log.js';
 import type { AuditSink } from '../persist/audit-log.js';
 import type { NodeStore } from '../persist/nodes-store.js';
@@ -15,7 +16,9 @@ import type { RequestRegistry } from './requests.js';
 
 /** Everything the HTTP layer talks to; built by `serve` and by tests. */
 export interface AppDeps {
-  config: Config;
+  /** The running config (`live.current`): read it at use, a reload swaps it. */
+  readonly config: Config;
+  live: LiveConfig;
   clock: Clock;
   log: Logger;
   system: ActorSystem;

@@ -19,12 +19,19 @@ import { headById, headFromPath, requireAdminOrHead } from './head-auth.js';
 
 const MS_PER_S = 1000;
 
-export function headExecRoutes(d: RouteDeps, library = new ExperienceLibrary({ baseUrl: d.config.server.experience_library_url, clock: d.clock })): Hono<AppEnv> {
+/** The experience library at the URL config.yaml names now (a reload may change it). */
+const liveLibrary = (d: RouteDeps): ExperienceLibrary =>
+  new ExperienceLibrary({
+    get baseUrl() {
+      return d.config.server.experience_library_url;
+    },
+    clock: d.clock,
+  });
+
+export function headExecRoutes(d: RouteDeps, library = liveLibrary(d)): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const adminOnly = requireAdmin(d.auth);
   const adminOrHead = requireAdminOrHead(d.auth);
-  const heads = d.config.server.heads;
-  const shot = d.config.server.screenshot;
 
   /** The head's node record and the interpreter its exec channel speaks. */
   const target = (c: Context<AppEnv>) => {
@@ -59,7 +66,8 @@ export function headExecRoutes(d: RouteDeps, library = new ExperienceLibrary({ b
 
   app.get('/heads/:id/screenshot', adminOnly, async (c) => {
     const { head, interpreter } = target(c);
-    const result = await onHead(c, head.nodeId, screenshotCommand(shot.path, interpreter), interpreter, heads.screenshot_timeout_s);
+    const shot = d.config.server.screenshot;
+    const result = await onHead(c, head.nodeId, screenshotCommand(shot.path, interpreter), interpreter, d.config.server.heads.screenshot_timeout_s);
     if (result.exit_code !== 0) throw new AppError('bad_gateway', `no screenshot on the head: ${firstLine(result.stderr) || `exit code ${result.exit_code}`}`);
     if (result.stdout_truncated) throw new AppError('bad_gateway', 'the screenshot is larger than exec.max_output_bytes allows in base64');
     const s = readScreenshot(result.stdout, shot.max_age_s);
@@ -70,6 +78,7 @@ export function headExecRoutes(d: RouteDeps, library = new ExperienceLibrary({ b
   app.get('/heads/:id/logs', adminOnly, async (c) => {
     const { head, node, interpreter } = target(c);
     const reported = headDiagnostics(node.view().diagnostics, head.snapshot).log_path;
+    const heads = d.config.server.heads;
     const logPath = typeof reported === 'string' && reported.trim() !== '' ? reported : heads.log_path;
     const result = await onHead(c, head.nodeId, logsCommand(logPath, interpreter), interpreter, heads.logs_timeout_s);
     if (result.exit_code !== 0) throw new AppError('bad_gateway', `the head could not read ${logPath}: ${firstLine(result.stderr) || `exit code ${result.exit_code}`}`);

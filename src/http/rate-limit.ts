@@ -27,10 +27,15 @@ export class RateLimiter {
   private readonly windows = new Map<string, Window>();
 
   constructor(
-    private readonly limitPerMin: number,
+    private limitPerMin: number,
     private readonly clock: Clock,
     private readonly maxClients = MAX_TRACKED_CLIENTS,
   ) {}
+
+  /** A config reload changed `rate_limit_per_min`: windows already running count against the new limit. */
+  setLimit(limitPerMin: number): void {
+    this.limitPerMin = limitPerMin;
+  }
 
   /** Counts one event for `key`; false when that event is over the limit (or no room is left). */
   hit(key: string): boolean {

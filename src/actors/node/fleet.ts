@@ -12,7 +12,7 @@ import type { Logger } from '../../log.js';
 import { durableFor, type Waiter } from '../kernel/ask.js';
 import type { PersistPort } from '../kernel/store.js';
 import type { ActorSystem } from '../kernel/system.js';
-import { NodeActor, type NodeActorDeps, type NodeIndexPort } from './actor.js';
+import { NodeActor, type NodeActorDeps, type NodeIndexPort, type NodeMsg } from './actor.js';
 import { EMPTY_REPORTED, NODE_STATES, nodeRecordSchema, type NodeKind, type NodeRecord, type NodeState } from './record.js';
 
 export type TokenKind = 'node' | 'enrollment';
@@ -52,6 +52,9 @@ export interface NewEnrollment {
 const openEnrollmentHash = (r: NodeRecord): string | null =>
   r.state === 'enrolling' && r.enrollment && !r.enrollment.used_at ? r.enrollment.token_hash : null;
 
+/** Roles whose catalog entry names a provider: those also need `provider_status: running`. */
+const providerRolesOf = (catalog: RoleCatalog): string[] => Object.entries(catalog).filter(([, r]) => r.provider).map(([name]) => name);
+
 export const DEFAULT_SWEEP_INTERVAL_MS = 1000;
 /** Nodes told per event-loop turn by the sweeper. */
 const SWEEP_SLICE = 500;
@@ -73,19 +76,40 @@ export class Fleet implements NodeIndexPort {
   readonly watchers: NodeIndexPort[] = [];
 
   constructor(private readonly deps: FleetDeps) {
-    const providerRoles = Object.entries(deps.catalog).filter(([, r]) => r.provider).map(([name]) => name);
     this.nodeDeps = {
       clock: deps.clock,
       observer: deps.system,
       store: deps.store,
       index: this,
-      settings: { providerRoles, offlineAfterMs: deps.settings.offlineAfterS * 1000 },
+      settings: { providerRoles: providerRolesOf(deps.catalog), offlineAfterMs: deps.settings.offlineAfterS * 1000 },
       heartbeatIntervalS: deps.settings.heartbeatIntervalS,
       limits: Object.freeze({ max_output_bytes: deps.settings.maxOutputBytes }),
       execCounts: (id) => this.execCounts(id),
       shellPending: (id) => this.shellPending(id),
       onDeleted: (id) => this.forget(id),
     };
+  }
+
+  /**
+   * A config reload: the new catalog and settings hold for every node from its next message on
+   * (the node actors read them from the shared deps). Nodes holding a role in `refreshed` (its
+   * recipe or package changed) are asked to apply it afresh, as `update_services` does, so a
+   * failed install's backoff does not hold them; returns how many nodes were asked.
+   */
+  reconfigure(catalog: RoleCatalog, settings: Omit<FleetSettings, 'sweepIntervalMs'>, refreshed: readonly string[]): number {
+    Object.assign(this.deps.settings, settings);
+    this.nodeDeps.settings = { providerRoles: providerRolesOf(catalog), offlineAfterMs: settings.offlineAfterS * 1000 };
+    this.nodeDeps.heartbeatIntervalS = settings.heartbeatIntervalS;
+    this.nodeDeps.limits = Object.freeze({ max_output_bytes: settings.maxOutputBytes });
+    if (refreshed.length === 0) return 0;
+    const due: Array<readonly [NodeActor, { type: 'set_flag'; flag: 'update_services' }]> = [];
+    for (const node of this.nodes.values()) {
+      const state = node.stateName();
+      if (state === 'enrolling' || state === 'expired') continue;
+      if (node.record.roles.some((r) => refreshed.includes(r))) due.push([node, { type: 'set_flag', flag: 'update_services' }]);
+    }
+    this.tellInSlices(due);
+    return due.length;
   }
 
   /** NodeIndexPort: a node actor published a change; the token index and the counts follow. */
@@ -241,9 +265,12 @@ export class Fleet implements NodeIndexPort {
   }
 
   /** Sends in slices so that thousands of nodes going offline together never hold the event loop. */
-  private tellInSlices(due: ReadonlyArray<readonly [NodeActor, 'offline_due' | 'expire_due']>, from = 0): void {
+  private tellInSlices(due: ReadonlyArray<readonly [NodeActor, 'offline_due' | 'expire_due' | NodeMsg]>, from = 0): void {
     const end = Math.min(due.length, from + SWEEP_SLICE);
-    for (let i = from; i < end; i++) due[i]![0].send({ type: due[i]![1] }).catch(() => {});
+    for (let i = from; i < end; i++) {
+      const [node, msg] = due[i]!;
+      node.send(typeof msg === 'string' ? { type: msg } : msg).catch(() => {});
+    }
     if (end < due.length) setImmediate(() => this.tellInSlices(due, end));
   }
 
