@@ -44,6 +44,7 @@ export function createApp(deps: AppDeps): AppHandle {
       fleet: deps.fleet,
       limiter: new RateLimiter(cfg.rate_limit_per_min, deps.clock),
       sessions: new SessionStore(deps.clock),
+      publicUrl: () => deps.config.server.public_url,
     },
     enrollLimiter: new RateLimiter(cfg.rate_limit_per_min, deps.clock),
   };
