@@ -20,17 +20,19 @@ const LOGIN_COOKIE = 'hc_login';
 const LOGIN_COOKIE_MAX_AGE_S = 3600;
 
 const LOCAL_BASE = 'http://next.invalid';
-/** A local path: one `/` and then anything but `/` (a second `/` or `\\` makes `//host`), or `/` alone. */
+/** A local path: one `/` and then anything but `/` or `\\` (either makes `//host`), or `/` alone. */
 const LOCAL_PATH = /^\/(?![/\\])/;
+/** Control characters: a browser drops tabs and newlines from a URL (`/\t/evil` is `//evil`); none belongs in a header. */
+const CONTROL = /[\u0000-\u001f\u007f]/;
 
 /**
- * The redirect target after a login: only a local path, judged as the browser reads it (tabs and
- * newlines dropped anywhere, backslashes read as slashes), so `/\t/evil`, `/\\evil`, `//evil` and
- * `https://evil` all go to `/`. The path is sent as the URL parser serializes it (ASCII only,
+ * The redirect target after a login: only a local path as the browser reads it, so `/\t/evil`,
+ * `/\n/evil`, `/\\evil`, `//evil` and `https://evil` all go to `/` (any control character does:
+ * the pages never put one there). The path is sent as the URL parser serializes it (ASCII only,
  * `.` segments resolved: `/.//evil` would become `//evil`, so the result is checked again).
  */
 export function safeNext(next: string | undefined): string {
-  if (!next || !LOCAL_PATH.test(next.replace(/[\t\n\r]/g, '').replaceAll('\\', '/'))) return '/';
+  if (!next || CONTROL.test(next) || !LOCAL_PATH.test(next)) return '/';
   const u = new URL(next, LOCAL_BASE);
   const path = u.pathname + u.search + u.hash;
   return u.origin === LOCAL_BASE && LOCAL_PATH.test(path) ? path : '/';
