@@ -10,6 +10,8 @@ export const ERROR_STATUS = {
   invalid_config: 400,
   unauthorized: 401,
   forbidden: 403,
+  /** A session-cookie change or upgrade not from public_url's origin (SPEC §14). */
+  cross_origin: 403,
   not_found: 404,
   wrong_kind: 409,
   wrong_state: 409,

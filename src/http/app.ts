@@ -54,7 +54,7 @@ export function createApp(deps: AppDeps): AppHandle {
     get config() {
       return deps.live.current;
     },
-    auth: { ...secretDigests(deps.config), fleet: deps.fleet, limiter, sessions: new SessionStore(deps.clock) },
+    auth: { ...secretDigests(deps.config), fleet: deps.fleet, limiter, sessions: new SessionStore(deps.clock), publicUrl: () => deps.live.current.server.public_url },
     enrollLimiter,
   };
   // A reload swaps the secrets (admin, operators, fleet and metrics tokens) and the rate in one turn.

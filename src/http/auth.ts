@@ -39,6 +39,8 @@ export interface AuthDeps {
   limiter: RateLimiter;
   /** The web pages' sessions (SPEC §14): the admin API also accepts their cookie, with CSRF on changes. */
   sessions?: SessionStore;
+  /** server.public_url, read when asked (it is set to the served address once listening): the one origin session-cookie changes may come from. */
+  publicUrl: () => string;
 }
 
 /** SHA-256 of a token as bytes, for the configured secrets compared in constant time. */
@@ -97,13 +99,17 @@ export function refuse(c: Context, deps: AuthDeps, cred: Credential, what: strin
   throw new AppError('unauthorized', bearer(c) === null ? 'an Authorization: Bearer token is required' : 'the token is not valid');
 }
 
-/** Admin endpoints: the admin token, or (without any bearer) a web session with its CSRF token on changes. */
+/**
+ * Admin endpoints: the admin token, or (without any bearer) a web session; on a change or an
+ * upgrade the session's request must come from public_url's origin (403 `cross_origin`), and a
+ * change must carry its CSRF token (403 `forbidden`).
+ */
 export function requireAdmin(deps: AuthDeps): MiddlewareHandler<AppEnv> {
   return function requireAdminMiddleware(c, next) {
     const token = bearer(c);
     if (token === null && deps.sessions) {
-      const s = apiSession(c, deps.sessions);
-      if (s === 'csrf') throw new AppError('forbidden', 'a session needs its X-CSRF-Token header for this request');
+      const s = apiSession(c, deps.sessions, deps.publicUrl());
+      if (s && 'refused' in s) throw new AppError(s.refused === 'csrf' ? 'forbidden' : 'cross_origin', s.message);
       if (s) {
         c.set('admin', true);
         c.set('operator', s.operator);

@@ -42,8 +42,9 @@ export function enrollRoutes(d: RouteDeps): Hono<AppEnv> {
   app.post('/enrollments', async (c) => {
     // The enrollment form of the web pages sends the admin session (with its CSRF token) instead of a bearer.
     const shown = bearer(c);
-    const session = shown === null && d.auth.sessions ? apiSession(c, d.auth.sessions) : null;
-    const cred: Credential = session && session !== 'csrf' ? { kind: 'admin', operator: session.operator } : classify(shown, d.auth);
+    // A refused session (no CSRF token, another origin) is an anonymous enrollment, like no cookie.
+    const session = shown === null && d.auth.sessions ? apiSession(c, d.auth.sessions, d.auth.publicUrl()) : null;
+    const cred: Credential = session && !('refused' in session) ? { kind: 'admin', operator: session.operator } : classify(shown, d.auth);
     if (cred.kind === 'admin') c.set('operator', cred.operator);
     else {
       const key = clientKey(c);

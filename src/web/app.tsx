@@ -46,7 +46,7 @@ export function webRoutes(d: RouteDeps): Hono<WebEnv> {
     return page(
       c,
       <Layout title="Error" session={session}>
-        <h1>{err.status === 404 ? 'Not found' : 'Refused'}</h1>
+        <h1>{err.status === 404 ? 'Not found' : err.status === 400 ? 'Bad request' : 'Refused'}</h1>
         <p class="err">{err.message}</p>
       </Layout>,
       err.status as 400,

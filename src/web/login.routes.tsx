@@ -1,8 +1,9 @@
 /**
  * /login (one field, `token`), POST /login and POST /logout (SPEC §14). A wrong token counts against
  * the address like a failed API authentication (the same limiter): past `rate_limit_per_min`, 429.
- * Both forms carry a CSRF token: the login form the one of a short-lived pre-login cookie, the
- * logout form the session's.
+ * Both forms carry a CSRF token (the login form the one of a short-lived pre-login cookie, the
+ * logout form the session's), must come from public_url's origin (origin.ts) and are read strictly
+ * (form.ts: a malformed body is a 400).
  */
 import { Hono, type Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
@@ -10,23 +11,31 @@ import { classify, clientKey } from '../http/auth.js';
 import type { RouteDeps } from '../http/deps.js';
 import { Layout } from './layout.js';
 import { page } from './render.js';
+import { readForm } from './form.js';
+import { crossOriginMessage, foreignOrigin } from './origin.js';
 import { CSRF_FIELD, randomToken, sameSecret, SESSION_COOKIE, sessionOf, type SessionStore } from './session.js';
 import type { WebEnv } from './web-env.js';
 
 const LOGIN_COOKIE = 'hc_login';
 const LOGIN_COOKIE_MAX_AGE_S = 3600;
 
-/** Only a local path may be a redirect target (no `//host`, no scheme). */
-export function safeNext(next: string | undefined): string {
-  return next && /^\/(?![/\\])/.test(next) ? next : '/';
-}
+const LOCAL_BASE = 'http://next.invalid';
+/** A local path: one `/` and then anything but `/` or `\\` (either makes `//host`), or `/` alone. */
+const LOCAL_PATH = /^\/(?![/\\])/;
+/** Control characters: a browser drops tabs and newlines from a URL (`/\t/evil` is `//evil`); none belongs in a header. */
+const CONTROL = /[\u0000-\u001f\u007f]/;
 
-/** True when a browser says the request came from another site (Origin or Sec-Fetch-Site). */
-export function crossSite(c: Context): boolean {
-  const site = c.req.header('sec-fetch-site');
-  if (site && site !== 'same-origin' && site !== 'none') return true;
-  const origin = c.req.header('origin');
-  return origin !== undefined && origin !== new URL(c.req.url).origin;
+/**
+ * The redirect target after a login: only a local path as the browser reads it, so `/\t/evil`,
+ * `/\n/evil`, `/\\evil`, `//evil` and `https://evil` all go to `/` (any control character does:
+ * the pages never put one there). The path is sent as the URL parser serializes it (ASCII only,
+ * `.` segments resolved: `/.//evil` would become `//evil`, so the result is checked again).
+ */
+export function safeNext(next: string | undefined): string {
+  if (!next || CONTROL.test(next) || !LOCAL_PATH.test(next)) return '/';
+  const u = new URL(next, LOCAL_BASE);
+  const path = u.pathname + u.search + u.hash;
+  return u.origin === LOCAL_BASE && LOCAL_PATH.test(path) ? path : '/';
 }
 
 export function cookieOptions(d: RouteDeps, maxAge: number) {
@@ -68,12 +77,13 @@ export function loginRoutes(d: RouteDeps, store: SessionStore): Hono<WebEnv> {
   });
 
   app.post('/login', async (c) => {
-    const f = await c.req.parseBody();
-    const next = safeNext(typeof f.next === 'string' ? f.next : undefined);
-    const sent = typeof f[CSRF_FIELD] === 'string' ? f[CSRF_FIELD] : '';
+    const f = await readForm(c);
+    const next = safeNext(f.next);
+    const foreign = foreignOrigin(c, d.config.server.public_url);
+    if (foreign !== null) return form(c, next, crossOriginMessage(foreign, d.config.server.public_url), 403);
     const expected = getCookie(c, LOGIN_COOKIE);
-    if (crossSite(c) || !expected || !sameSecret(sent, expected)) return form(c, next, 'The form had expired or came from another site; try again.', 403);
-    const token = typeof f.token === 'string' ? f.token.trim() : '';
+    if (!expected || !sameSecret(f[CSRF_FIELD] ?? '', expected)) return form(c, next, 'The form had expired; try again.', 403);
+    const token = (f.token ?? '').trim();
     const cred = classify(token === '' ? null : token, d.auth);
     if (cred.kind === 'admin') {
       // SPEC §15: the session carries the operator's name (`admin` for server.admin_token); the login is audited under it.
@@ -94,13 +104,14 @@ export function loginRoutes(d: RouteDeps, store: SessionStore): Hono<WebEnv> {
   });
 
   app.post('/logout', async (c) => {
+    const f = await readForm(c);
     const id = getCookie(c, SESSION_COOKIE);
     const s = sessionOf(c, store);
     if (!s) return c.redirect('/login', 303);
-    const f = await c.req.parseBody();
-    const sent = typeof f[CSRF_FIELD] === 'string' ? f[CSRF_FIELD] : '';
-    if (crossSite(c) || !sameSecret(sent, s.csrf)) {
-      return page(c, <Layout title="Refused" session={s}><p class="err">Log out refused: the form came from another site or had expired.</p></Layout>, 403);
+    const foreign = foreignOrigin(c, d.config.server.public_url);
+    if (foreign !== null || !sameSecret(f[CSRF_FIELD] ?? '', s.csrf)) {
+      const why = foreign !== null ? crossOriginMessage(foreign, d.config.server.public_url) : 'the form had expired';
+      return page(c, <Layout title="Refused" session={s}><p class="err">Log out refused: {why}.</p></Layout>, 403);
     }
     c.set('operator', s.operator);
     store.end(id);

@@ -1,13 +1,15 @@
 /**
  * Admin sessions of the web pages (SPEC §14): in memory, bounded, expiring. A session is a random id
  * in an HttpOnly, SameSite=Strict cookie plus a random CSRF token the pages send back on every
- * state change (a form field, or the X-CSRF-Token header for the JSON API). Only SHA-256 digests of
- * session ids are kept. A server restart forgets every session (everyone logs in again).
+ * state change (a form field, or the X-CSRF-Token header for the JSON API); such a request must also
+ * come from public_url's origin (origin.ts). Only SHA-256 digests of session ids are kept. A
+ * server restart forgets every session (everyone logs in again).
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Context } from 'hono';
 import { getCookie } from 'hono/cookie';
 import type { Clock } from '../clock.js';
+import { changesOrOpens, crossOriginMessage, foreignOrigin, isSafeMethod } from './origin.js';
 
 export const SESSION_COOKIE = 'hc_session';
 /** Sessions last this long from login (no sliding renewal). */
@@ -91,18 +93,25 @@ export class SessionStore {
 /** The session the request's cookie names, if it is valid. */
 export const sessionOf = (c: Context, store: SessionStore): Session | null => store.get(getCookie(c, SESSION_COOKIE));
 
-const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
-export const isSafeMethod = (method: string): boolean => SAFE_METHODS.has(method.toUpperCase());
+/** A valid session cookie whose request is refused: with its error code and message. */
+export interface RefusedSession {
+  refused: 'csrf' | 'cross_origin';
+  message: string;
+}
 
 /**
- * For the admin API with a session cookie instead of a bearer token: the session, when it is valid
- * and (on a state change) the X-CSRF-Token header matches it; `csrf` when the header is wrong or
- * missing; null when there is no valid session.
+ * For the admin API with a session cookie instead of a bearer token: the session when it is valid,
+ * a request that changes something or opens a session comes from `publicUrl`'s origin (origin.ts),
+ * and a state change carries the session's X-CSRF-Token; else why it is refused; null when there
+ * is no valid session.
  */
-export function apiSession(c: Context, store: SessionStore): Session | 'csrf' | null {
+export function apiSession(c: Context, store: SessionStore, publicUrl: string): Session | RefusedSession | null {
   const s = sessionOf(c, store);
   if (!s) return null;
-  if (isSafeMethod(c.req.method)) return s;
+  if (!changesOrOpens(c)) return s;
+  const foreign = foreignOrigin(c, publicUrl);
+  if (foreign !== null) return { refused: 'cross_origin', message: crossOriginMessage(foreign, publicUrl) };
+  if (isSafeMethod(c.req.method)) return s; // an upgrade: a browser cannot add a header to it
   const sent = c.req.header(CSRF_HEADER);
-  return sent && sameSecret(sent, s.csrf) ? s : 'csrf';
+  return sent && sameSecret(sent, s.csrf) ? s : { refused: 'csrf', message: 'a session needs its X-CSRF-Token header for this request' };
 }

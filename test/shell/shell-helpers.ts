@@ -50,8 +50,8 @@ export interface Peer {
   control(pred: (f: any) => boolean): Promise<any>;
 }
 
-export function connect(base: string, path: string, token: string | null = ADMIN): Peer {
-  const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
+export function connect(base: string, path: string, token: string | null = ADMIN, extra: Record<string, string> = {}): Peer {
+  const headers: Record<string, string> = { ...(token ? { authorization: `Bearer ${token}` } : {}), ...extra };
   const ws = new WebSocket(base.replace(/^http/, 'ws') + '/api/v1' + path, { headers });
   const chunks: Buffer[] = [];
   const texts: any[] = [];

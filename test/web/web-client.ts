@@ -1,12 +1,13 @@
 /**
  * A tiny cookie-keeping client for the web pages over the in-process app (harness): log in through
- * the real /login form, then request pages and API routes with the session cookie.
+ * the real /login form, then request pages and API routes with the session cookie (and, on a
+ * change, the Origin of public_url, as a browser on the dashboard sends it).
  */
 import type { Harness } from '../support/harness.js';
 
 export interface WebClient {
   cookies: Map<string, string>;
-  req(method: string, path: string, init?: { form?: Record<string, string>; json?: unknown; headers?: Record<string, string> }): Promise<Response>;
+  req(method: string, path: string, init?: { form?: Record<string, string>; json?: unknown; raw?: string; headers?: Record<string, string> }): Promise<Response>;
   /** Logs in with `token` through GET + POST /login; returns the POST's response. */
   login(token: string): Promise<Response>;
   /** The CSRF token of the session (from a page's meta tag). */
@@ -29,12 +30,16 @@ export function webClient(h: Harness): WebClient {
   const client: WebClient = {
     cookies,
     async req(method, path, init = {}) {
-      const headers: Record<string, string> = { ...(init.headers ?? {}) };
+      // Like a browser on the dashboard at public_url: Origin on every change, unless the test names one ('' = none).
+      const headers: Record<string, string> = { ...(method === 'GET' ? {} : { origin: new URL(h.core.config.server.public_url).origin }), ...(init.headers ?? {}) };
+      if (headers.origin === '') delete headers.origin;
       if (cookies.size) headers.cookie = [...cookies].map(([k, v]) => `${k}=${v}`).join('; ');
       let body: string | undefined;
       if (init.form) {
         headers['content-type'] = 'application/x-www-form-urlencoded';
         body = new URLSearchParams(init.form).toString();
+      } else if (init.raw !== undefined) {
+        body = init.raw;
       } else if (init.json !== undefined) {
         headers['content-type'] = 'application/json';
         body = JSON.stringify(init.json);
