@@ -2,13 +2,17 @@
  * `hydracluster exec --where KEY=VALUE "<command>"` (SPEC §6b, §12): one command on every node the
  * target selects. Each node's output is printed as it arrives, every line prefixed with the node's
  * name (stderr lines on stderr), then one summary line: `12 ok, 1 failed, 0 timed out, 2 skipped`.
+ * Before waiting it says on stderr which batch went to which nodes, so a failure while waiting (a
+ * server restart) still leaves the operator knowing where the command may have run.
  * It follows the batch with `GET /exec/batches/{id}?wait=N&since=K` (each answer: the members that
- * finished after the K-th), so results show up the moment they come, with no polling interval.
+ * finished after the K-th, one page of at most 16 Mi characters of output; `more` says the next
+ * page is ready at once), so results show up the moment they come, with no polling interval.
  * Exit: 0 when every member exited 0, 1 when any failed (a non-zero exit, or cancelled), 124 when
  * any timed out (or expired, or was still pending at the CLI's deadline) and none failed.
- * `--json` prints the batch object once it finished (0), or as it stands at the deadline (124).
+ * `--json` prints the batch object once it finished (0), or as it stands at the deadline (124),
+ * page by page (`?offset=`), never as one string.
  */
-import { batchSubmitReply, batchView, type BatchMember, type BatchView } from '../wire/index.js';
+import { batchSubmitReply, batchView, type BatchMember, type BatchSubmitReply, type BatchView } from '../wire/index.js';
 import { seg, type Api } from './client.js';
 import { CliError } from './errors.js';
 import type { ExecIo } from './exec.js';
@@ -60,36 +64,101 @@ function parseView(body: unknown): BatchView {
   return r.data;
 }
 
+/** One batch followed until it finished or `deadline`. */
+interface Follow {
+  api: Api;
+  io: ExecIo;
+  path: string;
+  deadline: number;
+}
+
+/** The long-poll's `wait` for what is left of the CLI's own deadline. */
+function waitLeft(f: Follow): { wait: number; left: number } {
+  const left = f.deadline - f.io.now();
+  return { left, wait: Math.max(0, Math.min(FOLLOW_WAIT_S, Math.ceil(left / MS_PER_S))) };
+}
+
+const getView = async (f: Follow, query: string): Promise<BatchView> => parseView((await f.api.call('GET', `${f.path}${query}`)).body);
+
 /** Runs a fleet exec; resolves with the exit code (the CLI's own failures are thrown). */
 export async function runFleetExec(c: FleetExecCommand, api: Api, io: ExecIo): Promise<number> {
   const sent = await api.call('POST', '/exec', { command: c.command, timeout_s: c.timeoutS, interpreter: c.interpreter, target: c.target });
   const sub = batchSubmitReply.safeParse(sent.body);
   if (!sub.success) throw new CliError(EX_SOFTWARE, 'the server answered the submit without a batch id');
-  const { batch_id: id, skipped } = sub.data;
+  const { batch_id: id, execs } = sub.data;
   const path = `/exec/batches/${seg(id)}`;
-  const t: Tally = { ok: 0, failed: 0, timedOut: 0, skipped: skipped.length };
-  if (!c.json) for (const s of skipped) io.stderr.write(`${s.name ?? s.node_id}: skipped (${s.reason})\n`);
+  announce(sub.data, io);
+  if (!c.json) for (const s of sub.data.skipped) io.stderr.write(`${s.name ?? s.node_id}: skipped (${s.reason})\n`);
+  const f: Follow = { api, io, path, deadline: io.now() + (c.timeoutS ?? DEFAULT_WAIT_S) * MS_PER_S + REPORT_GRACE_MS };
+  try {
+    return c.json ? await followJson(f) : await followLines(f, sub.data.skipped.length);
+  } catch (e) {
+    if (!(e instanceof CliError) || execs.length === 0) throw e;
+    throw new CliError(
+      e.exitCode,
+      `${e.message}; batch ${id} had been sent to ${execs.length} node(s) (listed above) and may have run there: ` +
+        `GET /api/v1${path} shows it while the server keeps it (result_ttl_s after it finished; a restarted server has forgotten it)`,
+    );
+  }
+}
 
-  const deadline = io.now() + (c.timeoutS ?? DEFAULT_WAIT_S) * MS_PER_S + REPORT_GRACE_MS;
+/** Says on stderr, before any wait, which batch went to which nodes. */
+function announce(sub: BatchSubmitReply, io: ExecIo): void {
+  const names = sub.execs.map((e) => e.name ?? e.node_id);
+  io.stderr.write(`hydracluster: batch ${sub.batch_id} sent to ${names.length} node(s)${names.length > 0 ? `: ${names.join(', ')}` : ''}\n`);
+}
+
+/** Prints each member as it finishes (page by page), then the summary line. */
+async function followLines(f: Follow, skipped: number): Promise<number> {
+  const { io } = f;
+  const t: Tally = { ok: 0, failed: 0, timedOut: 0, skipped };
   let cursor = 0;
-  let view: BatchView | null = null;
+  let view: BatchView;
   for (;;) {
-    const left = deadline - io.now();
-    const wait = Math.max(0, Math.min(FOLLOW_WAIT_S, Math.ceil(left / MS_PER_S)));
-    const query = c.json ? `?wait=${wait}` : `?wait=${wait}&since=${cursor}`;
-    view = parseView((await api.call('GET', `${path}${query}`)).body);
-    if (!c.json) for (const m of view.results) printMember(m, io, t);
+    const { wait, left } = waitLeft(f);
+    view = await getView(f, `?wait=${wait}&since=${cursor}`);
+    for (const m of view.results) printMember(m, io, t);
     cursor = view.cursor;
+    // A page that stopped short: the rest has finished already and is answered at once.
+    if (view.more) continue;
     if (view.state === 'finished' || left <= 0) break;
   }
   const pending = view.total - view.finished;
-  if (c.json) {
-    io.stdout.write(`${JSON.stringify(view, null, 2)}\n`);
-    return pending > 0 ? EX_TIMEOUT : 0;
-  }
   t.timedOut += pending;
-  if (pending > 0) io.stderr.write(`hydracluster: ${pending} still pending at the timeout; batch ${id} (GET /api/v1${path})\n`);
+  if (pending > 0) io.stderr.write(`hydracluster: ${pending} still pending at the timeout; batch ${view.batch_id} (GET /api/v1${f.path})\n`);
   io.stdout.write(`${t.ok} ok, ${t.failed} failed, ${t.timedOut} timed out, ${t.skipped} skipped\n`);
   if (t.failed > 0) return EXIT_FAILED;
   return t.timedOut > 0 ? EX_TIMEOUT : 0;
 }
+
+/**
+ * `--json`: waits for the end (or the deadline), then prints the batch object as
+ * `JSON.stringify(batch, null, 2)` would, its `results` written page by page (`?offset=`).
+ */
+async function followJson(f: Follow): Promise<number> {
+  let view: BatchView;
+  for (;;) {
+    const { wait, left } = waitLeft(f);
+    view = await getView(f, `?wait=${wait}`);
+    if (view.state === 'finished' || left <= 0) break;
+  }
+  const out = f.io.stdout;
+  const shell = JSON.stringify({ ...view, results: [], more: false, next_offset: null }, null, 2);
+  // Top-level keys are the only unescaped quotes: `"results": []` appears once, as the key.
+  const at = shell.indexOf(RESULTS_KEY);
+  out.write(`${shell.slice(0, at)}"results": [`);
+  let page = view;
+  let first = true;
+  for (;;) {
+    for (const m of page.results) {
+      out.write(`${first ? '' : ','}\n    ${JSON.stringify(m, null, 2).replace(/\n/g, '\n    ')}`);
+      first = false;
+    }
+    if (!page.more || page.next_offset === null) break;
+    page = await getView(f, `?offset=${page.next_offset}`);
+  }
+  out.write(`${first ? '' : '\n  '}]${shell.slice(at + RESULTS_KEY.length)}\n`);
+  return view.total - view.finished > 0 ? EX_TIMEOUT : 0;
+}
+
+const RESULTS_KEY = '"results": []';

@@ -4,12 +4,12 @@
  * Keys: `role`, `district`, `venue`, `kind`, `state`, `id` (repeatable: several nodes), and `all`
  * (the whole fleet, as `all` or `all=true`).
  */
-import type { BatchTarget, Interpreter, NodeKind, NodeState } from '../wire/index.js';
+import type { BatchTarget, Interpreter, NodeState } from '../wire/index.js';
 import { UsageError } from './args.js';
 
-// The wire's plain values (no zod: every `exec` is parsed with this module).
-export { NODE_KINDS as KINDS, NODE_STATES as STATES } from '../wire/constants.js';
-import { NODE_KINDS as KINDS, NODE_STATES as STATES } from '../wire/constants.js';
+// The wire's plain values (no zod: every `exec` is parsed with this module); `kind=head`: any head.
+export { KIND_FILTERS as KINDS, NODE_STATES as STATES } from '../wire/constants.js';
+import { KIND_FILTERS as KINDS, NODE_STATES as STATES } from '../wire/constants.js';
 
 export interface FleetExecCommand {
   cmd: 'fleet-exec';

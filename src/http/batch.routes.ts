@@ -13,6 +13,7 @@ import { requireAdmin } from './auth.js';
 import type { RouteDeps } from './deps.js';
 import type { AppEnv } from './env.js';
 import { PARK_ASK_MARGIN_MS, whileConnected } from './exec.routes.js';
+import { jsonStreamResponse } from './json-stream.js';
 import { readJson, readQuery } from './validate.js';
 
 const MS_PER_S = 1000;
@@ -41,6 +42,7 @@ export function batchRoutes(d: RouteDeps): Hono<AppEnv> {
   });
 
   // ?wait=N: parked in the batch until every member finished (or, with ?since=K, one more did).
+  // One page per answer (?offset=M or ?since=K for the next), written out piece by piece.
   app.get('/exec/batches/:batchId', adminOnly, async (c) => {
     const q = readQuery(c, batchQuery);
     const id = c.req.param('batchId');
@@ -48,9 +50,10 @@ export function batchRoutes(d: RouteDeps): Hono<AppEnv> {
     if (!batch) throw new AppError('not_found', `no batch ${JSON.stringify(id.slice(0, 64))} (finished batches are kept result_ttl_s)`);
     const waitMs = q.wait * MS_PER_S;
     const opts = { ...waiter(c), timeoutMs: waitMs + PARK_ASK_MARGIN_MS };
-    let view = await whileConnected(c, async (signal) => askBatch(batch, { type: 'get', waitMs, since: q.since, signal }, opts));
-    view ??= await askBatch(batch, { type: 'get', waitMs: 0, since: q.since }, waiter(c));
-    return c.json(view);
+    const page = { since: q.since, offset: q.offset };
+    let view = await whileConnected(c, async (signal) => askBatch(batch, { type: 'get', waitMs, ...page, signal }, opts));
+    view ??= await askBatch(batch, { type: 'get', waitMs: 0, ...page }, waiter(c));
+    return jsonStreamResponse(view);
   });
 
   return app;

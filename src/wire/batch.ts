@@ -3,7 +3,8 @@
  * query. One shape each, used by the server (validation, reply types) and the CLI (reading).
  */
 import { z } from 'zod';
-import { NODE_KINDS, NODE_STATES, text } from './common.js';
+import { NODE_STATES, text } from './common.js';
+import { KIND_FILTERS } from './constants.js';
 import { FINAL_STATUSES, MAX_RESULT_WAIT_S, execSubmitBody } from './exec.js';
 
 /** A target naming this many ids at most; more is the whole fleet, use another filter. */
@@ -13,12 +14,13 @@ const filterValue = text(128).refine((s) => s.trim() !== '', 'must not be empty'
 /**
  * Which nodes a batch runs on: every given filter must match; `state` defaults to `online`.
  * `{"all": true}` is the whole fleet (still filtered by `state`); a target with no filter is refused.
+ * `kind: "head"` matches every head kind (flatscreen, windows, ipad), as in `GET /nodes?kind=head`.
  */
 export const batchTarget = z
   .object({
     all: z.literal(true).optional(),
     ids: z.array(text(64)).min(1, 'must name at least one node').max(MAX_TARGET_IDS, `must name at most ${MAX_TARGET_IDS} nodes`).optional(),
-    kind: z.enum(NODE_KINDS).optional(),
+    kind: z.enum(KIND_FILTERS).optional(),
     role: filterValue.optional(),
     district: filterValue.optional(),
     venue: filterValue.optional(),
@@ -46,7 +48,8 @@ export type BatchSkip = z.output<typeof batchSkip>;
 /** `POST /exec` 202 (200 when no node matched). */
 export const batchSubmitReply = z.object({
   batch_id: z.string(),
-  execs: z.array(z.object({ node_id: z.string(), id: z.string() })),
+  /** `name` (an addition): the node's name, so a client can say where the command went. */
+  execs: z.array(z.object({ node_id: z.string(), name: z.string().optional(), id: z.string() })),
   skipped: z.array(batchSkip),
 });
 export type BatchSubmitReply = z.output<typeof batchSubmitReply>;
@@ -67,8 +70,13 @@ export const batchMember = z.object({
 export type BatchMember = z.output<typeof batchMember>;
 
 /**
- * `GET /exec/batches/{batchId}` 200. `cursor`: how many members have finished; with `?since=K` the
- * `results` hold only the members that finished after the K-th (in the order they finished).
+ * `GET /exec/batches/{batchId}` 200: one page. Without `since`, `results` are the members in node
+ * order from `?offset=` on; with `?since=K`, the members that finished after the K-th (in the order
+ * they finished). Either way an answer carries at most {@link BATCH_PAGE_OUTPUT_CHARS} characters
+ * of output (always at least one member); `more: true` says the rest is on the next page:
+ * `?offset=<next_offset>` without `since`, `?since=<cursor>` with it. `cursor`: without `since`,
+ * how many members have finished; with it, where the next page starts (= `finished` when `more` is
+ * false).
  */
 export const batchView = z.object({
   batch_id: z.string(),
@@ -82,14 +90,23 @@ export const batchView = z.object({
   counts: z.object({ ok: z.number(), failed: z.number(), timed_out: z.number(), cancelled: z.number(), expired: z.number(), pending: z.number() }),
   results: z.array(batchMember),
   skipped: z.array(batchSkip),
+  more: z.boolean().default(false),
+  next_offset: z.number().nullable().default(null),
 });
 export type BatchView = z.output<typeof batchView>;
 
+/** Output characters (stdout and stderr, before JSON escaping) one batch answer carries at most. */
+export const BATCH_PAGE_OUTPUT_CHARS = 16 * 1024 * 1024;
+
 /**
- * `GET /exec/batches/{batchId}?wait=N&since=K`: without `since`, parked until every member
- * finished or N s passed; with `since`, until a member finishes after the K-th (or N s passed).
+ * `GET /exec/batches/{batchId}?wait=N&since=K` or `?wait=N&offset=M`: without `since`, parked
+ * until every member finished or N s passed; with `since`, until a member finishes after the K-th
+ * (or N s passed). `offset` pages the node-ordered view, so it does not go with `since`.
  */
-export const batchQuery = z.object({
-  wait: z.coerce.number().int().min(0).max(MAX_RESULT_WAIT_S).default(0),
-  since: z.coerce.number().int().min(0).optional(),
-});
+export const batchQuery = z
+  .object({
+    wait: z.coerce.number().int().min(0).max(MAX_RESULT_WAIT_S).default(0),
+    since: z.coerce.number().int().min(0).optional(),
+    offset: z.coerce.number().int().min(0).optional(),
+  })
+  .refine((q) => q.since === undefined || q.offset === undefined, { message: 'must not be given with since (since pages by finish order)', path: ['offset'] });

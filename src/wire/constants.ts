@@ -5,6 +5,8 @@
  */
 export const NODE_KINDS = ['body', 'flatscreen', 'windows', 'ipad'] as const;
 export const HEAD_KINDS = ['flatscreen', 'windows', 'ipad'] as const;
+/** What a `kind` filter accepts (`GET /nodes?kind=`, a fleet exec's target): a kind, or `head` for every head kind. */
+export const KIND_FILTERS = [...NODE_KINDS, 'head'] as const;
 export const NODE_STATES = ['enrolling', 'provisioning', 'online', 'offline', 'expired'] as const;
 /** The flags an admin sets and the agent acknowledges (SPEC §5). */
 export const FLAG_NAMES = ['update_node', 'update_services', 'reprovision'] as const;

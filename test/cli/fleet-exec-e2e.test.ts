@@ -38,7 +38,9 @@ describe('hydracluster exec --where against a real server and two real agents', 
     expect(out.slice(0, -1).sort()).toEqual(['fx-a: hello', 'fx-a: world', 'fx-b: hello', 'fx-b: world']);
     expect(out.indexOf('fx-a: world')).toBe(out.indexOf('fx-a: hello') + 1);
     expect(out.at(-1)).toBe('2 ok, 0 failed, 0 timed out, 0 skipped');
-    expect(r.stderr.trimEnd().split('\n').sort()).toEqual(['fx-a: oops', 'fx-b: oops']);
+    const [announce, ...rest] = r.stderr.trimEnd().split('\n');
+    expect(announce).toMatch(/^hydracluster: batch batch-[0-9A-Z]{26} sent to 2 node\(s\): fx-a, fx-b$/);
+    expect(rest.sort()).toEqual(['fx-a: oops', 'fx-b: oops']);
     expect(r.code).toBe(0);
   });
 

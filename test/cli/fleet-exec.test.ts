@@ -8,31 +8,38 @@ import type { Api, Reply } from '../../src/cli/client.js';
 import { runFleetExec } from '../../src/cli/fleet-exec.js';
 import { runClient } from '../../src/cli/run.js';
 import { KINDS, parseWhere, STATES, type FleetExecCommand } from '../../src/cli/where.js';
+import { CliError } from '../../src/cli/errors.js';
 import { NODE_KINDS, NODE_STATES } from '../../src/wire/common.js';
+import { batchView } from '../../src/wire/batch.js';
 
 const member = (name: string, status: string, exit: number | null, stdout = '', stderr = '') => ({
   node_id: `node-${name}`, name, id: `exec-${name}`, status, exit_code: exit, stdout, stderr, duration_ms: 5,
 });
 
-function view(results: unknown[], o: { cursor: number; finished: number; total: number; state: 'running' | 'finished' }) {
+function view(results: unknown[], o: { cursor: number; finished: number; total: number; state: 'running' | 'finished'; more?: boolean; next_offset?: number | null }) {
   return { batch_id: 'batch-1', command: 'c', created_at: '', finished_at: null, counts: { ok: 0, failed: 0, timed_out: 0, cancelled: 0, expired: 0, pending: 0 }, results, skipped: [], ...o };
 }
 
-/** A fake API: the submit reply, then each GET answered from `answers` in turn; records paths. */
-function fakeApi(answers: unknown[], skipped: unknown[] = []) {
+const sent = (...names: string[]) => names.map((n) => ({ node_id: `node-${n}`, name: n, id: `exec-${n}` }));
+
+/** A fake API: the submit reply, then each GET answered from `answers` in turn (an Error is thrown); records paths. */
+function fakeApi(answers: unknown[], skipped: unknown[] = [], execs: unknown[] = []) {
   const calls: string[] = [];
   const api: Api = {
     async call(method, path, body): Promise<Reply> {
       calls.push(`${method} ${path}${body === undefined ? '' : ' ' + JSON.stringify(body)}`);
-      if (method === 'POST') return { status: 202, body: { batch_id: 'batch-1', execs: [], skipped } };
-      return { status: 200, body: answers.shift() };
+      if (method === 'POST') return { status: 202, body: { batch_id: 'batch-1', execs, skipped } };
+      const a = answers.shift();
+      if (a instanceof Error) throw a;
+      return { status: 200, body: a };
     },
+    close() {},
   };
   return { api, calls };
 }
 
-async function run(c: Partial<FleetExecCommand>, answers: unknown[], skipped: unknown[] = [], now = () => 0) {
-  const { api, calls } = fakeApi(answers, skipped);
+async function run(c: Partial<FleetExecCommand>, answers: unknown[], skipped: unknown[] = [], now = () => 0, execs: unknown[] = []) {
+  const { api, calls } = fakeApi(answers, skipped, execs);
   let stdout = '';
   let stderr = '';
   const io = { stdout: { write: (s: string) => (stdout += s) }, stderr: { write: (s: string) => (stderr += s) }, now, sleep: async () => {} };
@@ -43,7 +50,7 @@ async function run(c: Partial<FleetExecCommand>, answers: unknown[], skipped: un
 
 describe('hydracluster exec --where: parsing', () => {
   it('the kinds and states --where accepts are the wire\'s (listed without loading zod)', () => {
-    expect(KINDS).toEqual(NODE_KINDS);
+    expect(KINDS).toEqual([...NODE_KINDS, 'head']);
     expect(STATES).toEqual(NODE_STATES);
   });
 
@@ -53,6 +60,7 @@ describe('hydracluster exec --where: parsing', () => {
     expect(parseWhere('id=node-a,id=node-b,state=offline')).toEqual({ ids: ['node-a', 'node-b'], state: 'offline' });
     expect(parseWhere('all')).toEqual({ all: true });
     expect(parseWhere('kind=body')).toEqual({ kind: 'body' });
+    expect(parseWhere('kind=head')).toEqual({ kind: 'head' });
   });
 
   it('when --where has an unknown key, a bad value, a repeat, nothing narrowing, or comes with --file, then a usage error', () => {
@@ -77,9 +85,9 @@ describe('hydracluster exec --where: following the batch', () => {
     const r = await run({}, [
       view([member('b1', 'done', 0, 'up\nsince 3d\n', 'note\n')], { cursor: 1, finished: 1, total: 2, state: 'running' }),
       view([member('b2', 'done', 0, 'up')], { cursor: 2, finished: 2, total: 2, state: 'finished' }),
-    ]);
+    ], [], () => 0, sent('b1', 'b2'));
     expect(r.stdout).toBe('b1: up\nb1: since 3d\nb2: up\n2 ok, 0 failed, 0 timed out, 0 skipped\n');
-    expect(r.stderr).toBe('b1: note\n');
+    expect(r.stderr).toBe('hydracluster: batch batch-1 sent to 2 node(s): b1, b2\nb1: note\n');
     expect(r.code).toBe(0);
     expect(r.calls.slice(1)).toEqual(['GET /exec/batches/batch-1?wait=8&since=0', 'GET /exec/batches/batch-1?wait=8&since=1']);
     expect(r.calls[0]).toBe('POST /exec {"command":"check","target":{"role":"render-node"}}');
@@ -111,7 +119,7 @@ describe('hydracluster exec --where: following the batch', () => {
     const code = await runFleetExec({ cmd: 'fleet-exec', target: { all: true }, command: 'x', json: false, timeoutS: 5 }, wrapped, io);
     expect(code).toBe(124);
     expect(stdout).toBe('0 ok, 0 failed, 1 timed out, 0 skipped\n');
-    expect(stderr).toContain('batch-1');
+    expect(stderr).toContain('1 still pending at the timeout; batch batch-1');
   });
 
   it('when --json is given, then the whole batch is read without since and printed once', async () => {
@@ -120,5 +128,70 @@ describe('hydracluster exec --where: following the batch', () => {
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ batch_id: 'batch-1', results: [{ name: 'a', exit_code: 1 }] });
     expect(r.calls[1]).toBe('GET /exec/batches/batch-1?wait=8');
+  });
+
+  it('when an answer stops short (more), then the next page is asked at once from its cursor and every member is printed', async () => {
+    const r = await run({}, [
+      view([member('a', 'done', 0, 'A')], { cursor: 1, finished: 2, total: 2, state: 'finished', more: true }),
+      view([member('b', 'done', 0, 'B')], { cursor: 2, finished: 2, total: 2, state: 'finished' }),
+    ]);
+    expect(r.stdout).toBe('a: A\nb: B\n2 ok, 0 failed, 0 timed out, 0 skipped\n');
+    expect(r.calls.slice(1)).toEqual(['GET /exec/batches/batch-1?wait=8&since=0', 'GET /exec/batches/batch-1?wait=8&since=1']);
+  });
+
+  it('when the CLI deadline has passed but a page stopped short, then the finished rest is still read and printed', async () => {
+    let t = 0;
+    const answers = [
+      view([member('a', 'done', 0, 'A')], { cursor: 1, finished: 2, total: 3, state: 'running', more: true }),
+      view([member('b', 'done', 0, 'B')], { cursor: 2, finished: 2, total: 3, state: 'running' }),
+    ];
+    const r = await run({ timeoutS: 1 }, answers, [], () => (t += 60_000));
+    expect(r.stdout).toBe('a: A\nb: B\n2 ok, 0 failed, 1 timed out, 0 skipped\n');
+    expect(r.code).toBe(124);
+  });
+
+  it('when the submit is answered, then the batch id and the nodes are on stderr before the first wait', async () => {
+    const order: string[] = [];
+    const { api } = fakeApi([view([], { cursor: 0, finished: 0, total: 1, state: 'finished' })], [], sent('r1'));
+    const io = {
+      stdout: { write: () => true },
+      stderr: { write: (s: string) => order.push(`stderr ${s}`) },
+      now: () => 0,
+      sleep: async () => {},
+    };
+    const wrapped: Api = { call: async (m, p, b) => (order.push(`${m} ${p}`), api.call(m, p, b)), close() {} };
+    await runFleetExec({ cmd: 'fleet-exec', target: { all: true }, command: 'x', json: false }, wrapped, io);
+    expect(order.slice(0, 3)).toEqual(['POST /exec', 'stderr hydracluster: batch batch-1 sent to 1 node(s): r1\n', 'GET /exec/batches/batch-1?wait=8&since=0']);
+  });
+
+  it('when the server goes away while the CLI waits, then the failure names the batch, says it may have run and how to look it up (same exit code)', async () => {
+    const reset = new CliError(69, 'cannot reach http://127.0.0.1:1: ECONNRESET');
+    for (const json of [false, true]) {
+      const { api } = fakeApi([reset], [], sent('r1', 'r2'));
+      let stderr = '';
+      const io = { stdout: { write: () => true }, stderr: { write: (s: string) => (stderr += s) }, now: () => 0, sleep: async () => {} };
+      const failed = await runFleetExec({ cmd: 'fleet-exec', target: { all: true }, command: 'x', json }, api, io).catch((e: unknown) => e);
+      expect(failed).toBeInstanceOf(CliError);
+      expect((failed as CliError).exitCode).toBe(69);
+      expect((failed as CliError).message).toMatch(/ECONNRESET; batch batch-1 had been sent to 2 node\(s\) \(listed above\) and may have run there: GET \/api\/v1\/exec\/batches\/batch-1/);
+      expect(stderr).toContain('hydracluster: batch batch-1 sent to 2 node(s): r1, r2\n');
+    }
+  });
+
+  it('when --json meets a batch over several pages, then it follows next_offset and prints the whole object as JSON.stringify would', async () => {
+    const a = member('a', 'done', 0, 'x'.repeat(10), 'e');
+    const b = member('b', 'done', 0, 'y');
+    const c = member('c', 'timed_out', null);
+    const first = view([a], { cursor: 3, finished: 3, total: 3, state: 'finished', more: true, next_offset: 1 });
+    const r = await run({ json: true }, [
+      first,
+      view([b], { cursor: 3, finished: 3, total: 3, state: 'finished', more: true, next_offset: 2 }),
+      view([c], { cursor: 3, finished: 3, total: 3, state: 'finished', more: false, next_offset: null }),
+    ]);
+    expect(r.calls.slice(1)).toEqual(['GET /exec/batches/batch-1?wait=8', 'GET /exec/batches/batch-1?offset=1', 'GET /exec/batches/batch-1?offset=2']);
+    const whole = batchView.parse({ ...first, results: [a, b, c], more: false, next_offset: null });
+    expect(r.stdout).toBe(`${JSON.stringify(whole, null, 2)}\n`);
+    const empty = await run({ json: true }, [view([], { cursor: 0, finished: 0, total: 0, state: 'finished' })]);
+    expect(empty.stdout).toBe(`${JSON.stringify(batchView.parse(view([], { cursor: 0, finished: 0, total: 0, state: 'finished' })), null, 2)}\n`);
   });
 });

@@ -3,7 +3,7 @@
  * its node's queue, gathered by a batch actor and read with a long-poll.
  */
 import { describe, expect, it } from 'vitest';
-import type { Harness } from '../support/harness.js';
+import { FLEET, type Harness } from '../support/harness.js';
 import { execFixture, poll, report, result, settlesAtOnce } from './exec-helpers.js';
 
 interface Fleet8 {
@@ -157,5 +157,22 @@ describe('fleet exec', () => {
     expect((await h.req('DELETE', `/nodes/${nodes['ams1-c']!.id}`)).status).toBe(204);
     expect(await settlesAtOnce(waiting)).toBe(true);
     expect((await waiting).body).toMatchObject({ state: 'finished', counts: { cancelled: 1 } });
+  });
+
+  it('when the target says kind head, then every online head gets an exec whatever its kind (as GET /nodes?kind=head lists them), and no body', async () => {
+    const { h, nodes } = await fleet8();
+    const ipad = (await h.json('POST', '/heads', { token: FLEET, body: { name: 'pad-1' } })).body.head_id;
+    const e = await h.enroll({ name: 'wall-1', kind: 'windows' });
+    const wall = await h.register(e.enrollment_token, { os: 'windows' });
+    expect((await h.heartbeat(wall.token)).body.state).toBe('online');
+    await h.enroll({ name: 'kiosk-1', kind: 'flatscreen' }); // never registered: not online
+    const r = await submitBatch(h, { kind: 'head' });
+    expect(r.status).toBe(202);
+    const heads = (await h.json('GET', '/nodes?kind=head&state=online')).body.map((n: any) => n.id);
+    expect(r.body.execs.map((x: any) => x.node_id).sort()).toEqual([ipad, wall.node_id].sort());
+    expect(heads.sort()).toEqual([ipad, wall.node_id].sort());
+    expect(r.body.execs.map((x: any) => x.node_id)).not.toContain(nodes['bxl1-a']!.id);
+    expect(r.body.skipped.map((x: any) => x.name)).toEqual(['kiosk-1']);
+    expect((await submitBatch(h, { kind: 'toaster' })).status).toBe(400);
   });
 });

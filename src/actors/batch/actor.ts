@@ -4,19 +4,20 @@
  * timeouts, expiry, cancel and the single-exec result API hold for every member), then learns of
  * each member's end from the exec queues' notification port (routed by {@link Batches}) — no
  * polling, nothing parked per member. Admins' reads park on the kernel's {@link Parking}: key
- * `done` (until every member finished) or `since:<k>` (until a member finishes after the k-th).
+ * `done:<offset>` (until every member finished) or `since:<k>` (until a member finishes after the
+ * k-th). Every answer is one page: at most BATCH_PAGE_OUTPUT_CHARS characters of output.
  */
 import type { Clock } from '../../clock.js';
 import { iso, wallOf } from '../../clock.js';
 import { fail, ok, type Result } from '../../errors.js';
-import type { BatchSkip, BatchView, ExecResultView, Interpreter } from '../../wire/index.js';
+import { BATCH_PAGE_OUTPUT_CHARS, type BatchSkip, type BatchView, type ExecResultView, type Interpreter } from '../../wire/index.js';
 import { asker } from '../kernel/ask.js';
 import { ActorCell, Later, type CellObserver } from '../kernel/cell.js';
 import { Parking } from '../kernel/parking.js';
 import { askExec, type ExecQueueActor } from '../exec/queue-actor.js';
 import { INITIAL_BATCH, batchMachine, openCount, step, type BatchContext, type BatchEvent, type BatchState } from './machine.js';
 import type { Selected } from './select.js';
-import { goneResult, skipOf, toMember, type Member } from './view.js';
+import { goneResult, pageOf, skipOf, toMember, type Member } from './view.js';
 import { forEachSliced } from './slices.js';
 
 export interface BatchSpec {
@@ -31,12 +32,12 @@ export type BatchMsg =
   | { type: 'member_done'; execId: string; result: ExecResultView }
   /** The node was deleted: its open member will never report. */
   | { type: 'node_gone'; nodeId: string }
-  | { type: 'get'; waitMs: number; since?: number; signal?: AbortSignal }
+  | { type: 'get'; waitMs: number; since?: number; offset?: number; signal?: AbortSignal }
   | { type: 'wake' }
   | { type: 'stop' };
 
 export interface BatchReplies {
-  start: { execs: Array<{ node_id: string; id: string }>; skipped: BatchSkip[] };
+  start: { execs: Array<{ node_id: string; name: string; id: string }>; skipped: BatchSkip[] };
   member_done: null;
   node_gone: null;
   /** null: the wait ran out first; ask again without one. */
@@ -58,9 +59,13 @@ export interface BatchDeps {
   closing(): boolean;
 }
 
+/** Which page a read asked for: finished after the `since`-th, or in node order from `offset`. */
+export interface PageAsk {
+  since?: number;
+  offset?: number;
+}
 
-const DONE = 'done';
-const sinceKey = (k: number) => `since:${k}`;
+const keyOf = (p: PageAsk) => (p.since === undefined ? `done:${p.offset ?? 0}` : `since:${p.since}`);
 
 export class BatchActor extends ActorCell<BatchMsg, Result<unknown>> {
   private value: BatchState = INITIAL_BATCH.value;
@@ -71,7 +76,8 @@ export class BatchActor extends ActorCell<BatchMsg, Result<unknown>> {
   private readonly order: number[] = [];
   private skipped: BatchSkip[] = [];
   private readonly parking: Parking<BatchView | null>;
-  private readonly waitingSince = new Set<number>();
+  /** The parked reads' keys and the page each asked for. */
+  private readonly waiting = new Map<string, PageAsk>();
   readonly createdAt: number;
   /** Characters of output this batch holds (for the supervisor's bound). */
   outputChars = 0;
@@ -111,7 +117,7 @@ export class BatchActor extends ActorCell<BatchMsg, Result<unknown>> {
         return ok(null);
       }
       case 'get':
-        return this.get(msg.waitMs, msg.since, msg.signal);
+        return this.get(msg.waitMs, { since: msg.since, offset: msg.offset }, msg.signal);
       case 'wake':
         this.parking.releaseAll();
         return ok(null);
@@ -142,7 +148,7 @@ export class BatchActor extends ActorCell<BatchMsg, Result<unknown>> {
     });
     await Promise.all(later);
     this.apply({ type: 'SUBMITTED', total: this.members.length, at: this.clock.mono() });
-    return ok({ execs: this.members.map((m) => ({ node_id: m.nodeId, id: m.execId })), skipped: this.skipped });
+    return ok({ execs: this.members.map((m) => ({ node_id: m.nodeId, name: m.name, id: m.execId })), skipped: this.skipped });
   }
 
   private addMember(n: Selected, execId: string): void {
@@ -168,7 +174,7 @@ export class BatchActor extends ActorCell<BatchMsg, Result<unknown>> {
       progress: () => effects.push(() => this.wakeFollowers()),
       finished: () =>
         effects.push(() => {
-          this.parking.answerAll(DONE, () => this.view());
+          this.wakeFollowers();
           this.deps.finished(this);
         }),
     });
@@ -179,30 +185,48 @@ export class BatchActor extends ActorCell<BatchMsg, Result<unknown>> {
     return null;
   }
 
-  /** Answers the reads following the batch that now have news (a member past their cursor, or the end). */
+  /** True when a read of `p` has something to say: the end, or (with `since`) a member past it. */
+  private hasNews(p: PageAsk): boolean {
+    return this.value === 'finished' || (p.since !== undefined && this.order.length > p.since);
+  }
+
+  /** Answers the parked reads that now have news (a member past their cursor, or the end). */
   private wakeFollowers(): void {
-    const done = this.value === 'finished';
-    for (const k of this.waitingSince) {
-      if (!done && this.order.length <= k) continue;
-      this.parking.answerAll(sinceKey(k), () => this.view(k));
-      this.waitingSince.delete(k);
+    for (const [key, p] of this.waiting) {
+      if (!this.hasNews(p)) continue;
+      let v: BatchView | undefined;
+      this.parking.answerAll(key, () => (v ??= this.view(p)));
+      this.waiting.delete(key);
     }
   }
 
-  private get(waitMs: number, since: number | undefined, signal: AbortSignal | undefined): Result<BatchView | null> | Later<Result<unknown>> {
-    const done = this.value === 'finished';
-    const news = since === undefined ? done : done || this.order.length > since;
-    if (news || waitMs <= 0 || this.deps.closing() || this.value === 'submitting') return ok(this.view(since));
-    const key = since === undefined ? DONE : sinceKey(since);
-    if (since !== undefined) this.waitingSince.add(since);
+  private get(waitMs: number, p: PageAsk, signal: AbortSignal | undefined): Result<BatchView | null> | Later<Result<unknown>> {
+    if (this.hasNews(p) || waitMs <= 0 || this.deps.closing() || this.value === 'submitting') return ok(this.view(p));
+    const key = keyOf(p);
+    this.waiting.set(key, p);
     const later = this.parking.park(key, waitMs, null, signal);
     return new Later(later.reply.then((v) => ok(v)));
   }
 
-  /** The batch object; with `since`, only the members that finished after the since-th. */
-  view(since?: number): BatchView {
+  /**
+   * One page of the batch object: without `since`, the members in node order from `offset`; with
+   * it, the members that finished after the since-th, in the order they finished. Either way at
+   * most BATCH_PAGE_OUTPUT_CHARS of output (at least one member), `more` when the page stops short.
+   */
+  view(p: PageAsk = {}): BatchView {
     const c = this.ctx;
-    const picked = since === undefined ? this.members : this.order.slice(since).map((i) => this.members[i]!);
+    let page: { members: Member[]; more: boolean };
+    let cursor = this.order.length;
+    let nextOffset: number | null = null;
+    if (p.since === undefined) {
+      const from = Math.min(p.offset ?? 0, this.members.length);
+      page = pageOf(from, this.members.length, (i) => this.members[i]!, BATCH_PAGE_OUTPUT_CHARS);
+      if (page.more) nextOffset = from + page.members.length;
+    } else {
+      const from = Math.min(p.since, this.order.length);
+      page = pageOf(from, this.order.length, (i) => this.members[this.order[i]!]!, BATCH_PAGE_OUTPUT_CHARS);
+      cursor = from + page.members.length;
+    }
     return {
       batch_id: this.id,
       command: this.spec.command,
@@ -211,10 +235,12 @@ export class BatchActor extends ActorCell<BatchMsg, Result<unknown>> {
       finished_at: c.finishedAt === null ? null : iso(wallOf(this.clock, c.finishedAt)),
       total: this.members.length,
       finished: this.order.length,
-      cursor: this.order.length,
+      cursor,
       counts: { ok: c.ok, failed: c.failed, timed_out: c.timed_out, cancelled: c.cancelled, expired: c.expired, pending: openCount(c) },
-      results: picked.map(toMember),
+      results: page.members.map(toMember),
       skipped: this.skipped,
+      more: page.more,
+      next_offset: nextOffset,
     };
   }
 }

@@ -4,7 +4,7 @@
  * A node that matches every filter but `state` is reported as skipped (`not_online` when the
  * target wants online nodes), so an operator sees "12 render nodes in bxl1, 2 of them offline".
  */
-import type { NodeRecord, NodeState } from '../node/record.js';
+import { isHeadKind, type NodeRecord, type NodeState } from '../node/record.js';
 import type { BatchSkip, BatchTarget } from '../../wire/index.js';
 import { forEachSliced } from './slices.js';
 
@@ -27,10 +27,10 @@ export interface RecordSource {
   all(): Iterable<{ record: NodeRecord }>;
 }
 
-/** True when `r` matches every given filter except `state`. */
+/** True when `r` matches every given filter except `state` (`kind: head`: any head kind). */
 function matchesFilters(r: NodeRecord, t: BatchTarget): boolean {
   return (
-    (t.kind === undefined || r.kind === t.kind) &&
+    (t.kind === undefined || (t.kind === 'head' ? isHeadKind(r.kind) : r.kind === t.kind)) &&
     (t.role === undefined || r.roles.includes(t.role)) &&
     (t.district === undefined || r.district === t.district) &&
     (t.venue === undefined || r.venue === t.venue)

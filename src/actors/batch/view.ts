@@ -1,6 +1,7 @@
 /**
- * What a batch shows of its members (SPEC §6b): a member as it goes on the wire, a skipped node,
- * and the result of a member whose node was deleted.
+ * What a batch shows of its members (SPEC §6b): a member as it goes on the wire, a page of them
+ * within an answer's output budget, a skipped node, and the result of a member whose node was
+ * deleted.
  */
 import { AppError } from '../../errors.js';
 import type { BatchMember, BatchSkip, ExecResultView, FinalStatus } from '../../wire/index.js';
@@ -29,6 +30,30 @@ export function toMember(m: Member): BatchMember {
     stderr_truncated: r ? r.stderr_truncated : false,
     duration_ms: r ? r.duration_ms : null,
   };
+}
+
+/** What a member adds to an answer besides its output (ids, name, status: ~200 characters). */
+const MEMBER_CHARS = 256;
+
+/** What a member costs in an answer's budget: its output (stdout and stderr) and its fields. */
+export const memberChars = (m: Member): number => MEMBER_CHARS + (m.result ? m.result.stdout.length + m.result.stderr.length : 0);
+
+/**
+ * The members `from` on (`at(i)` for i < `count`) that fit `budget` characters, and at least one
+ * (so a reader always gets further, whatever one member holds); `more` when some are left over.
+ */
+export function pageOf(from: number, count: number, at: (i: number) => Member, budget: number): { members: Member[]; more: boolean } {
+  const members: Member[] = [];
+  let used = 0;
+  let i = from;
+  for (; i < count; i++) {
+    const m = at(i);
+    const cost = memberChars(m);
+    if (members.length > 0 && used + cost > budget) break;
+    members.push(m);
+    used += cost;
+  }
+  return { members, more: i < count };
 }
 
 /** Why a node got no exec: the queue's refusal, as a skip reason. */
