@@ -14,6 +14,7 @@ import { CliError } from './errors.js';
 import type { ExecIo } from './exec.js';
 import { DEFAULT_WAIT_S, REPORT_GRACE_MS } from './exec.js';
 import type { Out } from './output.js';
+import { printable, printableJson } from './printable.js';
 import { EX_SOFTWARE, EX_TIMEOUT } from '../sysexits.js';
 import type { FleetExecCommand } from './where.js';
 
@@ -29,7 +30,7 @@ interface Tally {
   skipped: number;
 }
 
-/** Writes `text` line by line, each prefixed; a last line without a newline gets one. */
+/** Writes `text` line by line, each prefixed; a last line without a newline gets one. The lines are the command's own output. */
 function prefixed(out: Out, name: string, text: string): void {
   if (text === '') return;
   const lines = text.split('\n');
@@ -39,18 +40,19 @@ function prefixed(out: Out, name: string, text: string): void {
 
 /** Prints one finished member and counts it. */
 function printMember(m: BatchMember, io: ExecIo, t: Tally): void {
-  prefixed(io.stdout, m.name, m.stdout);
-  prefixed(io.stderr, m.name, m.stderr);
+  const name = printable(m.name);
+  prefixed(io.stdout, name, m.stdout);
+  prefixed(io.stderr, name, m.stderr);
   if (m.status === 'done' && m.exit_code === 0) t.ok++;
   else if (m.status === 'done') {
     t.failed++;
-    io.stderr.write(`${m.name}: (exit ${m.exit_code})\n`);
+    io.stderr.write(`${name}: (exit ${m.exit_code})\n`);
   } else if (m.status === 'cancelled') {
     t.failed++;
-    io.stderr.write(`${m.name}: (cancelled)\n`);
+    io.stderr.write(`${name}: (cancelled)\n`);
   } else {
     t.timedOut++;
-    io.stderr.write(`${m.name}: (${m.status === 'expired' ? 'expired: the node never fetched it' : 'timed out'})\n`);
+    io.stderr.write(`${name}: (${m.status === 'expired' ? 'expired: the node never fetched it' : 'timed out'})\n`);
   }
 }
 
@@ -68,7 +70,7 @@ export async function runFleetExec(c: FleetExecCommand, api: Api, io: ExecIo): P
   const { batch_id: id, skipped } = sub.data;
   const path = `/exec/batches/${seg(id)}`;
   const t: Tally = { ok: 0, failed: 0, timedOut: 0, skipped: skipped.length };
-  if (!c.json) for (const s of skipped) io.stderr.write(`${s.name ?? s.node_id}: skipped (${s.reason})\n`);
+  if (!c.json) for (const s of skipped) io.stderr.write(`${printable(`${s.name ?? s.node_id}: skipped (${s.reason})`)}\n`);
 
   const deadline = io.now() + (c.timeoutS ?? DEFAULT_WAIT_S) * MS_PER_S + REPORT_GRACE_MS;
   let cursor = 0;
@@ -84,11 +86,11 @@ export async function runFleetExec(c: FleetExecCommand, api: Api, io: ExecIo): P
   }
   const pending = view.total - view.finished;
   if (c.json) {
-    io.stdout.write(`${JSON.stringify(view, null, 2)}\n`);
+    io.stdout.write(printableJson(view));
     return pending > 0 ? EX_TIMEOUT : 0;
   }
   t.timedOut += pending;
-  if (pending > 0) io.stderr.write(`hydracluster: ${pending} still pending at the timeout; batch ${id} (GET /api/v1${path})\n`);
+  if (pending > 0) io.stderr.write(`hydracluster: ${pending} still pending at the timeout; batch ${printable(id)} (GET /api/v1${path})\n`);
   io.stdout.write(`${t.ok} ok, ${t.failed} failed, ${t.timedOut} timed out, ${t.skipped} skipped\n`);
   if (t.failed > 0) return EXIT_FAILED;
   return t.timedOut > 0 ? EX_TIMEOUT : 0;
