@@ -65,6 +65,10 @@ async function serveCommand(argv: string[]): Promise<number> {
     };
     process.once('SIGTERM', () => onSignal('SIGTERM'));
     process.once('SIGINT', () => onSignal('SIGINT'));
+    process.on('SIGHUP', () => {
+      running.core.log.info('signal received', { signal: 'SIGHUP' });
+      void running.reopenAudit();
+    });
   });
   return 0;
 }
