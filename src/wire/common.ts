@@ -22,7 +22,10 @@ export const text = (max: number) => z.string().max(max, `must be at most ${max}
  * U+202A–E, U+2066–9). They move a terminal's cursor or reorder what it shows, so a name holding
  * them could fake or hide a row of `hydracluster nodes list`.
  */
-export const UNDISPLAYABLE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/;
+const REFUSED_CLASS = '\\u0000-\\u001f\\u007f-\\u009f\\u061c\\u200e\\u200f\\u2028-\\u202e\\u2066-\\u2069';
+export const UNDISPLAYABLE = new RegExp(`[${REFUSED_CLASS}]`);
+/** The same rule as a whole-string pattern: it reaches the OpenAPI document as `pattern`. */
+const DISPLAYABLE = new RegExp(`^[^${REFUSED_CLASS}]*$`);
 
 /** The refused character, as `U+001B at character 8`, for the 400's message. */
 function firstUndisplayable(v: unknown): string {
@@ -36,7 +39,7 @@ function firstUndisplayable(v: unknown): string {
  * heartbeat is never refused for its hostname.
  */
 export const displayable = <S extends z.ZodString>(s: S): S =>
-  s.refine((v) => !UNDISPLAYABLE.test(v), { error: (iss) => `must not contain control or bidirectional-format characters${firstUndisplayable(iss.input)}` });
+  s.regex(DISPLAYABLE, { error: (iss) => `must not contain control or bidirectional-format characters${firstUndisplayable(iss.input)}` });
 
 /** displayable(text(max)). */
 export const displayText = (max: number) => displayable(text(max));
