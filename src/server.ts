@@ -2,7 +2,7 @@
  * `hydracluster serve`: loads config.yaml (on first start, writes a fresh one holding the address
  * actually served), restores every node actor from nodes.yaml, serves the API, and on
  * SIGTERM/SIGINT stops cleanly: no new requests, in-flight ones finish (a few seconds at most),
- * nodes.yaml is made current, exit 0.
+ * nodes.yaml is made current, exit 0. SIGHUP reopens audit.log (reopenAudit).
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -128,7 +128,13 @@ export async function buildCore(opts: { home: string; config: Config; live?: Liv
   const restored = fleet.restore(loaded.records);
   opts.log.info('nodes restored', { path, nodes: restored, source: loaded.source, ms: Math.round(performance.now() - t0) });
   fleet.start();
-  return { home: opts.home, live, get config() { return live.current; }, clock, log: opts.log, system, fleet, heads, execQueues, batches, shells, store, requests: new RequestRegistry(), version: VERSION, startedAt: clock.mono(), audit: new AuditLog(join(opts.home, 'audit.log')) };
+  return { home: opts.home, live, get config() { return live.current; }, clock, log: opts.log, system, fleet, heads, execQueues, batches, shells, store, requests: new RequestRegistry(), version: VERSION, startedAt: clock.mono(), audit: auditLog(opts.home, opts.log) };
+}
+
+/** `<home>/audit.log`; a move or delete from outside is said in the journal when noticed. */
+function auditLog(home: string, log: Logger): AuditLog {
+  const path = join(home, 'audit.log');
+  return new AuditLog(path, { onMoved: () => log.warn('audit.log was moved or deleted; writing a new one', { path }) });
 }
 
 export interface RunningServer {
@@ -139,8 +145,10 @@ export interface RunningServer {
   connections: ConnectionGuard;
   /** The clean stop of SIGTERM: refuse new requests, drain, flush nodes.yaml. */
   stop(): Promise<void>;
-  /** SIGHUP: re-reads config.yaml (an invalid one is logged and the running config kept). */
-  hangup(): void;
+  /** SIGHUP: re-reads config.yaml (an invalid one is logged and the running config kept) and reopens audit.log; never rejects. */
+  hangup(): Promise<void>;
+  /** SIGHUP's part for the logs: audit.log is closed and its path opened anew; never rejects. */
+  reopenAudit(): Promise<void>;
 }
 
 /** `listen` is `--listen` (validated by the caller); else `server.listen` from config.yaml. */
@@ -213,7 +221,12 @@ export async function startServer(opts: { home: string; listen?: string; clock?:
       log.info('stopped; nodes.yaml is current', { nodes: core.fleet.size });
       log.flush();
     })());
-  const hangup = (): void => {
+  const reopenAudit = () =>
+    core.audit.reopen().then(
+      () => log.info('audit.log reopened', { path: join(opts.home, 'audit.log') }),
+      (e: unknown) => log.error('audit.log could not be reopened; the next audited change retries', { error: (e as Error).message }),
+    );
+  const hangup = (): Promise<void> => {
     try {
       const report = live.reload();
       log.info('SIGHUP: config.yaml reloaded', { ...report });
@@ -221,8 +234,9 @@ export async function startServer(opts: { home: string; listen?: string; clock?:
       if (!(e instanceof ConfigError)) throw e;
       log.error('SIGHUP: config.yaml refused; the running config is kept', { error: e.message });
     }
+    return reopenAudit();
   };
-  return { url, core, server, connections, stop, hangup };
+  return { url, core, server, connections, stop, hangup, reopenAudit };
 }
 
 /** Binds the node http server with its timeouts; a bind failure is a ListenError naming `source`. */

@@ -8,9 +8,10 @@ import type { ClientCommand } from './args.js';
 import { seg, type Api } from './client.js';
 import { CliError } from './errors.js';
 import type { Out } from './output.js';
+import { printable, printableJson } from './printable.js';
 import { EX_SOFTWARE } from '../sysexits.js';
 
-const json = (v: unknown): string => `${JSON.stringify(v, null, 2)}\n`;
+const json = (v: unknown): string => printableJson(v);
 
 /** Starts loading a wire module while the request is on the wire; it is awaited to read the reply. */
 function early<T>(loading: Promise<T>): Promise<T> {
@@ -24,8 +25,9 @@ function shaped<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
   return r.data;
 }
 
-/** Left-aligned columns, two spaces apart. */
-export function table(rows: string[][]): string {
+/** Left-aligned columns, two spaces apart; every cell printable (the server's text, escaped). */
+export function table(cells: string[][]): string {
+  const rows = cells.map((r) => r.map(printable));
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ')).join('\n') + '\n';
 }

@@ -10,6 +10,7 @@ import type { Api } from './client.js';
 import { CliError } from './errors.js';
 import { EX_SOFTWARE } from '../sysexits.js';
 import type { Out } from './output.js';
+import { printableJson } from './printable.js';
 
 /** The detail column shows this much (the command text of an exec, else the detail as JSON). */
 const DETAIL_CHARS = 60;
@@ -24,7 +25,7 @@ export async function runAudit(c: AuditCommand, api: Api, out: Out): Promise<num
   for (const k of ['node', 'operator', 'since', 'limit'] as const) if (c[k] !== undefined) q.set(k, String(c[k]));
   const r = await api.call('GET', `/audit${q.size > 0 ? `?${q}` : ''}`);
   if (c.json) {
-    out.write(`${JSON.stringify(r.body, null, 2)}\n`);
+    out.write(printableJson(r.body));
     return 0;
   }
   const parsed = z.array(auditEntry).safeParse(r.body);

@@ -1,5 +1,6 @@
 /** The CLI's own failures: one line on stderr and a sysexits code (SPEC §12). */
 import { EX_USAGE } from '../sysexits.js';
+import { printable } from './printable.js';
 
 /** A command line that does not parse: exit 64 with the reason. */
 export class UsageError extends Error {}
@@ -20,11 +21,11 @@ export class CliError extends Error {
  */
 export function reportFailure(cmd: string, e: unknown, stderr: { write(s: string): unknown }): number {
   if (e instanceof UsageError) {
-    stderr.write(`hydracluster ${cmd}: ${e.message} (see hydracluster help)\n`);
+    stderr.write(`hydracluster ${printable(cmd)}: ${printable(e.message)} (see hydracluster help)\n`);
     return EX_USAGE;
   }
   if (e instanceof CliError) {
-    stderr.write(`hydracluster: ${e.message}\n`);
+    stderr.write(`hydracluster: ${printable(e.message)}\n`);
     return e.exitCode;
   }
   throw e;

@@ -13,6 +13,7 @@ import { CliError } from './errors.js';
 import { EX_NOINPUT, EX_SOFTWARE, EX_TIMEOUT } from '../sysexits.js';
 import { seg, type Api } from './client.js';
 import type { Out } from './output.js';
+import { printable, printableJson } from './printable.js';
 import type { ExecPendingView, ExecResultView } from '../wire/exec.js';
 import { readPending, readResult, readSubmitReply, unexpectedReply } from './exec-replies.js';
 
@@ -76,14 +77,14 @@ export async function runExec(c: ExecCommand, api: Api, io: ExecIo): Promise<num
   if (!submitted) throw await unexpectedReply('submit', sent.body);
   const { id } = submitted;
   if (c.async) {
-    io.stdout.write(c.json ? `${JSON.stringify({ id })}\n` : `${id}\n`);
+    io.stdout.write(c.json ? printableJson({ id }, 0) : `${printable(id)}\n`);
     return 0;
   }
   const resultPath = `/nodes/${seg(c.nodeId)}/exec/${seg(id)}/result`;
   const outcome = await waitForResult(api, resultPath, deadline, io);
   if (outcome.finished) return report(c, outcome.raw, outcome.result, io);
-  if (c.json) io.stdout.write(`${JSON.stringify({ id, ...outcome.pending })}\n`);
-  io.stderr.write(`hydracluster: no result within the timeout; exec id ${id} (result: GET /api/v1${resultPath})\n`);
+  if (c.json) io.stdout.write(printableJson({ id, ...outcome.pending }, 0));
+  io.stderr.write(`hydracluster: no result within the timeout; exec id ${printable(id)} (result: GET /api/v1${resultPath})\n`);
   return EX_TIMEOUT;
 }
 
@@ -121,22 +122,23 @@ async function waitForResult(api: Api, resultPath: string, deadline: number, io:
 /** Prints a finished exec; `raw` is the server's body, printed as-is for --json (newer fields kept). */
 function report(c: ExecCommand, raw: unknown, res: ExecResultView, io: ExecIo): number {
   if (c.json) {
-    io.stdout.write(`${JSON.stringify(raw, null, 2)}\n`);
+    io.stdout.write(printableJson(raw));
     return 0;
   }
-  io.stdout.write(res.stdout);
+  io.stdout.write(res.stdout); // the remote command's own output, byte for byte
   io.stderr.write(res.stderr);
+  const id = printable(res.id);
   switch (res.status) {
     case 'done':
       return localExitCode(res.exit_code);
     case 'timed_out':
-      io.stderr.write(`hydracluster: exec ${res.id} timed out on the node\n`);
+      io.stderr.write(`hydracluster: exec ${id} timed out on the node\n`);
       return EX_TIMEOUT;
     case 'expired':
-      io.stderr.write(`hydracluster: exec ${res.id} expired: the node never fetched it\n`);
+      io.stderr.write(`hydracluster: exec ${id} expired: the node never fetched it\n`);
       return EX_TIMEOUT;
     case 'cancelled':
-      io.stderr.write(`hydracluster: exec ${res.id} was cancelled\n`);
+      io.stderr.write(`hydracluster: exec ${id} was cancelled\n`);
       return EX_SOFTWARE;
   }
 }

@@ -18,6 +18,7 @@ import { CliError } from './errors.js';
 import type { ExecIo } from './exec.js';
 import { DEFAULT_WAIT_S, REPORT_GRACE_MS } from './exec.js';
 import type { Out } from './output.js';
+import { printable, printableJson } from './printable.js';
 import { EX_SOFTWARE, EX_TIMEOUT } from '../sysexits.js';
 import type { FleetExecCommand } from './where.js';
 
@@ -33,7 +34,7 @@ interface Tally {
   skipped: number;
 }
 
-/** Writes `text` line by line, each prefixed; a last line without a newline gets one. */
+/** Writes `text` line by line, each prefixed; a last line without a newline gets one. The lines are the command's own output. */
 function prefixed(out: Out, name: string, text: string): void {
   if (text === '') return;
   const lines = text.split('\n');
@@ -43,18 +44,19 @@ function prefixed(out: Out, name: string, text: string): void {
 
 /** Prints one finished member and counts it. */
 function printMember(m: BatchMember, io: ExecIo, t: Tally): void {
-  prefixed(io.stdout, m.name, m.stdout);
-  prefixed(io.stderr, m.name, m.stderr);
+  const name = printable(m.name);
+  prefixed(io.stdout, name, m.stdout);
+  prefixed(io.stderr, name, m.stderr);
   if (m.status === 'done' && m.exit_code === 0) t.ok++;
   else if (m.status === 'done') {
     t.failed++;
-    io.stderr.write(`${m.name}: (exit ${m.exit_code})\n`);
+    io.stderr.write(`${name}: (exit ${m.exit_code})\n`);
   } else if (m.status === 'cancelled') {
     t.failed++;
-    io.stderr.write(`${m.name}: (cancelled)\n`);
+    io.stderr.write(`${name}: (cancelled)\n`);
   } else {
     t.timedOut++;
-    io.stderr.write(`${m.name}: (${m.status === 'expired' ? 'expired: the node never fetched it' : 'timed out'})\n`);
+    io.stderr.write(`${name}: (${m.status === 'expired' ? 'expired: the node never fetched it' : 'timed out'})\n`);
   }
 }
 
@@ -88,7 +90,7 @@ export async function runFleetExec(c: FleetExecCommand, api: Api, io: ExecIo): P
   const { batch_id: id, execs } = sub.data;
   const path = `/exec/batches/${seg(id)}`;
   announce(sub.data, io);
-  if (!c.json) for (const s of sub.data.skipped) io.stderr.write(`${s.name ?? s.node_id}: skipped (${s.reason})\n`);
+  if (!c.json) for (const s of sub.data.skipped) io.stderr.write(`${printable(`${s.name ?? s.node_id}: skipped (${s.reason})`)}\n`);
   const f: Follow = { api, io, path, deadline: io.now() + (c.timeoutS ?? DEFAULT_WAIT_S) * MS_PER_S + REPORT_GRACE_MS };
   try {
     return c.json ? await followJson(f) : await followLines(f, sub.data.skipped.length);
@@ -105,7 +107,7 @@ export async function runFleetExec(c: FleetExecCommand, api: Api, io: ExecIo): P
 /** Says on stderr, before any wait, which batch went to which nodes. */
 function announce(sub: BatchSubmitReply, io: ExecIo): void {
   const names = sub.execs.map((e) => e.name ?? e.node_id);
-  io.stderr.write(`hydracluster: batch ${sub.batch_id} sent to ${names.length} node(s)${names.length > 0 ? `: ${names.join(', ')}` : ''}\n`);
+  io.stderr.write(`hydracluster: batch ${printable(sub.batch_id)} sent to ${names.length} node(s)${names.length > 0 ? `: ${printable(names.join(', '))}` : ''}\n`);
 }
 
 /** Prints each member as it finishes (page by page), then the summary line. */
@@ -125,7 +127,7 @@ async function followLines(f: Follow, skipped: number): Promise<number> {
   }
   const pending = view.total - view.finished;
   t.timedOut += pending;
-  if (pending > 0) io.stderr.write(`hydracluster: ${pending} still pending at the timeout; batch ${view.batch_id} (GET /api/v1${f.path})\n`);
+  if (pending > 0) io.stderr.write(`hydracluster: ${pending} still pending at the timeout; batch ${printable(view.batch_id)} (GET /api/v1${f.path})\n`);
   io.stdout.write(`${t.ok} ok, ${t.failed} failed, ${t.timedOut} timed out, ${t.skipped} skipped\n`);
   if (t.failed > 0) return EXIT_FAILED;
   return t.timedOut > 0 ? EX_TIMEOUT : 0;
@@ -143,7 +145,7 @@ async function followJson(f: Follow): Promise<number> {
     if (view.state === 'finished' || left <= 0) break;
   }
   const out = f.io.stdout;
-  const shell = JSON.stringify({ ...view, results: [], more: false, next_offset: null }, null, 2);
+  const shell = safeJson({ ...view, results: [], more: false, next_offset: null });
   // Top-level keys are the only unescaped quotes: `"results": []` appears once, as the key.
   const at = shell.indexOf(RESULTS_KEY);
   out.write(`${shell.slice(0, at)}"results": [`);
@@ -151,7 +153,7 @@ async function followJson(f: Follow): Promise<number> {
   let first = true;
   for (;;) {
     for (const m of page.results) {
-      out.write(`${first ? '' : ','}\n    ${JSON.stringify(m, null, 2).replace(/\n/g, '\n    ')}`);
+      out.write(`${first ? '' : ','}\n    ${safeJson(m).replace(/\n/g, '\n    ')}`);
       first = false;
     }
     if (!page.more || page.next_offset === null) break;
@@ -162,3 +164,5 @@ async function followJson(f: Follow): Promise<number> {
 }
 
 const RESULTS_KEY = '"results": []';
+/** Indented JSON with invisible characters written as `\uXXXX` (see printableJson), no final newline. */
+const safeJson = (v: unknown): string => printableJson(v).slice(0, -1);

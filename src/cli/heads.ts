@@ -12,6 +12,7 @@ import { seg, type Api } from './client.js';
 import { CliError } from './errors.js';
 import { table } from './admin.js';
 import type { Out } from './output.js';
+import { printable, printableJson } from './printable.js';
 import { EX_SOFTWARE } from '../sysexits.js';
 
 export type HeadsCommand =
@@ -90,7 +91,7 @@ function shaped<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
   return r.data;
 }
 
-const json = (v: unknown): string => `${JSON.stringify(v, null, 2)}\n`;
+const json = (v: unknown): string => printableJson(v);
 
 async function heads(c: Extract<HeadsCommand, { cmd: 'heads' }>, api: Api, out: Out): Promise<number> {
   if (c.action === 'list') {
@@ -107,7 +108,7 @@ async function heads(c: Extract<HeadsCommand, { cmd: 'heads' }>, api: Api, out: 
   const r = await api.call('POST', `/nodes/${seg(c.id)}/head-assignment`, { body_id: c.bodyId, ...(c.app !== undefined ? { app_id: c.app } : {}) });
   if (c.json) return (out.write(json(r.body)), 0);
   const h = shaped(headView, r.body);
-  out.write(h.body_id === null ? `${c.id}: assignment cleared\n` : `${c.id} → ${h.assigned_body_name ?? h.body_id}${h.app_id ? ` (${h.app_id})` : ''}\n`);
+  out.write(printable(h.body_id === null ? `${c.id}: assignment cleared` : `${c.id} → ${h.assigned_body_name ?? h.body_id}${h.app_id ? ` (${h.app_id})` : ''}`) + '\n');
   return 0;
 }
 
@@ -125,11 +126,11 @@ async function enrollQr(c: Extract<HeadsCommand, { cmd: 'enroll-qr' }>, api: Api
     } catch (e) {
       throw new CliError(EX_SOFTWARE, `cannot write ${c.png}: ${(e as Error).message}`);
     }
-    out.write(`wrote the iPad enrollment QR for ${payload.server_url} to ${c.png}\n`);
+    out.write(`wrote the iPad enrollment QR for ${printable(payload.server_url)} to ${c.png}\n`);
     return 0;
   }
   out.write(await QRCode.toString(text, { type: 'terminal', small: true, errorCorrectionLevel: 'M' }));
-  out.write(`iPad enrollment QR for ${payload.server_url} (it holds the fleet enrollment token: show it to iPads only)\n`);
+  out.write(`iPad enrollment QR for ${printable(payload.server_url)} (it holds the fleet enrollment token: show it to iPads only)\n`);
   return 0;
 }
 

@@ -66,7 +66,10 @@ async function serveCommand(argv: string[]): Promise<number> {
     };
     process.once('SIGTERM', () => onSignal('SIGTERM'));
     process.once('SIGINT', () => onSignal('SIGINT'));
-    process.on('SIGHUP', () => running.hangup());
+    process.on('SIGHUP', () => {
+      running.core.log.info('signal received', { signal: 'SIGHUP' });
+      void running.hangup();
+    });
   });
   return 0;
 }

@@ -7,10 +7,15 @@
  * current file becomes `audit.log.1`, `.1` becomes `.2` … `.keep` is dropped) happens only between
  * batches, so no line is lost or cut at the boundary.
  *
+ * Moved or deleted from outside (issue 18): before each batch, one fstat of the open file and one
+ * stat of the path; when the path no longer names that file (another device/inode, or none), the
+ * file is reopened (created anew, 0600) and the batch goes there. reopen() (SIGHUP) does it at once.
+ * The file is opened O_APPEND and its size re-read per batch, so an outside copytruncate works too.
+ *
  * Reads (query) go through the files newest first and stop at `limit`; they never block appends.
  */
 import { close as closeCb, fdatasync as fdatasyncCb, fstat as fstatCb, fsync as fsyncCb, open as openCb, write as writeCb } from 'node:fs';
-import { readFile, rename, rm } from 'node:fs/promises';
+import { readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { promisify } from 'node:util';
 import type { AuditEntry } from '../wire/audit.js';
@@ -32,6 +37,8 @@ export interface AuditFilter {
 /** Where a change's audit line goes; `append` resolves once the line is on disk. */
 export interface AuditSink {
   append(entry: AuditEntry): Promise<void>;
+  /** Closes the file and opens the path anew (SIGHUP): after an outside move, delete or rotation. */
+  reopen(): Promise<void>;
   query(filter: AuditFilter): Promise<AuditEntry[]>;
   close(): Promise<void>;
 }
@@ -55,17 +62,22 @@ export class AuditLog implements AuditSink {
   private lines: string[] = [];
   private waiters: Waiter[] = [];
   private flushing: Promise<void> | null = null;
+  /** reopen() callers, served by the flush loop between batches (never while a batch writes). */
+  private reopenWaiters: Waiter[] = [];
   private readonly maxBytes: number;
   private readonly keep: number;
+  /** Told when the path was found no longer naming the open file (it is then started anew). */
+  private readonly onMoved: () => void;
   /** Batches written (fsyncs), for tests and the bench: fewer than lines under load. */
   commits = 0;
 
   constructor(
     readonly path: string,
-    opts: { maxBytes?: number; keep?: number } = {},
+    opts: { maxBytes?: number; keep?: number; onMoved?: () => void } = {},
   ) {
     this.maxBytes = opts.maxBytes ?? AUDIT_MAX_BYTES;
     this.keep = opts.keep ?? AUDIT_KEEP_FILES;
+    this.onMoved = opts.onMoved ?? (() => {});
   }
 
   append(entry: AuditEntry): Promise<void> {
@@ -75,9 +87,27 @@ export class AuditLog implements AuditSink {
     return done;
   }
 
+  reopen(): Promise<void> {
+    const done = new Promise<void>((resolve, reject) => this.reopenWaiters.push({ resolve, reject }));
+    this.flushing ??= this.flushLoop();
+    return done;
+  }
+
   /** Writes batches until nothing is queued; each batch's waiters learn its outcome. */
   private async flushLoop(): Promise<void> {
-    while (this.lines.length > 0) {
+    while (this.lines.length > 0 || this.reopenWaiters.length > 0) {
+      if (this.reopenWaiters.length > 0) {
+        const waiters = this.reopenWaiters;
+        this.reopenWaiters = [];
+        try {
+          await this.closeFile();
+          await this.file();
+          for (const w of waiters) w.resolve();
+        } catch (e) {
+          for (const w of waiters) w.reject(e);
+        }
+        continue;
+      }
       const text = this.lines.join('');
       const waiters = this.waiters;
       this.lines = [];
@@ -94,6 +124,7 @@ export class AuditLog implements AuditSink {
 
   private async write(text: string): Promise<void> {
     const buf = Buffer.from(text, 'utf8');
+    await this.followPath();
     if (this.fd !== null && this.size > 0 && this.size + buf.length > this.maxBytes) await this.rotate();
     const fd = await this.file();
     let off = 0;
@@ -101,6 +132,25 @@ export class AuditLog implements AuditSink {
     await fdatasync(fd);
     this.size += buf.length;
     this.commits++;
+  }
+
+  /**
+   * Closes the open file when the path no longer names it (moved, deleted, replaced), so that
+   * file() opens the path anew; else takes its size as it is now (an outside truncation).
+   */
+  private async followPath(): Promise<void> {
+    if (this.fd === null) return;
+    const [open, named] = await Promise.all([fstat(this.fd, { bigint: true }), stat(this.path, { bigint: true }).catch(nullIfMissing)]);
+    if (named === null || named.dev !== open.dev || named.ino !== open.ino) {
+      await this.closeFile();
+      this.onMoved();
+    } else this.size = Number(open.size);
+  }
+
+  private async closeFile(): Promise<void> {
+    const fd = this.fd;
+    this.fd = null;
+    if (fd !== null) await closeFd(fd);
   }
 
   private async file(): Promise<number> {
@@ -160,9 +210,13 @@ export class AuditLog implements AuditSink {
   /** Waits for queued lines, then closes the file. */
   async close(): Promise<void> {
     while (this.flushing) await this.flushing;
-    if (this.fd !== null) await closeFd(this.fd);
-    this.fd = null;
+    await this.closeFile();
   }
+}
+
+function nullIfMissing(e: NodeJS.ErrnoException): null {
+  if (e.code === 'ENOENT') return null;
+  throw e;
 }
 
 function ignoreMissing(e: NodeJS.ErrnoException): void {

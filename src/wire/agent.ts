@@ -4,7 +4,7 @@
  * builds its requests from the input types and reads the replies through the reply schemas.
  */
 import { z } from 'zod';
-import { FLAG_NAMES, text, name } from './common.js';
+import { FLAG_NAMES, displayText, text, name } from './common.js';
 
 export const MAX_ROLES = 64;
 export const MAX_DIAGNOSTICS = 64;
@@ -14,7 +14,7 @@ const roleList = z.array(text(ROLE_MAX)).max(MAX_ROLES, `must list at most ${MAX
 /** `POST /enrollments`. `ttl_s` is checked against `enrollment_ttl_s` by the server. */
 export const enrollmentBody = z.object({
   name,
-  owner: text(128).default(''),
+  owner: displayText(128).default(''),
   os: z.enum(['windows', 'linux', 'macos']).optional(),
   kind: z.enum(['body', 'flatscreen', 'windows']).default('body'),
   ttl_s: z.number().int().min(1, 'must be at least 1').optional(),

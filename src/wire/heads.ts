@@ -3,7 +3,7 @@
  * enrollment QR, assignments, allowed experiences, eligible bodies and the exec-channel replies.
  */
 import { z } from 'zod';
-import { NODE_KINDS, name, text } from './common.js';
+import { NODE_KINDS, displayText, name, text } from './common.js';
 import { MAX_DIAGNOSTICS, diagnosticValue } from './agent.js';
 
 export const HEAD_STATUSES = ['idle', 'streaming', 'error'] as const;
@@ -15,9 +15,9 @@ export const MAX_ALLOWED_EXPERIENCES = 1000;
 /** `POST /heads` (fleet enrollment token): an iPad registers itself. */
 export const headCreateBody = z.object({
   name,
-  district: text(64).default(''),
-  venue: text(64).default(''),
-  owner: text(128).default(''),
+  district: displayText(64).default(''),
+  venue: displayText(64).default(''),
+  owner: displayText(128).default(''),
 });
 export type HeadCreateBody = z.input<typeof headCreateBody>;
 

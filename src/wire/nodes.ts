@@ -2,7 +2,7 @@
  * Admin node endpoints on the wire (SPEC §9, §10): the node object, its changes and the queries.
  */
 import { z } from 'zod';
-import { FLAG_NAMES, NODE_KINDS, NODE_STATES, name, text } from './common.js';
+import { FLAG_NAMES, NODE_KINDS, NODE_STATES, displayText, name, text } from './common.js';
 import { MAX_ROLES } from './agent.js';
 
 const roleList = z.array(text(64)).max(MAX_ROLES, `must list at most ${MAX_ROLES} roles`);
@@ -12,9 +12,9 @@ export const rolesBody = z.object({ roles: roleList });
 export const patchBody = z
   .object({
     name: name.optional(),
-    owner: text(128).optional(),
-    district: text(64).optional(),
-    venue: text(64).optional(),
+    owner: displayText(128).optional(),
+    district: displayText(64).optional(),
+    venue: displayText(64).optional(),
     kind: z.enum(NODE_KINDS).optional(),
   })
   .strict()

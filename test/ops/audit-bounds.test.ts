@@ -14,7 +14,7 @@ import type { AuditEntry } from '../../src/wire/audit.js';
 
 function app() {
   const lines: AuditEntry[] = [];
-  const sink: AuditSink = { append: async (e) => void lines.push(e), query: async () => [], close: async () => {} };
+  const sink: AuditSink = { append: async (e) => void lines.push(e), reopen: async () => {}, query: async () => [], close: async () => {} };
   const a = new Hono<AppEnv>();
   const requests = new RequestRegistry();
   a.use((c, next) => (c.set('inflight', requests.start(c.req.method, c.req.path)), next()));
