@@ -105,6 +105,7 @@ function applyHeartbeat(ctx: NodeContext, ev: Extract<NodeEvent, { type: 'HEARTB
     if (f === 'reprovision' && prev.reprovision_pending) acked = true;
   }
   let next: NodeRecord = { ...prev, flags, reprovision_acked: acked, last_seen: ev.at, reported: { ...prev.reported, ...ev.reported } };
+  if (next.awaiting_report) delete next.awaiting_report; // the head has reported back
   // A reprovision is done once the agent acked it and then reports every role applied (and running) again.
   if (next.reprovision_pending && acked && reprovisionDone(next, ctx.settings)) {
     next = { ...next, reprovision_pending: false, reprovision_acked: false };
