@@ -23,7 +23,8 @@ const USAGE = `usage: hydranode <command> [options]
         heartbeat, remote exec and role provisioning until SIGTERM
   sim --server URL --admin-token T --count N [--exec-latency-ms M] [--concurrency C] [--long-poll]
       [--interval S] [--duration S] [--max-sockets K]
-        N simulated agents in one process, for load tests (JSON lines on stdout)
+        N simulated agents in one process, for load tests (JSON lines on stdout); --max-sockets
+        sizes the pool of short requests (default 128), --long-poll adds one socket per node
   version
 
 Home: --home, else $HYDRANODE_HOME, else ~/.hydranode. Logs: <home>/hydranode.log and stdout.

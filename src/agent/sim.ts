@@ -5,7 +5,9 @@
  * one long-poll per node (10k sockets), a node fetches execs with `wait=0` only when a heartbeat
  * reply says `exec_pending > 0`, and answers each with exit 0 after `--exec-latency-ms`.
  * With `--long-poll` each node instead waits in `GET /body/exec?wait=` as a real agent does, so an
- * exec is answered at once (the fleet-exec bench; one socket per node, size `--max-sockets` to fit).
+ * exec is answered at once (the fleet-exec bench). Long-polls get a pool of their own, one socket
+ * per node, so they never hold the sockets heartbeats and registrations need (`--max-sockets`).
+ * Each node has its own stop signal: thousands of waits never hang listeners on one shared signal.
  * Stats every 10 s and a final summary are JSON lines on stdout.
  */
 import { arch } from 'node:os';
@@ -21,7 +23,7 @@ import { FLAG_NAMES, type FlagName } from '../wire/common.js';
 export const SIM_STATS_EVERY_MS = 10_000;
 /** Enrollments and registrations in flight at once. */
 export const DEFAULT_SIM_CONCURRENCY = 50;
-/** Keep-alive connections shared by all simulated nodes. */
+/** Keep-alive connections shared by all simulated nodes' short requests (not the long-polls). */
 export const DEFAULT_SIM_MAX_SOCKETS = 128;
 /** Enrollment and registration are retried this often on transient errors before a node is given up. */
 const SETUP_TRIES = 6;
@@ -53,6 +55,10 @@ interface SimNode {
   index: number;
   id: string;
   client: ApiClient;
+  /** `--long-poll`: the same node token over the long-poll pool. */
+  pollClient: ApiClient;
+  /** Aborted when the sim stops: this node's waits and requests end. */
+  stop: AbortController;
   intervalS: number;
   acks: FlagName[];
   fetching: boolean;
@@ -66,6 +72,32 @@ async function forEachLimit(n: number, limit: number, fn: (i: number) => Promise
     while (next < n) await fn(next++);
   };
   await Promise.all(Array.from({ length: Math.min(limit, n) }, worker));
+}
+
+/**
+ * Per-node stop signals, all aborted at once when the sim stops: each wait listens on its own
+ * node's signal, so no signal ever carries more than a couple of listeners.
+ */
+class StopSignals {
+  private readonly live = new Set<AbortController>();
+  private stopped = false;
+
+  open(): AbortController {
+    const c = new AbortController();
+    if (this.stopped) c.abort();
+    else this.live.add(c);
+    return c;
+  }
+
+  close(c: AbortController): void {
+    this.live.delete(c);
+  }
+
+  abortAll(): void {
+    this.stopped = true;
+    for (const c of this.live) c.abort();
+    this.live.clear();
+  }
 }
 
 async function withRetries<T>(fn: () => Promise<T>, signal: AbortSignal): Promise<T> {
@@ -85,7 +117,12 @@ const errorKind = (e: unknown): string => (e instanceof ApiError ? (e.status ===
 /** Enrolls the simulated fleet, runs it, prints stats and the summary; resolves with the summary. */
 export async function runSim(o: SimOptions): Promise<Record<string, unknown>> {
   const pool = keepAliveAgent(o.server, o.maxSockets);
+  // One socket per node for the long-polls, apart from the pool of short requests.
+  const pollPool = o.longPoll ? keepAliveAgent(o.server, o.count) : pool;
   const admin = new ApiClient(o.server, o.adminToken, pool);
+  const stops = new StopSignals();
+  const stopAll = (): void => stops.abortAll();
+  o.signal.addEventListener('abort', stopAll, { once: true });
   const stats = new SimStats();
   const nodes: SimNode[] = [];
   let stopped = false;
@@ -128,14 +165,15 @@ export async function runSim(o: SimOptions): Promise<Record<string, unknown>> {
 
   /** `--long-poll`: one exec long-poll per node, for as long as the sim runs. */
   const pollLoop = async (n: SimNode): Promise<void> => {
-    while (!stopped && !o.signal.aborted) {
+    const signal = n.stop.signal;
+    while (!stopped && !signal.aborted) {
       try {
-        const order = await n.client.nextExec(SIM_POLL_WAIT_S, o.signal);
+        const order = await n.pollClient.nextExec(SIM_POLL_WAIT_S, signal);
         if (order && !stopped) await answer(n, order);
       } catch (e) {
-        if (stopped || o.signal.aborted) return;
+        if (stopped || signal.aborted) return;
         stats.window.error(`exec_${errorKind(e)}`);
-        await sleep(SIM_POLL_RETRY_MS, o.signal);
+        await sleep(SIM_POLL_RETRY_MS, signal);
       }
     }
   };
@@ -161,16 +199,20 @@ export async function runSim(o: SimOptions): Promise<Record<string, unknown>> {
   const t0 = performance.now();
   await forEachLimit(o.count, o.concurrency, async (i) => {
     if (o.signal.aborted) return;
+    const stop = stops.open();
     try {
       const name = `sim-${String(i).padStart(width, '0')}`;
-      const enr = await withRetries(() => admin.enroll({ name, owner: 'hydranode-sim', os: 'linux' }), o.signal);
-      const reg = await withRetries(() => admin.withToken(enr.enrollment_token).register({ hostname: name, os: 'linux', arch: arch(), agent_version: VERSION }), o.signal);
+      const enr = await withRetries(() => admin.enroll({ name, owner: 'hydranode-sim', os: 'linux' }), stop.signal);
+      const reg = await withRetries(() => admin.withToken(enr.enrollment_token).register({ hostname: name, os: 'linux', arch: arch(), agent_version: VERSION }), stop.signal);
       const intervalS = o.intervalS ?? reg.heartbeat_interval_s ?? DEFAULT_HEARTBEAT_INTERVAL_S;
-      const n: SimNode = { index: i, id: reg.node_id, client: admin.withToken(reg.token), intervalS, acks: [], fetching: false, timer: null };
+      const client = admin.withToken(reg.token);
+      const pollClient = new ApiClient(o.server, reg.token, pollPool);
+      const n: SimNode = { index: i, id: reg.node_id, client, pollClient, stop, intervalS, acks: [], fetching: false, timer: null };
       nodes.push(n);
       await beat(n, true);
       if (o.longPoll) void pollLoop(n);
     } catch (e) {
+      stops.close(stop);
       setupFailed++;
       if (setupFailed <= 3) o.out(JSON.stringify({ type: 'setup_error', node: i, error: (e as Error).message }));
     }
@@ -184,11 +226,14 @@ export async function runSim(o: SimOptions): Promise<Record<string, unknown>> {
   else if (!o.signal.aborted) await new Promise<void>((r) => o.signal.addEventListener('abort', () => r(), { once: true }));
 
   stopped = true;
+  o.signal.removeEventListener('abort', stopAll);
+  stopAll();
   clearInterval(ticker);
   for (const n of nodes) if (n.timer) clearTimeout(n.timer);
   const summary = { type: 'summary', nodes: nodes.length, setup_failed: setupFailed, enroll_s: Math.round(enrollS * 10) / 10, ...stats.run.summary() };
   stats.close();
   o.out(JSON.stringify(summary));
   pool.destroy();
+  pollPool.destroy();
   return summary;
 }

@@ -39,7 +39,7 @@ export function agentRoutes(d: RouteDeps): Hono<AppEnv> {
     const catalog = d.config.roles;
     const known = r.roles.filter((role) => catalog[role]);
     const recipes = Object.fromEntries(known.map((role) => [role, catalog[role]!.recipe]));
-    // Which roles have a provider: provider_status speaks for those (SPEC §4 online rule).
+    // Which roles have a provider: provider_status speaks for those (eligibility, reprovision end).
     const providers = Object.fromEntries(known.flatMap((role) => (catalog[role]!.provider ? [[role, catalog[role]!.provider]] : [])));
     const limits = { max_output_bytes: d.config.server.exec.max_output_bytes };
     return c.json({ roles: r.roles, recipes, providers, reprovision: r.flags.reprovision, limits } satisfies ProvisionReply);
