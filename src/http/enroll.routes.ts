@@ -5,13 +5,15 @@ import { Hono } from 'hono';
 import { askNode } from '../actors/node-actor.js';
 import type { Config } from '../config.js';
 import { AppError } from '../errors.js';
-import { hashToken, newToken } from '../ids.js';
+import { hashToken, newEnrollmentId, newToken } from '../ids.js';
 import { apiSession } from '../web/session.js';
-import { bearer, classify, clientKey, refuse, type Credential } from './auth.js';
+import { bearer, classify, clientKey, refuse, requireAdmin, type Credential } from './auth.js';
 import type { RouteDeps } from './deps.js';
 import type { AppEnv } from './env.js';
-import { enrollmentBody, registerBody } from './schemas.js';
+import { nodeFromPath } from './params.js';
+import { enrollmentBody, reenrollBody, registerBody } from './schemas.js';
 import { readJson } from './validate.js';
+import type { ReenrollReply } from '../wire/agent.js';
 
 const shq = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 const psq = (s: string) => `'${s.replace(/'/g, "''")}'`;
@@ -36,6 +38,13 @@ export function installCommands(cfg: Config['server'], token: string): { powersh
   return { powershell, bash };
 }
 
+/** An enrollment's lifetime: `ttl_s` when given (at most `enrollment_ttl_s`), else `enrollment_ttl_s`. */
+function enrollmentTtl(d: RouteDeps, ttlS: number | undefined): number {
+  const maxTtl = d.config.server.enrollment_ttl_s;
+  if (ttlS !== undefined && ttlS > maxTtl) throw new AppError('invalid_request', `field \`ttl_s\`: must be at most ${maxTtl} (server.enrollment_ttl_s)`);
+  return ttlS ?? maxTtl;
+}
+
 export function enrollRoutes(d: RouteDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
@@ -57,11 +66,8 @@ export function enrollRoutes(d: RouteDeps): Hono<AppEnv> {
       }
     }
     const body = await readJson(c, enrollmentBody);
-    const maxTtl = d.config.server.enrollment_ttl_s;
-    if (body.ttl_s !== undefined && body.ttl_s > maxTtl) {
-      throw new AppError('invalid_request', `field \`ttl_s\`: must be at most ${maxTtl} (server.enrollment_ttl_s)`);
-    }
-    const { node, token } = await d.fleet.enroll({ name: body.name, owner: body.owner, kind: body.kind, os: body.os ?? null, ttlS: body.ttl_s }, c.get('inflight'));
+    const ttlS = enrollmentTtl(d, body.ttl_s);
+    const { node, token } = await d.fleet.enroll({ name: body.name, owner: body.owner, kind: body.kind, os: body.os ?? null, ttlS }, c.get('inflight'));
     const r = node.record;
     c.set('auditNote', { node_id: r.id });
     return c.json(
@@ -74,6 +80,19 @@ export function enrollRoutes(d: RouteDeps): Hono<AppEnv> {
       },
       201,
     );
+  });
+
+  // SPEC §16.3: a single-use token for an existing node; redeeming it keeps the node, revokes its old token.
+  app.post('/nodes/:id/enrollment', requireAdmin(d.auth), async (c) => {
+    const node = nodeFromPath(d.fleet, c);
+    const body = await readJson(c, reenrollBody);
+    const token = newToken('hce');
+    const msg = { type: 'reenroll', enrollmentId: newEnrollmentId(), tokenHash: hashToken(token), ttlS: enrollmentTtl(d, body.ttl_s) } as const;
+    const view = await askNode(node, msg, { waiter: c.get('inflight') });
+    d.log.info('re-enrollment issued', { node_id: view.id, enrollment_id: view.enrollment_id, ttl_s: msg.ttlS });
+    c.set('auditNote', { node_id: view.id, enrollment_id: view.enrollment_id });
+    const reply = { node_id: view.id, enrollment_id: msg.enrollmentId, enrollment_token: token, expires_at: view.enrollment_expires_at!, install: installCommands(d.config.server, token) };
+    return c.json(reply satisfies ReenrollReply, 201);
   });
 
   app.post('/register', async (c) => {

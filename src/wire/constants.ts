@@ -9,6 +9,8 @@ export const NODE_STATES = ['enrolling', 'provisioning', 'online', 'offline', 'e
 /** The flags an admin sets and the agent acknowledges (SPEC §5). */
 export const FLAG_NAMES = ['update_node', 'update_services', 'reprovision'] as const;
 export const INTERPRETERS = ['powershell', 'bash'] as const;
+/** Where the agent's self-update stands (SPEC §16.2 `agent_update.state`). */
+export const AGENT_UPDATE_STATES = ['downloading', 'probing', 'swapped', 'failed'] as const;
 export const FINAL_STATUSES = ['done', 'timed_out', 'cancelled', 'expired'] as const;
 
 export type NodeKind = (typeof NODE_KINDS)[number];
@@ -16,6 +18,7 @@ export type NodeState = (typeof NODE_STATES)[number];
 export type FlagName = (typeof FLAG_NAMES)[number];
 export type Flags = Record<FlagName, boolean>;
 export type Interpreter = (typeof INTERPRETERS)[number];
+export type AgentUpdateState = (typeof AGENT_UPDATE_STATES)[number];
 export type FinalStatus = (typeof FINAL_STATUSES)[number];
 
 export const isHeadKind = (k: string): boolean => (HEAD_KINDS as readonly string[]).includes(k);

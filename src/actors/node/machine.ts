@@ -40,10 +40,14 @@ export interface NodeContext {
 
 export type { HeadChanges };
 
+export type Reenrollment = NonNullable<NodeRecord['reenrollment']>;
+
 export type UpdateChanges = Partial<Pick<NodeRecord, 'name' | 'owner' | 'district' | 'venue' | 'kind'>>;
 
 export type NodeEvent =
   | { type: 'REGISTER'; tokenHash: string; reported: Partial<Reported>; at: string; mono: number }
+  /** SPEC §16.3: a new single-use enrollment for this node; `deadline` is monotonic. */
+  | { type: 'REENROLL'; enrollment: Reenrollment; deadline: number }
   | { type: 'HEARTBEAT'; reported: Partial<Reported>; ack: readonly FlagName[]; at: string }
   | { type: 'OFFLINE_DUE'; mono: number }
   | { type: 'EXPIRE_DUE'; mono: number }
@@ -132,6 +136,10 @@ export const nodeMachine = setup({
       return event.type === 'REGISTER' && !!e && !e.used_at && context.enrollDeadline !== null && event.mono < context.enrollDeadline;
     },
     enrollmentUsed: ({ context }) => !!context.record.enrollment?.used_at,
+    reenrollmentOpen: ({ context, event }) =>
+      event.type === 'REGISTER' && !!context.record.reenrollment && context.enrollDeadline !== null && event.mono < context.enrollDeadline,
+    reenrollmentPending: ({ context }) => !!context.record.reenrollment,
+    notIpad: ({ context }) => context.record.kind !== 'ipad',
     silentTooLong: ({ context, event }) => event.type === 'OFFLINE_DUE' && event.mono - context.lastBeat >= context.settings.offlineAfterMs,
     enrollmentOver: ({ context, event }) =>
       event.type === 'EXPIRE_DUE' && context.enrollDeadline !== null && event.mono >= context.enrollDeadline,
@@ -197,6 +205,37 @@ export const nodeMachine = setup({
       };
     }),
     closeEnrollment: assign({ enrollDeadline: null }),
+    /** Not registered yet (enrolling, expired): the new token replaces the enrollment's. */
+    reissueEnrollment: assign(({ context, event }) =>
+      event.type === 'REENROLL' ? { record: { ...context.record, enrollment: { ...event.enrollment, used_at: null } }, enrollDeadline: event.deadline } : {},
+    ),
+    /** Registered: the node keeps answering to its token until the re-enrollment is redeemed. */
+    openReenrollment: assign(({ context, event }) =>
+      event.type === 'REENROLL' ? { record: { ...context.record, reenrollment: event.enrollment }, enrollDeadline: event.deadline } : {},
+    ),
+    dropReenrollment: assign(({ context }) => {
+      const { reenrollment: _, ...record } = context.record;
+      return { record, enrollDeadline: null };
+    }),
+    /**
+     * A redeemed re-enrollment: a new token (the old one stops working), the same id, roles, place,
+     * drain and head pins; what the old agent reported about its roles is forgotten.
+     */
+    reregister: assign(({ context, event }) => {
+      if (event.type !== 'REGISTER' || !context.record.reenrollment) return {};
+      const { reenrollment, ...r } = context.record;
+      const { agent_update: _, ...reported } = r.reported;
+      return {
+        record: {
+          ...r,
+          token_hash: event.tokenHash,
+          enrollment: { ...reenrollment, used_at: event.at },
+          reported: { ...reported, roles_applied: [], ...event.reported },
+        },
+        lastBeat: event.mono,
+        enrollDeadline: null,
+      };
+    }),
   },
 }).createMachine({
   id: 'node',
@@ -216,6 +255,7 @@ export const nodeMachine = setup({
       { guard: 'isHead', actions: ['setHead', persist(true)] },
       { actions: reject('wrong_kind', 'this node is a body; only heads have assignments and allowed experiences') },
     ],
+    REENROLL: { actions: reject('wrong_kind', 'an iPad enrolls again with the fleet enrollment QR, not with an install command') },
     REGISTER: [
       { guard: 'enrollmentUsed', actions: reject('unauthorized', 'the enrollment token was already used') },
       { actions: reject('unauthorized', 'the enrollment token is not valid') },
@@ -229,12 +269,19 @@ export const nodeMachine = setup({
           { actions: reject('unauthorized', 'the enrollment token has expired') },
         ],
         EXPIRE_DUE: { guard: 'enrollmentOver', target: 'expired', actions: ['closeEnrollment', persist(false)] },
+        REENROLL: { guard: 'notIpad', actions: ['reissueEnrollment', persist(true)] },
         SET_ROLES: { actions: ['setRoles', persist(true)] },
         REPROVISION: { actions: ['reprovision', persist(true)] },
       },
     },
     provisioning: {
       on: {
+        REENROLL: { guard: 'notIpad', actions: ['openReenrollment', persist(true)] },
+        REGISTER: [
+          { guard: 'reenrollmentOpen', target: 'provisioning', actions: ['reregister', persist(true)] },
+          { guard: 'reenrollmentPending', actions: reject('unauthorized', 'the enrollment token has expired') },
+        ],
+        EXPIRE_DUE: { guard: 'enrollmentOver', actions: ['dropReenrollment', persist(false)] },
         HEARTBEAT: { target: 'evaluating', actions: 'heartbeat' },
         SET_ROLES: { target: 'evaluating', actions: ['setRoles', persist(true)] },
         REPROVISION: { actions: ['reprovision', persist(true)] },
@@ -243,6 +290,12 @@ export const nodeMachine = setup({
     },
     online: {
       on: {
+        REENROLL: { guard: 'notIpad', actions: ['openReenrollment', persist(true)] },
+        REGISTER: [
+          { guard: 'reenrollmentOpen', target: 'provisioning', actions: ['reregister', persist(true)] },
+          { guard: 'reenrollmentPending', actions: reject('unauthorized', 'the enrollment token has expired') },
+        ],
+        EXPIRE_DUE: { guard: 'enrollmentOver', actions: ['dropReenrollment', persist(false)] },
         HEARTBEAT: { target: 'evaluating', actions: 'heartbeat' },
         SET_ROLES: { target: 'evaluating', actions: ['setRoles', persist(true)] },
         REPROVISION: { target: 'provisioning', actions: ['reprovision', persist(true)] },
@@ -251,6 +304,12 @@ export const nodeMachine = setup({
     },
     offline: {
       on: {
+        REENROLL: { guard: 'notIpad', actions: ['openReenrollment', persist(true)] },
+        REGISTER: [
+          { guard: 'reenrollmentOpen', target: 'provisioning', actions: ['reregister', persist(true)] },
+          { guard: 'reenrollmentPending', actions: reject('unauthorized', 'the enrollment token has expired') },
+        ],
+        EXPIRE_DUE: { guard: 'enrollmentOver', actions: ['dropReenrollment', persist(false)] },
         HEARTBEAT: { target: 'evaluating', actions: 'heartbeat' },
         SET_ROLES: { actions: ['setRoles', persist(true)] },
         REPROVISION: { actions: ['reprovision', persist(true)] },
@@ -267,6 +326,7 @@ export const nodeMachine = setup({
       on: {
         SET_ROLES: { actions: ['setRoles', persist(true)] },
         REGISTER: { actions: reject('unauthorized', 'the enrollment token has expired') },
+        REENROLL: { guard: 'notIpad', target: 'enrolling', actions: ['reissueEnrollment', persist(true)] },
       },
     },
   },
