@@ -30,7 +30,7 @@ export interface ExecCommand {
 
 export type NodesAction =
   | { action: 'list' }
-  | { action: 'show' | 'drain' | 'undrain' | 'update-node' | 'update-services' | 'reprovision' | 'rm'; id: string; reason?: string }
+  | { action: 'show' | 'drain' | 'undrain' | 'update-node' | 'update-services' | 'reprovision' | 'reenroll' | 'rm'; id: string; reason?: string }
   | { action: 'roles'; id: string; roles: string[] };
 
 /** `hydracluster audit` (SPEC §15). */
@@ -148,7 +148,7 @@ function parseFleetExec(v: ReturnType<typeof parse<typeof EXEC_OPTIONS>>['values
   return { command: { cmd: 'fleet-exec', target: parseWhere(v.where ?? ''), command, timeoutS, interpreter, json: v.json }, conn: connOf(v) };
 }
 
-const NODE_ACTIONS_WITH_ID = ['show', 'drain', 'undrain', 'update-node', 'update-services', 'reprovision', 'rm'] as const;
+const NODE_ACTIONS_WITH_ID = ['show', 'drain', 'undrain', 'update-node', 'update-services', 'reprovision', 'reenroll', 'rm'] as const;
 
 function parseNodes(argv: string[]): ParsedCli {
   const { values: v, positionals: p } = parse(argv, NODES_OPTIONS);
