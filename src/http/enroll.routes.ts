@@ -1,43 +1,23 @@
 /**
  * Enrollment (SPEC §5): issuing single-use enrollment tokens and redeeming them for a node token.
+ * The install commands in the reply are built by install-commands.ts.
  */
 import { Hono } from 'hono';
 import { askNode } from '../actors/node-actor.js';
-import type { Config } from '../config.js';
 import { AppError } from '../errors.js';
 import { hashToken, newToken } from '../ids.js';
+import { readReleaseManifest, releaseDirs } from '../persist/releases.js';
 import { apiSession } from '../web/session.js';
 import { bearer, classify, clientKey, refuse, type Credential } from './auth.js';
 import type { RouteDeps } from './deps.js';
 import type { AppEnv } from './env.js';
+import { installCommands } from './install-commands.js';
 import { enrollmentBody, registerBody } from './schemas.js';
 import { readJson } from './validate.js';
 
-const shq = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-const psq = (s: string) => `'${s.replace(/'/g, "''")}'`;
-
-/** The install commands shown after enrollment: fetch the agent (when configured), register, start. */
-export function installCommands(cfg: Config['server'], token: string): { powershell: string; bash: string } {
-  const url = cfg.public_url;
-  const win = cfg.agent_downloads.windows;
-  const lin = cfg.agent_downloads.linux;
-  const powershell = [
-    "$ErrorActionPreference = 'Stop'",
-    ...(win ? ["New-Item -ItemType Directory -Force C:\\hydranode | Out-Null", `Invoke-WebRequest -Uri ${psq(win)} -OutFile C:\\hydranode\\hydranode.exe`] : []),
-    `C:\\hydranode\\hydranode.exe install --server ${psq(url)} --enroll-token ${psq(token)}`,
-    'schtasks /Run /TN HydraNode',
-  ].join('; ');
-  const bash = [
-    'set -e',
-    ...(lin ? [`curl -fsSL ${shq(lin)} -o /usr/local/bin/hydranode`, 'chmod +x /usr/local/bin/hydranode'] : []),
-    `hydranode install --server ${shq(url)} --enroll-token ${shq(token)}`,
-    'systemctl enable --now hydranode',
-  ].join(' && ');
-  return { powershell, bash };
-}
-
 export function enrollRoutes(d: RouteDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
+  const dirs = releaseDirs(d.home);
 
   app.post('/enrollments', async (c) => {
     // The enrollment form of the web pages sends the admin session (with its CSRF token) instead of a bearer.
@@ -70,7 +50,7 @@ export function enrollRoutes(d: RouteDeps): Hono<AppEnv> {
         node_id: r.id,
         enrollment_token: token,
         expires_at: r.enrollment!.expires_at,
-        install: installCommands(d.config.server, token),
+        install: installCommands(d.config.server, token, { manifest: await readReleaseManifest(dirs), os: body.os ?? null }),
       },
       201,
     );
