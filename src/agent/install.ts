@@ -12,7 +12,7 @@ import { VERSION } from '../version.js';
 import { ApiClient, ApiError } from './api-client.js';
 import { CONFIG_FILE, writeAgentConfig } from './config.js';
 import { hostFacts } from './host-info.js';
-import { installService, type RunProgram, type ServiceCommand } from './service.js';
+import { installService, type ServiceCommand, type ServiceDeps } from './service.js';
 
 export { EX_CANTCREAT, EX_CONFIG, EX_NOPERM, EX_OK, EX_OSERR, EX_PROTOCOL, EX_SOFTWARE, EX_UNAVAILABLE, EX_USAGE } from '../sysexits.js';
 import { EX_CANTCREAT, EX_NOPERM, EX_OK, EX_OSERR, EX_PROTOCOL, EX_UNAVAILABLE, EX_USAGE } from '../sysexits.js';
@@ -29,9 +29,8 @@ export interface InstallOptions {
   service: ServiceCommand | null;
   /** Folders searched for enroll.yaml (beside the program). */
   enrollDirs?: string[];
-  platform?: NodeJS.Platform;
-  run?: RunProgram;
-  systemRoot?: string;
+  /** Overrides of how the service is installed (tests; %SystemRoot% from main). */
+  serviceDeps?: Partial<ServiceDeps>;
   out?: (line: string) => void;
   err?: (line: string) => void;
 }
@@ -122,11 +121,11 @@ export async function install(opts: InstallOptions): Promise<number> {
     return EX_OK;
   }
   const failed = await installService(opts.service, {
-    platform: opts.platform ?? process.platform,
-    run: opts.run ?? (await import('./run-program.js')).runProgram,
+    platform: process.platform,
+    run: (await import('./run-program.js')).runProgram,
     out,
     scratchDir: opts.home,
-    systemRoot: opts.systemRoot,
+    ...opts.serviceDeps,
   });
   if (failed) {
     err(`hydranode: the service could not be installed: ${failed}; fix that and run \`hydranode install\` again (no token needed)`);

@@ -79,7 +79,7 @@ async function installCommand(argv: string[]): Promise<number> {
     service: values['no-service'] ? null : { program, home },
     // enroll.yaml beside the single executable (C:\hydranode\enroll.yaml), or in the home folder.
     enrollDirs: [...(isSea() ? [dirname(process.execPath)] : []), home],
-    systemRoot: process.env.SystemRoot,
+    serviceDeps: { systemRoot: process.env.SystemRoot },
   });
 }
 

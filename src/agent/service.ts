@@ -8,7 +8,7 @@
  * The texts are pure functions (tested as text: Wine's schtasks cannot create tasks); `run` is injected.
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, win32 } from 'node:path';
 
 export const SYSTEMD_UNIT_PATH = '/etc/systemd/system/hydranode.service';
 /** systemd is the running init when this folder exists (sd_booted(3)). */
@@ -83,7 +83,7 @@ export function windowsTaskXml(cmd: ServiceCommand): string {
     <Enabled>true</Enabled>
   </Settings>
   <Actions Context="System">
-    <Exec><Command>${xml(windowsArg(exe!))}</Command><Arguments>${xml(args)}</Arguments><WorkingDirectory>${xml(dirname(exe!))}</WorkingDirectory></Exec>
+    <Exec><Command>${xml(windowsArg(exe!))}</Command><Arguments>${xml(args)}</Arguments><WorkingDirectory>${xml(win32.dirname(exe!))}</WorkingDirectory></Exec>
   </Actions>
 </Task>
 `;

@@ -1,42 +1,21 @@
 /**
  * Enrollment (SPEC §5): issuing single-use enrollment tokens and redeeming them for a node token.
+ * The install commands in the reply are built by install-commands.ts.
  */
 import { Hono } from 'hono';
 import { askNode } from '../actors/node-actor.js';
-import type { Config } from '../config.js';
 import { AppError } from '../errors.js';
 import { hashToken, newEnrollmentId, newToken } from '../ids.js';
+import { readReleaseManifest, releaseDirs } from '../persist/releases.js';
 import { apiSession } from '../web/session.js';
 import { bearer, classify, clientKey, refuse, requireAdmin, type Credential } from './auth.js';
 import type { RouteDeps } from './deps.js';
 import type { AppEnv } from './env.js';
+import { installCommands } from './install-commands.js';
 import { nodeFromPath } from './params.js';
 import { enrollmentBody, reenrollBody, registerBody } from './schemas.js';
 import { readJson } from './validate.js';
 import type { ReenrollReply } from '../wire/agent.js';
-
-const shq = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-const psq = (s: string) => `'${s.replace(/'/g, "''")}'`;
-
-/** The install commands shown after enrollment: fetch the agent (when configured), register, start. */
-export function installCommands(cfg: Config['server'], token: string): { powershell: string; bash: string } {
-  const url = cfg.public_url;
-  const win = cfg.agent_downloads.windows;
-  const lin = cfg.agent_downloads.linux;
-  const powershell = [
-    "$ErrorActionPreference = 'Stop'",
-    ...(win ? ["New-Item -ItemType Directory -Force C:\\hydranode | Out-Null", `Invoke-WebRequest -Uri ${psq(win)} -OutFile C:\\hydranode\\hydranode.exe`] : []),
-    `C:\\hydranode\\hydranode.exe install --server ${psq(url)} --enroll-token ${psq(token)}`,
-    'schtasks /Run /TN HydraNode',
-  ].join('; ');
-  const bash = [
-    'set -e',
-    ...(lin ? [`curl -fsSL ${shq(lin)} -o /usr/local/bin/hydranode`, 'chmod +x /usr/local/bin/hydranode'] : []),
-    `hydranode install --server ${shq(url)} --enroll-token ${shq(token)}`,
-    'systemctl enable --now hydranode',
-  ].join(' && ');
-  return { powershell, bash };
-}
 
 /** An enrollment's lifetime: `ttl_s` when given (at most `enrollment_ttl_s`), else `enrollment_ttl_s`. */
 function enrollmentTtl(d: RouteDeps, ttlS: number | undefined): number {
@@ -47,6 +26,7 @@ function enrollmentTtl(d: RouteDeps, ttlS: number | undefined): number {
 
 export function enrollRoutes(d: RouteDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
+  const dirs = releaseDirs(d.home);
 
   app.post('/enrollments', async (c) => {
     // The enrollment form of the web pages sends the admin session (with its CSRF token) instead of a bearer.
@@ -76,7 +56,7 @@ export function enrollRoutes(d: RouteDeps): Hono<AppEnv> {
         node_id: r.id,
         enrollment_token: token,
         expires_at: r.enrollment!.expires_at,
-        install: installCommands(d.config.server, token),
+        install: installCommands(d.config.server, token, { manifest: await readReleaseManifest(dirs), os: body.os ?? null }),
       },
       201,
     );
@@ -91,7 +71,9 @@ export function enrollRoutes(d: RouteDeps): Hono<AppEnv> {
     const view = await askNode(node, msg, { waiter: c.get('inflight') });
     d.log.info('re-enrollment issued', { node_id: view.id, enrollment_id: view.enrollment_id, ttl_s: msg.ttlS });
     c.set('auditNote', { node_id: view.id, enrollment_id: view.enrollment_id });
-    const reply = { node_id: view.id, enrollment_id: msg.enrollmentId, enrollment_token: token, expires_at: view.enrollment_expires_at!, install: installCommands(d.config.server, token) };
+    // The machine's own OS as the agent reported it (macOS: no build, its command says so).
+    const install = installCommands(d.config.server, token, { manifest: await readReleaseManifest(dirs), os: view.os });
+    const reply = { node_id: view.id, enrollment_id: msg.enrollmentId, enrollment_token: token, expires_at: view.enrollment_expires_at!, install };
     return c.json(reply satisfies ReenrollReply, 201);
   });
 

@@ -49,7 +49,8 @@ describe.skipIf(!hasChromium)('web pages in a real browser', () => {
     await page.locator('#cmd-bash').filter({ hasText: 'hydranode install' }).waitFor();
     const bash = await page.textContent('#cmd-bash');
     const ps = await page.textContent('#cmd-powershell');
-    expect(ps).toContain('schtasks /Run /TN HydraNode');
+    expect(ps).toContain("Get-FileHash -Algorithm SHA256");
+    expect(ps).toContain("hydranode.exe' install --server");
     expect(await page.textContent('#expires')).toMatch(/\d{4}-\d\d-\d\dT/);
     expect(bash).toContain(`--server '${server.url}'`);
     const token = /--enroll-token '([^']+)'/.exec(bash!)![1]!;
