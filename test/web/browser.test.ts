@@ -98,6 +98,23 @@ describe.skipIf(!hasChromium)('web pages in a real browser', () => {
     expect(await page.textContent('#exec-result')).toContain('exit code: 0');
   });
 
+  it('when Re-enroll is clicked on the node page, then its install commands show, and an agent installed with them takes over the same node', async () => {
+    await page.click('#reenroll button[type=submit]');
+    await page.locator('#cmd-bash').filter({ hasText: 'hydranode install' }).waitFor();
+    expect(await page.textContent('#node-id')).toBe(nodeId);
+    const token = /--enroll-token '([^']+)'/.exec((await page.textContent('#cmd-bash'))!)![1]!;
+    const home = tempDir('hn-web-re-');
+    const installed = await installAgent(server.url, token, home);
+    expect(installed.stdout).toContain(`registered as ${nodeId}`);
+    // The old agent's token stops working; the new agent heartbeats as the same node, roles kept.
+    const old = agent!;
+    await eventually('old token refused', async () => (/refuses this node's token/.test(old.output()) ? true : undefined), WAIT_MS);
+    await stop(old.child);
+    agent = startAgent(home);
+    await eventually('same node online again', nodeWhen(server.url, nodeId, (n) => n.state === 'online' && n.roles.includes('plain-role') && n.agent_update === null), WAIT_MS);
+    expect((await call(server.url, 'GET', '/nodes?kind=body')).body).toHaveLength(1);
+  });
+
   it('when an iPad registers with the fleet token, then /heads lists it with its status', async () => {
     const qr = (await call(server.url, 'GET', '/enroll-qr')).body;
     const reg = await call(server.url, 'POST', '/heads', { name: 'lobby-ipad', district: 'harbour', venue: 'hall-2' }, qr.enrollment_token);
