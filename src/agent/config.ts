@@ -7,11 +7,8 @@
  * server_url: http://127.0.0.1:8080   # written by install (the --server it registered with)
  * node_id: node-01J...                # written by install
  * token: hcn_...                      # written by install; the node token (never logged)
- * update_command: ""                  # optional: the update hook run on the update_node flag, e.g.
- *                                     #   "curl -fsSL https://.../hydranode -o /usr/local/bin/hydranode.new
- *                                     #    && mv /usr/local/bin/hydranode.new /usr/local/bin/hydranode
- *                                     #    && systemctl restart hydranode"
- *                                     # unset: the flag is acknowledged and logged as "no update hook"
+ * update_command: ""                  # optional: a hook run on the update_node flag instead of the
+ *                                     #   self-update to the server's release (./self-update.ts)
  * log_level: info                     # optional: debug | info | warn | error
  * script_timeout_s: 1800              # optional: limit for each role script and the update hook
  * ```

@@ -1,7 +1,7 @@
 /**
  * `/nodes/{id}` (admin session): every field of the node, the Reprovision / Update agent / Update
- * services / Drain buttons, the roles editor from the RoleCatalog, district/venue/owner editing, the
- * exec box and the node's exec queue. Reads the node actor's view and asks its exec queue actor for
+ * services / Drain buttons, Re-enroll (its install commands), the roles editor from the RoleCatalog,
+ * district/venue/owner editing, the exec box and the node's exec queue. Reads the node actor's view and asks its exec queue actor for
  * the list, as GET /api/v1/nodes/{id} and GET /api/v1/nodes/{id}/exec do; every button is a call to
  * those same API routes from the page's script.
  */
@@ -114,7 +114,7 @@ function Editors({ n, catalog }: { n: NodeView; catalog: Record<string, { descri
       <section class="card" id="actions">
         <h2>Actions</h2>
         <Action api={`${api}/reprovision`} label="Reprovision" done="Reprovision requested: the agent reinstalls on its next heartbeat" />
-        <Action api={`${api}/update-node`} label="Update agent" done="Agent update requested" />
+        <Action api={`${api}/update-node`} label="Update agent" done="Agent update requested: the agent updates itself to the server's release (see agent_update)" />
         <Action api={`${api}/update-services`} label="Update services" done="Services update requested" />
         <form data-api={`${api}/drain`} data-method="POST" data-done="Saved">
           <label for="drain-reason">Drain reason</label>
