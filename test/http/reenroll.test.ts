@@ -4,6 +4,7 @@
  * roles, place, drain and head pins and replaces its token.
  */
 import { describe, expect, it } from 'vitest';
+import { hashToken } from '../../src/ids.js';
 import { FLEET, harness, testConfig, type Harness } from '../support/harness.js';
 
 /** A registered, heartbeating body with roles, place and drain set through the admin API. */
@@ -33,6 +34,9 @@ describe('re-enrollment', () => {
     expect(Date.parse(re.body.expires_at)).toBe(h.clock.now() + testConfig().server.enrollment_ttl_s * 1000);
     // Until it is redeemed the node still answers to its token (a machine that is only slow).
     expect((await h.heartbeat(n.token)).status).toBe(200);
+    const debug = JSON.stringify((await h.json('GET', `/debug/actors/${n.id}`)).body);
+    expect(debug).toContain(re.body.enrollment_id);
+    expect(debug).not.toContain(hashToken(re.body.enrollment_token));
     expect((await h.json('GET', `/nodes/${n.id}`)).body.enrollment_expires_at).toBe(re.body.expires_at);
 
     const reg = await h.json('POST', '/register', { token: re.body.enrollment_token, body: { hostname: 'new-disk', agent_version: '9.9.9' } });

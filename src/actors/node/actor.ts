@@ -159,9 +159,10 @@ export class NodeActor extends ActorCell<NodeMsg, Result<unknown>> {
   }
 
   debugContext(): Record<string, unknown> {
-    const { token_hash, enrollment, ...rest } = this.rec;
+    const { token_hash, enrollment, reenrollment, ...rest } = this.rec;
+    const open = reenrollment && { ...reenrollment, token_hash: undefined };
     return {
-      record: { ...rest, last_seen: this.lastSeenIso(), has_token: token_hash !== null, enrollment: enrollment && { ...enrollment, token_hash: undefined } },
+      record: { ...rest, last_seen: this.lastSeenIso(), has_token: token_hash !== null, enrollment: enrollment && { ...enrollment, token_hash: undefined }, reenrollment: open },
       offline_clock_started_at: new Date(wallOf(this.clock, this.lastBeat)).toISOString(),
       diagnostics: this.diagnostics,
     };
