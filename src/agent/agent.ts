@@ -168,6 +168,7 @@ export class NodeAgent {
           this.restartWanted(); // the ack is owed on disk: the new process sends it
           return;
         }
+        if (signal.aborted) return; // cut short by a stop: not answered, the next start tries again
         this.flags.done(['update_node']);
       }
     } catch (e) {

@@ -126,6 +126,7 @@ export async function selfUpdate(d: SelfUpdateDeps): Promise<UpdateOutcome> {
     say('downloading', `downloading ${file.name} (${file.size} bytes) to go from ${d.version} to ${target}`);
     d.log.info('self-update: downloading', { from: d.version, to: target, file: file.name, size: file.size });
     const dir = join(d.home, UPDATE_DIR);
+    await rm(dir, { recursive: true, force: true }); // what an interrupted attempt left
     await mkdir(dir, { recursive: true });
     const fresh = join(dir, file.name);
     try {

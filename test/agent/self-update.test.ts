@@ -19,6 +19,8 @@ import { tempDir } from './agent-process.js';
 const script = (version: string, probeExit = 0) =>
   `#!/bin/sh\nif [ "$1" = probe ]; then\n  [ ${probeExit} -ne 0 ] && { echo "cannot start: broken build" >&2; exit ${probeExit}; }\n  echo '{"probe":"ok","version":"${version}","node_id":"node-x"}'; exit 0\nfi\necho "hydranode ${version}"\n`;
 
+/** A file the stand-in server starts sending and never finishes. */
+const STALLED = 'hydranode-S-linux-amd64';
 const sha = (b: string | Buffer) => createHash('sha256').update(b).digest('hex');
 
 describe('self-update', () => {
@@ -36,6 +38,7 @@ describe('self-update', () => {
   beforeAll(async () => {
     server = createServer((req, res) => {
       const name = decodeURIComponent(req.url!.replace(/^\/downloads\//, ''));
+      if (name === STALLED) return void res.writeHead(200).write('#!/bin/sh\n'); // and never ends
       const body = files.get(name);
       res.writeHead(body === undefined ? 404 : 200).end(body);
     });
@@ -97,6 +100,15 @@ describe('self-update', () => {
     expect(await selfUpdate(a.deps)).toBe('failed');
     expect(a.states()).toEqual(['downloading', 'probing', 'failed']);
     expect(a.reports.at(-1)!.message).toBe('the new file failed its probe (exited 1): cannot start: broken build');
+    untouched(a);
+  });
+
+  it('when the agent stops during the download, then nothing is swapped, the partial file is gone, and the report says it was stopped', async () => {
+    files.set('manifest.json', JSON.stringify({ version: 'S', files: [{ platform: 'linux-amd64', name: STALLED, size: 1000, sha256: 'a'.repeat(64) }] }));
+    const stopping = new AbortController();
+    const a = installed({ signal: stopping.signal, report: (u) => { a.reports.push(u); if (u.state === 'downloading') setTimeout(() => stopping.abort(), 200); } });
+    expect(await selfUpdate(a.deps)).toBe('failed');
+    expect(a.reports.at(-1)!.message).toMatch(/^stopped before it finished: /);
     untouched(a);
   });
 
