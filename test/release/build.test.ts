@@ -4,7 +4,7 @@
  * one reports the same version; `--version X` builds the same tree as another version.
  */
 import { execFile } from 'node:child_process';
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -61,5 +61,6 @@ describe('npm run build:agent', () => {
     expect(manifest).toMatchObject({ version: '7.7.7-test', files: [{ platform: 'linux-amd64', name: 'hydranode-7.7.7-test-linux-amd64' }] });
     const { stdout } = await run('/usr/bin/env', ['-i', join(out, 'hydranode-7.7.7-test-linux-amd64'), 'version'], { cwd: out });
     expect(stdout).toBe('hydranode 7.7.7-test\n');
+    rmSync(out, { recursive: true, force: true });
   }, BUILD_TIMEOUT_MS);
 });
