@@ -19,7 +19,7 @@ const USAGE = `usage: hydracluster <command> [options]
 
   serve [--home DIR] [--listen HOST:PORT]   run the server
   version                                   print the version
-  exec <nodeId> "<command>" [--timeout 60s] [--json] [--async] [--interpreter bash|powershell]
+  exec <nodeId> "<command>" [--timeout 60s] [--json] [--async] [--interpreter bash|powershell|cmd]
   exec <nodeId> --file ./setup.ps1 [--timeout 60s]
   exec --where KEY=VALUE[,KEY=VALUE] "<command>" [--timeout 60s] [--json]   every node that matches
        (keys: role district venue kind state id all; 0 all ok, 1 any failed, 124 any timed out)

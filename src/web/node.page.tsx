@@ -161,7 +161,7 @@ function Editors({ n, catalog }: { n: NodeView; catalog: Record<string, { descri
           <textarea id="command" name="command" required></textarea>
           <label for="interpreter">Interpreter</label>
           <select id="interpreter" name="interpreter">
-            {INTERPRETERS.map((i) => <option value={i} selected={(n.os === 'windows') === (i === 'powershell')}>{i}</option>)}
+            {INTERPRETERS.map((i) => <option value={i} selected={i === (n.os === 'windows' ? 'powershell' : 'bash')}>{i}</option>)}
           </select>
           <label for="timeout">Timeout (s)</label>
           <input id="timeout" name="timeout_s" type="number" min={1} value="60" class="short" />

@@ -8,7 +8,8 @@ export const HEAD_KINDS = ['flatscreen', 'windows', 'ipad'] as const;
 export const NODE_STATES = ['enrolling', 'provisioning', 'online', 'offline', 'expired'] as const;
 /** The flags an admin sets and the agent acknowledges (SPEC §5). */
 export const FLAG_NAMES = ['update_node', 'update_services', 'reprovision'] as const;
-export const INTERPRETERS = ['powershell', 'bash'] as const;
+/** `cmd` (cmd.exe /d /s /c) runs on Windows nodes only; elsewhere the agent reports it unavailable. */
+export const INTERPRETERS = ['powershell', 'bash', 'cmd'] as const;
 /** Where the agent's self-update stands (SPEC §16.2 `agent_update.state`). */
 export const AGENT_UPDATE_STATES = ['downloading', 'probing', 'swapped', 'failed'] as const;
 export const FINAL_STATUSES = ['done', 'timed_out', 'cancelled', 'expired'] as const;

