@@ -5,67 +5,50 @@
  * as `rollback`, renames that running file aside and moves another into its place — the very
  * renames a self-update makes on its own running file. Skipped where Wine is not installed.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { ensureRelease } from '../support/release.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BUILD_TIMEOUT_MS, ensureRelease } from '../support/release.js';
+import { hasWine, WinePrefix, winPath, type WineRun } from '../support/wine.js';
 import { eventually, freePort, tempDir } from './agent-process.js';
 
-const WINE = '/usr/lib/wine/wine64';
-/** A Wine prefix's first start (wineboot) takes a while on a busy machine. */
-const WINE_MS = 180_000;
+const WINE_MS = 120_000;
 
-/** `/tmp/x/y` as Wine's Windows sees it. */
-const winPath = (p: string): string => `Z:${p.replace(/\//g, '\\')}`;
-
-/** Starts a Windows program under Wine, its output into a file (a Windows process cannot write to a Linux pipe). */
-function wine(exe: string, args: string[], log: string): ChildProcess {
-  const fd = openSync(log, 'a');
-  const env = { ...process.env, NODE_SKIP_PLATFORM_CHECK: '1', WINEDEBUG: '-all' };
-  delete env.HYDRANODE_HOME;
-  const child = spawn(WINE, [exe, ...args], { stdio: ['ignore', fd, fd], env });
-  closeSync(fd);
-  return child;
-}
-
-const exited = (c: ChildProcess): Promise<number | null> =>
-  c.exitCode !== null || c.signalCode !== null ? Promise.resolve(c.exitCode) : new Promise((r) => c.once('exit', (code) => r(code)));
-
-describe.skipIf(!existsSync(WINE))('swap of a running Windows executable (Wine)', () => {
+describe.skipIf(!hasWine)('swap of a running Windows executable (Wine)', () => {
+  const wine = new WinePrefix();
   const dir = tempDir('hn-wine-swap-');
-  const running: ChildProcess[] = [];
+  let exe: string;
+  let agent: WineRun | undefined;
+
+  beforeAll(async () => {
+    const [release] = await Promise.all([ensureRelease(), wine.init()]);
+    exe = release.file('windows-amd64');
+  }, BUILD_TIMEOUT_MS);
 
   afterAll(async () => {
-    for (const c of running) {
-      c.kill('SIGKILL');
-      await exited(c);
-    }
+    agent?.child.kill('SIGKILL');
+    await wine.dispose();
     rmSync(dir, { recursive: true, force: true });
   });
 
   it('when hydranode.exe is running, then it can be renamed aside and another file moved into its place, and it keeps running', async () => {
-    const { file } = await ensureRelease();
     const target = join(dir, 'hydranode.exe');
     const other = join(dir, 'hydranode.old.exe');
-    copyFileSync(file('windows-amd64'), target);
+    copyFileSync(exe, target);
     writeFileSync(other, 'the other version');
     const home = join(dir, 'home');
     mkdirSync(home);
     writeFileSync(join(home, 'config.yaml'), `server_url: http://127.0.0.1:${await freePort()}\nnode_id: node-wine\ntoken: hcn_wine\n`);
 
-    const agent = wine(target, ['run', '--home', winPath(home)], join(dir, 'run.log'));
-    running.push(agent);
+    agent = wine.spawn(target, ['run', '--home', winPath(home)]);
     const log = join(home, 'hydranode.log');
     await eventually('the Windows agent running', async () => (existsSync(log) && readFileSync(log, 'utf8').includes('hydranode starting') ? true : undefined), WINE_MS, 250);
 
     // The running file starts once more and swaps itself with hydranode.old.exe (MoveFileEx under Wine).
-    const swap = wine(target, ['rollback', '--binary', winPath(target)], join(dir, 'rollback.log'));
-    running.push(swap);
-    const code = await exited(swap);
-    expect(code, readFileSync(join(dir, 'rollback.log'), 'utf8')).toBe(0);
+    const swap = await wine.run(target, ['rollback', '--binary', winPath(target)]);
+    expect(swap.code, swap.output).toBe(0);
     expect(readFileSync(target, 'utf8')).toBe('the other version');
-    expect(statSync(other).size).toBe(statSync(file('windows-amd64')).size);
-    expect([agent.exitCode, agent.signalCode]).toEqual([null, null]); // renamed under it, still running
+    expect(statSync(other).size).toBe(statSync(exe).size);
+    expect([agent.child.exitCode, agent.child.signalCode]).toEqual([null, null]); // renamed under it, still running
   }, WINE_MS + 60_000);
 });
