@@ -11,12 +11,16 @@
  * bodies are drained; a node never changes between body and head kinds; an ack clears only a
  * flag a reply has carried; a node goes offline only when it has been silent long enough. Time
  * enters only through events (`mono`: the monotonic clock; `at`: wall time for stored stamps).
+ * A re-enrollment (REENROLL, SPEC §16.3) opens a single-use token on a registered node; REGISTER
+ * with it takes the node to provisioning with a new token and everything else kept
+ * (./reenroll-fields.ts); before a first registration it simply replaces the enrollment's token.
  * Effects are actions the kernel runs by key: `persist` (durable before the reply, or lazy),
  * `reject` (the refusal and its error code).
  */
 import { assign, setup } from 'xstate';
 import { kernelActions, persist, reject } from '../kernel/machine.js';
 import { applyHeadChanges, type HeadChanges } from './head-fields.js';
+import { reenrollmentDropped, reenrollmentOpened, reissued, reregistered, type Reenrollment } from './reenroll-fields.js';
 import { FLAG_NAMES, isHeadKind, type FlagName, type NodeKind, type NodeRecord, type Reported } from './record.js';
 
 /** Fleet-wide settings the guards need (one shared object). */
@@ -39,8 +43,6 @@ export interface NodeContext {
 }
 
 export type { HeadChanges };
-
-export type Reenrollment = NonNullable<NodeRecord['reenrollment']>;
 
 export type UpdateChanges = Partial<Pick<NodeRecord, 'name' | 'owner' | 'district' | 'venue' | 'kind'>>;
 
@@ -205,37 +207,16 @@ export const nodeMachine = setup({
       };
     }),
     closeEnrollment: assign({ enrollDeadline: null }),
-    /** Not registered yet (enrolling, expired): the new token replaces the enrollment's. */
     reissueEnrollment: assign(({ context, event }) =>
-      event.type === 'REENROLL' ? { record: { ...context.record, enrollment: { ...event.enrollment, used_at: null } }, enrollDeadline: event.deadline } : {},
+      event.type === 'REENROLL' ? { record: reissued(context.record, event.enrollment), enrollDeadline: event.deadline } : {},
     ),
-    /** Registered: the node keeps answering to its token until the re-enrollment is redeemed. */
     openReenrollment: assign(({ context, event }) =>
-      event.type === 'REENROLL' ? { record: { ...context.record, reenrollment: event.enrollment }, enrollDeadline: event.deadline } : {},
+      event.type === 'REENROLL' ? { record: reenrollmentOpened(context.record, event.enrollment), enrollDeadline: event.deadline } : {},
     ),
-    dropReenrollment: assign(({ context }) => {
-      const { reenrollment: _, ...record } = context.record;
-      return { record, enrollDeadline: null };
-    }),
-    /**
-     * A redeemed re-enrollment: a new token (the old one stops working), the same id, roles, place,
-     * drain and head pins; what the old agent reported about its roles is forgotten.
-     */
-    reregister: assign(({ context, event }) => {
-      if (event.type !== 'REGISTER' || !context.record.reenrollment) return {};
-      const { reenrollment, ...r } = context.record;
-      const { agent_update: _, ...reported } = r.reported;
-      return {
-        record: {
-          ...r,
-          token_hash: event.tokenHash,
-          enrollment: { ...reenrollment, used_at: event.at },
-          reported: { ...reported, roles_applied: [], ...event.reported },
-        },
-        lastBeat: event.mono,
-        enrollDeadline: null,
-      };
-    }),
+    dropReenrollment: assign(({ context }) => ({ record: reenrollmentDropped(context.record), enrollDeadline: null })),
+    reregister: assign(({ context, event }) =>
+      event.type === 'REGISTER' ? { record: reregistered(context.record, event.tokenHash, event.reported, event.at), lastBeat: event.mono, enrollDeadline: null } : {},
+    ),
   },
 }).createMachine({
   id: 'node',
