@@ -12,9 +12,8 @@ import { VERSION } from '../version.js';
 import { NodeAgent } from './agent.js';
 import { ApiClient } from './api-client.js';
 import { AgentConfigError, LOG_FILE, loadAgentConfig, resolveAgentHome } from './config.js';
-import { EX_CONFIG, EX_SOFTWARE, EX_USAGE, install } from './install.js';
+import { EX_CONFIG, EX_SOFTWARE, EX_USAGE } from '../sysexits.js';
 import { RotatingFileSink, stdoutSink, teeSink } from './log-sink.js';
-import { DEFAULT_SIM_CONCURRENCY, DEFAULT_SIM_MAX_SOCKETS, runSim } from './sim.js';
 
 const USAGE = `usage: hydranode <command> [options]
 
@@ -63,6 +62,8 @@ async function installCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options, strict: true });
   const home = resolveAgentHome(values.home, process.env);
   const program = thisProgram();
+  // install and sim are loaded when run: `hydranode run` stays small (bench agent-rss).
+  const { install } = await import('./install.js');
   return install({
     server: values.server,
     enrollToken: values['enroll-token'],
@@ -108,6 +109,7 @@ async function simCommand(argv: string[]): Promise<number> {
     interval: str, duration: str, 'max-sockets': str, 'long-poll': { type: 'boolean' },
   } as const;
   const { values } = parseArgs({ args: argv, options, strict: true });
+  const { DEFAULT_SIM_CONCURRENCY, DEFAULT_SIM_MAX_SOCKETS, runSim } = await import('./sim.js');
   const stop = new AbortController();
   void untilSignal(() => stop.abort());
   await runSim({
