@@ -17,7 +17,7 @@ import { hostFacts, lanIp, wgIp } from './host-info.js';
 import { ServerLimits } from './limits.js';
 import { ShellLoop } from './shell-loop.js';
 import { Provisioner } from './provisioner.js';
-import { selfUpdate, takeSwapMarker } from './self-update.js';
+import { takeSwapMarker } from './swap-marker.js';
 import type { AgentUpdate, DiagnosticValue, HeartbeatBody, HeartbeatReply } from '../wire/agent.js';
 import type { FlagName } from '../wire/common.js';
 
@@ -191,6 +191,8 @@ export class NodeAgent {
       await this.runUpdateHook(command);
       return 'done';
     }
+    // Loaded for the update only: it needs zod (the manifest's schema), an idle agent does not.
+    const { selfUpdate } = await import('./self-update.js');
     const outcome = await selfUpdate({
       home,
       serverUrl: config.server_url,

@@ -12,12 +12,10 @@ import { VERSION } from '../version.js';
 import { NodeAgent } from './agent.js';
 import { ApiClient, ApiError } from './api-client.js';
 import { AgentConfigError, LOG_FILE, loadAgentConfig, resolveAgentHome } from './config.js';
-import { EX_CANTCREAT, EX_CONFIG, EX_NOPERM, EX_SOFTWARE, EX_UNAVAILABLE, EX_USAGE, install } from './install.js';
-import { EX_NOINPUT } from '../sysexits.js';
+import { EX_CANTCREAT, EX_CONFIG, EX_NOINPUT, EX_NOPERM, EX_SOFTWARE, EX_UNAVAILABLE, EX_USAGE } from '../sysexits.js';
 import { RotatingFileSink, stdoutSink, teeSink } from './log-sink.js';
 import type { ProbeLine } from './self-update.js';
 import { rollback } from './swap.js';
-import { DEFAULT_SIM_CONCURRENCY, DEFAULT_SIM_MAX_SOCKETS, runSim } from './sim.js';
 
 const USAGE = `usage: hydranode <command> [options]
 
@@ -72,6 +70,8 @@ async function installCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options, strict: true });
   const home = resolveAgentHome(values.home, process.env);
   const program = thisProgram();
+  // install and sim are loaded when run: `hydranode run` stays small (bench agent-rss).
+  const { install } = await import('./install.js');
   return install({
     server: values.server,
     enrollToken: values['enroll-token'],
@@ -160,6 +160,7 @@ async function simCommand(argv: string[]): Promise<number> {
     interval: str, duration: str, 'max-sockets': str, 'long-poll': { type: 'boolean' },
   } as const;
   const { values } = parseArgs({ args: argv, options, strict: true });
+  const { DEFAULT_SIM_CONCURRENCY, DEFAULT_SIM_MAX_SOCKETS, runSim } = await import('./sim.js');
   const stop = new AbortController();
   void untilSignal(() => stop.abort());
   await runSim({

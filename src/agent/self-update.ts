@@ -4,23 +4,23 @@
  * folder, check its size and SHA-256, run it once as `<new> probe --home <home>` (it must start,
  * read the config and reach the server), and only then swap it in (./swap.ts). The caller then
  * exits so that the service starts the new file, which reports the outcome from the marker left
- * here. Every step is reported (`agent_update` in the heartbeat); a failure at any step leaves the
+ * here (./swap-marker.ts). Loaded only when an update runs: it needs zod (the manifest's schema),
+ * which an idle agent does not load. Every step is reported (`agent_update` in the heartbeat); a failure at any step leaves the
  * running binary untouched and says why.
  */
-import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { chmod, mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../log.js';
-import { AGENT_UPDATE_MESSAGE_MAX, type AgentUpdate } from '../wire/agent.js';
+import type { AgentUpdate } from '../wire/agent.js';
 import { fileFor, releaseManifest, type ReleaseManifest, type ReleasePlatform } from '../wire/release.js';
 import { downloadFile, downloadUrl, fetchText } from './download.js';
 import { runCommand } from './exec-runner.js';
 import { swapInto } from './swap.js';
+import { cutMessage as cut, SWAP_MARKER_FILE, writeSwapMarker } from './swap-marker.js';
 
 /** Downloads wait here (inside the agent's home) until probed and swapped in. */
 export const UPDATE_DIR = 'update';
-/** Left by a swap for the process the service starts next: `{"from","to","at"}`. */
-export const SWAP_MARKER_FILE = 'update-swapped.json';
 /** The probe run of a new file gets this long. */
 export const PROBE_TIMEOUT_MS = 60_000;
 /** The last line a passing probe prints on stdout. */
@@ -29,6 +29,8 @@ export interface ProbeLine {
   version: string;
   node_id: string;
 }
+
+export { SWAP_MARKER_FILE, takeSwapMarker } from './swap-marker.js';
 
 export type UpdateOutcome = 'current' | 'swapped' | 'failed';
 
@@ -60,7 +62,6 @@ export function releasePlatform(platform: NodeJS.Platform, arch: string): Releas
   return platform === 'win32' ? 'windows-amd64' : null;
 }
 
-const cut = (s: string): string => (s.length > AGENT_UPDATE_MESSAGE_MAX ? `${s.slice(0, AGENT_UPDATE_MESSAGE_MAX - 1)}…` : s);
 const tail = (s: string, n = 400): string => s.trim().slice(-n);
 
 async function readManifest(serverUrl: string, signal: AbortSignal): Promise<ReleaseManifest> {
@@ -156,31 +157,4 @@ export async function selfUpdate(d: SelfUpdateDeps): Promise<UpdateOutcome> {
     d.log.error('self-update failed; this version keeps running', { from: d.version, to: target, reason: message });
     return 'failed';
   }
-}
-
-function writeSwapMarker(home: string, m: { from: string; to: string }): void {
-  const path = join(home, SWAP_MARKER_FILE);
-  writeFileSync(`${path}.tmp`, JSON.stringify({ ...m, at: new Date().toISOString() }));
-  renameSync(`${path}.tmp`, path);
-}
-
-/**
- * At start: the outcome of a swap the previous process made (then forgotten on disk), or null.
- * `swapped` when this process runs the version swapped in, `failed` when it does not.
- */
-export function takeSwapMarker(home: string, version: string): AgentUpdate | null {
-  const path = join(home, SWAP_MARKER_FILE);
-  if (!existsSync(path)) return null;
-  let m: { from?: unknown; to?: unknown } = {};
-  try {
-    m = JSON.parse(readFileSync(path, 'utf8')) as typeof m;
-  } catch {
-    // an unreadable marker still means a swap happened
-  }
-  rmSync(path, { force: true });
-  const to = typeof m.to === 'string' ? m.to : null;
-  const from = typeof m.from === 'string' ? m.from : 'the previous version';
-  const at = new Date().toISOString();
-  if (to === version) return { state: 'swapped', target_version: to, message: cut(`updated from ${from} to ${to}; running`), at };
-  return { state: 'failed', target_version: to, message: cut(`restarted after the swap to ${to}, but this process runs ${version} (hydranode rollback, or a service that starts another file?)`), at };
 }

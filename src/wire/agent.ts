@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { AGENT_UPDATE_STATES, FLAG_NAMES, text, name } from './common.js';
+import { AGENT_UPDATE_MESSAGE_MAX } from './constants.js';
 
 export const MAX_ROLES = 64;
 export const MAX_DIAGNOSTICS = 64;
@@ -63,8 +64,7 @@ export type RegisterReply = z.output<typeof registerReply>;
 export const diagnosticValue = z.union([text(1024), z.number(), z.boolean(), z.null()]);
 export type DiagnosticValue = z.output<typeof diagnosticValue>;
 
-/** Longest `agent_update.message` (the agent cuts its own messages there). */
-export const AGENT_UPDATE_MESSAGE_MAX = 1024;
+export { AGENT_UPDATE_MESSAGE_MAX };
 
 /**
  * SPEC §16.2: where the agent's self-update (the `update_node` flag) stands, sent in the heartbeat

@@ -12,6 +12,8 @@ export const FLAG_NAMES = ['update_node', 'update_services', 'reprovision'] as c
 export const INTERPRETERS = ['powershell', 'bash', 'cmd'] as const;
 /** Where the agent's self-update stands (SPEC §16.2 `agent_update.state`). */
 export const AGENT_UPDATE_STATES = ['downloading', 'probing', 'swapped', 'failed'] as const;
+/** Longest `agent_update.message` (the agent cuts its own messages there). */
+export const AGENT_UPDATE_MESSAGE_MAX = 1024;
 export const FINAL_STATUSES = ['done', 'timed_out', 'cancelled', 'expired'] as const;
 
 export type NodeKind = (typeof NODE_KINDS)[number];
