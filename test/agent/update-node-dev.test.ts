@@ -29,6 +29,7 @@ describe('update_node on an agent run from Node.js', () => {
     const n = await eventually('update reported', nodeWhen(server.url, id, (x) => x.agent_update?.state === 'failed' && !x.flags.update_node));
     expect(n.agent_update.message).toMatch(/self-update needs the single-executable agent/);
     // The failure travelled in the heartbeat that acknowledged the flag, or before it.
+    await server.until(() => server.beats.some((b) => b.ack_flags?.includes('update_node')));
     const ackAt = server.beats.findIndex((b) => b.ack_flags?.includes('update_node'));
     const failAt = server.beats.findIndex((b) => b.agent_update?.state === 'failed');
     expect(failAt).toBeGreaterThanOrEqual(0);
