@@ -4,11 +4,12 @@
  * prints MET / NOT MET per target; it never fails on a target (exit 1 only if a part crashed).
  * Env: BENCH_PROFILE=auto|always|never (CPU profile of the server; auto = when the ratio misses),
  * BENCH_KEEP=1 keeps the temp folder (logs, nodes.yaml, profile).
- * BENCH_ONLY=heartbeat,ops,group,exec,shell,boot,memory,stall,eligible,fanout,cli runs only the parts named.
+ * BENCH_ONLY=heartbeat,ops,group,exec,shell,boot,memory,stall,eligible,fanout,cli,agent runs only the parts named.
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { agentRssBench, agentRssSummary } from './agent-rss.js';
 import { bootBench, type BootResult } from './boot.js';
 import { BENCH_DIR, killAll, runJsonChild } from './children.js';
 import { execBench, type ExecBenchResult } from './exec.js';
@@ -211,6 +212,7 @@ async function main(): Promise<void> {
     await part('fleet exec fanout (1,000 sim nodes; submit stall at 10,000)', () => fanoutBench(tmp, say), (r) => fanoutSummary(r, say));
     if (['boot', 'memory', 'stall'].some(wanted)) await bigParts(bigHome, tmp);
     await part('shell (WebSocket PTY) echo round trip and 10 MiB transfer', () => shellBench(tmp), shellSummary);
+    await part('agent idle memory: the single executable vs bare node', () => agentRssBench(tmp, say), (r) => agentRssSummary(r, say));
   } finally {
     killAll();
     if (keep || failed) say(`\n(temp folder kept: ${tmp})`);

@@ -17,7 +17,8 @@ import { hostFacts, lanIp, wgIp } from './host-info.js';
 import { ServerLimits } from './limits.js';
 import { ShellLoop } from './shell-loop.js';
 import { Provisioner } from './provisioner.js';
-import type { DiagnosticValue, HeartbeatBody, HeartbeatReply } from '../wire/agent.js';
+import { takeSwapMarker } from './swap-marker.js';
+import type { AgentUpdate, DiagnosticValue, HeartbeatBody, HeartbeatReply } from '../wire/agent.js';
 import type { FlagName } from '../wire/common.js';
 
 /** At SIGTERM a running exec gets this long to finish before it is killed and reported. */
@@ -37,6 +38,11 @@ export interface AgentOptions {
   /** Overrides for tests: backoff of server retries, the long-poll wait. */
   backoff?: BackoffOptions;
   execWaitS?: number;
+  /** The running single executable (self-update replaces it), or null when run as `node …/main.js`. */
+  binary?: string | null;
+  /** This agent's version (tests); default the built-in one. */
+  version?: string;
+  arch?: string;
 }
 
 /** The running agent: start() once, stop() on SIGTERM/SIGINT. */
@@ -52,12 +58,20 @@ export class NodeAgent {
   private readonly platform: NodeJS.Platform;
   private readonly interpreters: Interpreters;
   private work: Promise<void> | null = null;
+  private readonly version: string;
+  /** The self-update's last step (SPEC §16.2), sent in every heartbeat once there is one. */
+  private update: AgentUpdate | null;
+  private restartWanted!: () => void;
+  /** Resolves when the agent wants to be restarted by its service (a new binary is in place). */
+  readonly restartRequested = new Promise<void>((r) => (this.restartWanted = r));
 
   constructor(private readonly opts: AgentOptions) {
     const { client, log, env, home } = opts;
     this.platform = opts.platform ?? process.platform;
     this.interpreters = findInterpreters(env);
     this.flags = new FlagTracker(join(home, PENDING_ACKS_FILE));
+    this.version = opts.version ?? VERSION;
+    this.update = takeSwapMarker(home, this.version);
     this.limits = new ServerLimits(log);
     this.provisioner = new Provisioner({
       log,
@@ -76,14 +90,16 @@ export class NodeAgent {
   start(): void {
     const { log, config } = this.opts;
     log.info('hydranode starting', {
-      version: VERSION,
+      version: this.version,
       node_id: config.node_id,
       server_url: config.server_url,
       home: this.opts.home,
       bash: this.interpreters.bash,
       powershell: this.interpreters.powershell,
       update_hook: config.update_command.trim() !== '',
+      self_update: this.opts.binary ?? null,
     });
+    if (this.update) log.info('agent update', { ...this.update });
     this.heartbeat.start();
     this.execs.start();
     this.shells.start();
@@ -111,12 +127,13 @@ export class NodeAgent {
       update_hook: this.opts.config.update_command.trim() !== '',
     };
     return {
-      agent_version: VERSION,
+      agent_version: this.version,
       ...facts,
       lan_ip: lanIp(),
       wg_ip: wgIp(),
       ...this.provisioner.report(),
       diagnostics,
+      ...(this.update ? { agent_update: this.update } : {}),
       ...(acks.length > 0 ? { ack_flags: acks } : {}),
     };
   }
@@ -147,7 +164,11 @@ export class NodeAgent {
       if (signal.aborted) return;
       this.flags.done(forced);
       if (this.flags.take(['update_node']).length > 0) {
-        await this.runUpdateHook();
+        if ((await this.updateNode()) === 'swapped') {
+          this.restartWanted(); // the ack is owed on disk: the new process sends it
+          return;
+        }
+        if (signal.aborted) return; // cut short by a stop: not answered, the next start tries again
         this.flags.done(['update_node']);
       }
     } catch (e) {
@@ -159,14 +180,41 @@ export class NodeAgent {
     }
   }
 
-  /** The `update_node` flag: runs `update_command` from config.yaml, if one is configured. */
-  private async runUpdateHook(): Promise<void> {
-    const { log, config } = this.opts;
+  /**
+   * The `update_node` flag: `update_command` from config.yaml when one is set (the override), else
+   * the self-update to the server's release. 'swapped': a new binary is in place, restart.
+   */
+  private async updateNode(): Promise<'swapped' | 'done'> {
+    const { log, config, home } = this.opts;
     const command = config.update_command.trim();
-    if (command === '') {
-      log.warn('update_node requested, but no update hook is configured (set update_command in config.yaml); acknowledging');
-      return;
+    if (command !== '') {
+      await this.runUpdateHook(command);
+      return 'done';
     }
+    // Loaded for the update only: it needs zod (the manifest's schema), an idle agent does not.
+    const { selfUpdate } = await import('./self-update.js');
+    const outcome = await selfUpdate({
+      home,
+      serverUrl: config.server_url,
+      binary: this.opts.binary ?? null,
+      version: this.version,
+      platform: this.platform,
+      arch: this.opts.arch ?? process.arch,
+      log,
+      env: this.opts.env,
+      signal: this.stopping.signal,
+      report: (u) => {
+        this.update = u;
+        this.heartbeat.nudge();
+      },
+      beforeSwap: () => this.flags.oweAcrossRestart('update_node'),
+    });
+    return outcome === 'swapped' ? 'swapped' : 'done';
+  }
+
+  /** Runs the `update_command` hook (it usually restarts hydranode itself). */
+  private async runUpdateHook(command: string): Promise<void> {
+    const { log, config } = this.opts;
     // The hook usually restarts hydranode: the ack must be sent after that restart, not lost.
     this.flags.oweAcrossRestart('update_node');
     const launch = launchFor(this.platform === 'win32' ? 'powershell' : 'bash', command, this.interpreters);

@@ -7,21 +7,27 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { z } from 'zod';
-import {
-  enrollmentReply,
-  heartbeatReply,
-  provisionReply,
-  registerReply,
-  type enrollmentBody,
-  type EnrollmentReply,
-  type HeartbeatBody,
-  type HeartbeatReply,
-  type ProvisionReply,
-  type RegisterBody,
-  type RegisterReply,
-} from '../wire/agent.js';
-import { execDelivery, type ExecDelivery, type ExecResultBody } from '../wire/exec.js';
-import { shellCheckReply, type ShellSession } from '../wire/shell.js';
+import type { enrollmentBody, EnrollmentReply, HeartbeatBody, HeartbeatReply, ProvisionReply, RegisterBody, RegisterReply } from '../wire/agent.js';
+import { readExecDelivery, readHeartbeatReply, readNoShellSessions, readProvisionReply } from '../wire/agent-replies.js';
+import type { ExecDelivery, ExecResultBody } from '../wire/exec.js';
+import type { ShellSession } from '../wire/shell.js';
+
+/** A reply's reader: the zod-free shortcut for the common case, else the wire schema, loaded on first need. */
+interface Reader<T> {
+  fast?: (data: unknown) => T | null;
+  schema: () => Promise<z.ZodType<T, unknown>>;
+}
+
+// Loaded only when a reply is not the common case (and by install and sim): zod is ~10 MiB of an idle agent.
+const agentWire = () => import('../wire/agent.js');
+const READ = {
+  register: { schema: async () => (await agentWire()).registerReply } as Reader<RegisterReply>,
+  enroll: { schema: async () => (await agentWire()).enrollmentReply } as Reader<EnrollmentReply>,
+  heartbeat: { fast: readHeartbeatReply, schema: async () => (await agentWire()).heartbeatReply } as Reader<HeartbeatReply>,
+  provision: { fast: readProvisionReply, schema: async () => (await agentWire()).provisionReply } as Reader<ProvisionReply>,
+  exec: { fast: readExecDelivery, schema: async () => (await import('../wire/exec.js')).execDelivery } as Reader<ExecDelivery>,
+  shellCheck: { fast: (d) => (readNoShellSessions(d) ? { sessions: [] } : null), schema: async () => (await import('../wire/shell.js')).shellCheckReply } as Reader<{ sessions: ShellSession[] }>,
+};
 
 /** Default time a request may take before it counts as "server away". */
 export const REQUEST_TIMEOUT_MS = 15_000;
@@ -87,29 +93,29 @@ export class ApiClient {
 
   /** `POST /register` with the enrollment token this client was built with. */
   register(body: RegisterBody): Promise<RegisterReply> {
-    return this.json('POST', '/register', registerReply, { body });
+    return this.json('POST', '/register', READ.register, { body });
   }
 
   heartbeat(body: HeartbeatBody, signal?: AbortSignal): Promise<HeartbeatReply> {
-    return this.json('POST', '/body/heartbeat', heartbeatReply, { body, signal });
+    return this.json('POST', '/body/heartbeat', READ.heartbeat, { body, signal });
   }
 
   provision(signal?: AbortSignal): Promise<ProvisionReply> {
-    return this.json('GET', '/body/provision', provisionReply, { signal });
+    return this.json('GET', '/body/provision', READ.provision, { signal });
   }
 
   /** The next exec, waiting up to `waitS` for one; null when none arrived. */
   async nextExec(waitS: number, signal?: AbortSignal): Promise<ExecDelivery | null> {
     const timeoutMs = waitS * 1000 + LONG_POLL_MARGIN_MS;
     const r = await this.send('GET', `/body/exec?wait=${waitS}`, { signal, timeoutMs });
-    return r.status === HTTP_NO_CONTENT ? null : parseReply(r, execDelivery, 'GET /body/exec');
+    return r.status === HTTP_NO_CONTENT ? null : parseReply(r, READ.exec, 'GET /body/exec');
   }
 
   /** Shell sessions waiting for this node, waiting up to `waitS` for one (SPEC §5). */
   async shellCheck(waitS: number, signal?: AbortSignal): Promise<ShellSession[]> {
     const timeoutMs = waitS * 1000 + LONG_POLL_MARGIN_MS;
     const r = await this.send('GET', `/body/shell/check?wait=${waitS}`, { signal, timeoutMs });
-    return parseReply(r, shellCheckReply, 'GET /body/shell/check').sessions;
+    return (await parseReply(r, READ.shellCheck, 'GET /body/shell/check')).sessions;
   }
 
   async postExecResult(body: ExecResultBody, signal?: AbortSignal): Promise<void> {
@@ -118,11 +124,11 @@ export class ApiClient {
 
   /** Admin `POST /enrollments` (the simulator enrolls its nodes with the admin token). */
   enroll(body: z.input<typeof enrollmentBody>): Promise<EnrollmentReply> {
-    return this.json('POST', '/enrollments', enrollmentReply, { body });
+    return this.json('POST', '/enrollments', READ.enroll, { body });
   }
 
-  private async json<S extends z.ZodType>(method: string, path: string, schema: S, opts: RequestOptions): Promise<z.output<S>> {
-    return parseReply(await this.send(method, path, opts), schema, `${method} ${path}`);
+  private async json<T>(method: string, path: string, reader: Reader<T>, opts: RequestOptions): Promise<T> {
+    return parseReply(await this.send(method, path, opts), reader, `${method} ${path}`);
   }
 
   /** One request; resolves with a 2xx reply, rejects with an ApiError otherwise. */
@@ -186,14 +192,16 @@ function httpError(what: string, r: RawReply): ApiError {
   return new ApiError(r.status, code, `${what}: ${r.status} ${message}`);
 }
 
-function parseReply<S extends z.ZodType>(r: RawReply, schema: S, what: string): z.output<S> {
+async function parseReply<T>(r: RawReply, reader: Reader<T>, what: string): Promise<T> {
   let data: unknown;
   try {
     data = JSON.parse(r.text);
   } catch {
     throw new ApiError(r.status, 'bad_reply', `${what}: the reply is not JSON`);
   }
-  const parsed = schema.safeParse(data);
+  const fast = reader.fast?.(data);
+  if (fast) return fast;
+  const parsed = (await reader.schema()).safeParse(data);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new ApiError(r.status, 'bad_reply', `${what}: unexpected reply at ${issue?.path.join('.') || 'top level'}: ${issue?.message}`);

@@ -7,20 +7,16 @@
  * server_url: http://127.0.0.1:8080   # written by install (the --server it registered with)
  * node_id: node-01J...                # written by install
  * token: hcn_...                      # written by install; the node token (never logged)
- * update_command: ""                  # optional: the update hook run on the update_node flag, e.g.
- *                                     #   "curl -fsSL https://.../hydranode -o /usr/local/bin/hydranode.new
- *                                     #    && mv /usr/local/bin/hydranode.new /usr/local/bin/hydranode
- *                                     #    && systemctl restart hydranode"
- *                                     # unset: the flag is acknowledged and logged as "no update hook"
+ * update_command: ""                  # optional: a hook run on the update_node flag instead of the
+ *                                     #   self-update to the server's release (./self-update.ts)
  * log_level: info                     # optional: debug | info | warn | error
  * script_timeout_s: 1800              # optional: limit for each role script and the update hook
  * ```
  */
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, resolve, win32 } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { z } from 'zod';
 
 /** The agent's config file in its home folder. */
 export const CONFIG_FILE = 'config.yaml';
@@ -31,24 +27,62 @@ export const DEFAULT_SCRIPT_TIMEOUT_S = 1800;
 const PRIVATE_FILE_MODE = 0o600;
 const PRIVATE_DIR_MODE = 0o700;
 
+const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+const MAX_SCRIPT_TIMEOUT_S = 86_400;
+
 /** config.yaml as validated at start-up; optional keys get their defaults. */
-export const agentConfigSchema = z.object({
-  server_url: z.string().url(),
-  node_id: z.string().min(1),
-  token: z.string().min(1),
-  update_command: z.string().default(''),
-  log_level: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
-  script_timeout_s: z.number().int().min(1).max(86_400).default(DEFAULT_SCRIPT_TIMEOUT_S),
-});
-/** The validated agent config. */
-export type AgentConfig = z.output<typeof agentConfigSchema>;
+export interface AgentConfig {
+  server_url: string;
+  node_id: string;
+  token: string;
+  update_command: string;
+  log_level: (typeof LOG_LEVELS)[number];
+  script_timeout_s: number;
+}
+
+/**
+ * Checks config.yaml's document (by hand, not zod: an idle agent does without it, see
+ * src/wire/agent-replies.ts); returns the config or `key: why`. Unknown keys are kept for later
+ * versions and ignored here.
+ */
+export function validateAgentConfig(doc: unknown): AgentConfig | string {
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return '(top level): must be a mapping of keys';
+  const d = doc as Record<string, unknown>;
+  const text = (k: string) => (typeof d[k] === 'string' && d[k] !== '' ? null : `${k}: must be a non-empty string`);
+  for (const k of ['server_url', 'node_id', 'token']) {
+    const bad = text(k);
+    if (bad) return bad;
+  }
+  try {
+    if (!/^https?:$/.test(new URL(d.server_url as string).protocol)) return 'server_url: must be an http(s) URL';
+  } catch {
+    return 'server_url: must be a URL';
+  }
+  if (d.update_command !== undefined && typeof d.update_command !== 'string') return 'update_command: must be a string';
+  if (d.log_level !== undefined && !(LOG_LEVELS as readonly unknown[]).includes(d.log_level)) return `log_level: must be one of ${LOG_LEVELS.join(', ')}`;
+  const t = d.script_timeout_s;
+  if (t !== undefined && !(Number.isInteger(t) && (t as number) >= 1 && (t as number) <= MAX_SCRIPT_TIMEOUT_S)) return `script_timeout_s: must be a whole number of seconds from 1 to ${MAX_SCRIPT_TIMEOUT_S}`;
+  return {
+    server_url: d.server_url as string,
+    node_id: d.node_id as string,
+    token: d.token as string,
+    update_command: (d.update_command as string | undefined) ?? '',
+    log_level: (d.log_level as AgentConfig['log_level'] | undefined) ?? 'info',
+    script_timeout_s: (t as number | undefined) ?? DEFAULT_SCRIPT_TIMEOUT_S,
+  };
+}
 
 /** A config.yaml that is missing or does not validate; the message names the file and the key. */
 export class AgentConfigError extends Error {}
 
-/** Home folder: `--home`, else `HYDRANODE_HOME`, else `~/.hydranode`. */
-export function resolveAgentHome(flag: string | undefined, env: NodeJS.ProcessEnv): string {
-  return resolve(flag ?? env.HYDRANODE_HOME ?? join(homedir(), '.hydranode'));
+/**
+ * Home folder: `--home`, else `HYDRANODE_HOME`, else `~/.hydranode`; on Windows the SYSTEM
+ * profile's `.hydranode` whoever runs it, so an Administrator's `install` and the SYSTEM task share it.
+ */
+export function resolveAgentHome(flag: string | undefined, env: NodeJS.ProcessEnv, platform: NodeJS.Platform = process.platform): string {
+  if (flag ?? env.HYDRANODE_HOME) return resolve((flag ?? env.HYDRANODE_HOME)!);
+  if (platform === 'win32') return win32.join(env.SystemRoot ?? env.SYSTEMROOT ?? 'C:\\Windows', 'System32', 'config', 'systemprofile', '.hydranode');
+  return join(homedir(), '.hydranode');
 }
 
 function readDocument(path: string): unknown {
@@ -63,10 +97,9 @@ function readDocument(path: string): unknown {
 export function loadAgentConfig(home: string): AgentConfig {
   const path = join(home, CONFIG_FILE);
   if (!existsSync(path)) throw new AgentConfigError(`${path} does not exist: run \`hydranode install --server URL --enroll-token T\` first`);
-  const r = agentConfigSchema.safeParse(readDocument(path) ?? {});
-  if (r.success) return r.data;
-  const issue = r.error.issues[0]!;
-  throw new AgentConfigError(`${path}: ${issue.path.join('.') || '(top level)'}: ${issue.message}`);
+  const r = validateAgentConfig(readDocument(path) ?? {});
+  if (typeof r === 'string') throw new AgentConfigError(`${path}: ${r}`);
+  return r;
 }
 
 /**

@@ -4,7 +4,8 @@
  * result. One exec at a time, in the order the server hands them out (the queue is FIFO).
  */
 import type { Logger } from '../log.js';
-import { capUtf8, type ExecDelivery, type ExecResultBody } from '../wire/exec.js';
+import type { ExecDelivery, ExecResultBody } from '../wire/exec.js';
+import { capUtf8 } from '../wire/utf8.js';
 import { ApiError, type ApiClient } from './api-client.js';
 import { Backoff, RETRY_JITTER, SERVER_BACKOFF, UNAUTHORIZED_RETRY_MS, jittered, sleep, type BackoffOptions } from './backoff.js';
 import { deliverResult } from './exec-result.js';

@@ -5,6 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { constants, homedir, platform } from 'node:os';
+import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { which } from './host-info.js';
 import { DEFAULT_MAX_OUTPUT_BYTES } from './limits.js';
@@ -22,6 +23,8 @@ const SIGNAL_EXIT_BASE = 128;
 export interface Launch {
   file: string;
   args: string[];
+  /** Windows: pass the arguments as written (cmd.exe's own quoting rules), as Node's `shell` option does. */
+  verbatim?: boolean;
 }
 
 /** Where this host's interpreters are (null: not installed). */
@@ -29,23 +32,39 @@ export interface Interpreters {
   bash: string | null;
   /** PowerShell 7 (`pwsh`) preferred, else Windows PowerShell. */
   powershell: string | null;
+  /** Windows' cmd.exe (%ComSpec%); null elsewhere. */
+  cmd: string | null;
 }
 
-/** Looks up bash and PowerShell (pwsh first) on the PATH of `env`. */
-export function findInterpreters(env: NodeJS.ProcessEnv): Interpreters {
-  return { bash: which('bash', env), powershell: which('pwsh', env) ?? which('powershell', env) };
+/** Looks up bash, PowerShell (pwsh first) and, on Windows, cmd.exe on the PATH of `env`. */
+export function findInterpreters(env: NodeJS.ProcessEnv, os: NodeJS.Platform = platform()): Interpreters {
+  const cmd = os === 'win32' ? (env.ComSpec ?? env.COMSPEC ?? which('cmd', env)) : null;
+  return { bash: which('bash', env), powershell: which('pwsh', env) ?? which('powershell', env), cmd };
 }
+
+/**
+ * Windows PowerShell writes to a pipe in the OEM code page: this makes its output (and what it
+ * pipes to native programs) UTF-8, which is how the agent reads every stream.
+ */
+export const POWERSHELL_UTF8 = '[Console]::OutputEncoding = [System.Text.UTF8Encoding]::new($false); $OutputEncoding = [Console]::OutputEncoding; ';
 
 /** How to run `command` in `interpreter`, or why it cannot be run here. */
-export function launchFor(interpreter: string, command: string, found: Interpreters): Launch | { error: string } {
+export function launchFor(interpreter: string, command: string, found: Interpreters, os: NodeJS.Platform = platform()): Launch | { error: string } {
   if (interpreter === 'bash') {
     return found.bash ? { file: found.bash, args: ['-c', command] } : { error: 'hydranode: bash is not installed on this node' };
   }
   if (interpreter === 'powershell') {
     if (!found.powershell) return { error: 'hydranode: PowerShell is not available on this node (neither pwsh nor powershell is on PATH)' };
-    return { file: found.powershell, args: ['-NoProfile', '-NonInteractive', '-Command', command] };
+    if (os !== 'win32') return { file: found.powershell, args: ['-NoProfile', '-NonInteractive', '-Command', command] };
+    // No profile, no prompt, no execution policy in the way (a machine's policy may forbid scripts).
+    return { file: found.powershell, args: ['-NoProfile', '-NonInteractive', '-ExecutionPolicy', 'Bypass', '-Command', POWERSHELL_UTF8 + command] };
   }
-  return { error: `hydranode: unsupported interpreter ${JSON.stringify(interpreter)} (this agent runs bash and powershell)` };
+  if (interpreter === 'cmd') {
+    if (!found.cmd) return { error: 'hydranode: cmd is only available on Windows nodes' };
+    // /d: no AutoRun commands; /s /c "…": the command line is run as given, outer quotes removed.
+    return { file: found.cmd, args: ['/d', '/s', '/c', `"${command}"`], verbatim: true };
+  }
+  return { error: `hydranode: unsupported interpreter ${JSON.stringify(interpreter)} (this agent runs bash, powershell and, on Windows, cmd)` };
 }
 
 /** One command to run: how to launch it, its timeout, its output cap (bytes of UTF-8 per stream). */
@@ -74,10 +93,13 @@ export interface RunOutcome {
   durationMs: number;
 }
 
-/** Signals the whole process group (the command's own and every child it started). */
+/** Windows' taskkill by full path (a command may have changed PATH for itself, never for the agent). */
+const taskkill = (): string => join(process.env.SystemRoot ?? 'C:\\Windows', 'System32', 'taskkill.exe');
+
+/** Signals the whole process group (the command's own and every child it started); on Windows ends the process tree. */
 function signalGroup(pid: number, sig: NodeJS.Signals): void {
   try {
-    if (platform() === 'win32') spawn('taskkill', ['/T', '/F', '/PID', String(pid)], { stdio: 'ignore' });
+    if (platform() === 'win32') spawn(taskkill(), ['/T', '/F', '/PID', String(pid)], { stdio: 'ignore', windowsHide: true }).on('error', () => {});
     else process.kill(-pid, sig);
   } catch {
     // already gone
@@ -107,6 +129,7 @@ export async function runCommand(spec: RunSpec): Promise<RunOutcome> {
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
       windowsHide: true,
+      windowsVerbatimArguments: spec.launch.verbatim === true,
     });
   } catch (e) {
     // e.g. a NUL byte in the command: refused before any process exists.

@@ -14,7 +14,7 @@
  * hydranode.
  */
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { FLAG_NAMES, type FlagName, type Flags } from '../wire/common.js';
+import { FLAG_NAMES, type FlagName, type Flags } from '../wire/constants.js';
 
 /** Acks owed across a restart, in the agent's home folder. */
 export const PENDING_ACKS_FILE = 'pending-acks.json';

@@ -4,32 +4,44 @@
  * long-running agent (heartbeat, exec, provisioning), `sim` simulates a fleet for load tests.
  * Exit codes follow sysexits: 64 usage, 69 server unreachable, 77 token refused, 78 bad config.
  */
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { isSea } from 'node:sea';
 import { parseArgs } from 'node:util';
 import { createLogger } from '../log.js';
 import { VERSION } from '../version.js';
 import { NodeAgent } from './agent.js';
-import { ApiClient } from './api-client.js';
+import { ApiClient, ApiError } from './api-client.js';
 import { AgentConfigError, LOG_FILE, loadAgentConfig, resolveAgentHome } from './config.js';
-import { EX_CONFIG, EX_SOFTWARE, EX_USAGE, install } from './install.js';
+import { EX_CANTCREAT, EX_CONFIG, EX_NOINPUT, EX_NOPERM, EX_SOFTWARE, EX_UNAVAILABLE, EX_USAGE } from '../sysexits.js';
 import { RotatingFileSink, stdoutSink, teeSink } from './log-sink.js';
-import { DEFAULT_SIM_CONCURRENCY, DEFAULT_SIM_MAX_SOCKETS, runSim } from './sim.js';
+import type { ProbeLine } from './self-update.js';
+import { rollback } from './swap.js';
 
 const USAGE = `usage: hydranode <command> [options]
 
-  install --server URL --enroll-token T [--home DIR]
-        register this node with the server; writes <home>/config.yaml (mode 0600)
+  install [--server URL --enroll-token T] [--home DIR] [--no-service]
+        register this node with the server (writes <home>/config.yaml, mode 0600), then install
+        and start the service (Linux: systemd unit hydranode; Windows: scheduled task HydraNode).
+        Without a token: an existing config only (re)installs the service; with no config,
+        enroll.yaml (server:, token:) beside the program or in the home is used
   run [--home DIR]
-        heartbeat, remote exec and role provisioning until SIGTERM
+        heartbeat, remote exec and role provisioning until SIGTERM; after a self-update it exits 75
+        so that its service starts the new version
+  probe [--home DIR]
+        read the config and reach the server once (what a self-update asks of a new version)
+  rollback [--binary PATH]
+        put back the version a self-update replaced (hydranode.old / hydranode.old.exe next to
+        this executable), then restart the service
   sim --server URL --admin-token T --count N [--exec-latency-ms M] [--concurrency C] [--long-poll]
       [--interval S] [--duration S] [--max-sockets K]
         N simulated agents in one process, for load tests (JSON lines on stdout); --max-sockets
         sizes the pool of short requests (default 128), --long-poll adds one socket per node
   version
 
-Home: --home, else $HYDRANODE_HOME, else ~/.hydranode. Logs: <home>/hydranode.log and stdout.
-config.yaml may also set update_command: the hook run when an admin sets the update_node flag
-(e.g. download the new binary and restart the service); unset, the flag is only acknowledged.
+Home: --home, else $HYDRANODE_HOME, else ~/.hydranode (Windows: the SYSTEM profile's .hydranode,
+%SystemRoot%\\System32\\config\\systemprofile\\.hydranode). Logs: <home>/hydranode.log and stdout.
+update_node (the admin flag) updates this executable to the server's release by itself;
+config.yaml may set update_command to run a hook instead.
 `;
 
 const str = { type: 'string' } as const;
@@ -49,14 +61,34 @@ function required(name: string, value: string | undefined): string {
   return value;
 }
 
+/** How a service starts this program: the single executable itself, else Node and this script. */
+function thisProgram(): string[] {
+  return isSea() ? [process.execPath] : [process.execPath, resolve(process.argv[1]!)];
+}
+
 async function installCommand(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { server: str, 'enroll-token': str, home: str }, strict: true });
+  const options = { server: str, 'enroll-token': str, home: str, 'no-service': { type: 'boolean' } } as const;
+  const { values } = parseArgs({ args: argv, options, strict: true });
+  const home = resolveAgentHome(values.home, process.env);
+  const program = thisProgram();
+  // install and sim are loaded when run: `hydranode run` stays small (bench agent-rss).
+  const { install } = await import('./install.js');
   return install({
-    server: required('server', values.server),
-    enrollToken: required('enroll-token', values['enroll-token']),
-    home: resolveAgentHome(values.home, process.env),
+    server: values.server,
+    enrollToken: values['enroll-token'],
+    home,
+    service: values['no-service'] ? null : { program, home },
+    // enroll.yaml beside the single executable (C:\hydranode\enroll.yaml), or in the home folder.
+    enrollDirs: [...(isSea() ? [dirname(process.execPath)] : []), home],
+    serviceDeps: { systemRoot: process.env.SystemRoot },
   });
 }
+
+/** `run` exits with this after a self-update swapped its binary: the service starts the new one (EX_TEMPFAIL). */
+export const EXIT_RESTART = 75;
+
+/** The running single executable, or null when this is `node …/main.js` (nothing to replace). */
+const runningBinary = (): string | null => (isSea() ? process.execPath : null);
 
 /** Resolves on the first SIGTERM or SIGINT. */
 const untilSignal = (onSignal: (sig: string) => void): Promise<void> =>
@@ -77,12 +109,49 @@ async function runCommand(argv: string[]): Promise<number> {
   const log = createLogger({ format: 'json', level: config.log_level, sink: teeSink(file, stdoutSink()) });
   // The agent must outlive its own bugs: a stray rejection is logged, never fatal.
   process.on('unhandledRejection', (e) => log.error('unhandled rejection', { error: String(e) }));
-  const agent = new NodeAgent({ home, config, log, env: process.env, client: new ApiClient(config.server_url, config.token) });
+  const agent = new NodeAgent({ home, config, log, env: process.env, client: new ApiClient(config.server_url, config.token), binary: runningBinary() });
   agent.start();
-  await untilSignal((sig) => log.info('signal received', { signal: sig }));
+  const restart = await Promise.race([
+    untilSignal((sig) => log.info('signal received', { signal: sig })).then(() => false),
+    agent.restartRequested.then(() => true),
+  ]);
   await agent.stop();
   log.flush();
   file.close();
+  return restart ? EXIT_RESTART : 0;
+}
+
+/** `probe`: config read, one authenticated read of the server (the provision poll changes nothing), a JSON line. */
+async function probeCommand(argv: string[]): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: { home: str }, strict: true });
+  const config = loadAgentConfig(resolveAgentHome(values.home, process.env));
+  try {
+    await new ApiClient(config.server_url, config.token).provision();
+  } catch (e) {
+    if (!(e instanceof ApiError)) throw e;
+    process.stderr.write(`hydranode probe: ${config.server_url}: ${e.message}\n`);
+    return e.status === 401 || e.status === 403 ? EX_NOPERM : EX_UNAVAILABLE;
+  }
+  const line: ProbeLine = { probe: 'ok', version: VERSION, node_id: config.node_id };
+  process.stdout.write(`${JSON.stringify(line)}\n`);
+  return 0;
+}
+
+async function rollbackCommand(argv: string[]): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: { binary: str }, strict: true });
+  const binary = values.binary ?? runningBinary();
+  if (binary === null) throw new UsageError('this hydranode runs from Node.js, not as the single executable: give --binary PATH');
+  let done;
+  try {
+    done = await rollback(binary);
+  } catch (e) {
+    process.stderr.write(`hydranode: rollback: ${(e as Error).message}\n`);
+    return (e as NodeJS.ErrnoException).code === undefined ? EX_NOINPUT : EX_CANTCREAT;
+  }
+  process.stdout.write(
+    `hydranode: ${done.restored} is the previous version again (the one rolled back from is ${done.old}).\n` +
+      'Restart the service: `systemctl restart hydranode` (Linux), `schtasks /End /TN HydraNode` then `schtasks /Run /TN HydraNode` (Windows).\n',
+  );
   return 0;
 }
 
@@ -92,6 +161,7 @@ async function simCommand(argv: string[]): Promise<number> {
     interval: str, duration: str, 'max-sockets': str, 'long-poll': { type: 'boolean' },
   } as const;
   const { values } = parseArgs({ args: argv, options, strict: true });
+  const { DEFAULT_SIM_CONCURRENCY, DEFAULT_SIM_MAX_SOCKETS, runSim } = await import('./sim.js');
   const stop = new AbortController();
   void untilSignal(() => stop.abort());
   await runSim({
@@ -121,6 +191,10 @@ export async function main(argv: string[]): Promise<number> {
         return await runCommand(rest);
       case 'sim':
         return await simCommand(rest);
+      case 'probe':
+        return await probeCommand(rest);
+      case 'rollback':
+        return await rollbackCommand(rest);
       case 'version':
       case '--version':
         process.stdout.write(`hydranode ${VERSION}\n`);

@@ -5,7 +5,7 @@
  * (SPEC §6: each stream is kept up to `max_output_bytes`, the rest is cut and flagged).
  */
 import { StringDecoder } from 'node:string_decoder';
-import { capUtf8 } from '../wire/exec.js';
+import { capUtf8 } from '../wire/utf8.js';
 
 /** What is left of a stream: its text and whether anything was cut. */
 export interface CappedText {

@@ -7,7 +7,6 @@ import type { Logger } from '../log.js';
 import type { ShellSession } from '../wire/shell.js';
 import { ApiError, type ApiClient } from './api-client.js';
 import { Backoff, RETRY_JITTER, SERVER_BACKOFF, UNAUTHORIZED_RETRY_MS, jittered, sleep, type BackoffOptions } from './backoff.js';
-import { runShellPty } from './shell-pty.js';
 
 export const SHELL_CHECK_WAIT_S = 25;
 /** Sessions run at once on this node at most (the server limits per node too). */
@@ -78,7 +77,9 @@ export class ShellLoop {
       log.warn('shell session refused: too many running on this node', { session_id: session.id, running: this.running.size });
       return false;
     }
-    const run = runShellPty({ serverUrl: this.deps.serverUrl, token: this.deps.token, session, env: this.deps.env, log, signal: this.stopping.signal })
+    // shell-pty (ws, node-pty, the frame schemas) is loaded with the first session: an idle agent does without it.
+    const run = import('./shell-pty.js')
+      .then(({ runShellPty }) => runShellPty({ serverUrl: this.deps.serverUrl, token: this.deps.token, session, env: this.deps.env, log, signal: this.stopping.signal }))
       .catch((e: unknown) => log.error('shell session failed', { session_id: session.id, error: (e as Error).message }))
       .finally(() => this.running.delete(session.id));
     this.running.set(session.id, run);

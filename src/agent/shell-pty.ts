@@ -79,9 +79,27 @@ function holdSlave(term: IPty): number | null {
   }
 }
 
+let ptyModule: Promise<typeof import('node-pty') | null> | null = null;
+
+/**
+ * node-pty, loaded on the first session; null when this agent has none (a single executable loads
+ * built-in modules only, and the native addon is not shipped with it): the session is refused
+ * with a reason and the agent runs on.
+ */
+export function loadPty(): Promise<typeof import('node-pty') | null> {
+  ptyModule ??= import('node-pty').then(
+    (m) => m,
+    () => null,
+  );
+  return ptyModule;
+}
+
+/** What an operator hears when this agent has no PTY. */
+export const NO_PTY_MESSAGE = 'this agent has no PTY support (node-pty is not part of the single executable): use exec instead';
+
 /** Attaches to the session and runs its PTY; resolves when both have ended. */
 export async function runShellPty(o: ShellPtyOptions): Promise<void> {
-  const [{ WebSocket }, pty] = await Promise.all([import('ws'), import('node-pty')]);
+  const [{ WebSocket }, pty] = await Promise.all([import('ws'), loadPty()]);
   const { session, log } = o;
   const ws: WsSocket = new WebSocket(attachUrl(o.serverUrl, session.id), {
     headers: { authorization: `Bearer ${o.token}` },
@@ -101,6 +119,12 @@ export async function runShellPty(o: ShellPtyOptions): Promise<void> {
   });
   if (!opened) return ws.terminate();
 
+  if (!pty) {
+    log.warn('shell session refused: no PTY support in this agent', { session_id: session.id });
+    ws.send(JSON.stringify({ type: 'error', error: 'spawn_failed', message: NO_PTY_MESSAGE }));
+    ws.close(1011, 'spawn_failed');
+    return;
+  }
   const launch = shellLaunch(session.command, o.env, o.platform ?? process.platform);
   let term: IPty;
   try {

@@ -32,19 +32,50 @@ export function table(cells: string[][]): string {
   return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ')).join('\n') + '\n';
 }
 
+/** The version of the server's agent release (`GET /downloads/manifest.json`), or null when it has none. */
+function releaseVersion(api: Api): Promise<string | null> {
+  return api.call('GET', '/downloads/manifest.json', undefined, { root: true }).then(
+    (r) => {
+      const v: unknown = (r.body as { version?: unknown } | null)?.version;
+      return typeof v === 'string' ? v : null;
+    },
+    () => null,
+  );
+}
+
+/** A node's agent version, marked `*` when it is not the server's release; and a failed self-update. */
+function agentCell(n: { agent_version: string | null; agent_update: { state: string } | null }, release: string | null): string {
+  const v = n.agent_version ?? '-';
+  const mark = release !== null && n.agent_version !== null && n.agent_version !== release ? '*' : '';
+  return v + mark + (n.agent_update?.state === 'failed' ? ' (update failed)' : '');
+}
+
+/** The re-enrollment's install commands, for the operator to run on the machine (SPEC §16.3). */
+function reenrollText(id: string, body: unknown): string {
+  const r = body as { enrollment_token?: string; expires_at?: string; install?: { powershell?: string; bash?: string } };
+  if (!r?.install?.powershell || !r.install.bash) throw new CliError(EX_SOFTWARE, 'the server answered in an unexpected shape (install)');
+  return (
+    `Re-enrollment of ${id}: the token in these commands works once, until ${r.expires_at}; redeeming it keeps the node\n` +
+    `(id, roles, place, drain, head pins) and stops its old token.\n\n` +
+    `Windows (PowerShell, as Administrator):\n${r.install.powershell}\n\nLinux (bash, as root):\n${r.install.bash}\n`
+  );
+}
+
 async function nodes(c: Extract<ClientCommand, { cmd: 'nodes' }>, api: Api, out: Out): Promise<number> {
   if (c.action === 'list') {
     const wire = c.json ? null : early(import('../wire/nodes.js'));
-    const r = await api.call('GET', '/nodes');
+    const [r, release] = await Promise.all([api.call('GET', '/nodes'), wire ? releaseVersion(api) : null]);
     if (!wire) {
       out.write(json(r.body));
       return 0;
     }
     const { nodeView } = await wire;
-    const rows = shaped(nodeView.array(), r.body).map((n) => [
-      n.id, n.name, n.kind, n.state + (n.drain ? ' (drained)' : ''), String(n.exec_depth) + (n.exec_stalled ? ' STALLED' : ''), n.last_seen ?? '-',
+    const list = shaped(nodeView.array(), r.body);
+    const rows = list.map((n) => [
+      n.id, n.name, n.kind, n.state + (n.drain ? ' (drained)' : ''), agentCell(n, release), String(n.exec_depth) + (n.exec_stalled ? ' STALLED' : ''), n.last_seen ?? '-',
     ]);
-    out.write(table([['ID', 'NAME', 'KIND', 'STATE', 'EXEC', 'LAST SEEN'], ...rows]));
+    out.write(table([['ID', 'NAME', 'KIND', 'STATE', 'AGENT', 'EXEC', 'LAST SEEN'], ...rows]));
+    if (rows.some((row) => row[4]!.includes('*'))) out.write(`* not the server's agent release ${release}: hydracluster nodes update-node ID\n`);
     return 0;
   }
   const path = `/nodes/${seg(c.id)}`;
@@ -65,6 +96,10 @@ async function nodes(c: Extract<ClientCommand, { cmd: 'nodes' }>, api: Api, out:
     case 'reprovision':
       r = await api.call('POST', `${path}/${c.action}`);
       out.write(c.json ? json(r.body) : `${c.action} requested for ${c.id}\n`);
+      return 0;
+    case 'reenroll':
+      r = await api.call('POST', `${path}/enrollment`);
+      out.write(c.json ? json(r.body) : reenrollText(c.id, r.body));
       return 0;
     case 'rm':
       await api.call('DELETE', path);

@@ -7,7 +7,7 @@ import { AUDIT_MAX_LIMIT, parseSince } from '../wire/constants.js';
 import { parseWhere, type FleetExecCommand } from './where.js';
 import { UsageError } from './errors.js';
 
-export type Interpreter = 'powershell' | 'bash';
+export type Interpreter = 'powershell' | 'bash' | 'cmd';
 
 /** Where to reach the server, from flags; env and config.yaml fill the gaps later. */
 export interface ConnectionFlags {
@@ -30,7 +30,7 @@ export interface ExecCommand {
 
 export type NodesAction =
   | { action: 'list' }
-  | { action: 'show' | 'drain' | 'undrain' | 'update-node' | 'update-services' | 'reprovision' | 'rm'; id: string; reason?: string }
+  | { action: 'show' | 'drain' | 'undrain' | 'update-node' | 'update-services' | 'reprovision' | 'reenroll' | 'rm'; id: string; reason?: string }
   | { action: 'roles'; id: string; roles: string[] };
 
 /** `hydracluster audit` (SPEC §15). */
@@ -129,8 +129,8 @@ function parseExec(argv: string[]): ParsedCli {
     noMore(p, 2);
   }
   const interpreter = v.interpreter;
-  if (interpreter !== undefined && interpreter !== 'bash' && interpreter !== 'powershell') {
-    throw new UsageError(`--interpreter must be bash or powershell, not ${JSON.stringify(interpreter)}`);
+  if (interpreter !== undefined && interpreter !== 'bash' && interpreter !== 'powershell' && interpreter !== 'cmd') {
+    throw new UsageError(`--interpreter must be bash, powershell or cmd, not ${JSON.stringify(interpreter)}`);
   }
   const timeoutS = v.timeout === undefined ? undefined : parseDuration(v.timeout);
   return { command: { cmd: 'exec', nodeId, source, timeoutS, interpreter, json: v.json, async: v.async }, conn: connOf(v) };
@@ -142,14 +142,14 @@ function parseFleetExec(v: ReturnType<typeof parse<typeof EXEC_OPTIONS>>['values
   const command = need(p, 0, 'command: hydracluster exec --where KEY=VALUE "<command>"');
   noMore(p, 1);
   const interpreter = v.interpreter;
-  if (interpreter !== undefined && interpreter !== 'bash' && interpreter !== 'powershell') {
-    throw new UsageError(`--interpreter must be bash or powershell, not ${JSON.stringify(interpreter)}`);
+  if (interpreter !== undefined && interpreter !== 'bash' && interpreter !== 'powershell' && interpreter !== 'cmd') {
+    throw new UsageError(`--interpreter must be bash, powershell or cmd, not ${JSON.stringify(interpreter)}`);
   }
   const timeoutS = v.timeout === undefined ? undefined : parseDuration(v.timeout);
   return { command: { cmd: 'fleet-exec', target: parseWhere(v.where ?? ''), command, timeoutS, interpreter, json: v.json }, conn: connOf(v) };
 }
 
-const NODE_ACTIONS_WITH_ID = ['show', 'drain', 'undrain', 'update-node', 'update-services', 'reprovision', 'rm'] as const;
+const NODE_ACTIONS_WITH_ID = ['show', 'drain', 'undrain', 'update-node', 'update-services', 'reprovision', 'reenroll', 'rm'] as const;
 
 function parseNodes(argv: string[]): ParsedCli {
   const { values: v, positionals: p } = parse(argv, NODES_OPTIONS);

@@ -20,6 +20,8 @@ export interface Reply {
 export interface CallOptions {
   /** The whole exchange's deadline, default REQUEST_TIMEOUT_MS. */
   timeoutMs?: number;
+  /** `path` is from the server's root (`/downloads/…`), not under `/api/v1`. */
+  root?: boolean;
 }
 
 /** The server's admin API, as the CLI sees it. */
@@ -56,7 +58,7 @@ export function createApi(conn: Connection, transport: Transport = httpTransport
       if (body !== undefined) headers['content-type'] = 'application/json';
       let res;
       try {
-        res = await transport.send({ method, url: `${conn.server}/api/v1${path}`, headers, body: body === undefined ? undefined : JSON.stringify(body), timeoutMs });
+        res = await transport.send({ method, url: `${conn.server}${opts?.root ? '' : '/api/v1'}${path}`, headers, body: body === undefined ? undefined : JSON.stringify(body), timeoutMs });
       } catch (e) {
         throw unreachable(conn.server, e, timeoutMs);
       }

@@ -19,14 +19,16 @@ const USAGE = `usage: hydracluster <command> [options]
 
   serve [--home DIR] [--listen HOST:PORT]   run the server
   version                                   print the version
-  exec <nodeId> "<command>" [--timeout 60s] [--json] [--async] [--interpreter bash|powershell]
+  exec <nodeId> "<command>" [--timeout 60s] [--json] [--async] [--interpreter bash|powershell|cmd]
   exec <nodeId> --file ./setup.ps1 [--timeout 60s]
   exec --where KEY=VALUE[,KEY=VALUE] "<command>" [--timeout 60s] [--json]   every node that matches
        (keys: role district venue kind state id all; 0 all ok, 1 any failed, 124 any timed out)
   exec --shell <nodeId> "<command>" [--timeout 60s]   through a WebSocket PTY, not the exec queue
   shell <nodeId> [command]                  interactive PTY on the node
   queue <nodeId> [show|clear]
-  nodes [list|show ID|roles ID R...|drain ID [--reason R]|undrain ID|update-node ID|update-services ID|reprovision ID|rm ID]
+  nodes [list|show ID|roles ID R...|drain ID [--reason R]|undrain ID|update-node ID|update-services ID|reprovision ID|reenroll ID|rm ID]
+       (list marks with * an agent on another version than the server's release; reenroll prints
+       install commands whose token, redeemed, keeps the node and stops its old token)
   heads [list|show ID|assign HEAD BODY|none [--app Desktop]]
   enroll-qr [--png FILE]                    the iPad enrollment QR, in the terminal or as a PNG
   debug [actors|actor ID|requests]

@@ -34,6 +34,7 @@ const SECRET_KEY = /token|hash|secret|password|key$/i;
 const ACTIONS: Record<string, string> = {
   'POST /api/v1/enrollments': 'enrollment.create',
   'POST /api/v1/register': 'node.register',
+  'POST /api/v1/nodes/:id/enrollment': 'node.reenroll',
   'PATCH /api/v1/nodes/:id': 'node.update',
   'DELETE /api/v1/nodes/:id': 'node.delete',
   'POST /api/v1/nodes/:id/roles': 'node.roles',

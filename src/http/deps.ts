@@ -16,6 +16,8 @@ import type { RequestRegistry } from './requests.js';
 
 /** Everything the HTTP layer talks to; built by `serve` and by tests. */
 export interface AppDeps {
+  /** The server's home folder (`<home>/releases/` is served under /downloads/). */
+  home: string;
   /** The running config (`live.current`): read it at use, a reload swaps it. */
   readonly config: Config;
   live: LiveConfig;

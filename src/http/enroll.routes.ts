@@ -1,44 +1,32 @@
 /**
  * Enrollment (SPEC §5): issuing single-use enrollment tokens and redeeming them for a node token.
+ * The install commands in the reply are built by install-commands.ts.
  */
 import { Hono } from 'hono';
 import { askNode } from '../actors/node-actor.js';
-import type { Config } from '../config.js';
 import { AppError } from '../errors.js';
-import { hashToken, newToken } from '../ids.js';
-import { psQuote, shQuote } from '../quote.js';
+import { hashToken, newEnrollmentId, newToken } from '../ids.js';
+import { readReleaseManifest, releaseDirs } from '../persist/releases.js';
 import { apiSession } from '../web/session.js';
-import { bearer, classify, clientKey, refuse, type Credential } from './auth.js';
+import { bearer, classify, clientKey, refuse, requireAdmin, type Credential } from './auth.js';
 import type { RouteDeps } from './deps.js';
 import type { AppEnv } from './env.js';
-import { enrollmentBody, registerBody } from './schemas.js';
+import { installCommands } from './install-commands.js';
+import { nodeFromPath } from './params.js';
+import { enrollmentBody, reenrollBody, registerBody } from './schemas.js';
 import { readJson } from './validate.js';
+import type { ReenrollReply } from '../wire/agent.js';
 
-const shq = shQuote;
-const psq = psQuote; // every PowerShell quote character doubled, U+2018–U+201B too
-
-/** The install commands shown after enrollment: fetch the agent (when configured), register, start. */
-export function installCommands(cfg: Config['server'], token: string): { powershell: string; bash: string } {
-  const url = cfg.public_url;
-  const win = cfg.agent_downloads.windows;
-  const lin = cfg.agent_downloads.linux;
-  const powershell = [
-    "$ErrorActionPreference = 'Stop'",
-    ...(win ? ["New-Item -ItemType Directory -Force C:\\hydranode | Out-Null", `Invoke-WebRequest -Uri ${psq(win)} -OutFile C:\\hydranode\\hydranode.exe`] : []),
-    `C:\\hydranode\\hydranode.exe install --server ${psq(url)} --enroll-token ${psq(token)}`,
-    'schtasks /Run /TN HydraNode',
-  ].join('; ');
-  const bash = [
-    'set -e',
-    ...(lin ? [`curl -fsSL ${shq(lin)} -o /usr/local/bin/hydranode`, 'chmod +x /usr/local/bin/hydranode'] : []),
-    `hydranode install --server ${shq(url)} --enroll-token ${shq(token)}`,
-    'systemctl enable --now hydranode',
-  ].join(' && ');
-  return { powershell, bash };
+/** An enrollment's lifetime: `ttl_s` when given (at most `enrollment_ttl_s`), else `enrollment_ttl_s`. */
+function enrollmentTtl(d: RouteDeps, ttlS: number | undefined): number {
+  const maxTtl = d.config.server.enrollment_ttl_s;
+  if (ttlS !== undefined && ttlS > maxTtl) throw new AppError('invalid_request', `field \`ttl_s\`: must be at most ${maxTtl} (server.enrollment_ttl_s)`);
+  return ttlS ?? maxTtl;
 }
 
 export function enrollRoutes(d: RouteDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
+  const dirs = releaseDirs(d.home);
 
   app.post('/enrollments', async (c) => {
     // The enrollment form of the web pages sends the admin session (with its CSRF token) instead of a bearer.
@@ -59,11 +47,8 @@ export function enrollRoutes(d: RouteDeps): Hono<AppEnv> {
       }
     }
     const body = await readJson(c, enrollmentBody);
-    const maxTtl = d.config.server.enrollment_ttl_s;
-    if (body.ttl_s !== undefined && body.ttl_s > maxTtl) {
-      throw new AppError('invalid_request', `field \`ttl_s\`: must be at most ${maxTtl} (server.enrollment_ttl_s)`);
-    }
-    const { node, token } = await d.fleet.enroll({ name: body.name, owner: body.owner, kind: body.kind, os: body.os ?? null, ttlS: body.ttl_s }, c.get('inflight'));
+    const ttlS = enrollmentTtl(d, body.ttl_s);
+    const { node, token } = await d.fleet.enroll({ name: body.name, owner: body.owner, kind: body.kind, os: body.os ?? null, ttlS }, c.get('inflight'));
     const r = node.record;
     c.set('auditNote', { node_id: r.id });
     return c.json(
@@ -72,10 +57,25 @@ export function enrollRoutes(d: RouteDeps): Hono<AppEnv> {
         node_id: r.id,
         enrollment_token: token,
         expires_at: r.enrollment!.expires_at,
-        install: installCommands(d.config.server, token),
+        install: installCommands(d.config.server, token, { manifest: await readReleaseManifest(dirs), os: body.os ?? null }),
       },
       201,
     );
+  });
+
+  // SPEC §16.3: a single-use token for an existing node; redeeming it keeps the node, revokes its old token.
+  app.post('/nodes/:id/enrollment', requireAdmin(d.auth), async (c) => {
+    const node = nodeFromPath(d.fleet, c);
+    const body = await readJson(c, reenrollBody);
+    const token = newToken('hce');
+    const msg = { type: 'reenroll', enrollmentId: newEnrollmentId(), tokenHash: hashToken(token), ttlS: enrollmentTtl(d, body.ttl_s) } as const;
+    const view = await askNode(node, msg, { waiter: c.get('inflight') });
+    d.log.info('re-enrollment issued', { node_id: view.id, enrollment_id: view.enrollment_id, ttl_s: msg.ttlS });
+    c.set('auditNote', { node_id: view.id, enrollment_id: view.enrollment_id });
+    // The machine's own OS as the agent reported it (macOS: no build, its command says so).
+    const install = installCommands(d.config.server, token, { manifest: await readReleaseManifest(dirs), os: view.os });
+    const reply = { node_id: view.id, enrollment_id: msg.enrollmentId, enrollment_token: token, expires_at: view.enrollment_expires_at!, install };
+    return c.json(reply satisfies ReenrollReply, 201);
   });
 
   app.post('/register', async (c) => {

@@ -8,6 +8,7 @@ import type { NodeView } from '../actors/node/record.js';
 import type { RouteDeps } from '../http/deps.js';
 import { NODE_KINDS, NODE_STATES } from '../wire/common.js';
 import { nodesQuery } from '../wire/nodes.js';
+import { AgentVersion, releaseVersion } from './agent-version.js';
 import { ago, dash, Layout } from './layout.js';
 import { page } from './render.js';
 import { wantsFragment, type WebEnv } from './web-env.js';
@@ -35,11 +36,12 @@ function Marks({ n }: { n: NodeView }) {
     <>
       {n.drain ? <span class="mark" title={n.drain_reason ?? ''}>drain</span> : null}
       {stalled ? <span class="mark">{stalled}</span> : null}
+      {n.agent_update?.state === 'failed' ? <span class="mark" title={n.agent_update.message}>agent update failed</span> : null}
     </>
   );
 }
 
-function NodesTable({ rows, total, now }: { rows: NodeView[]; total: number; now: number }) {
+function NodesTable({ rows, total, now, release }: { rows: NodeView[]; total: number; now: number; release: string | null }) {
   return (
     <>
       <p class="muted">
@@ -49,7 +51,7 @@ function NodesTable({ rows, total, now }: { rows: NodeView[]; total: number; now
         <table id="nodes">
           <thead>
             <tr>
-              <th>Name</th><th>Kind</th><th>State</th><th>Roles</th><th>Provider</th><th>Last seen</th><th>District / venue</th><th>Exec</th><th>Marks</th>
+              <th>Name</th><th>Kind</th><th>State</th><th>Roles</th><th>Provider</th><th>Agent</th><th>Last seen</th><th>District / venue</th><th>Exec</th><th>Marks</th>
             </tr>
           </thead>
           <tbody>
@@ -60,6 +62,7 @@ function NodesTable({ rows, total, now }: { rows: NodeView[]; total: number; now
                 <td class={`state-${n.state}`}>{n.state}</td>
                 <td>{n.roles.join(', ') || '—'}</td>
                 <td>{dash(n.provider_status)}</td>
+                <td><AgentVersion n={n} release={release} /></td>
                 <td title={n.last_seen ?? ''}>{ago(n.last_seen, now)}</td>
                 <td>{dash([n.district, n.venue].filter(Boolean).join(' / '))}</td>
                 <td>{n.exec_depth}</td>
@@ -101,7 +104,7 @@ function Filters({ q }: { q: Filter }) {
 
 export function dashboardPage(d: RouteDeps, admin: MiddlewareHandler<WebEnv>): Hono<WebEnv> {
   const app = new Hono<WebEnv>();
-  app.get('/', admin, (c) => {
+  app.get('/', admin, async (c) => {
     // Empty form fields mean "any".
     const raw = Object.fromEntries(Object.entries(c.req.query()).filter(([k, v]) => v !== '' && ['kind', 'state', 'district'].includes(k)));
     const parsed = nodesQuery.safeParse(raw);
@@ -113,7 +116,7 @@ export function dashboardPage(d: RouteDeps, admin: MiddlewareHandler<WebEnv>): H
       total++;
       if (rows.length < MAX_ROWS) rows.push(n.view());
     }
-    const table = <NodesTable rows={rows} total={total} now={d.clock.now()} />;
+    const table = <NodesTable rows={rows} total={total} now={d.clock.now()} release={await releaseVersion(d.home)} />;
     if (wantsFragment(c.req.header('x-fragment'))) return page(c, table);
     return page(
       c,

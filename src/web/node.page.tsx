@@ -1,7 +1,7 @@
 /**
  * `/nodes/{id}` (admin session): every field of the node, the Reprovision / Update agent / Update
- * services / Drain buttons, the roles editor from the RoleCatalog, district/venue/owner editing, the
- * exec box and the node's exec queue. Reads the node actor's view and asks its exec queue actor for
+ * services / Drain buttons, Re-enroll (its install commands), the roles editor from the RoleCatalog,
+ * district/venue/owner editing, the exec box and the node's exec queue. Reads the node actor's view and asks its exec queue actor for
  * the list, as GET /api/v1/nodes/{id} and GET /api/v1/nodes/{id}/exec do; every button is a call to
  * those same API routes from the page's script.
  */
@@ -12,6 +12,8 @@ import type { RouteDeps } from '../http/deps.js';
 import { nodeFromPath } from '../http/params.js';
 import { INTERPRETERS } from '../wire/common.js';
 import type { AuditEntry } from '../wire/audit.js';
+import { offRelease, releaseVersion, updateLine } from './agent-version.js';
+import { Command } from './enroll.page.js';
 import { ago, dash, Layout } from './layout.js';
 import { page } from './render.js';
 import { wantsFragment, type WebEnv } from './web-env.js';
@@ -19,12 +21,14 @@ import { REFRESH_S, stalledMark } from './dashboard.page.js';
 
 const EMPTY_QUEUE: ExecQueueView = { depth: 0, oldest_age_s: null, delivered: [], queued: [] };
 
-function Fields({ n, now }: { n: NodeView; now: number }) {
+function Fields({ n, now, release }: { n: NodeView; now: number; release: string | null }) {
   const rows: Array<[string, string]> = [
     ['id', n.id], ['name', n.name], ['kind', n.kind], ['state', n.state], ['owner', dash(n.owner)],
     ['district', dash(n.district)], ['venue', dash(n.venue)], ['roles', n.roles.join(', ') || '—'],
     ['roles applied', n.roles_applied.join(', ') || '—'], ['drain', n.drain ? `yes${n.drain_reason ? ` (${n.drain_reason})` : ''}` : 'no'],
-    ['provider_status', dash(n.provider_status)], ['provider_version', dash(n.provider_version)], ['agent_version', dash(n.agent_version)],
+    ['provider_status', dash(n.provider_status)], ['provider_version', dash(n.provider_version)],
+    ['agent_version', dash(n.agent_version) + (offRelease(n, release) ? ` (not the server's release ${release}: Update agent)` : '')],
+    ['agent_update', updateLine(n) ?? '—'],
     ['hostname', dash(n.hostname)], ['os', dash(n.os)], ['arch', dash(n.arch)], ['lan_ip', dash(n.lan_ip)], ['wg_ip', dash(n.wg_ip)],
     ['last_seen', n.last_seen ? `${ago(n.last_seen, now)} (${n.last_seen})` : 'never'], ['created_at', n.created_at],
     ['flags', Object.entries(n.flags).filter(([, v]) => v).map(([k]) => k).join(', ') || 'none'],
@@ -64,10 +68,10 @@ function Queue({ q }: { q: ExecQueueView }) {
   );
 }
 
-function Live({ n, q, now }: { n: NodeView; q: ExecQueueView; now: number }) {
+function Live({ n, q, now, release }: { n: NodeView; q: ExecQueueView; now: number; release: string | null }) {
   return (
     <>
-      <Fields n={n} now={now} />
+      <Fields n={n} now={now} release={release} />
       <h2>Exec queue</h2>
       <Queue q={q} />
     </>
@@ -84,6 +88,25 @@ function Action({ api, label, done, cls }: { api: string; label: string; done: s
   );
 }
 
+/** SPEC §16.3: install commands whose single-use token puts a (re)installed machine back onto this node. */
+function Reenroll({ api }: { api: string }) {
+  return (
+    <section class="card" id="reenroll">
+      <h2>Re-enroll</h2>
+      <p class="muted">For a machine whose agent or its config is gone (a new disk, a reinstall): its install commands put the agent back onto this node, with its id, roles, place, drain and head pins. Once the machine has redeemed the token, the node's old token stops working.</p>
+      <form data-api={`${api}/enrollment`} data-method="POST" data-after="enrollment" data-done="Install commands issued" class="inline">
+        <button type="submit" class="secondary">Re-enroll: show install commands</button>
+        <span data-out role="status"></span>
+      </form>
+      <div id="install" hidden>
+        <p>Node <code id="node-id"></code>. The token in these commands works once and expires at <strong id="expires"></strong>.</p>
+        <Command id="cmd-powershell" label="Windows (PowerShell, as Administrator)" />
+        <Command id="cmd-bash" label="Linux (bash, as root)" />
+      </div>
+    </section>
+  );
+}
+
 function Editors({ n, catalog }: { n: NodeView; catalog: Record<string, { description: string }> }) {
   const api = `/api/v1/nodes/${encodeURIComponent(n.id)}`;
   return (
@@ -91,7 +114,7 @@ function Editors({ n, catalog }: { n: NodeView; catalog: Record<string, { descri
       <section class="card" id="actions">
         <h2>Actions</h2>
         <Action api={`${api}/reprovision`} label="Reprovision" done="Reprovision requested: the agent reinstalls on its next heartbeat" />
-        <Action api={`${api}/update-node`} label="Update agent" done="Agent update requested" />
+        <Action api={`${api}/update-node`} label="Update agent" done="Agent update requested: the agent updates itself to the server's release (see agent_update)" />
         <Action api={`${api}/update-services`} label="Update services" done="Services update requested" />
         <form data-api={`${api}/drain`} data-method="POST" data-done="Saved">
           <label for="drain-reason">Drain reason</label>
@@ -103,6 +126,7 @@ function Editors({ n, catalog }: { n: NodeView; catalog: Record<string, { descri
           <p data-out role="status"></p>
         </form>
       </section>
+      {n.kind === 'ipad' ? null : <Reenroll api={api} />}
       <section class="card" id="roles">
         <h2>Roles</h2>
         <form data-api={`${api}/roles`} data-method="POST" data-done="Roles saved">
@@ -137,7 +161,7 @@ function Editors({ n, catalog }: { n: NodeView; catalog: Record<string, { descri
           <textarea id="command" name="command" required></textarea>
           <label for="interpreter">Interpreter</label>
           <select id="interpreter" name="interpreter">
-            {INTERPRETERS.map((i) => <option value={i} selected={(n.os === 'windows') === (i === 'powershell')}>{i}</option>)}
+            {INTERPRETERS.map((i) => <option value={i} selected={i === (n.os === 'windows' ? 'powershell' : 'bash')}>{i}</option>)}
           </select>
           <label for="timeout">Timeout (s)</label>
           <input id="timeout" name="timeout_s" type="number" min={1} value="60" class="short" />
@@ -181,7 +205,7 @@ export function nodePage(d: RouteDeps, admin: MiddlewareHandler<WebEnv>): Hono<W
     const queue = d.execQueues.get(node.id);
     const q = queue ? await askExec(queue, { type: 'list' }, { waiter: c.get('inflight') }) : EMPTY_QUEUE;
     const n = node.view();
-    const live = <Live n={n} q={q} now={d.clock.now()} />;
+    const live = <Live n={n} q={q} now={d.clock.now()} release={await releaseVersion(d.home)} />;
     if (wantsFragment(c.req.header('x-fragment'))) return page(c, live);
     return page(
       c,

@@ -4,7 +4,8 @@
  * builds its requests from the input types and reads the replies through the reply schemas.
  */
 import { z } from 'zod';
-import { FLAG_NAMES, displayText, text, name } from './common.js';
+import { AGENT_UPDATE_STATES, FLAG_NAMES, displayText, text, name } from './common.js';
+import { AGENT_UPDATE_MESSAGE_MAX } from './constants.js';
 
 export const MAX_ROLES = 64;
 export const MAX_DIAGNOSTICS = 64;
@@ -30,6 +31,18 @@ export const enrollmentReply = z.object({
 });
 export type EnrollmentReply = z.output<typeof enrollmentReply>;
 
+/** `POST /nodes/{id}/enrollment` (admin, SPEC §16.3): re-enroll onto the same node; the body may be empty. */
+export const reenrollBody = z.object({ ttl_s: z.number().int().min(1, 'must be at least 1').optional() });
+
+export const reenrollReply = z.object({
+  node_id: z.string(),
+  enrollment_id: z.string(),
+  enrollment_token: z.string().min(1),
+  expires_at: z.string(),
+  install: z.object({ powershell: z.string(), bash: z.string() }),
+});
+export type ReenrollReply = z.output<typeof reenrollReply>;
+
 /** `POST /register` (auth: the enrollment token). */
 export const registerBody = z.object({
   hostname: text(255).optional(),
@@ -51,6 +64,20 @@ export type RegisterReply = z.output<typeof registerReply>;
 export const diagnosticValue = z.union([text(1024), z.number(), z.boolean(), z.null()]);
 export type DiagnosticValue = z.output<typeof diagnosticValue>;
 
+export { AGENT_UPDATE_MESSAGE_MAX };
+
+/**
+ * SPEC §16.2: where the agent's self-update (the `update_node` flag) stands, sent in the heartbeat
+ * and kept on the node object. `target_version`: the release's version, null when not known yet.
+ */
+export const agentUpdate = z.object({
+  state: z.enum(AGENT_UPDATE_STATES),
+  target_version: text(64).nullable(),
+  message: text(AGENT_UPDATE_MESSAGE_MAX),
+  at: text(64),
+});
+export type AgentUpdate = z.output<typeof agentUpdate>;
+
 /** The heartbeat's plain text fields and their limits (characters), in the schema's order. */
 const HEARTBEAT_TEXT = { agent_version: 64, hostname: 255, os: 32, arch: 32, lan_ip: 64, wg_ip: 64, provider_status: 32, provider_version: 64 } as const;
 type HeartbeatText = { [K in keyof typeof HEARTBEAT_TEXT]: z.ZodOptional<z.ZodString> };
@@ -61,6 +88,7 @@ const MAX_ACKS = FLAG_NAMES.length * 4;
 export const heartbeatBody = z.object({
   ...heartbeatText,
   roles_applied: roleList.optional(),
+  agent_update: agentUpdate.optional(),
   diagnostics: z
     .record(text(64), diagnosticValue)
     .refine((d) => Object.keys(d).length <= MAX_DIAGNOSTICS, `must have at most ${MAX_DIAGNOSTICS} keys`)
@@ -72,7 +100,7 @@ export const heartbeatBody = z.object({
  * The common heartbeat (text fields, roles, acks) checked without zod's generic machinery, which
  * costs a heartbeat ~2–3 µs in the server (its call sites are shared by every schema there). It
  * answers only where the outcome is certain — the same output {@link heartbeatBody} gives — and
- * null for anything else (diagnostics, an unknown key, any doubt): zod then decides and words the
+ * null for anything else (diagnostics, agent_update, an unknown key, any doubt): zod then decides and words the
  * error. A test holds the two equal over generated bodies.
  */
 export function parseHeartbeatFast(data: unknown): HeartbeatBody | null {
@@ -94,7 +122,7 @@ export function parseHeartbeatFast(data: unknown): HeartbeatBody | null {
     out.roles_applied = roles.slice();
     present++;
   }
-  if (d.diagnostics !== undefined) return null;
+  if (d.diagnostics !== undefined || d.agent_update !== undefined) return null;
   const acks = d.ack_flags;
   if (acks !== undefined) {
     if (!Array.isArray(acks) || acks.length > MAX_ACKS) return null;

@@ -11,8 +11,8 @@ import { z } from 'zod';
 export const errorBody = z.object({ error: z.string(), message: z.string() });
 export type ErrorBody = z.output<typeof errorBody>;
 
-export { FLAG_NAMES, HEAD_KINDS, INTERPRETERS, isHeadKind, NODE_KINDS, NODE_STATES } from './constants.js';
-export type { FlagName, Flags, Interpreter, NodeKind, NodeState } from './constants.js';
+export { AGENT_UPDATE_STATES, FLAG_NAMES, HEAD_KINDS, INTERPRETERS, isHeadKind, NODE_KINDS, NODE_STATES } from './constants.js';
+export type { AgentUpdateState, FlagName, Flags, Interpreter, NodeKind, NodeState } from './constants.js';
 
 /** A string of at most `max` characters, with a message that says so. */
 export const text = (max: number) => z.string().max(max, `must be at most ${max} characters`);

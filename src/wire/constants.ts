@@ -10,7 +10,12 @@ export const KIND_FILTERS = [...NODE_KINDS, 'head'] as const;
 export const NODE_STATES = ['enrolling', 'provisioning', 'online', 'offline', 'expired'] as const;
 /** The flags an admin sets and the agent acknowledges (SPEC §5). */
 export const FLAG_NAMES = ['update_node', 'update_services', 'reprovision'] as const;
-export const INTERPRETERS = ['powershell', 'bash'] as const;
+/** `cmd` (cmd.exe /d /s /c) runs on Windows nodes only; elsewhere the agent reports it unavailable. */
+export const INTERPRETERS = ['powershell', 'bash', 'cmd'] as const;
+/** Where the agent's self-update stands (SPEC §16.2 `agent_update.state`). */
+export const AGENT_UPDATE_STATES = ['downloading', 'probing', 'swapped', 'failed'] as const;
+/** Longest `agent_update.message` (the agent cuts its own messages there). */
+export const AGENT_UPDATE_MESSAGE_MAX = 1024;
 export const FINAL_STATUSES = ['done', 'timed_out', 'cancelled', 'expired'] as const;
 
 export type NodeKind = (typeof NODE_KINDS)[number];
@@ -18,6 +23,7 @@ export type NodeState = (typeof NODE_STATES)[number];
 export type FlagName = (typeof FLAG_NAMES)[number];
 export type Flags = Record<FlagName, boolean>;
 export type Interpreter = (typeof INTERPRETERS)[number];
+export type AgentUpdateState = (typeof AGENT_UPDATE_STATES)[number];
 export type FinalStatus = (typeof FINAL_STATUSES)[number];
 
 export const isHeadKind = (k: string): boolean => (HEAD_KINDS as readonly string[]).includes(k);

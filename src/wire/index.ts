@@ -8,3 +8,4 @@ export * from './batch.js';
 export * from './shell.js';
 export * from './audit.js';
 export * from './config.js';
+export * from './release.js';

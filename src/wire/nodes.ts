@@ -3,7 +3,7 @@
  */
 import { z } from 'zod';
 import { FLAG_NAMES, NODE_KINDS, NODE_STATES, displayText, name, text } from './common.js';
-import { MAX_ROLES } from './agent.js';
+import { agentUpdate, MAX_ROLES } from './agent.js';
 
 const roleList = z.array(text(64)).max(MAX_ROLES, `must list at most ${MAX_ROLES} roles`);
 
@@ -52,6 +52,8 @@ export const nodeView = z.object({
   provider_status: nullableString,
   provider_version: nullableString,
   agent_version: nullableString,
+  /** SPEC §16.2: the agent's last self-update report; absent from older servers: null. */
+  agent_update: agentUpdate.nullable().default(null),
   hostname: nullableString,
   os: nullableString,
   arch: nullableString,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { runAdmin } from '../../src/cli/admin.js';
 import { parseClientArgs } from '../../src/cli/args.js';
-import type { Api, Reply } from '../../src/cli/client.js';
+import { CliError, type Api, type Reply } from '../../src/cli/client.js';
 import type { ExecQueueItem } from '../../src/wire/exec.js';
 import { nodeView } from './fake-api.js';
 
@@ -10,11 +10,15 @@ const item = (id: string, command: string, age_s: number): ExecQueueItem => ({
   id, command, age_s, command_truncated: false, interpreter: 'bash', timeout_s: 60, queued_at: '2026-01-01T00:00:00.000Z', delivered_at: null,
 });
 
-/** Runs `hydracluster <argv>` against a fake API answering `body`; returns the calls and stdout. */
-async function run(argv: string[], body: unknown = NODE) {
+/** Runs `hydracluster <argv>` against a fake API answering `body` (and `manifest` for the release manifest); returns the calls and stdout. */
+async function run(argv: string[], body: unknown = NODE, manifest: unknown = null) {
   const calls: string[] = [];
   const api: Api = {
-    async call(method, path, sent): Promise<Reply> {
+    async call(method, path, sent, opts): Promise<Reply> {
+      if (opts?.root) {
+        if (manifest === null) throw new CliError(66, 'no route');
+        return { status: 200, body: manifest };
+      }
       calls.push(`${method} ${path}${sent === undefined ? '' : ' ' + JSON.stringify(sent)}`);
       return { status: 200, body };
     },
@@ -41,12 +45,34 @@ describe('hydracluster nodes, queue and debug', () => {
     expect((await run(['nodes', 'rm', 'node-1'])).stdout).toBe('deleted node-1\n');
   });
 
-  it('when nodes are listed, then a table shows id, name, kind, state, exec depth and last seen', async () => {
+  it('when nodes are listed, then a table shows id, name, kind, state, agent version, exec depth and last seen', async () => {
     const r = await run(['nodes', 'list'], [NODE, { ...NODE, id: 'node-2', drain: true, exec_depth: 0, last_seen: null }]);
     const lines = r.stdout.trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^ID\s+NAME\s+KIND\s+STATE\s+EXEC\s+LAST SEEN$/);
-    expect(lines[1]).toMatch(/^node-1\s+body-1\s+body\s+online\s+2\s+2026-01-01T00:00:00.000Z$/);
-    expect(lines[2]).toMatch(/^node-2\s+.*online \(drained\)\s+0\s+-$/);
+    expect(lines[0]).toMatch(/^ID\s+NAME\s+KIND\s+STATE\s+AGENT\s+EXEC\s+LAST SEEN$/);
+    expect(lines[1]).toMatch(/^node-1\s+body-1\s+body\s+online\s+1\.0\.0\s+2\s+2026-01-01T00:00:00.000Z$/);
+    expect(lines[2]).toMatch(/^node-2\s+.*online \(drained\)\s+1\.0\.0\s+0\s+-$/);
+    expect(lines).toHaveLength(3); // no release manifest: nothing marked
+  });
+
+  it('when the server has an agent release, then nodes on another version are marked, and a failed self-update is shown', async () => {
+    const failed = { state: 'failed', target_version: '1.1.0', message: 'checksum mismatch', at: '2026-01-01T00:00:00.000Z' };
+    const list = [NODE, { ...NODE, id: 'node-2', agent_version: '1.1.0' }, { ...NODE, id: 'node-3', agent_update: failed }, { ...NODE, id: 'node-4', agent_version: null }];
+    const lines = (await run(['nodes', 'list'], list, { version: '1.1.0', files: [] })).stdout.trimEnd().split('\n');
+    expect(lines[1]).toMatch(/^node-1\s+.*online\s+1\.0\.0\*\s+2/);
+    expect(lines[2]).toMatch(/^node-2\s+.*online\s+1\.1\.0\s+2/);
+    expect(lines[3]).toMatch(/^node-3\s+.*online\s+1\.0\.0\* \(update failed\)\s+2/);
+    expect(lines[4]).toMatch(/^node-4\s+.*online\s+-\s+2/);
+    expect(lines[5]).toBe("* not the server's agent release 1.1.0: hydracluster nodes update-node ID");
+  });
+
+  it('when a node is re-enrolled, then the install commands are printed with the token\u2019s expiry', async () => {
+    const reply = { node_id: 'node-1', enrollment_id: 'enr-1', enrollment_token: 'hce_x', expires_at: '2026-01-02T00:00:00.000Z', install: { powershell: 'PS-COMMAND hce_x', bash: 'BASH-COMMAND hce_x' } };
+    const r = await run(['nodes', 'reenroll', 'node-1'], reply);
+    expect(r.calls).toEqual(['POST /nodes/node-1/enrollment']);
+    expect(r.stdout).toContain('until 2026-01-02T00:00:00.000Z');
+    expect(r.stdout).toContain('Windows (PowerShell, as Administrator):\nPS-COMMAND hce_x\n');
+    expect(r.stdout).toContain('Linux (bash, as root):\nBASH-COMMAND hce_x\n');
+    expect(JSON.parse((await run(['nodes', 'reenroll', 'node-1', '--json'], reply)).stdout)).toEqual(reply);
   });
 
   it('when a queue is shown or cleared, then depth and execs are printed, or the number cancelled', async () => {

@@ -40,7 +40,7 @@ describe('CLI argument parser', () => {
     expect(parseClientArgs('nodes', []).command).toEqual({ cmd: 'nodes', action: 'list', json: false });
     expect(parseClientArgs('nodes', ['roles', 'n1', 'a', 'b']).command).toEqual({ cmd: 'nodes', action: 'roles', id: 'n1', roles: ['a', 'b'], json: false });
     expect(parseClientArgs('nodes', ['drain', 'n1', '--reason', 'maintenance']).command).toMatchObject({ action: 'drain', id: 'n1', reason: 'maintenance' });
-    for (const a of ['show', 'undrain', 'update-node', 'update-services', 'reprovision', 'rm']) {
+    for (const a of ['show', 'undrain', 'update-node', 'update-services', 'reprovision', 'reenroll', 'rm']) {
       expect(parseClientArgs('nodes', [a, 'n1']).command).toMatchObject({ action: a, id: 'n1' });
     }
     expect(usage('nodes', ['explode', 'n1'])).toThrow(UsageError);

@@ -23,6 +23,7 @@ function body(r: () => number): unknown {
   if (r() < 0.5) b.roles_applied = r() < 0.9 ? Array.from({ length: pick([0, 1, 2, 64, 65]) }, () => (r() < 0.95 ? str(64) : 5)) : 'render-node';
   if (r() < 0.4) b.ack_flags = r() < 0.9 ? Array.from({ length: pick([0, 1, 3, 12, 13]) }, () => pick(['reprovision', 'update_node', 'update_services', 'bogus'])) : {};
   if (r() < 0.1) b.diagnostics = { uptime_s: 12 };
+  if (r() < 0.1) b.agent_update = pick([{ state: 'failed', target_version: '0.2.0', message: 'checksum mismatch', at: '2025-01-01T00:00:00Z' }, { state: 'bogus' }]);
   if (r() < 0.1) b.unknown_field = 'x';
   if (r() < 0.03) return pick([null, [], 'text', 42]);
   return b;
@@ -54,8 +55,11 @@ describe('parseHeartbeatFast', () => {
     expect(parseHeartbeatFast(b)).toEqual(heartbeatBody.parse(b));
   });
 
-  it('when the body has diagnostics, an unknown key or a value over its limit, then it leaves the decision to zod', () => {
+  it('when the body has diagnostics, agent_update, an unknown key or a value over its limit, then it leaves the decision to zod', () => {
     expect(parseHeartbeatFast({ hostname: 'a', diagnostics: { x: 1 } })).toBeNull();
+    const update = { state: 'swapped', target_version: '0.2.0', message: 'updated', at: '2025-01-01T00:00:00Z' };
+    expect(parseHeartbeatFast({ hostname: 'a', agent_update: update })).toBeNull();
+    expect(heartbeatBody.parse({ hostname: 'a', agent_update: update }).agent_update).toEqual(update);
     expect(parseHeartbeatFast({ hostname: 'a', extra: 1 })).toBeNull();
     expect(parseHeartbeatFast({ os: 'x'.repeat(33) })).toBeNull();
     expect(parseHeartbeatFast({ roles_applied: Array.from({ length: 65 }, () => 'r') })).toBeNull();

@@ -49,7 +49,8 @@ describe.skipIf(!hasChromium)('web pages in a real browser', () => {
     await page.locator('#cmd-bash').filter({ hasText: 'hydranode install' }).waitFor();
     const bash = await page.textContent('#cmd-bash');
     const ps = await page.textContent('#cmd-powershell');
-    expect(ps).toContain('schtasks /Run /TN HydraNode');
+    expect(ps).toContain("Get-FileHash -Algorithm SHA256");
+    expect(ps).toContain("hydranode.exe' install --server");
     expect(await page.textContent('#expires')).toMatch(/\d{4}-\d\d-\d\dT/);
     expect(bash).toContain(`--server '${server.url}'`);
     const token = /--enroll-token '([^']+)'/.exec(bash!)![1]!;
@@ -95,6 +96,23 @@ describe.skipIf(!hasChromium)('web pages in a real browser', () => {
     await page.click('#exec button[type=submit]');
     await page.locator('#exec-result', { hasText: 'hello-from-the-web-page' }).waitFor();
     expect(await page.textContent('#exec-result')).toContain('exit code: 0');
+  });
+
+  it('when Re-enroll is clicked on the node page, then its install commands show, and an agent installed with them takes over the same node', async () => {
+    await page.click('#reenroll button[type=submit]');
+    await page.locator('#cmd-bash').filter({ hasText: 'hydranode install' }).waitFor();
+    expect(await page.textContent('#node-id')).toBe(nodeId);
+    const token = /--enroll-token '([^']+)'/.exec((await page.textContent('#cmd-bash'))!)![1]!;
+    const home = tempDir('hn-web-re-');
+    const installed = await installAgent(server.url, token, home);
+    expect(installed.stdout).toContain(`registered as ${nodeId}`);
+    // The old agent's token stops working; the new agent heartbeats as the same node, roles kept.
+    const old = agent!;
+    await eventually('old token refused', async () => (/refuses this node's token/.test(old.output()) ? true : undefined), WAIT_MS);
+    await stop(old.child);
+    agent = startAgent(home);
+    await eventually('same node online again', nodeWhen(server.url, nodeId, (n) => n.state === 'online' && n.roles.includes('plain-role') && n.agent_update === null), WAIT_MS);
+    expect((await call(server.url, 'GET', '/nodes?kind=body')).body).toHaveLength(1);
   });
 
   it('when an iPad registers with the fleet token, then /heads lists it with its status', async () => {

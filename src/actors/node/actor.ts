@@ -28,6 +28,8 @@ export type HeartbeatReply = HeartbeatReplyOut;
 export type NodeMsg =
   | { type: 'heartbeat'; report: HeartbeatReport }
   | { type: 'register'; tokenHash: string; reported: Partial<Reported> }
+  /** SPEC §16.3: a new single-use enrollment for this node (its id, the token's hash, its lifetime). */
+  | { type: 'reenroll'; enrollmentId: string; tokenHash: string; ttlS: number }
   | { type: 'set_roles'; roles: string[] }
   | { type: 'update'; changes: UpdateChanges }
   | { type: 'drain'; drain: boolean; reason: string | null }
@@ -42,6 +44,7 @@ export type NodeMsg =
 export interface NodeReplies {
   heartbeat: HeartbeatReply;
   register: NodeView;
+  reenroll: NodeView;
   set_roles: NodeView;
   update: NodeView;
   drain: NodeView;
@@ -87,9 +90,13 @@ function sameList(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
+const sameUpdate = (a: Reported['agent_update'], b: Reported['agent_update']): boolean =>
+  a === b || (a !== undefined && b !== undefined && a.state === b.state && a.at === b.at && a.target_version === b.target_version && a.message === b.message);
+
 /** True when the report would change something the record holds. */
 function changesRecord(prev: Reported, next: Partial<Reported>): boolean {
   if (next.roles_applied !== undefined && !sameList(prev.roles_applied, next.roles_applied)) return true;
+  if (next.agent_update !== undefined && !sameUpdate(prev.agent_update, next.agent_update)) return true;
   for (const k of REPORTED_KEYS) if (next[k] !== undefined && next[k] !== prev[k]) return true;
   return false;
 }
@@ -115,9 +122,9 @@ export class NodeActor extends ActorCell<NodeMsg, Result<unknown>> {
     this.lastBeat = mono;
     this.pushedAt = mono;
     this.lastSeenMs = record.last_seen ? Date.parse(record.last_seen) : NaN;
-    const e = record.enrollment;
+    const e = record.reenrollment ?? (record.state === 'enrolling' && record.enrollment && !record.enrollment.used_at ? record.enrollment : null);
     // Stored as wall time; from here on counted on the monotonic clock.
-    this.enrollDeadline = record.state === 'enrolling' && e && !e.used_at ? mono + (Date.parse(e.expires_at) - deps.clock.now()) : null;
+    this.enrollDeadline = e ? mono + (Date.parse(e.expires_at) - deps.clock.now()) : null;
     deps.store.put(record.id, record);
     deps.index.changed(record.id, null, record);
   }
@@ -130,9 +137,9 @@ export class NodeActor extends ActorCell<NodeMsg, Result<unknown>> {
     return this.rec.state;
   }
 
-  /** Monotonic instant an unredeemed enrollment expires, else null; read by the fleet's sweeper. */
+  /** Monotonic instant an unredeemed enrollment (or re-enrollment) expires, else null; read by the fleet's sweeper. */
   get enrollmentDeadline(): number | null {
-    return this.rec.state === 'enrolling' ? this.enrollDeadline : null;
+    return this.rec.state === 'enrolling' || this.rec.reenrollment ? this.enrollDeadline : null;
   }
 
   /** Monotonic offline clock start; read by the fleet's sweeper. */
@@ -152,9 +159,10 @@ export class NodeActor extends ActorCell<NodeMsg, Result<unknown>> {
   }
 
   debugContext(): Record<string, unknown> {
-    const { token_hash, enrollment, ...rest } = this.rec;
+    const { token_hash, enrollment, reenrollment, ...rest } = this.rec;
+    const open = reenrollment && { ...reenrollment, token_hash: undefined };
     return {
-      record: { ...rest, last_seen: this.lastSeenIso(), has_token: token_hash !== null, enrollment: enrollment && { ...enrollment, token_hash: undefined } },
+      record: { ...rest, last_seen: this.lastSeenIso(), has_token: token_hash !== null, enrollment: enrollment && { ...enrollment, token_hash: undefined }, reenrollment: open },
       offline_clock_started_at: new Date(wallOf(this.clock, this.lastBeat)).toISOString(),
       diagnostics: this.diagnostics,
     };
@@ -229,6 +237,11 @@ export class NodeActor extends ActorCell<NodeMsg, Result<unknown>> {
         const mono = this.clock.mono();
         const ev: NodeEvent = { type: 'REGISTER', tokenHash: msg.tokenHash, reported: msg.reported, at: new Date(this.clock.now()).toISOString(), mono };
         return this.conclude(this.run(ev), () => this.view());
+      }
+      case 'reenroll': {
+        const now = this.clock.now();
+        const enrollment = { id: msg.enrollmentId, token_hash: msg.tokenHash, expires_at: new Date(now + msg.ttlS * 1000).toISOString() };
+        return this.conclude(this.run({ type: 'REENROLL', enrollment, deadline: this.clock.mono() + msg.ttlS * 1000 }), () => this.view());
       }
       case 'set_roles':
         return this.conclude(this.run({ type: 'SET_ROLES', roles: msg.roles }), () => this.view());

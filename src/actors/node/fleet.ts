@@ -48,9 +48,9 @@ export interface NewEnrollment {
   ttlS?: number;
 }
 
-/** The token an unredeemed enrollment still answers to, if any. */
+/** The token an unredeemed enrollment (or a registered node's re-enrollment) still answers to, if any. */
 const openEnrollmentHash = (r: NodeRecord): string | null =>
-  r.state === 'enrolling' && r.enrollment && !r.enrollment.used_at ? r.enrollment.token_hash : null;
+  r.reenrollment?.token_hash ?? (r.state === 'enrolling' && r.enrollment && !r.enrollment.used_at ? r.enrollment.token_hash : null);
 
 /** Roles whose catalog entry names a provider: those also need `provider_status: running`. */
 const providerRolesOf = (catalog: RoleCatalog): string[] => Object.entries(catalog).filter(([, r]) => r.provider).map(([name]) => name);
@@ -244,7 +244,7 @@ export class Fleet implements NodeIndexPort {
     for (const node of this.nodes.values()) {
       const state = node.stateName();
       if ((state === 'online' || state === 'provisioning') && now - node.offlineClock >= offlineAfterMs) offline.push(node);
-      else if (state === 'enrolling' && node.enrollmentDeadline !== null && node.enrollmentDeadline <= now) expired.push(node);
+      else if (node.enrollmentDeadline !== null && node.enrollmentDeadline <= now) expired.push(node);
     }
     // The common sweep finds nothing: it ends here. (Spreading the two empty arrays into one made
     // V8 throw away this function's optimized code on every sweep: `--trace-deopt`, "wrong map".)

@@ -11,12 +11,16 @@
  * bodies are drained; a node never changes between body and head kinds; an ack clears only a
  * flag a reply has carried; a node goes offline only when it has been silent long enough. Time
  * enters only through events (`mono`: the monotonic clock; `at`: wall time for stored stamps).
+ * A re-enrollment (REENROLL, SPEC §16.3) opens a single-use token on a registered node; REGISTER
+ * with it takes the node to provisioning with a new token and everything else kept
+ * (./reenroll-fields.ts); before a first registration it simply replaces the enrollment's token.
  * Effects are actions the kernel runs by key: `persist` (durable before the reply, or lazy),
  * `reject` (the refusal and its error code).
  */
 import { assign, setup } from 'xstate';
 import { kernelActions, persist, reject } from '../kernel/machine.js';
 import { applyHeadChanges, type HeadChanges } from './head-fields.js';
+import { reenrollmentDropped, reenrollmentOpened, reissued, reregistered, type Reenrollment } from './reenroll-fields.js';
 import { FLAG_NAMES, isHeadKind, type FlagName, type NodeKind, type NodeRecord, type Reported } from './record.js';
 
 /** Fleet-wide settings the guards need (one shared object). */
@@ -44,6 +48,8 @@ export type UpdateChanges = Partial<Pick<NodeRecord, 'name' | 'owner' | 'distric
 
 export type NodeEvent =
   | { type: 'REGISTER'; tokenHash: string; reported: Partial<Reported>; at: string; mono: number }
+  /** SPEC §16.3: a new single-use enrollment for this node; `deadline` is monotonic. */
+  | { type: 'REENROLL'; enrollment: Reenrollment; deadline: number }
   | { type: 'HEARTBEAT'; reported: Partial<Reported>; ack: readonly FlagName[]; at: string }
   | { type: 'OFFLINE_DUE'; mono: number }
   | { type: 'EXPIRE_DUE'; mono: number }
@@ -145,6 +151,10 @@ export const nodeMachine = setup({
       return event.type === 'REGISTER' && !!e && !e.used_at && context.enrollDeadline !== null && event.mono < context.enrollDeadline;
     },
     enrollmentUsed: ({ context }) => !!context.record.enrollment?.used_at,
+    reenrollmentOpen: ({ context, event }) =>
+      event.type === 'REGISTER' && !!context.record.reenrollment && context.enrollDeadline !== null && event.mono < context.enrollDeadline,
+    reenrollmentPending: ({ context }) => !!context.record.reenrollment,
+    notIpad: ({ context }) => context.record.kind !== 'ipad',
     silentTooLong: ({ context, event }) => event.type === 'OFFLINE_DUE' && event.mono - context.lastBeat >= context.settings.offlineAfterMs,
     enrollmentOver: ({ context, event }) =>
       event.type === 'EXPIRE_DUE' && context.enrollDeadline !== null && event.mono >= context.enrollDeadline,
@@ -210,6 +220,16 @@ export const nodeMachine = setup({
       };
     }),
     closeEnrollment: assign({ enrollDeadline: null }),
+    reissueEnrollment: assign(({ context, event }) =>
+      event.type === 'REENROLL' ? { record: reissued(context.record, event.enrollment), enrollDeadline: event.deadline } : {},
+    ),
+    openReenrollment: assign(({ context, event }) =>
+      event.type === 'REENROLL' ? { record: reenrollmentOpened(context.record, event.enrollment), enrollDeadline: event.deadline } : {},
+    ),
+    dropReenrollment: assign(({ context }) => ({ record: reenrollmentDropped(context.record), enrollDeadline: null })),
+    reregister: assign(({ context, event }) =>
+      event.type === 'REGISTER' ? { record: reregistered(context.record, event.tokenHash, event.reported, event.at), lastBeat: event.mono, enrollDeadline: null } : {},
+    ),
   },
 }).createMachine({
   id: 'node',
@@ -229,6 +249,7 @@ export const nodeMachine = setup({
       { guard: 'isHead', actions: ['setHead', persist(true)] },
       { actions: reject('wrong_kind', 'this node is a body; only heads have assignments and allowed experiences') },
     ],
+    REENROLL: { actions: reject('wrong_kind', 'an iPad enrolls again with the fleet enrollment QR, not with an install command') },
     REGISTER: [
       { guard: 'enrollmentUsed', actions: reject('unauthorized', 'the enrollment token was already used') },
       { actions: reject('unauthorized', 'the enrollment token is not valid') },
@@ -242,12 +263,19 @@ export const nodeMachine = setup({
           { actions: reject('unauthorized', 'the enrollment token has expired') },
         ],
         EXPIRE_DUE: { guard: 'enrollmentOver', target: 'expired', actions: ['closeEnrollment', persist(false)] },
+        REENROLL: { guard: 'notIpad', actions: ['reissueEnrollment', persist(true)] },
         SET_ROLES: { actions: ['setRoles', persist(true)] },
         REPROVISION: { actions: ['reprovision', persist(true)] },
       },
     },
     provisioning: {
       on: {
+        REENROLL: { guard: 'notIpad', actions: ['openReenrollment', persist(true)] },
+        REGISTER: [
+          { guard: 'reenrollmentOpen', target: 'provisioning', actions: ['reregister', persist(true)] },
+          { guard: 'reenrollmentPending', actions: reject('unauthorized', 'the enrollment token has expired') },
+        ],
+        EXPIRE_DUE: { guard: 'enrollmentOver', actions: ['dropReenrollment', persist(false)] },
         HEARTBEAT: { target: 'evaluating', actions: 'heartbeat' },
         SET_ROLES: { target: 'evaluating', actions: ['setRoles', persist(true)] },
         REPROVISION: { actions: ['reprovision', persist(true)] },
@@ -256,6 +284,12 @@ export const nodeMachine = setup({
     },
     online: {
       on: {
+        REENROLL: { guard: 'notIpad', actions: ['openReenrollment', persist(true)] },
+        REGISTER: [
+          { guard: 'reenrollmentOpen', target: 'provisioning', actions: ['reregister', persist(true)] },
+          { guard: 'reenrollmentPending', actions: reject('unauthorized', 'the enrollment token has expired') },
+        ],
+        EXPIRE_DUE: { guard: 'enrollmentOver', actions: ['dropReenrollment', persist(false)] },
         HEARTBEAT: { target: 'evaluating', actions: 'heartbeat' },
         SET_ROLES: { target: 'evaluating', actions: ['setRoles', persist(true)] },
         REPROVISION: { target: 'provisioning', actions: ['reprovision', persist(true)] },
@@ -264,6 +298,12 @@ export const nodeMachine = setup({
     },
     offline: {
       on: {
+        REENROLL: { guard: 'notIpad', actions: ['openReenrollment', persist(true)] },
+        REGISTER: [
+          { guard: 'reenrollmentOpen', target: 'provisioning', actions: ['reregister', persist(true)] },
+          { guard: 'reenrollmentPending', actions: reject('unauthorized', 'the enrollment token has expired') },
+        ],
+        EXPIRE_DUE: { guard: 'enrollmentOver', actions: ['dropReenrollment', persist(false)] },
         HEARTBEAT: { target: 'evaluating', actions: 'heartbeat' },
         SET_ROLES: { actions: ['setRoles', persist(true)] },
         REPROVISION: { actions: ['reprovision', persist(true)] },
@@ -280,6 +320,7 @@ export const nodeMachine = setup({
       on: {
         SET_ROLES: { actions: ['setRoles', persist(true)] },
         REGISTER: { actions: reject('unauthorized', 'the enrollment token has expired') },
+        REENROLL: { guard: 'notIpad', target: 'enrolling', actions: ['reissueEnrollment', persist(true)] },
       },
     },
   },

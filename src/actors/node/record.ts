@@ -3,7 +3,7 @@
  * Secrets are only ever hashes here, and the node object carries none of them.
  */
 import { z } from 'zod';
-import { FLAG_NAMES, NODE_KINDS, NODE_STATES, type NodeView } from '../../wire/index.js';
+import { agentUpdate, FLAG_NAMES, NODE_KINDS, NODE_STATES, type NodeView } from '../../wire/index.js';
 
 export { FLAG_NAMES, HEAD_KINDS, NODE_KINDS, NODE_STATES, isHeadKind } from '../../wire/index.js';
 export type { FlagName, Flags, NodeKind, NodeState, NodeView } from '../../wire/index.js';
@@ -15,6 +15,8 @@ export const reportedSchema = z.object({
   provider_status: str,
   provider_version: str,
   agent_version: str,
+  /** SPEC §16.2: the agent's last self-update report. Absent: none (most nodes: no bytes in nodes.yaml). */
+  agent_update: agentUpdate.optional(),
   hostname: str,
   os: str,
   arch: str,
@@ -54,6 +56,11 @@ export const nodeRecordSchema = z.object({
     .object({ id: z.string(), token_hash: z.string(), expires_at: z.string(), used_at: str })
     .nullable()
     .default(null),
+  /**
+   * SPEC §16.3: a re-enrollment of this registered node, open until redeemed or expired. Redeeming
+   * it replaces token_hash and becomes `enrollment`; everything else stays. Absent: none.
+   */
+  reenrollment: z.object({ id: z.string(), token_hash: z.string(), expires_at: z.string() }).optional(),
   reported: reportedSchema.default(EMPTY_REPORTED),
   /**
    * Set on a head registered with the fleet token (POST /heads) until it first reports (its PUT
@@ -87,6 +94,7 @@ export function toView(
     provider_status: rep.provider_status,
     provider_version: rep.provider_version,
     agent_version: rep.agent_version,
+    agent_update: rep.agent_update ?? null,
     hostname: rep.hostname,
     os: rep.os,
     arch: rep.arch,
@@ -98,7 +106,7 @@ export function toView(
     exec_depth: live.execDepth,
     exec_stalled: live.execStalled ?? false,
     diagnostics: live.diagnostics,
-    enrollment_id: r.enrollment?.id ?? null,
-    enrollment_expires_at: r.enrollment && !r.enrollment.used_at ? r.enrollment.expires_at : null,
+    enrollment_id: r.reenrollment?.id ?? r.enrollment?.id ?? null,
+    enrollment_expires_at: r.reenrollment?.expires_at ?? (r.enrollment && !r.enrollment.used_at ? r.enrollment.expires_at : null),
   };
 }
