@@ -28,6 +28,11 @@ const listenSchema = z.string().superRefine((value, ctx) => {
 /** Agents are told heartbeat_interval_s; offline_after_s must leave room for a late or lost beat. */
 export const MIN_OFFLINE_HEARTBEATS = 2;
 
+const agentSource = z
+  .string()
+  .refine((v) => v === '' || v === 'none' || /^https?:\/\/\S+$/.test(v), 'must be "" (this server\'s /downloads/), "none" (already installed) or an http(s) URL')
+  .default('');
+
 const serverSchema = z
   .object({
     listen: listenSchema.default('127.0.0.1:8080'),
@@ -88,8 +93,9 @@ const serverSchema = z
     max_pending_enrollments: z.number().int().min(1).max(1_000_000).default(1000),
     /** POST /heads (fleet token) is refused (429) while this many heads it registered never reported back. */
     max_pending_heads: z.number().int().min(1).max(1_000_000).default(1000),
+    /** Install commands' source of the agent (§16.1): "" = this server's /downloads/, "none" = installed already, or a URL. */
     agent_downloads: z
-      .object({ windows: z.string().default(''), linux: z.string().default('') })
+      .object({ windows: agentSource, linux: agentSource })
       .strict()
       .default({ windows: '', linux: '' }),
     /** §15: a token that may read /metrics only; "" = admin tokens only. */

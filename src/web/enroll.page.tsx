@@ -35,12 +35,11 @@ function Recovery({ url }: { url: string }) {
   return (
     <section class="card" id="recovery">
       <h2>Recovery (node agent down)</h2>
-      <p>If a node is offline (its agent is not heartbeating), on that machine:</p>
+      <p>If a node is offline (its agent is not heartbeating), on that machine (server {url}):</p>
       <h3>Windows (PowerShell, as Administrator)</h3>
-      <pre><code>{`# Check the scheduled task\nschtasks /query /tn HydraNode\n\n# Start it\nschtasks /run /tn HydraNode\n\n# If the task is missing (C:\\hydranode\\hydranode.exe and its config are there): reinstall the task\nC:\\hydranode\\hydranode.exe install\n\n# If the program or its config is gone: re-enroll the node (its page's Re-enroll button,\n# or hydracluster nodes reenroll ID) and run the PowerShell command it gives: same node, same roles`}</code></pre>
+      <pre><code>{`# Check the scheduled task\nschtasks /query /tn HydraNode\n\n# Start it\nschtasks /run /tn HydraNode\n\n# If the task is missing (C:\\hydranode\\hydranode.exe and its config are there): reinstall the task\nC:\\hydranode\\hydranode.exe install\n\n# If the program or its config is gone: re-enroll the node (its page's Re-enroll button,\n# or hydracluster nodes reenroll ID) and run the PowerShell command it gives: same node, same roles\n\n# The agent's log\nGet-Content -Tail 50 "$env:SystemRoot\\System32\\config\\systemprofile\\.hydranode\\hydranode.log"`}</code></pre>
       <h3>Linux (as root)</h3>
-      <pre><code>{`# Check the service\nsystemctl status hydranode\n\n# Start it\nsystemctl restart hydranode\n\n# If the unit is missing (/usr/local/bin/hydranode and its config are there): reinstall it\n/usr/local/bin/hydranode install\n\n# If the program or its config is gone: re-enroll the node (its page's Re-enroll button,\n# or hydracluster nodes reenroll ID) and run the bash command it gives: same node, same roles`}</code></pre>
-      <p>The agent's log: <code>{'%SystemRoot%\\System32\\config\\systemprofile\\.hydranode\\hydranode.log'}</code> on Windows, <code>journalctl -u hydranode</code> or <code>~root/.hydranode/hydranode.log</code> on Linux. Server: {url}</p>
+      <pre><code>{`# Check the service\nsystemctl status hydranode\n\n# Start it\nsystemctl restart hydranode\n\n# If the unit is missing (/usr/local/bin/hydranode and its config are there): reinstall it\n/usr/local/bin/hydranode install\n\n# If the program or its config is gone: re-enroll the node (its page's Re-enroll button,\n# or hydracluster nodes reenroll ID) and run the bash command it gives: same node, same roles\n\n# The agent's log\njournalctl -u hydranode`}</code></pre>
     </section>
   );
 }

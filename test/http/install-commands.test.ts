@@ -64,3 +64,10 @@ describe('install commands (SPEC §5, §16.1)', () => {
     expect(bash.endsWith('>&2 && false')).toBe(true);
   });
 });
+
+describe('server.agent_downloads values', () => {
+  it('when a value is neither "", "none" nor an http(s) URL, then the config is refused naming the key', () => {
+    expect(() => server({ windows: 'C:\\share\\hydranode.exe' })).toThrow(/agent_downloads\.windows: must be "" \(this server's \/downloads\/\), "none" \(already installed\) or an http\(s\) URL/);
+    expect(server({ windows: 'none', linux: 'https://rel.example/hn' }).agent_downloads).toEqual({ windows: 'none', linux: 'https://rel.example/hn' });
+  });
+});
