@@ -17,6 +17,7 @@ import { hostFacts, lanIp, wgIp } from './host-info.js';
 import { ServerLimits } from './limits.js';
 import { ShellLoop } from './shell-loop.js';
 import { Provisioner } from './provisioner.js';
+import type { ProviderTimings } from './provider/provider-role.js';
 import type { DiagnosticValue, HeartbeatBody, HeartbeatReply } from '../wire/agent.js';
 import type { FlagName } from '../wire/common.js';
 
@@ -37,6 +38,14 @@ export interface AgentOptions {
   /** Overrides for tests: backoff of server retries, the long-poll wait. */
   backoff?: BackoffOptions;
   execWaitS?: number;
+}
+
+/** Provider timings from the agent's config.yaml (SPEC §16.4). */
+function providerTimings(c: AgentConfig): Partial<ProviderTimings> {
+  return {
+    startTimeoutMs: c.provider_start_timeout_s * MS_PER_S,
+    restart: { initialMs: c.provider_restart_s * MS_PER_S, maxMs: Math.max(c.provider_restart_s, c.provider_restart_max_s) * MS_PER_S },
+  };
 }
 
 /** The running agent: start() once, stop() on SIGTERM/SIGINT. */
@@ -67,6 +76,8 @@ export class NodeAgent {
       platform: this.platform,
       scriptTimeoutMs: opts.config.script_timeout_s * MS_PER_S,
       signal: this.stopping.signal,
+      provider: providerTimings(opts.config),
+      onChange: () => this.heartbeat?.nudge(),
     });
     this.execs = new ExecLoop({ client, log, env, interpreters: this.interpreters, limits: this.limits, backoff: opts.backoff, waitS: opts.execWaitS });
     this.shells = new ShellLoop({ client, serverUrl: opts.config.server_url, token: opts.config.token, log, env, backoff: opts.backoff });
@@ -143,7 +154,8 @@ export class NodeAgent {
       // plan.reprovision is not taken as a request: flags come from heartbeat replies only (see flags.ts).
       const forced = this.flags.take(REINSTALL_FLAGS);
       if (forced.length > 0) log.info('reinstalling every assigned role', { flags: forced, roles: plan.roles });
-      await this.provisioner.apply(plan, forced.length > 0);
+      // reprovision is the runbook's clean reinstall: providers removed with their cached state.
+      await this.provisioner.apply(plan, forced.length > 0, forced.includes('reprovision'));
       if (signal.aborted) return;
       this.flags.done(forced);
       if (this.flags.take(['update_node']).length > 0) {

@@ -14,6 +14,9 @@
  *                                     # unset: the flag is acknowledged and logged as "no update hook"
  * log_level: info                     # optional: debug | info | warn | error
  * script_timeout_s: 1800              # optional: limit for each role script and the update hook
+ * provider_start_timeout_s: 300       # optional: a started provider must be healthy this soon
+ * provider_restart_s: 10              # optional: first pause before a stopped provider is restarted
+ *                                     #   (doubling up to provider_restart_max_s, default 600)
  * ```
  */
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -39,6 +42,11 @@ export const agentConfigSchema = z.object({
   update_command: z.string().default(''),
   log_level: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   script_timeout_s: z.number().int().min(1).max(86_400).default(DEFAULT_SCRIPT_TIMEOUT_S),
+  /** SPEC §16.4: a started provider must be healthy this soon, else the start failed. */
+  provider_start_timeout_s: z.number().int().min(1).max(86_400).default(300),
+  /** First pause before a stopped provider is restarted, doubling up to provider_restart_max_s. */
+  provider_restart_s: z.number().min(0.1).max(86_400).default(10),
+  provider_restart_max_s: z.number().min(0.1).max(86_400).default(600),
 });
 /** The validated agent config. */
 export type AgentConfig = z.output<typeof agentConfigSchema>;
