@@ -89,6 +89,8 @@ const serverSchema = z
     rate_limit_per_min: z.number().int().min(1).max(1_000_000).default(60),
     /** Anonymous enrollments are refused (429) while this many nodes wait in `enrolling`. */
     max_pending_enrollments: z.number().int().min(1).max(1_000_000).default(1000),
+    /** POST /heads (fleet token) is refused (429) while this many heads it registered never reported back. */
+    max_pending_heads: z.number().int().min(1).max(1_000_000).default(1000),
     agent_downloads: z
       .object({ windows: z.string().default(''), linux: z.string().default('') })
       .strict()

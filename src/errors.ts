@@ -18,6 +18,7 @@ export const ERROR_STATUS = {
   queue_full: 429,
   too_many_batches: 429,
   too_many_sessions: 429,
+  too_many_pending_heads: 429,
   rate_limited: 429,
   internal: 500,
   bad_gateway: 502,

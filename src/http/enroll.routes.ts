@@ -6,6 +6,7 @@ import { askNode } from '../actors/node-actor.js';
 import type { Config } from '../config.js';
 import { AppError } from '../errors.js';
 import { hashToken, newToken } from '../ids.js';
+import { psQuote, shQuote } from '../quote.js';
 import { apiSession } from '../web/session.js';
 import { bearer, classify, clientKey, refuse, type Credential } from './auth.js';
 import type { RouteDeps } from './deps.js';
@@ -13,8 +14,8 @@ import type { AppEnv } from './env.js';
 import { enrollmentBody, registerBody } from './schemas.js';
 import { readJson } from './validate.js';
 
-const shq = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-const psq = (s: string) => `'${s.replace(/'/g, "''")}'`;
+const shq = shQuote;
+const psq = psQuote; // every PowerShell quote character doubled, U+2018–U+201B too
 
 /** The install commands shown after enrollment: fetch the agent (when configured), register, start. */
 export function installCommands(cfg: Config['server'], token: string): { powershell: string; bash: string } {

@@ -61,7 +61,7 @@ export function headsRoutes(d: RouteDeps): Hono<AppEnv> {
       throw new AppError('rate_limited', 'too many head registrations from this address; try again later');
     }
     const b = await readJson(c, headCreateBody);
-    const { id, token } = await d.heads.admit(b, c.get('inflight'));
+    const { id, token } = await d.heads.admit(b, d.config.server.max_pending_heads, c.get('inflight'));
     c.set('auditNote', { node_id: id });
     return c.json({ head_id: id, token, server_url: d.config.server.public_url } satisfies HeadCreateReply, 201);
   });

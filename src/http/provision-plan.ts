@@ -33,7 +33,7 @@ export function provisionPlan(roles: string[], reprovision: boolean, config: Con
   for (const name of known) {
     const role = catalog[name]!;
     recipes[name] = role.recipe;
-    // Which roles have a provider: provider_status speaks for those (SPEC §4 online rule).
+    // Which roles have a provider: provider_status speaks for those (eligibility, reprovision end).
     if (role.provider) providers[name] = role.provider;
     const plan = providerPlanOf(role, config.server.public_url);
     if (plan) packages[name] = plan;

@@ -7,7 +7,9 @@ import { mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ABSENT_EXIT, LOG_LINES, logsCommand, readLogLines, readScreenshot, screenshotCommand } from '../../src/actors/head/capture.js';
+import { PS_SINGLE_QUOTES } from '../../src/quote.js';
 import { tempDir } from '../agent/agent-process.js';
+import { stringLiterals } from '../support/powershell-strings.js';
 
 function bash(command: string, home: string): { code: number; stdout: string } {
   try {
@@ -52,9 +54,34 @@ describe('head capture commands', () => {
     expect(readScreenshot('age 60\r\n/9j/2Q==\r\n', 60)).toEqual({ ok: true, jpeg: Buffer.from([0xff, 0xd8, 0xff, 0xd9]), ageS: 60 });
   });
 
-  it('when the head runs PowerShell, then the commands read the same path with its quote doubled', () => {
-    expect(screenshotCommand("C:\\it's\\shot.jpg", 'powershell')).toContain("$f = 'C:\\it''s\\shot.jpg'");
-    expect(logsCommand('~/hydra.log', 'powershell')).toContain("(Join-Path $HOME 'hydra.log')");
-    expect(logsCommand('~/hydra.log', 'powershell')).toContain(`-Tail ${LOG_LINES}`);
+  it('when the head runs PowerShell, then the path reaches it outside the script text: ASCII only, one base64 literal that decodes to it', () => {
+    const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
+    const shot = screenshotCommand("C:\\it's\\shot.jpg", 'powershell');
+    expect(shot).toContain(`$f = [Text.Encoding]::UTF8.GetString([Convert]::FromBase64String('${b64("C:\\it's\\shot.jpg")}'))`);
+    const home = logsCommand('~/hydra.log', 'powershell');
+    expect(home).toContain(`(Join-Path $HOME ([Text.Encoding]::UTF8.GetString([Convert]::FromBase64String('${b64('hydra.log')}'))))`);
+    expect(home).toContain(`-Tail ${LOG_LINES}`);
+  });
+
+  it('when a head’s log_path holds U+2019 (or any PowerShell quote), then it reaches PowerShell as one string, and the script is otherwise unchanged', () => {
+    for (const q of PS_SINGLE_QUOTES) {
+      const path = `C:\\Users\\kiosk\\it${q}s; Remove-Item -Recurse C:\\; ${q}.log`;
+      for (const script of [logsCommand(path, 'powershell'), screenshotCommand(path, 'powershell')]) {
+        expect(/^[\x20-\x7e]*$/.test(script), script).toBe(true);
+        expect(script).not.toContain('Remove-Item');
+        const literals = stringLiterals(script);
+        const single = literals.filter((l) => l.kind === 'single');
+        // The path's literal, then the script's own constants ('age ' in the screenshot command).
+        expect(Buffer.from(single[0]!.value, 'base64').toString('utf8')).toBe(path);
+        expect(single.slice(1).map((l) => l.value)).toEqual(script.includes("'age '") ? ['age '] : []);
+      }
+    }
+    expect(logsCommand('C:\\it\u2019s.log', 'powershell')).toBe(
+      [
+        `$f = [Text.Encoding]::UTF8.GetString([Convert]::FromBase64String('${Buffer.from('C:\\it\u2019s.log').toString('base64')}'))`,
+        `if (-not (Test-Path -LiteralPath $f -PathType Leaf)) { [Console]::Error.WriteLine("no log file at $f"); exit ${ABSENT_EXIT} }`,
+        `Get-Content -LiteralPath $f -Tail ${LOG_LINES}`,
+      ].join('; '),
+    );
   });
 });

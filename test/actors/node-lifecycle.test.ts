@@ -52,12 +52,12 @@ describe('node lifecycle', () => {
     expect((await h.heartbeat(n.token, { roles_applied: ['plain-role'] })).body.state).toBe('online');
   });
 
-  it('when a role has a provider, then online also needs provider_status running', async () => {
+  it('when a role has a provider, then the node is online once the role is reported applied, whatever provider_status says', async () => {
     const h = await harness();
     const n = await h.addNode();
     await h.json('POST', `/nodes/${n.id}/roles`, { body: { roles: ['render-node'] } });
-    expect((await h.heartbeat(n.token, { roles_applied: ['render-node'], provider_status: 'installing' })).body.state).toBe('provisioning');
-    expect((await h.heartbeat(n.token, { roles_applied: ['render-node'], provider_status: 'running' })).body.state).toBe('online');
+    expect((await h.heartbeat(n.token, { roles_applied: [], provider_status: 'installing' })).body.state).toBe('provisioning');
+    expect((await h.heartbeat(n.token, { roles_applied: ['render-node'], provider_status: 'starting' })).body.state).toBe('online');
   });
 
   it('when a node misses heartbeats for offline_after_s, then it goes offline, and a heartbeat brings it back', async () => {

@@ -114,10 +114,19 @@ describe('node machine: admin changes', () => {
     expect(run(adopt(more), { type: 'SET_ROLES', roles: ['plain-role'] })).toMatchObject({ value: 'online', persist: 'durable' });
   });
 
-  it('when a role has a provider, then the node is online only once provider_status is running', () => {
+  it('when a role with a provider is reported applied, then the node is online whatever provider_status says (SPEC §4: state is roles applied)', () => {
     const ctx = context(record('provisioning', { roles: ['render-node'] }));
-    expect(run(ctx, beat({ reported: { roles_applied: ['render-node'], provider_status: 'installing' } })).value).toBe('provisioning');
+    expect(run(ctx, beat({ reported: { roles_applied: [], provider_status: 'running' } })).value).toBe('provisioning');
+    expect(run(ctx, beat({ reported: { roles_applied: ['render-node'], provider_status: 'installing' } })).value).toBe('online');
     expect(run(ctx, beat({ reported: { roles_applied: ['render-node'], provider_status: 'running' } })).value).toBe('online');
+  });
+
+  it('when a provisioned node reports provider_status stopped, then it stays online (telemetry, lazily persisted); running again, still online', () => {
+    const ctx = context(record('online', { roles: ['render-node'], reported: { roles_applied: ['render-node'], provider_status: 'running' } as NodeRecord['reported'] }));
+    const stopped = run(ctx, beat({ reported: { roles_applied: ['render-node'], provider_status: 'stopped' } }));
+    expect(stopped).toMatchObject({ value: 'online', persist: 'lazy', context: { record: { reported: { provider_status: 'stopped' } } } });
+    const back = run(adopt(stopped), beat({ reported: { provider_status: 'running' } }));
+    expect(back).toMatchObject({ value: 'online', context: { record: { reported: { provider_status: 'running' } } } });
   });
 });
 
@@ -178,6 +187,17 @@ describe('node machine: reprovision', () => {
     });
     const done = run(adopt(acked), beat({ reported: applied }));
     expect(done).toMatchObject({ value: 'online', persist: 'durable', context: { record: { reprovision_pending: false, reprovision_acked: false } } });
+  });
+
+  it('when a reprovisioned role has a provider, then the reprovision is done only at the heartbeat that also reports provider_status running', () => {
+    const render = context(record('online', { roles: ['render-node'], reported: { roles_applied: ['render-node'], provider_status: 'running' } as NodeRecord['reported'] }));
+    const carried = adopt(run(adopt(run(render, { type: 'REPROVISION' })), beat({ reported: { roles_applied: [], provider_status: 'installing' } })));
+    const acked = adopt(run(carried, beat({ reported: { roles_applied: ['render-node'], provider_status: 'starting' }, ack: ['reprovision'] })));
+    expect(acked.record).toMatchObject({ state: 'provisioning', reprovision_pending: true, reprovision_acked: true });
+    const stopped = run(acked, beat({ reported: { roles_applied: ['render-node'], provider_status: 'stopped' } }));
+    expect(stopped).toMatchObject({ value: 'provisioning', context: { record: { reprovision_pending: true } } });
+    const running = run(adopt(stopped), beat({ reported: { roles_applied: ['render-node'], provider_status: 'running' } }));
+    expect(running).toMatchObject({ value: 'online', persist: 'durable', context: { record: { reprovision_pending: false, reprovision_acked: false } } });
   });
 });
 

@@ -22,7 +22,7 @@ describe('role provisioning by the agent', () => {
   beforeAll(async () => {
     const home = makeHome((doc) => {
       doc.server.heartbeat_interval_s = 1;
-      doc.roles[ROLE] = { ...markerRole(dir), provider: 'marker' }; // online also needs provider_status running
+      doc.roles[ROLE] = { ...markerRole(dir), provider: 'marker' }; // a reprovision also waits for provider_status running
     });
     server = await startServerProcess(home);
     ({ id, agent } = await enrolledAgent(server.url, 'role-node'));

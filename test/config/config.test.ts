@@ -37,7 +37,7 @@ describe('config defaults', () => {
     expect([s.heartbeat_interval_s, s.offline_after_s, s.enrollment_ttl_s]).toEqual([30, 90, 86_400]);
     expect([s.max_body_bytes, s.max_connections, s.max_connections_per_address]).toEqual([1_048_576, 50_000, 1000]);
     expect(s.exec).toEqual({ max_queue: 100, default_timeout_s: 60, result_ttl_s: 3600, max_output_bytes: 1_048_576 });
-    expect([s.rate_limit_per_min, s.max_pending_enrollments]).toEqual([60, 1000]);
+    expect([s.rate_limit_per_min, s.max_pending_enrollments, s.max_pending_heads]).toEqual([60, 1000, 1000]);
   });
 
   it('when public_url is not given, then it is the URL of server.listen', () => {

@@ -137,6 +137,35 @@ describe('GET /bodies/eligible', () => {
     expect(near2.id).toBe(pinned.body[1].body_id);
   });
 
+  it('when a provisioned body’s provider stops, then it stays online and is not eligible; running again, it is eligible again', async () => {
+    const h = await harness();
+    const head = (await h.json('POST', '/heads', { token: FLEET, body: { name: 'kiosk', district: 'bxl1' } })).body;
+    const n = await renderNode(h, 'render', { district: 'bxl1' });
+    const eligible = async () => (await h.json('GET', '/bodies/eligible', { token: head.token })).body.map((b: { body_id: string }) => b.body_id);
+    expect(await eligible()).toEqual([n.id]);
+    const stopped = await h.heartbeat(n.token, { roles_applied: ['render-node'], provider_status: 'stopped' });
+    expect(stopped.body.state).toBe('online');
+    expect((await h.json('GET', `/nodes/${n.id}`)).body).toMatchObject({ state: 'online', provider_status: 'stopped' });
+    expect(await eligible()).toEqual([]);
+    expect((await h.heartbeat(n.token, { roles_applied: ['render-node'], provider_status: 'running' })).body.state).toBe('online');
+    expect(await eligible()).toEqual([n.id]);
+  });
+
+  it('when a render node is reprovisioned, then it stays provisioning (not eligible) until the agent acks and the provider runs again', async () => {
+    const h = await harness();
+    const head = (await h.json('POST', '/heads', { token: FLEET, body: { name: 'kiosk', district: 'bxl1' } })).body;
+    const n = await renderNode(h, 'render', { district: 'bxl1' });
+    const eligible = async () => (await h.json('GET', '/bodies/eligible', { token: head.token })).body.length;
+    expect((await h.json('POST', `/nodes/${n.id}/reprovision`)).body.state).toBe('provisioning');
+    expect((await h.heartbeat(n.token, { roles_applied: [], provider_status: 'installing' })).body.flags.reprovision).toBe(true);
+    const acked = await h.heartbeat(n.token, { roles_applied: ['render-node'], provider_status: 'stopped', ack_flags: ['reprovision'] });
+    expect(acked.body).toMatchObject({ state: 'provisioning', flags: { reprovision: false } });
+    expect((await h.heartbeat(n.token, { roles_applied: ['render-node'], provider_status: 'starting' })).body.state).toBe('provisioning');
+    expect(await eligible()).toBe(0);
+    expect((await h.heartbeat(n.token, { roles_applied: ['render-node'], provider_status: 'running' })).body.state).toBe('online');
+    expect(await eligible()).toBe(1);
+  });
+
   it('when the admin asks without head_id, or a body’s token asks, then 400 naming head_id, and 403', async () => {
     const h = await harness();
     const r = await h.json('GET', '/bodies/eligible');

@@ -6,22 +6,24 @@
  * Screenshot: prints `age <seconds>` on its first line, then the file's bytes in base64; exits 3
  * with a message on stderr when the file is absent. Logs: the last {@link LOG_LINES} lines.
  */
+import { psStringFromBase64, shQuote as shq } from '../../quote.js';
 import type { Interpreter } from '../exec/machine.js';
 
 export const LOG_LINES = 200;
 /** Exit code of the capture commands when the file is not there. PowerShell lines are joined with `; `. */
 export const ABSENT_EXIT = 3;
 
-const shq = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-const psq = (s: string) => `'${s.replace(/'/g, "''")}'`;
-
 /** A path for bash: `~/…` stays relative to the head user's home, the rest is quoted. */
 function bashPath(path: string): string {
   return path.startsWith('~/') ? `"$HOME"/${shq(path.slice(2))}` : shq(path);
 }
 
+/**
+ * A path for PowerShell, outside the script's text: its UTF-8 bytes in base64 (the path is what a
+ * head reported; PowerShell also ends quoted strings at U+2018–U+201B). `~\…` is under $HOME.
+ */
 function psPath(path: string): string {
-  return /^~[\\/]/.test(path) ? `(Join-Path $HOME ${psq(path.slice(2))})` : psq(path);
+  return /^~[\\/]/.test(path) ? `(Join-Path $HOME (${psStringFromBase64(path.slice(2))}))` : psStringFromBase64(path);
 }
 
 export function screenshotCommand(path: string, interpreter: Interpreter): string {

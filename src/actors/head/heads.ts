@@ -36,6 +36,8 @@ export interface NewHead {
 export class Heads implements NodeIndexPort {
   private readonly heads = new Map<string, HeadActor>();
   private readonly active = new Map<string, number>();
+  /** Heads registered with the fleet token that never reported back (`awaiting_report`). */
+  private pending = 0;
   readonly bodies = new BodyIndex();
 
   constructor(private readonly deps: HeadsDeps) {
@@ -44,6 +46,7 @@ export class Heads implements NodeIndexPort {
 
   changed(id: string, prev: NodeRecord | null, next: NodeRecord | null): void {
     this.bodies.changed(id, prev, next);
+    this.pending += (next?.awaiting_report ? 1 : 0) - (prev?.awaiting_report ? 1 : 0);
     const isHead = next !== null && isHeadKind(next.kind);
     const head = this.heads.get(id);
     if (isHead && !head) this.spawn(id, next);
@@ -60,6 +63,11 @@ export class Heads implements NodeIndexPort {
 
   get size(): number {
     return this.heads.size;
+  }
+
+  /** Heads registered with the fleet token that have not reported back yet. */
+  get pendingCount(): number {
+    return this.pending;
   }
 
   /** Heads currently streaming from `bodyId` (from the head actors' reported statuses). */
@@ -80,9 +88,18 @@ export class Heads implements NodeIndexPort {
   /**
    * An iPad's self-registration (fleet enrollment token): a head of kind `ipad`, auto-approved,
    * `online` at once, with its node token. Returns once nodes.yaml holds it (or its write is
-   * handed to the request, see `Waiter.durable`).
+   * handed to the request, see `Waiter.durable`). Refused (429 `too_many_pending_heads`) while
+   * `maxPending` heads so registered have never reported back: a leaked fleet token cannot add
+   * heads without bound. Checked and counted in the same turn, so concurrent requests never pass it.
    */
-  async admit(input: NewHead, waiter?: Waiter): Promise<{ id: string; token: string }> {
+  async admit(input: NewHead, maxPending: number, waiter?: Waiter): Promise<{ id: string; token: string }> {
+    if (this.pending >= maxPending) {
+      throw new AppError(
+        'too_many_pending_heads',
+        `${this.pending} heads registered with the fleet enrollment token have never reported back (server.max_pending_heads ${maxPending}); ` +
+          'delete the ones that are not real heads (never seen: last_seen equals created_at), and change server.fleet_enrollment_token if it leaked',
+      );
+    }
     const now = new Date(this.deps.clock.now()).toISOString();
     const token = newToken('hcn');
     const record: NodeRecord = nodeRecordSchema.parse({
@@ -97,6 +114,7 @@ export class Heads implements NodeIndexPort {
       last_seen: now,
       token_hash: hashToken(token),
       reported: { ...EMPTY_REPORTED, os: 'ios' },
+      awaiting_report: true,
     });
     await this.deps.fleet.admit(record, 'the head was not registered', waiter, () =>
       this.deps.log.info('head registered', { node_id: record.id, kind: 'ipad', name: input.name, district: input.district, venue: input.venue }),

@@ -266,7 +266,7 @@ export class NodeActor extends ActorCell<NodeMsg, Result<unknown>> {
     this.lastSeenMs = now;
     if (report.diagnostics) this.diagnostics = report.diagnostics;
     const rec = this.rec;
-    if (rec.state === 'online' && report.ack.length === 0 && !hasUnsentFlag(rec) && !changesRecord(rec.reported, report.reported)) {
+    if (rec.state === 'online' && report.ack.length === 0 && !hasUnsentFlag(rec) && !rec.awaiting_report && !changesRecord(rec.reported, report.reported)) {
       // Steady state: nothing for the machine; last_seen reaches the disk once a minute.
       if (mono - this.pushedAt >= LAST_SEEN_REFRESH_MS) this.push();
       return ok(this.beatReply(now));

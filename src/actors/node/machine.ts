@@ -21,7 +21,7 @@ import { FLAG_NAMES, isHeadKind, type FlagName, type NodeKind, type NodeRecord, 
 
 /** Fleet-wide settings the guards need (one shared object). */
 export interface NodeSettings {
-  /** Roles whose catalog entry names a provider: those also need `provider_status: running`. */
+  /** Roles whose catalog entry names a provider: a reprovision of those also waits for `provider_status: running`. */
   providerRoles: readonly string[];
   offlineAfterMs: number;
 }
@@ -54,15 +54,27 @@ export type NodeEvent =
   | { type: 'DRAIN'; drain: boolean; reason: string | null }
   | { type: 'SET_HEAD'; changes: HeadChanges };
 
-/** Every assigned role reported applied, providers running, no reprovision outstanding. */
-export function isProvisioned(record: NodeRecord, settings: NodeSettings): boolean {
-  if (record.last_seen === null || record.reprovision_pending) return false;
+/** The node has heartbeated and reports every assigned role applied. */
+function rolesApplied(record: NodeRecord): boolean {
+  if (record.last_seen === null) return false;
   const applied = new Set(record.reported.roles_applied);
-  for (const role of record.roles) {
-    if (!applied.has(role)) return false;
-    if (settings.providerRoles.includes(role) && record.reported.provider_status !== 'running') return false;
-  }
-  return true;
+  return record.roles.every((role) => applied.has(role));
+}
+
+/**
+ * Provisioned (SPEC §4): every assigned role reported applied and no reprovision outstanding.
+ * The provider's health is not part of it (§16.4): a provisioned node whose provider stopped stays
+ * `online` with `provider_status: stopped`, and eligibility (§8) leaves it out.
+ */
+export function isProvisioned(record: NodeRecord): boolean {
+  return !record.reprovision_pending && rolesApplied(record);
+}
+
+/** A reprovision is done once every role is applied again and, where a role has a provider, it runs. */
+function reprovisionDone(record: NodeRecord, settings: NodeSettings): boolean {
+  if (!rolesApplied(record)) return false;
+  const needsProvider = record.roles.some((role) => settings.providerRoles.includes(role));
+  return !needsProvider || record.reported.provider_status === 'running';
 }
 
 /** Flags currently set. */
@@ -93,8 +105,9 @@ function applyHeartbeat(ctx: NodeContext, ev: Extract<NodeEvent, { type: 'HEARTB
     if (f === 'reprovision' && prev.reprovision_pending) acked = true;
   }
   let next: NodeRecord = { ...prev, flags, reprovision_acked: acked, last_seen: ev.at, reported: { ...prev.reported, ...ev.reported } };
-  // A reprovision is done once the agent acked it and then reports every role applied again.
-  if (next.reprovision_pending && acked && isProvisioned({ ...next, reprovision_pending: false }, ctx.settings)) {
+  if (next.awaiting_report) delete next.awaiting_report; // the head has reported back
+  // A reprovision is done once the agent acked it and then reports every role applied (and running) again.
+  if (next.reprovision_pending && acked && reprovisionDone(next, ctx.settings)) {
     next = { ...next, reprovision_pending: false, reprovision_acked: false };
   }
   const nowSent = setFlags(next); // this reply carries every flag still set
@@ -126,7 +139,7 @@ export const nodeMachine = setup({
     events: {} as NodeEvent,
   },
   guards: {
-    provisioned: ({ context }) => isProvisioned(context.record, context.settings),
+    provisioned: ({ context }) => isProvisioned(context.record),
     enrollmentOpen: ({ context, event }) => {
       const e = context.record.enrollment;
       return event.type === 'REGISTER' && !!e && !e.used_at && context.enrollDeadline !== null && event.mono < context.enrollDeadline;

@@ -57,6 +57,11 @@ export const nodeRecordSchema = z.object({
     .nullable()
     .default(null),
   reported: reportedSchema.default(EMPTY_REPORTED),
+  /**
+   * Set on a head registered with the fleet token (POST /heads) until it first reports (its PUT
+   * or a heartbeat with its own token): such heads count against `server.max_pending_heads`.
+   */
+  awaiting_report: z.literal(true).optional(),
   /** Heads only (SPEC §8): the admin's body assignment. Absent: none (bodies never carry it). */
   assignment: z.object({ body_id: z.string(), app_id: z.string().nullable().default(null) }).optional(),
   /** Heads only: the experience allow-list. Absent or empty: no filter. */
