@@ -41,7 +41,7 @@ export function provisionFailure(step: string, message: string, outputTail = '',
 /** A script run that failed, as a sentence and an output tail (stdout then stderr). */
 export function scriptFailure(kind: 'install' | 'check', o: RunOutcome, retryAt: number | null, note = ''): ProvisionError {
   const how = o.timedOut ? `timed out after ${Math.round(o.durationMs / 1000)} s` : `exited ${o.exitCode}`;
-  const output = tailOf([o.stdout, o.stderr].filter((s) => s.trim() !== '').join('\n'));
+  const output = tailOf([o.stdout, o.stderr].map((s) => s.trimEnd()).filter((s) => s !== '').join('\n'));
   return provisionFailure(kind, `${kind} script ${how}${note}`, output, retryAt);
 }
 

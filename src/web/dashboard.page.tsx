@@ -11,6 +11,7 @@ import { nodesQuery } from '../wire/nodes.js';
 import { ago, dash, Layout } from './layout.js';
 import { page } from './render.js';
 import { wantsFragment, type WebEnv } from './web-env.js';
+import { ProvisionMark } from './provision-errors.js';
 
 /** Rows shown at most (the page stays small with a large fleet; filters narrow it). */
 export const MAX_ROWS = 500;
@@ -35,6 +36,7 @@ function Marks({ n }: { n: NodeView }) {
     <>
       {n.drain ? <span class="mark" title={n.drain_reason ?? ''}>drain</span> : null}
       {stalled ? <span class="mark">{stalled}</span> : null}
+      <ProvisionMark n={n} />
     </>
   );
 }

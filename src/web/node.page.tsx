@@ -16,6 +16,7 @@ import { ago, dash, Layout } from './layout.js';
 import { page } from './render.js';
 import { wantsFragment, type WebEnv } from './web-env.js';
 import { REFRESH_S, stalledMark } from './dashboard.page.js';
+import { ProvisionErrors } from './provision-errors.js';
 
 const EMPTY_QUEUE: ExecQueueView = { depth: 0, oldest_age_s: null, delivered: [], queued: [] };
 
@@ -68,6 +69,8 @@ function Live({ n, q, now }: { n: NodeView; q: ExecQueueView; now: number }) {
   return (
     <>
       <Fields n={n} now={now} />
+      <h2>Provisioning errors</h2>
+      <ProvisionErrors n={n} />
       <h2>Exec queue</h2>
       <Queue q={q} />
     </>

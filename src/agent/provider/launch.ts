@@ -44,13 +44,19 @@ export function fileTail(path: string): string {
   return tailOf(buf.toString('utf8'));
 }
 
+/**
+ * The node's shell for a command line: `cmd.exe /d /s /c "<line>"` on Windows (passed verbatim, as
+ * cmd expects: /s strips the outer quotes and runs the rest as typed), else `bash -c <line>`.
+ */
+export function shellLaunch(spec: Pick<LaunchSpec, 'command' | 'platform' | 'env' | 'bash'>): { file: string; args: string[]; verbatim: boolean } {
+  if (spec.platform === 'win32') return { file: spec.env.ComSpec ?? 'cmd.exe', args: ['/d', '/s', '/c', `"${spec.command}"`], verbatim: true };
+  return { file: spec.bash ?? '/bin/sh', args: ['-c', spec.command], verbatim: false };
+}
+
 /** Starts the command detached; resolves with its pid once it is running. */
 export function launchDetached(spec: LaunchSpec): Promise<number> {
   if (!existsSync(spec.cwd)) return Promise.reject(new StepError('start', `install_dir ${spec.cwd} does not exist`));
-  const [file, args] =
-    spec.platform === 'win32'
-      ? [spec.env.ComSpec ?? 'cmd.exe', ['/d', '/s', '/c', `"${spec.command}"`]]
-      : [spec.bash ?? '/bin/sh', ['-c', spec.command]];
+  const { file, args, verbatim } = shellLaunch(spec);
   const log = openSync(spec.logPath, 'w');
   try {
     const child = spawn(file, args, {
@@ -58,7 +64,7 @@ export function launchDetached(spec: LaunchSpec): Promise<number> {
       env: spec.env,
       detached: true,
       windowsHide: true,
-      windowsVerbatimArguments: spec.platform === 'win32',
+      windowsVerbatimArguments: verbatim,
       stdio: ['ignore', log, log],
     });
     return new Promise((resolve, reject) => {

@@ -40,12 +40,17 @@ async function linuxProcesses(): Promise<ProcessInfo[]> {
   return out;
 }
 
-async function windowsProcesses(): Promise<ProcessInfo[]> {
-  const { stdout } = await run('tasklist', ['/fo', 'csv', '/nh'], { windowsHide: true, maxBuffer: 16 * 1024 * 1024 });
+/** `tasklist /fo csv /nh` lines: `"LarkXRLauncher.exe","4242","Services","0","12,345 K"`. */
+export function parseTasklist(stdout: string): ProcessInfo[] {
   return stdout.split(/\r?\n/).flatMap((line) => {
     const m = /^"([^"]*)","(\d+)"/.exec(line);
     return m ? [{ pid: Number(m[2]), name: m[1]! }] : [];
   });
+}
+
+async function windowsProcesses(): Promise<ProcessInfo[]> {
+  const { stdout } = await run('tasklist', ['/fo', 'csv', '/nh'], { windowsHide: true, maxBuffer: 16 * 1024 * 1024 });
+  return parseTasklist(stdout);
 }
 
 async function psProcesses(): Promise<ProcessInfo[]> {
