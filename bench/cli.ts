@@ -128,7 +128,7 @@ export async function startFleet(tmp: string): Promise<Fleet> {
     mkdirSync(agentHome, { recursive: true });
     const env = { ...process.env };
     delete env.HYDRANODE_HOME;
-    const install = await timed([AGENT, 'install', '--server', server.url, '--enroll-token', enr.body.enrollment_token, '--home', agentHome], env);
+    const install = await timed([AGENT, 'install', '--server', server.url, '--enroll-token', enr.body.enrollment_token, '--home', agentHome, '--no-service'], env);
     if (install.code !== 0) throw new Error(`hydranode install exited ${install.code}: ${install.stderr}`);
     const agent = spawn(process.execPath, [AGENT, 'run', '--home', agentHome], { stdio: ['ignore', 'ignore', 'ignore'], env });
     track(agent);

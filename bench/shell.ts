@@ -98,7 +98,7 @@ export async function shellBench(tmp: string): Promise<ShellBenchResult> {
     await waitForHttp(`${base}/api/v1/health`, (s) => s === 200, { since: performance.now(), timeoutMs: 60_000, child: server });
     const e = await api(base, 'POST', '/enrollments', admin, { name: 'bench-shell', os: 'linux' });
     const agentHome = join(tmp, 'shell-agent');
-    const install = spawnLogged([], AGENT, ['install', '--server', base, '--enroll-token', e.enrollment_token, '--home', agentHome], join(tmp, 'shell-agent.log'));
+    const install = spawnLogged([], AGENT, ['install', '--server', base, '--enroll-token', e.enrollment_token, '--home', agentHome, '--no-service'], join(tmp, 'shell-agent.log'));
     await new Promise((r) => install.once('exit', r));
     agent = spawnLogged([], AGENT, ['run', '--home', agentHome], join(tmp, 'shell-agent.log'));
 

@@ -14,6 +14,7 @@ export const ERROR_STATUS = {
   wrong_state: 409,
   already_finished: 409,
   payload_too_large: 413,
+  range_not_satisfiable: 416,
   unsupported_media_type: 415,
   queue_full: 429,
   too_many_batches: 429,

@@ -4,6 +4,7 @@ export const EX_USAGE = 64;
 export const EX_NOINPUT = 66;
 export const EX_UNAVAILABLE = 69;
 export const EX_SOFTWARE = 70;
+export const EX_OSERR = 71;
 export const EX_CANTCREAT = 73;
 export const EX_PROTOCOL = 76;
 export const EX_NOPERM = 77;

@@ -1,19 +1,10 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packageVersion } from './package-root.js';
 
-/** The package version, read from the nearest package.json above this module (src/ or dist/src/). */
-function readVersion(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 4; i++) {
-    const p = join(dir, 'package.json');
-    if (existsSync(p)) {
-      const pkg = JSON.parse(readFileSync(p, 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === 'hydracluster' && pkg.version) return pkg.version;
-    }
-    dir = dirname(dir);
-  }
-  return '0.0.0-unknown';
-}
+/**
+ * Set by the agent's bundler (esbuild `define`, src/release/bundle.ts) to the version the single
+ * executable is built as (`npm run build:agent -- --version X`); undefined in the tsc build.
+ */
+declare const __HYDRANODE_VERSION__: string | undefined;
 
-export const VERSION = readVersion();
+/** This program's version: the built-in one of a single executable, else package.json's. */
+export const VERSION: string = typeof __HYDRANODE_VERSION__ === 'string' ? __HYDRANODE_VERSION__ : packageVersion();

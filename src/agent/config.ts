@@ -21,7 +21,7 @@
  */
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, resolve, win32 } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { z } from 'zod';
 
@@ -54,9 +54,14 @@ export type AgentConfig = z.output<typeof agentConfigSchema>;
 /** A config.yaml that is missing or does not validate; the message names the file and the key. */
 export class AgentConfigError extends Error {}
 
-/** Home folder: `--home`, else `HYDRANODE_HOME`, else `~/.hydranode`. */
-export function resolveAgentHome(flag: string | undefined, env: NodeJS.ProcessEnv): string {
-  return resolve(flag ?? env.HYDRANODE_HOME ?? join(homedir(), '.hydranode'));
+/**
+ * Home folder: `--home`, else `HYDRANODE_HOME`, else `~/.hydranode`; on Windows the SYSTEM
+ * profile's `.hydranode` whoever runs it, so an Administrator's `install` and the SYSTEM task share it.
+ */
+export function resolveAgentHome(flag: string | undefined, env: NodeJS.ProcessEnv, platform: NodeJS.Platform = process.platform): string {
+  if (flag ?? env.HYDRANODE_HOME) return resolve((flag ?? env.HYDRANODE_HOME)!);
+  if (platform === 'win32') return win32.join(env.SystemRoot ?? env.SYSTEMROOT ?? 'C:\\Windows', 'System32', 'config', 'systemprofile', '.hydranode');
+  return join(homedir(), '.hydranode');
 }
 
 function readDocument(path: string): unknown {

@@ -4,7 +4,8 @@
  * long-running agent (heartbeat, exec, provisioning), `sim` simulates a fleet for load tests.
  * Exit codes follow sysexits: 64 usage, 69 server unreachable, 77 token refused, 78 bad config.
  */
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { isSea } from 'node:sea';
 import { parseArgs } from 'node:util';
 import { createLogger } from '../log.js';
 import { VERSION } from '../version.js';
@@ -17,8 +18,11 @@ import { DEFAULT_SIM_CONCURRENCY, DEFAULT_SIM_MAX_SOCKETS, runSim } from './sim.
 
 const USAGE = `usage: hydranode <command> [options]
 
-  install --server URL --enroll-token T [--home DIR]
-        register this node with the server; writes <home>/config.yaml (mode 0600)
+  install [--server URL --enroll-token T] [--home DIR] [--no-service]
+        register this node with the server (writes <home>/config.yaml, mode 0600), then install
+        and start the service (Linux: systemd unit hydranode; Windows: scheduled task HydraNode).
+        Without a token: an existing config only (re)installs the service; with no config,
+        enroll.yaml (server:, token:) beside the program or in the home is used
   run [--home DIR]
         heartbeat, remote exec and role provisioning until SIGTERM
   sim --server URL --admin-token T --count N [--exec-latency-ms M] [--concurrency C] [--long-poll]
@@ -26,7 +30,8 @@ const USAGE = `usage: hydranode <command> [options]
         N simulated agents in one process, for load tests (JSON lines on stdout)
   version
 
-Home: --home, else $HYDRANODE_HOME, else ~/.hydranode. Logs: <home>/hydranode.log and stdout.
+Home: --home, else $HYDRANODE_HOME, else ~/.hydranode (Windows: the SYSTEM profile's .hydranode,
+%SystemRoot%\\System32\\config\\systemprofile\\.hydranode). Logs: <home>/hydranode.log and stdout.
 config.yaml may also set update_command: the hook run when an admin sets the update_node flag
 (e.g. download the new binary and restart the service); unset, the flag is only acknowledged.
 `;
@@ -48,12 +53,24 @@ function required(name: string, value: string | undefined): string {
   return value;
 }
 
+/** How a service starts this program: the single executable itself, else Node and this script. */
+function thisProgram(): string[] {
+  return isSea() ? [process.execPath] : [process.execPath, resolve(process.argv[1]!)];
+}
+
 async function installCommand(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { server: str, 'enroll-token': str, home: str }, strict: true });
+  const options = { server: str, 'enroll-token': str, home: str, 'no-service': { type: 'boolean' } } as const;
+  const { values } = parseArgs({ args: argv, options, strict: true });
+  const home = resolveAgentHome(values.home, process.env);
+  const program = thisProgram();
   return install({
-    server: required('server', values.server),
-    enrollToken: required('enroll-token', values['enroll-token']),
-    home: resolveAgentHome(values.home, process.env),
+    server: values.server,
+    enrollToken: values['enroll-token'],
+    home,
+    service: values['no-service'] ? null : { program, home },
+    // enroll.yaml beside the single executable (C:\hydranode\enroll.yaml), or in the home folder.
+    enrollDirs: [...(isSea() ? [dirname(process.execPath)] : []), home],
+    systemRoot: process.env.SystemRoot,
   });
 }
 

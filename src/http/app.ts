@@ -11,6 +11,7 @@ import { limitBody } from './body-limit.js';
 import { Metrics, metricsRoutes } from './metrics.js';
 import { tokenDigest } from './auth.js';
 import type { AppDeps, RouteDeps } from './deps.js';
+import { downloadsRoutes } from './downloads.routes.js';
 import { enrollRoutes } from './enroll.routes.js';
 import { batchRoutes } from './batch.routes.js';
 import { execRoutes } from './exec.routes.js';
@@ -87,6 +88,7 @@ export function createApp(deps: AppDeps): AppHandle {
   app.route('/api/v1', shellRoutes(d));
   app.route('/api/v1', auditRoutes(d));
   if (metrics) app.route('/', metricsRoutes(metrics, d.auth));
+  app.route('/', downloadsRoutes(d));
   // The web pages (SPEC §14): server-rendered, on the same actors and indexes as the API.
   app.route('/', webRoutes(d));
 

@@ -15,6 +15,8 @@ import type { RequestRegistry } from './requests.js';
 
 /** Everything the HTTP layer talks to; built by `serve` and by tests. */
 export interface AppDeps {
+  /** The server's home folder (`<home>/releases/` is served under /downloads/). */
+  home: string;
   config: Config;
   clock: Clock;
   log: Logger;

@@ -8,3 +8,4 @@ export * from './heads.js';
 export * from './batch.js';
 export * from './shell.js';
 export * from './audit.js';
+export * from './release.js';

@@ -58,7 +58,7 @@ export async function enroll(url: string, name: string): Promise<{ node_id: stri
 }
 
 export const installAgent = (url: string, token: string, home: string): Promise<Finished> =>
-  runNode([AGENT, 'install', '--server', url, '--enroll-token', token, '--home', home]);
+  runNode([AGENT, 'install', '--server', url, '--enroll-token', token, '--home', home, '--no-service']);
 
 export interface AgentProcess {
   child: ChildProcess;
