@@ -14,6 +14,7 @@ import { stringify } from 'yaml';
 import type { Logger } from '../log.js';
 import { Backoff, type BackoffOptions } from './backoff.js';
 import type { Interpreters } from './exec-runner.js';
+import { which } from './host-info.js';
 import { pickScripts, runScript, succeeded, type RoleScripts } from './role-scripts.js';
 import { aggregate, noInterpreter, notConfigured, roleStatus, scriptFailure, type RoleStatus } from './provision-status.js';
 import { DOWNLOADS_DIR, PROVIDER_VERSION_FILE, ProviderRole, type ProviderTimings } from './provider/provider-role.js';
@@ -161,7 +162,9 @@ export class Provisioner {
     if (!p) {
       const { log, home, platform, env, interpreters, signal } = this.deps;
       const timings = { ...PROVIDER_TIMINGS, installRetry: this.deps.installRetry ?? INSTALL_RETRY, ...this.deps.provider };
-      p = new ProviderRole(role, { ...timings, log, home, platform, env, signal, bash: interpreters.bash, onChange: () => this.deps.onChange?.() });
+      // Under systemd the service's cgroup dies with the agent: the provider gets its own scope.
+      const systemdRun = platform === 'linux' && env.INVOCATION_ID ? which('systemd-run', env) : null;
+      p = new ProviderRole(role, { ...timings, log, home, platform, env, signal, bash: interpreters.bash, systemdRun, onChange: () => this.deps.onChange?.() });
       this.providers.set(role, p);
     }
     return p;
@@ -179,13 +182,15 @@ export class Provisioner {
   }
 
   private async applyRole(role: string, scripts: RoleScripts, force: boolean): Promise<void> {
-    if (!force && (await this.check(role, scripts))) return this.mark(role, 'running');
     if (!scripts.install) {
+      // Nothing to (re)install: the check alone decides (a package-only role has none and passes).
+      if (await this.check(role, scripts)) return this.mark(role, 'running');
       if (this.status.get(role) !== 'failed') this.deps.log.warn('role check fails and its recipe has no install script', { role });
       this.mark(role, 'failed');
       this.errors.set(role, scriptFailure('check', this.lastCheck!, null, ', and the recipe has no install script'));
       return;
     }
+    if (!force && (await this.check(role, scripts))) return this.mark(role, 'running');
     const gate = this.gates.get(role);
     if (!force && gate && Date.now() < gate.notBefore) return;
     this.mark(role, 'installing');

@@ -21,6 +21,11 @@ export interface LaunchSpec {
   env: NodeJS.ProcessEnv;
   /** bash's path (Linux, macOS); null: /bin/sh. */
   bash: string | null;
+  /**
+   * Under systemd (a service's cgroup is killed with it): systemd-run's path and a scope unit name,
+   * so the provider runs in its own transient scope and outlives an agent restart.
+   */
+  scope?: { systemdRun: string; unit: string } | null;
 }
 
 /** The last lines of `text`, at most {@link TAIL_CHARS} characters. */
@@ -48,9 +53,11 @@ export function fileTail(path: string): string {
  * The node's shell for a command line: `cmd.exe /d /s /c "<line>"` on Windows (passed verbatim, as
  * cmd expects: /s strips the outer quotes and runs the rest as typed), else `bash -c <line>`.
  */
-export function shellLaunch(spec: Pick<LaunchSpec, 'command' | 'platform' | 'env' | 'bash'>): { file: string; args: string[]; verbatim: boolean } {
+export function shellLaunch(spec: Pick<LaunchSpec, 'command' | 'platform' | 'env' | 'bash' | 'scope'>): { file: string; args: string[]; verbatim: boolean } {
   if (spec.platform === 'win32') return { file: spec.env.ComSpec ?? 'cmd.exe', args: ['/d', '/s', '/c', `"${spec.command}"`], verbatim: true };
-  return { file: spec.bash ?? '/bin/sh', args: ['-c', spec.command], verbatim: false };
+  const shell = [spec.bash ?? '/bin/sh', '-c', spec.command];
+  if (spec.scope) return { file: spec.scope.systemdRun, args: ['--scope', '--quiet', '--collect', `--unit=${spec.scope.unit}`, ...shell], verbatim: false };
+  return { file: shell[0]!, args: shell.slice(1), verbatim: false };
 }
 
 /** Starts the command detached; resolves with its pid once it is running. */

@@ -44,6 +44,8 @@ export interface ProviderDeps extends ProviderTimings {
   platform: NodeJS.Platform;
   env: NodeJS.ProcessEnv;
   bash: string | null;
+  /** systemd-run, when the agent runs as a systemd service (the provider then gets its own scope). */
+  systemdRun: string | null;
   signal?: AbortSignal;
   /** Called when the status changes, so the heartbeat reports it soon. */
   onChange(): void;
@@ -184,7 +186,9 @@ export class ProviderRole {
     let problem: string | null;
     try {
       await this.stop(plan);
-      this.group = await launchDetached({ command: plan.start, cwd: plan.install_dir, logPath, platform: this.deps.platform, env: this.deps.env, bash: this.deps.bash });
+      const { platform, env, bash, systemdRun } = this.deps;
+      const scope = systemdRun ? { systemdRun, unit: `hydranode-provider-${this.role}-${Date.now()}` } : null;
+      this.group = await launchDetached({ command: plan.start, cwd: plan.install_dir, logPath, platform, env, bash, scope });
       log.info('provider started', { role: this.role, command: plan.start, pid: this.group });
       problem = await this.waitHealthy(plan);
     } catch (e) {

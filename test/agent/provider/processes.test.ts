@@ -80,5 +80,8 @@ describe('provider processes (Windows forms)', () => {
       verbatim: true,
     });
     expect(shellLaunch({ command: 'bash start.sh', platform: 'linux', env: {}, bash: '/usr/bin/bash' })).toEqual({ file: '/usr/bin/bash', args: ['-c', 'bash start.sh'], verbatim: false });
+    // Under systemd: its own transient scope, so stopping the agent's service leaves the provider running.
+    const scoped = shellLaunch({ command: 'bash start.sh', platform: 'linux', env: {}, bash: '/usr/bin/bash', scope: { systemdRun: '/usr/bin/systemd-run', unit: 'hydranode-provider-r-1' } });
+    expect(scoped).toEqual({ file: '/usr/bin/systemd-run', args: ['--scope', '--quiet', '--collect', '--unit=hydranode-provider-r-1', '/usr/bin/bash', '-c', 'bash start.sh'], verbatim: false });
   });
 });
