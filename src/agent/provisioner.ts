@@ -8,25 +8,21 @@
  * install is retried with backoff rather than on every tick, unless the role's recipe or package
  * changed (a fresh request). Each role's last failure is reported as `provision_errors`.
  */
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { stringify } from 'yaml';
 import type { Logger } from '../log.js';
 import { Backoff, type BackoffOptions } from './backoff.js';
 import type { Interpreters } from './exec-runner.js';
 import { which } from './host-info.js';
 import { pickScripts, runScript, succeeded, type RoleScripts } from './role-scripts.js';
 import { aggregate, noInterpreter, notConfigured, roleStatus, scriptFailure, type RoleStatus } from './provision-status.js';
-import { DOWNLOADS_DIR, PROVIDER_VERSION_FILE, ProviderRole, type ProviderTimings } from './provider/provider-role.js';
+import { PROVIDER_VERSION_FILE, ProviderRole, type ProviderTimings } from './provider/provider-role.js';
+import { CONFIG_CACHE_FILE, ConfigCache, readProviderVersion } from './provider/home-state.js';
 import type { ProvisionReply } from '../wire/agent.js';
 import type { ProviderStatus, ProvisionError, ProvisionErrors } from '../wire/provider.js';
 
-export { PROVIDER_VERSION_FILE, type RoleStatus };
+export { CONFIG_CACHE_FILE, PROVIDER_VERSION_FILE, type RoleStatus };
 
 /** A failed install is retried after 30 s, doubling to 30 min (forced reinstalls ignore this). */
 export const INSTALL_RETRY: BackoffOptions = { initialMs: 30_000, maxMs: 30 * 60_000 };
-/** Runbook "Key Paths": the last provision poll, kept for the operator (removed by a reprovision). */
-export const CONFIG_CACHE_FILE = 'config_cache.yaml';
 /** Provider timings unless the agent's config.yaml says otherwise. */
 export const PROVIDER_TIMINGS: ProviderTimings = {
   startTimeoutMs: 300_000,
@@ -35,7 +31,6 @@ export const PROVIDER_TIMINGS: ProviderTimings = {
   healthPollMs: 1000,
   stopGraceMs: 10_000,
 };
-const MAX_PROVIDER_VERSION_CHARS = 64;
 
 /** What the provisioner needs; `installRetry` and `provider` timings are for tests. */
 export interface ProvisionerDeps {
@@ -79,11 +74,13 @@ export class Provisioner {
   private readonly fingerprints = new Map<string, string>();
   private passed = false;
   private providerVersion: string | undefined;
-  private cached: string | null = null;
+  private readonly cache: ConfigCache;
   /** Roles with a provider, from the last provision poll; null when the server did not say. */
   private providerRoles: Set<string> | null = null;
 
-  constructor(private readonly deps: ProvisionerDeps) {}
+  constructor(private readonly deps: ProvisionerDeps) {
+    this.cache = new ConfigCache(deps.home, deps.log);
+  }
 
   report(): ProvisionReport {
     const errors: ProvisionErrors = {};
@@ -138,9 +135,9 @@ export class Provisioner {
       await this.applyRole(role, scripts, force);
       if (!providerOk) this.applied.delete(role);
     }
-    this.providerVersion = this.readProviderVersion();
+    this.providerVersion = readProviderVersion(this.deps.home);
     this.passed = true;
-    this.writeCache(plan);
+    this.cache.write(plan);
   }
 
   /** Reprovision (runbook "Clean Reinstall"): providers stopped and removed, cached state deleted. */
@@ -150,11 +147,7 @@ export class Provisioner {
       this.deps.log.info('reprovision: stopping the provider and removing its installation', { role, install_dir: pkg.install_dir });
       await this.provider(role).remove(pkg);
     }
-    const home = this.deps.home;
-    rmSync(join(home, DOWNLOADS_DIR), { recursive: true, force: true });
-    rmSync(join(home, PROVIDER_VERSION_FILE), { force: true });
-    rmSync(join(home, CONFIG_CACHE_FILE), { force: true });
-    this.cached = null;
+    this.cache.removeCachedState();
   }
 
   private provider(role: string): ProviderRole {
@@ -250,27 +243,5 @@ export class Provisioner {
     this.errors.delete(role);
     this.providers.delete(role);
     this.fingerprints.delete(role);
-  }
-
-  /** config_cache.yaml: the last provision poll, written when it changed. */
-  private writeCache(plan: ProvisionReply): void {
-    const text = stringify(plan);
-    if (text === this.cached) return;
-    try {
-      writeFileSync(join(this.deps.home, CONFIG_CACHE_FILE), `# The last provision poll (hydranode keeps it for the operator).\n${text}`, { mode: 0o600 });
-      this.cached = text;
-    } catch (e) {
-      this.deps.log.warn('cannot write the config cache', { error: (e as Error).message });
-    }
-  }
-
-  private readProviderVersion(): string | undefined {
-    const path = join(this.deps.home, PROVIDER_VERSION_FILE);
-    if (!existsSync(path)) return undefined;
-    try {
-      return readFileSync(path, 'utf8').trim().slice(0, MAX_PROVIDER_VERSION_CHARS) || undefined;
-    } catch {
-      return undefined;
-    }
   }
 }
