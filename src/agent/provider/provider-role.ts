@@ -101,7 +101,7 @@ export class ProviderRole {
     if (force !== null || this.installedVersion(plan) === null) {
       if (force === null && now < this.retryAt) return; // a failed install waits for its retry
       await this.install(plan, force === 'clean');
-      if (this.status !== 'failed') await this.start(plan);
+      if (this.status !== 'failed' && !this.deps.signal?.aborted) await this.start(plan);
       return;
     }
     const problem = await this.healthProblem(plan);
@@ -171,6 +171,7 @@ export class ProviderRole {
       this.retryAt = 0;
       log.info('provider installed', { role: this.role, version: plan.package.version, install_dir: plan.install_dir, files });
     } catch (e) {
+      if (this.deps.signal?.aborted) return; // the agent is stopping: not a failure of the package
       const err = asStepError(e, 'install');
       this.retryAt = Date.now() + this.retry.next();
       log.error('provider install failed', { role: this.role, step: err.step, error: err.message, retry_at: iso(this.retryAt) });
@@ -194,9 +195,9 @@ export class ProviderRole {
     } catch (e) {
       problem = asStepError(e, 'start').message;
     }
+    if (this.deps.signal?.aborted) return; // the agent is stopping; the provider runs on
     if (problem === null) {
       this.restart.reset();
-      this.ranSinceInstall = true;
       log.info('provider running', { role: this.role, version: plan.package.version });
       return this.set('running', null);
     }
@@ -231,6 +232,7 @@ export class ProviderRole {
 
   private set(status: ProviderStatus, error: ProvisionError | null): void {
     const changed = status !== this.status || error !== this.error;
+    if (status === 'running') this.ranSinceInstall = true; // seen healthy (also after an agent restart)
     this.status = status;
     this.error = error;
     if (changed) this.deps.onChange();
