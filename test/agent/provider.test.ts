@@ -136,8 +136,11 @@ describe('providers: packages downloaded, installed, started and health-checked 
 
   it('when the package\u2019s SHA-256 is wrong, then provider_status is failed and provision_errors names the checksum in the node object, `nodes show` and the node page', async () => {
     bad = await startNode(server.url, 'render-bad');
-    await call(server.url, 'POST', `/nodes/${bad.id}/roles`, { roles: [BAD_ROLE] });
+    // hydraguard-air is one of the first config's roles: nothing configured, nothing run.
+    await call(server.url, 'POST', `/nodes/${bad.id}/roles`, { roles: [BAD_ROLE, 'hydraguard-air'] });
     const n = await eventually('checksum failure', nodeWhen(server.url, bad.id, (x) => x.provider_status === 'failed' && x.provision_errors[BAD_ROLE]), 30_000);
+    expect(n.provision_errors['hydraguard-air']).toMatchObject({ step: 'configure', retry_at: null });
+    expect(n.provision_errors['hydraguard-air'].message).toMatch(/^not configured: set roles\.hydraguard-air\.package/);
     expect(n.state).toBe('provisioning');
     const e = n.provision_errors[BAD_ROLE];
     expect(e, JSON.stringify(e)).toMatchObject({ step: 'verify' });
