@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { z } from 'zod';
 import { recipeSchema } from './wire/agent.js';
+import { checkProviderFields, providerFields } from './config-provider.js';
 import { newToken } from './ids.js';
 import { fieldPath, issueText } from './issues.js';
 import { listenProblem, publicUrlFor } from './listen.js';
@@ -17,8 +18,10 @@ const roleSchema = z
     description: z.string().default(''),
     provider: z.string().min(1).optional(),
     recipe: recipeSchema.default({}),
+    ...providerFields,
   })
-  .strict();
+  .strict()
+  .superRefine(checkProviderFields);
 
 const listenSchema = z.string().superRefine((value, ctx) => {
   const problem = listenProblem(value);
@@ -154,32 +157,15 @@ export type Role = RoleCatalog[string];
 
 export { resolveHome } from './home.js';
 
-/** The RoleCatalog written into a new config.yaml: the runbook's roles, with recipes to fill in. */
+/**
+ * The RoleCatalog written into a new config.yaml: the runbook's roles with nothing configured yet.
+ * Assigned as they are, each shows `provision_errors` "not configured: set … in config.yaml" on the
+ * node (README "Providers" has the runbook's render-node entry to fill in).
+ */
 const DEFAULT_ROLES = {
-  'render-node': {
-    description: 'LarkXR Standalone render node',
-    provider: 'larkxr',
-    recipe: {
-      powershell: 'Write-Error "render-node: set the LarkXR install script in config.yaml"; exit 1',
-      check_powershell: 'if (Get-Process LarkXRLauncher -ErrorAction SilentlyContinue) { exit 0 } else { exit 1 }',
-      bash: 'echo "render-node: set the install script in config.yaml" >&2; exit 1',
-      check_bash: 'exit 1',
-    },
-  },
-  'hydraguard-air': {
-    description: 'HydraGuard Air service',
-    recipe: {
-      bash: 'echo "hydraguard-air: set the install script in config.yaml" >&2; exit 1',
-      check_bash: 'exit 1',
-    },
-  },
-  hydraheadflatscreen: {
-    description: 'Kiosk head agent (hydraheadflatscreen)',
-    recipe: {
-      bash: 'echo "hydraheadflatscreen: set the install script in config.yaml" >&2; exit 1',
-      check_bash: 'test -x ~/.hydranode/bin/hydraheadflatscreen',
-    },
-  },
+  'render-node': { description: 'LarkXR Standalone render node', provider: 'larkxr' },
+  'hydraguard-air': { description: 'HydraGuard Air service' },
+  hydraheadflatscreen: { description: 'Kiosk head agent (hydraheadflatscreen)' },
 };
 
 /** Where the server listens unless told otherwise (SPEC §3: everything local). */

@@ -18,6 +18,7 @@ import { ServerLimits } from './limits.js';
 import { ShellLoop } from './shell-loop.js';
 import { Provisioner } from './provisioner.js';
 import { takeSwapMarker } from './swap-marker.js';
+import type { ProviderTimings } from './provider/provider-role.js';
 import type { AgentUpdate, DiagnosticValue, HeartbeatBody, HeartbeatReply } from '../wire/agent.js';
 import type { FlagName } from '../wire/common.js';
 
@@ -43,6 +44,14 @@ export interface AgentOptions {
   /** This agent's version (tests); default the built-in one. */
   version?: string;
   arch?: string;
+}
+
+/** Provider timings from the agent's config.yaml (SPEC §16.4). */
+function providerTimings(c: AgentConfig): Partial<ProviderTimings> {
+  return {
+    startTimeoutMs: c.provider_start_timeout_s * MS_PER_S,
+    restart: { initialMs: c.provider_restart_s * MS_PER_S, maxMs: Math.max(c.provider_restart_s, c.provider_restart_max_s) * MS_PER_S },
+  };
 }
 
 /** The running agent: start() once, stop() on SIGTERM/SIGINT. */
@@ -81,6 +90,8 @@ export class NodeAgent {
       platform: this.platform,
       scriptTimeoutMs: opts.config.script_timeout_s * MS_PER_S,
       signal: this.stopping.signal,
+      provider: providerTimings(opts.config),
+      onChange: () => this.heartbeat?.nudge(),
     });
     this.execs = new ExecLoop({ client, log, env, interpreters: this.interpreters, limits: this.limits, backoff: opts.backoff, waitS: opts.execWaitS });
     this.shells = new ShellLoop({ client, serverUrl: opts.config.server_url, token: opts.config.token, log, env, backoff: opts.backoff });
@@ -160,7 +171,8 @@ export class NodeAgent {
       // plan.reprovision is not taken as a request: flags come from heartbeat replies only (see flags.ts).
       const forced = this.flags.take(REINSTALL_FLAGS);
       if (forced.length > 0) log.info('reinstalling every assigned role', { flags: forced, roles: plan.roles });
-      await this.provisioner.apply(plan, forced.length > 0);
+      // reprovision is the runbook's clean reinstall: providers removed with their cached state.
+      await this.provisioner.apply(plan, forced.length > 0, forced.includes('reprovision'));
       if (signal.aborted) return;
       this.flags.done(forced);
       if (this.flags.take(['update_node']).length > 0) {

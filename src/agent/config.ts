@@ -11,6 +11,9 @@
  *                                     #   self-update to the server's release (./self-update.ts)
  * log_level: info                     # optional: debug | info | warn | error
  * script_timeout_s: 1800              # optional: limit for each role script and the update hook
+ * provider_start_timeout_s: 300       # optional: a started provider must be healthy this soon
+ * provider_restart_s: 10              # optional: first pause before a stopped provider is restarted
+ *                                     #   (doubling up to provider_restart_max_s, default 600)
  * ```
  */
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -38,6 +41,11 @@ export interface AgentConfig {
   update_command: string;
   log_level: (typeof LOG_LEVELS)[number];
   script_timeout_s: number;
+  /** SPEC §16.4: a started provider must be healthy this soon, else the start failed. */
+  provider_start_timeout_s: number;
+  /** First pause before a stopped provider is restarted, doubling up to provider_restart_max_s. */
+  provider_restart_s: number;
+  provider_restart_max_s: number;
 }
 
 /**
@@ -62,7 +70,20 @@ export function validateAgentConfig(doc: unknown): AgentConfig | string {
   if (d.log_level !== undefined && !(LOG_LEVELS as readonly unknown[]).includes(d.log_level)) return `log_level: must be one of ${LOG_LEVELS.join(', ')}`;
   const t = d.script_timeout_s;
   if (t !== undefined && !(Number.isInteger(t) && (t as number) >= 1 && (t as number) <= MAX_SCRIPT_TIMEOUT_S)) return `script_timeout_s: must be a whole number of seconds from 1 to ${MAX_SCRIPT_TIMEOUT_S}`;
+  const seconds = (k: string, min: number, max: number, whole: boolean, dflt: number): number | string => {
+    const v = d[k];
+    if (v === undefined) return dflt;
+    if (typeof v !== 'number' || !(v >= min && v <= max) || (whole && !Number.isInteger(v))) return `${k}: must be ${whole ? 'a whole number of seconds' : 'seconds'} from ${min} to ${max}`;
+    return v;
+  };
+  const startTimeout = seconds('provider_start_timeout_s', 1, 86_400, true, 300);
+  const restart = seconds('provider_restart_s', 0.1, 86_400, false, 10);
+  const restartMax = seconds('provider_restart_max_s', 0.1, 86_400, false, 600);
+  for (const v of [startTimeout, restart, restartMax]) if (typeof v === 'string') return v;
   return {
+    provider_start_timeout_s: startTimeout as number,
+    provider_restart_s: restart as number,
+    provider_restart_max_s: restartMax as number,
     server_url: d.server_url as string,
     node_id: d.node_id as string,
     token: d.token as string,

@@ -7,7 +7,7 @@ import { AppError } from '../errors.js';
 import { authenticateNode, requireNode } from './auth.js';
 import type { RouteDeps } from './deps.js';
 import type { AppEnv } from './env.js';
-import type { ProvisionReply } from '../wire/agent.js';
+import { provisionPlan } from './provision-plan.js';
 import { heartbeatBody, parseHeartbeatFast, type HeartbeatBody } from './schemas.js';
 import { readJson } from './validate.js';
 
@@ -36,13 +36,7 @@ export function agentRoutes(d: RouteDeps): Hono<AppEnv> {
 
   app.get('/body/provision', nodeOnly, (c) => {
     const r = self(c.get('nodeId')).record;
-    const catalog = d.config.roles;
-    const known = r.roles.filter((role) => catalog[role]);
-    const recipes = Object.fromEntries(known.map((role) => [role, catalog[role]!.recipe]));
-    // Which roles have a provider: provider_status speaks for those (eligibility, reprovision end).
-    const providers = Object.fromEntries(known.flatMap((role) => (catalog[role]!.provider ? [[role, catalog[role]!.provider]] : [])));
-    const limits = { max_output_bytes: d.config.server.exec.max_output_bytes };
-    return c.json({ roles: r.roles, recipes, providers, reprovision: r.flags.reprovision, limits } satisfies ProvisionReply);
+    return c.json(provisionPlan(r.roles, r.flags.reprovision, d.config));
   });
 
   return app;

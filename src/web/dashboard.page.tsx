@@ -12,6 +12,7 @@ import { AgentVersion, releaseVersion } from './agent-version.js';
 import { ago, dash, Layout } from './layout.js';
 import { page } from './render.js';
 import { wantsFragment, type WebEnv } from './web-env.js';
+import { ProvisionMark } from './provision-errors.js';
 
 /** Rows shown at most (the page stays small with a large fleet; filters narrow it). */
 export const MAX_ROWS = 500;
@@ -37,6 +38,7 @@ function Marks({ n }: { n: NodeView }) {
       {n.drain ? <span class="mark" title={n.drain_reason ?? ''}>drain</span> : null}
       {stalled ? <span class="mark">{stalled}</span> : null}
       {n.agent_update?.state === 'failed' ? <span class="mark" title={n.agent_update.message}>agent update failed</span> : null}
+      <ProvisionMark n={n} />
     </>
   );
 }

@@ -18,6 +18,7 @@ import { ago, dash, Layout } from './layout.js';
 import { page } from './render.js';
 import { wantsFragment, type WebEnv } from './web-env.js';
 import { REFRESH_S, stalledMark } from './dashboard.page.js';
+import { ProvisionErrors } from './provision-errors.js';
 
 const EMPTY_QUEUE: ExecQueueView = { depth: 0, oldest_age_s: null, delivered: [], queued: [] };
 
@@ -72,6 +73,8 @@ function Live({ n, q, now, release }: { n: NodeView; q: ExecQueueView; now: numb
   return (
     <>
       <Fields n={n} now={now} release={release} />
+      <h2>Provisioning errors</h2>
+      <ProvisionErrors n={n} />
       <h2>Exec queue</h2>
       <Queue q={q} />
     </>

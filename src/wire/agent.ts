@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { AGENT_UPDATE_STATES, FLAG_NAMES, displayText, text, name } from './common.js';
 import { AGENT_UPDATE_MESSAGE_MAX } from './constants.js';
+import { providerPlan, provisionErrors } from './provider.js';
 
 export const MAX_ROLES = 64;
 export const MAX_DIAGNOSTICS = 64;
@@ -94,6 +95,8 @@ export const heartbeatBody = z.object({
     .refine((d) => Object.keys(d).length <= MAX_DIAGNOSTICS, `must have at most ${MAX_DIAGNOSTICS} keys`)
     .optional(),
   ack_flags: z.array(z.enum(FLAG_NAMES)).max(MAX_ACKS).optional(),
+  /** SPEC §16.4: each role's last provisioning failure; `{}` when none. */
+  provision_errors: provisionErrors.optional(),
 });
 
 /**
@@ -122,7 +125,7 @@ export function parseHeartbeatFast(data: unknown): HeartbeatBody | null {
     out.roles_applied = roles.slice();
     present++;
   }
-  if (d.diagnostics !== undefined || d.agent_update !== undefined) return null;
+  if (d.diagnostics !== undefined || d.agent_update !== undefined || d.provision_errors !== undefined) return null;
   const acks = d.ack_flags;
   if (acks !== undefined) {
     if (!Array.isArray(acks) || acks.length > MAX_ACKS) return null;
@@ -183,6 +186,8 @@ export const provisionReply = z.object({
   recipes: z.record(z.string(), recipeSchema.strip()).default({}),
   /** role → provider name, for the roles that have one; absent from older servers. */
   providers: z.record(z.string(), z.string()).optional(),
+  /** SPEC §16.4: role → the package its provider is installed from (url absolute); absent: none. */
+  packages: z.record(z.string(), providerPlan).optional(),
   reprovision: z.boolean().default(false),
   limits: agentLimits.optional(),
 });

@@ -1,6 +1,7 @@
 /** The wire contract (SPEC): every shape that crosses the network, declared once. */
 export * from './common.js';
 export * from './agent.js';
+export * from './provider.js';
 export * from './exec.js';
 export * from './nodes.js';
 export * from './heads.js';

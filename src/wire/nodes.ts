@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { FLAG_NAMES, NODE_KINDS, NODE_STATES, displayText, name, text } from './common.js';
 import { agentUpdate, MAX_ROLES } from './agent.js';
+import { provisionError } from './provider.js';
 
 const roleList = z.array(text(64)).max(MAX_ROLES, `must list at most ${MAX_ROLES} roles`);
 
@@ -51,6 +52,8 @@ export const nodeView = z.object({
   drain_reason: nullableString,
   provider_status: nullableString,
   provider_version: nullableString,
+  /** SPEC §16.4: role → its last provisioning failure; {} when none (absent from older servers). */
+  provision_errors: z.record(z.string(), provisionError).default({}),
   agent_version: nullableString,
   /** SPEC §16.2: the agent's last self-update report; absent from older servers: null. */
   agent_update: agentUpdate.nullable().default(null),

@@ -52,11 +52,12 @@ describe('provisioner', () => {
   it('when a role is unassigned, then it leaves roles_applied; a recipe without a check counts after its install succeeds', async () => {
     const { home, p, plan, count } = setup();
     const noCheck = { bash: `echo x >> '${home}/installs'` };
-    await p.apply(plan({ a: noCheck, b: {} }), false);
-    await p.apply(plan({ a: noCheck, b: {} }), false);
+    const checkOnly = { check_bash: 'true' };
+    await p.apply(plan({ a: noCheck, b: checkOnly }), false);
+    await p.apply(plan({ a: noCheck, b: checkOnly }), false);
     expect(count('installs')).toBe(1);
     expect(p.report().roles_applied?.sort()).toEqual(['a', 'b']);
-    await p.apply(plan({ b: {} }), false);
+    await p.apply(plan({ b: checkOnly }), false);
     expect(p.report().roles_applied).toEqual(['b']);
   });
 
@@ -84,5 +85,37 @@ describe('provisioner', () => {
     // No assigned role has a provider: nothing to report.
     await p.apply({ roles: ['extra'], recipes, providers: {}, reprovision: false }, false);
     expect(p.report().provider_status).toBeUndefined();
+  });
+
+  it('when a role names neither a package nor scripts, then no script runs, it is not applied, and provision_errors says what to set', async () => {
+    const { p, plan, log } = setup();
+    await p.apply({ ...plan({ 'render-node': {} }), providers: { 'render-node': 'larkxr' } }, false);
+    const r = p.report();
+    expect(r.roles_applied).toEqual([]);
+    expect(r.provider_status).toBe('failed');
+    expect(r.provision_errors?.['render-node']).toMatchObject({ step: 'configure', retry_at: null });
+    expect(r.provision_errors?.['render-node']?.message).toMatch(/^not configured: set roles\.render-node\.package .* or roles\.render-node\.recipe .* in the server's config\.yaml$/);
+    expect(log.lines.some((l) => l.msg === 'role install script failed' || l.msg === 'role install script finished')).toBe(false);
+  });
+
+  it('when an install fails, then provision_errors carries the step, exit, output tail and next try; it clears once the role applies', async () => {
+    const { home, p, plan } = setup();
+    const broken = { bash: `echo one; echo two >&2; exit 3`, check_bash: `test -f '${home}/ok'` };
+    await p.apply(plan({ web: broken }), false);
+    const e = p.report().provision_errors?.web;
+    expect(e).toMatchObject({ step: 'install', message: 'install script exited 3', output_tail: 'one\ntwo' });
+    expect(Date.parse(e!.retry_at!)).toBeGreaterThan(Date.parse(e!.at));
+    await p.apply(plan({ web: { ...broken, bash: `touch '${home}/ok'` } }), false);
+    expect(p.report()).toMatchObject({ roles_applied: ['web'], provision_errors: {} });
+  });
+
+  it('when a failed role\u2019s recipe changes, then it is tried again at once instead of after its backoff (a fresh request)', async () => {
+    const { home, p, plan, count } = setup();
+    const failing = (n: number) => ({ bash: `echo ${n} >> '${home}/installs'; exit 1`, check_bash: 'exit 1' });
+    await p.apply(plan({ web: failing(1) }), false);
+    await p.apply(plan({ web: failing(1) }), false);
+    expect(count('installs')).toBe(1); // held by the 60 s backoff
+    await p.apply(plan({ web: failing(2) }), false);
+    expect(count('installs')).toBe(2);
   });
 });

@@ -24,6 +24,7 @@ function body(r: () => number): unknown {
   if (r() < 0.4) b.ack_flags = r() < 0.9 ? Array.from({ length: pick([0, 1, 3, 12, 13]) }, () => pick(['reprovision', 'update_node', 'update_services', 'bogus'])) : {};
   if (r() < 0.1) b.diagnostics = { uptime_s: 12 };
   if (r() < 0.1) b.agent_update = pick([{ state: 'failed', target_version: '0.2.0', message: 'checksum mismatch', at: '2025-01-01T00:00:00Z' }, { state: 'bogus' }]);
+  if (r() < 0.1) b.provision_errors = pick([{}, { 'render-node': { step: 'verify', message: 'x', at: 'now' } }, { r: 1 }]);
   if (r() < 0.1) b.unknown_field = 'x';
   if (r() < 0.03) return pick([null, [], 'text', 42]);
   return b;

@@ -92,13 +92,19 @@ function sameList(a: readonly string[], b: readonly string[]): boolean {
 
 const sameUpdate = (a: Reported['agent_update'], b: Reported['agent_update']): boolean =>
   a === b || (a !== undefined && b !== undefined && a.state === b.state && a.at === b.at && a.target_version === b.target_version && a.message === b.message);
+/** Provision errors as reported: most often {} on both sides (no serialization then). */
+function sameErrors(a: Reported['provision_errors'] = {}, b: Reported['provision_errors'] = {}): boolean {
+  for (const _ in a) return JSON.stringify(a) === JSON.stringify(b);
+  for (const _ in b) return false;
+  return true;
+}
 
 /** True when the report would change something the record holds. */
 function changesRecord(prev: Reported, next: Partial<Reported>): boolean {
   if (next.roles_applied !== undefined && !sameList(prev.roles_applied, next.roles_applied)) return true;
   if (next.agent_update !== undefined && !sameUpdate(prev.agent_update, next.agent_update)) return true;
   for (const k of REPORTED_KEYS) if (next[k] !== undefined && next[k] !== prev[k]) return true;
-  return false;
+  return next.provision_errors !== undefined && !sameErrors(prev.provision_errors, next.provision_errors);
 }
 
 export class NodeActor extends ActorCell<NodeMsg, Result<unknown>> {

@@ -3,7 +3,7 @@
  * Secrets are only ever hashes here, and the node object carries none of them.
  */
 import { z } from 'zod';
-import { agentUpdate, FLAG_NAMES, NODE_KINDS, NODE_STATES, type NodeView } from '../../wire/index.js';
+import { agentUpdate, FLAG_NAMES, NODE_KINDS, NODE_STATES, provisionError, type NodeView } from '../../wire/index.js';
 
 export { FLAG_NAMES, HEAD_KINDS, NODE_KINDS, NODE_STATES, isHeadKind } from '../../wire/index.js';
 export type { FlagName, Flags, NodeKind, NodeState, NodeView } from '../../wire/index.js';
@@ -22,6 +22,8 @@ export const reportedSchema = z.object({
   arch: str,
   lan_ip: str,
   wg_ip: str,
+  /** SPEC §16.4: each role's last provisioning failure, as the agent last reported it; absent or {}: none. */
+  provision_errors: z.record(z.string(), provisionError).optional(),
 });
 export type Reported = z.infer<typeof reportedSchema>;
 
@@ -93,6 +95,7 @@ export function toView(
     drain_reason: r.drain_reason,
     provider_status: rep.provider_status,
     provider_version: rep.provider_version,
+    provision_errors: rep.provision_errors ?? {},
     agent_version: rep.agent_version,
     agent_update: rep.agent_update ?? null,
     hostname: rep.hostname,
