@@ -10,7 +10,7 @@
  * heartbeats are skipped, saying so.
  */
 import { spawn } from 'node:child_process';
-import { accessSync, constants, readFileSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { track } from './children.js';
 import { heartbeatBody } from './fixtures.js';
@@ -160,6 +160,8 @@ export function parseWrkDone(out: string): WrkDone {
 }
 
 export async function runLoad(label: string, url: string, script: string, durationS: number, targetPid: number | undefined): Promise<LoadResult> {
+  // wrk without its script would load GET / instead: say so rather than measure that.
+  if (!existsSync(script)) throw new Error(`the wrk script ${script} is gone (the bench's temp folder removed?)`);
   const cpu0 = targetPid ? procCpuMs(targetPid) : null;
   const t0 = performance.now();
   const args = ['-t1', `-c${CONNECTIONS}`, `-d${durationS}s`, `--timeout`, `${TIMEOUT_S}s`, '--latency', '-s', script, url];
