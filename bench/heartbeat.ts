@@ -1,6 +1,7 @@
 /**
  * Target 1: heartbeat throughput of the real server (child process, 10,000 registered nodes, JSON
- * logs on, to a file) as a ratio to a bare Hono JSON route measured in the same run.
+ * logs on, to a file) as a ratio to a bare Hono JSON route measured in the same run, both loaded
+ * by wrk (bench/load.ts: `wrk -t1 -c50`, every request another node's token and body).
  *
  * The machines here are shared VMs whose speed drifts by ±30% over tens of seconds, so the two are
  * measured in pairs of short windows, ROUNDS pairs, the order swapped every round (bare first, then
@@ -15,7 +16,7 @@ import { createInterface } from 'node:readline';
 import type { ChildProcess } from 'node:child_process';
 import { BENCH_DIR, CLI, freePort, spawnLogged, stopChild, waitForHttp } from './children.js';
 import { makeFleet, writeConfig, writeNodesYaml } from './fixtures.js';
-import { makeRequests, runLoad, type LoadResult } from './load.js';
+import { makeRequests, requireWrk, runLoad, writeLoadScript, type LoadResult } from './load.js';
 import { attachProfiler } from './inspector.js';
 import { summarizeProfile } from './profile.js';
 import { median } from './report.js';
@@ -84,7 +85,7 @@ export async function startBaseline(logFile: string): Promise<{ child: ChildProc
 }
 
 /** A separate server run under the inspector: warm-up unprofiled, then one profiled load window. */
-async function profileServer(home: string, tmp: string, reqs: ReturnType<typeof makeRequests>): Promise<string> {
+async function profileServer(home: string, tmp: string, reqs: string): Promise<string> {
   const inspectPort = await freePort();
   const prof = await startHydra(home, join(tmp, 'hb-prof-server.log'), [`--inspect=127.0.0.1:${inspectPort}`]);
   try {
@@ -104,11 +105,12 @@ async function profileServer(home: string, tmp: string, reqs: ReturnType<typeof 
 const better = (a: LoadResult, b: LoadResult): LoadResult => (b.reqPerSec > a.reqPerSec ? b : a);
 
 export async function heartbeatBench(tmp: string, opts: { profile: 'auto' | 'always' | 'never'; say: (s: string) => void }): Promise<HeartbeatResult> {
+  requireWrk();
   const home = join(tmp, 'hb-10k');
   const fleet = makeFleet(HEARTBEAT_NODES);
   writeConfig(home);
   await writeNodesYaml(home, fleet.records);
-  const reqs = makeRequests(fleet.tokens);
+  const reqs = writeLoadScript(tmp, 'hb-load', makeRequests(fleet.tokens));
   const serverLog = join(tmp, 'hb-server.log');
 
   const hydra = await startHydra(home, serverLog);

@@ -6,14 +6,14 @@
  * fixed order was measured to favour whichever ran after bare Hono). The cost is judged on the
  * median over the rounds of the two servers' throughput within the same round. Heartbeats are
  * never audited: the audit middleware's cost on them is its method-and-prefix check, which both
- * servers run (it cannot be turned off).
+ * servers run (it cannot be turned off). The load is the heartbeat part's: wrk, bench/load.ts.
  */
 import { join } from 'node:path';
 import { stopChild } from './children.js';
 import { makeFleet, writeConfig, writeNodesYaml } from './fixtures.js';
 import { HEARTBEAT_NODES, startBaseline, startHydra } from './heartbeat.js';
 import { median } from './report.js';
-import { makeRequests, runLoad, type LoadResult } from './load.js';
+import { makeRequests, requireWrk, runLoad, writeLoadScript, type LoadResult } from './load.js';
 
 const RUN_S = 5;
 const WARMUP_S = 3;
@@ -35,6 +35,7 @@ export interface OpsResult {
 
 
 export async function opsBench(tmp: string, say: (s: string) => void): Promise<OpsResult> {
+  requireWrk();
   const fleet = makeFleet(HEARTBEAT_NODES);
   const homeOn = join(tmp, 'ops-on');
   const homeOff = join(tmp, 'ops-off');
@@ -42,7 +43,7 @@ export async function opsBench(tmp: string, say: (s: string) => void): Promise<O
   writeConfig(homeOff, (d) => (d.server.metrics_enabled = false));
   await writeNodesYaml(homeOn, fleet.records);
   await writeNodesYaml(homeOff, fleet.records);
-  const reqs = makeRequests(fleet.tokens);
+  const reqs = writeLoadScript(tmp, 'ops-load', makeRequests(fleet.tokens));
 
   const on = await startHydra(homeOn, join(tmp, 'ops-on.log'));
   const off = await startHydra(homeOff, join(tmp, 'ops-off.log'));
