@@ -5,7 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { installCommands } from '../src/http/enroll.routes.js';
+import { installCommands } from '../src/http/install-commands.js';
 import { PS_SINGLE_QUOTES, psQuote, psStringFromBase64, shQuote } from '../src/quote.js';
 import { testConfig } from './support/harness.js';
 import { isSingleQuote, readSingleQuoted, stringLiterals } from './support/powershell-strings.js';
@@ -45,8 +45,10 @@ describe('install commands', () => {
   it('when a configured URL holds U+2019, then the PowerShell install command still reads it as one string', () => {
     const url = 'http://hc.example/it\u2019s; iex x; \u2019';
     const server = { ...testConfig().server, public_url: url, agent_downloads: { windows: `${url}/agent.exe`, linux: '' } };
-    const literals = stringLiterals(installCommands(server, 'hce_token').powershell).map((l) => l.value);
-    expect(literals).toEqual(['Stop', `${url}/agent.exe`, url, 'hce_token']);
+    const literals = stringLiterals(installCommands(server, 'hce_token', { manifest: null }).powershell).map((l) => l.value);
+    // Each value is one whole literal: none was cut at the U+2019 inside it.
+    expect(literals.filter((l) => l.includes('hc.example')).sort()).toEqual([url, `${url}/agent.exe`].sort());
+    expect(literals).toContain('hce_token');
   });
 });
 
