@@ -43,7 +43,9 @@ describe('audit line and nodes.yaml in one fsync round', () => {
       const release = store.hold();
       let answered = false;
       const res = h.json(method, path, { body: reqBody }).then((r) => ((answered = true), r));
-      for (let i = 0; i < 20 && appended.length === 0; i++) await turn();
+      // Some changes read a file first (an enrollment reads the release manifest for its install
+      // commands): wait for the line by the clock, not a count of turns. nodes.yaml stays held.
+      for (let i = 0; i < 5000 && appended.length === 0; i++) await new Promise((r) => setTimeout(r, 1));
       // The line is on its way while nodes.yaml is held: the two writes overlap.
       expect({ action, appended: appended.map((e) => e.action), nodesWritten: store.stats().writes - writesBefore }).toEqual({ action, appended: [action], nodesWritten: 0 });
       await turn();
