@@ -21,6 +21,7 @@ import { headExecRoutes } from './head-exec.routes.js';
 import { headsRoutes } from './heads.routes.js';
 import type { AppEnv } from './env.js';
 import { nodesRoutes } from './nodes.routes.js';
+import { openApiRoutes } from './openapi.routes.js';
 import { RateLimiter } from './rate-limit.js';
 import { requestLog } from './requests.js';
 import { shellRoutes } from './shell.routes.js';
@@ -106,6 +107,7 @@ export function createApp(deps: AppDeps): AppHandle {
   app.route('/api/v1', shellRoutes(d));
   app.route('/api/v1', auditRoutes(d));
   app.route('/api/v1', configRoutes(d));
+  app.route('/api/v1', openApiRoutes(d));
   if (metrics) app.route('/', metricsRoutes(metrics, d.auth));
   app.route('/', downloadsRoutes(d));
   // The web pages (SPEC §14): server-rendered, on the same actors and indexes as the API.

@@ -1,4 +1,4 @@
-/** The wire contract (SPEC): every shape that crosses the network, declared once. */
+/** The wire contract (docs/api.md): every shape that crosses the network, declared once. */
 export * from './common.js';
 export * from './agent.js';
 export * from './provider.js';
@@ -10,3 +10,4 @@ export * from './shell.js';
 export * from './audit.js';
 export * from './config.js';
 export * from './release.js';
+export * from './system.js';

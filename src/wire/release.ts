@@ -20,8 +20,12 @@ export const releaseFile = z.object({
 });
 export type ReleaseFile = z.output<typeof releaseFile>;
 
-/** Lenient like every reply schema: a newer build's extra keys (`build`) are ignored. */
-export const releaseManifest = z.object({ version: z.string().min(1), files: z.array(releaseFile) });
+/**
+ * Lenient like every reply schema (a newer build's extra keys are ignored). `build`: what the
+ * builder used (Node version, the Windows base's integrity, the bundle's SHA-256, when); an
+ * operator's own manifest may leave it out.
+ */
+export const releaseManifest = z.object({ version: z.string().min(1), files: z.array(releaseFile), build: z.record(z.string(), z.unknown()).optional() });
 export type ReleaseManifest = z.output<typeof releaseManifest>;
 
 /** A file of the release for one platform, or undefined. */

@@ -41,7 +41,10 @@ export function testConfig(overrides: (doc: any) => void = () => {}): Config {
   return parseConfig(doc);
 }
 
-export async function harness(opts: { config?: Config; live?: LiveConfig; home?: string; clock?: FakeClock; store?: NodeStore } = {}): Promise<Harness> {
+/** Told of every reply `req` gets (a clone: the caller still reads its own), e.g. to check it against the OpenAPI document. */
+export type ReplyHook = (method: string, path: string, res: Response) => void;
+
+export async function harness(opts: { config?: Config; live?: LiveConfig; home?: string; clock?: FakeClock; store?: NodeStore; onReply?: ReplyHook } = {}): Promise<Harness> {
   const home = opts.home ?? mkdtempSync(join(tmpdir(), 'hc-test-'));
   const clock = opts.clock ?? new FakeClock();
   const log = memoryLogger();
@@ -56,7 +59,9 @@ export async function harness(opts: { config?: Config; live?: LiveConfig; home?:
     let body: string | undefined = o.raw;
     if (o.body !== undefined) body = JSON.stringify(o.body);
     if (body !== undefined) headers['content-type'] ??= 'application/json';
-    return Promise.resolve(handle.app.request(`/api/v1${path}`, { method, headers, body }));
+    const res = Promise.resolve(handle.app.request(`/api/v1${path}`, { method, headers, body }));
+    const hook = opts.onReply;
+    return hook ? res.then((r) => (hook(method, `/api/v1${path}`, r.clone()), r)) : res;
   };
   const json: Harness['json'] = async (method, path, o) => {
     const res = await req(method, path, o);
