@@ -107,7 +107,7 @@ describe('exec loop', () => {
     });
     servers.push(api.server);
     const l = loop(api.url);
-    await eventually('both sleeps running and the channel held', async () => (pidsWith(marker).length === 2 && answer ? true : undefined));
+    await eventually('both sleeps running and the channel held', async () => (pidsWith(marker).length >= 2 && answer ? true : undefined));
     expect(asked[0]).toBe('/api/v1/body/exec/exec-0/cancel?wait=25');
     answer!('{"cancelled":true}');
     await eventually('the cancelled result', async () => (api.results.length === 1 ? true : undefined));
