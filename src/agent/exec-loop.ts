@@ -45,7 +45,7 @@ const CANCEL_NOTE = '\n[hydranode: the exec was cancelled; the command was kille
  * own output comes first); a cancelled one is flagged `cancelled` (SPEC §16.7).
  */
 export function toResult(id: string, o: RunOutcome, maxBytes: number, cancelled = false): ExecResultBody {
-  const note = cancelled ? CANCEL_NOTE : o.aborted ? STOP_NOTE : null;
+  const note = o.aborted ? (cancelled ? CANCEL_NOTE : STOP_NOTE) : null;
   const stderr = note ? capUtf8(o.stderr + note, maxBytes) : { text: o.stderr, truncated: false };
   return {
     id,
@@ -148,7 +148,8 @@ export class ExecLoop {
           });
     ran.abort();
     await watching;
-    const cancelled = cancel.signal.aborted && outcome.aborted;
+    // Cancelled even if the command ended by itself meanwhile: the report then keeps its whole output.
+    const cancelled = cancel.signal.aborted;
     log.info('exec finished', {
       exec_id: order.id,
       exit_code: outcome.exitCode,
