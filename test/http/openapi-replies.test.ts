@@ -79,6 +79,8 @@ describe('replies against the OpenAPI document', () => {
     await h.json('GET', `/nodes/${node.id}/exec/${id}/result`);
     await h.json('GET', `/nodes/${node.id}/exec/${id}/result?wait=99`);
     for (let i = 0; i < 3; i++) await h.json('GET', '/body/exec?wait=0', { token: node.token }); // the batch's, this one, then none
+    await h.json('GET', `/body/exec/${id}/cancel?wait=0`, { token: node.token });
+    await h.json('GET', `/execs/${id}`);
     await h.json('POST', '/body/exec/result', { token: node.token, body: { id, exit_code: 0, stdout: 'r1\n', started_at: '2026-01-01T00:00:00Z' } });
     await h.json('POST', '/body/exec/result', { token: node.token, body: { id: 'exec-nope', exit_code: 0 } });
     await h.json('GET', `/nodes/${node.id}/exec/${id}/result`);
@@ -89,6 +91,11 @@ describe('replies against the OpenAPI document', () => {
     await h.json('POST', `/nodes/${node.id}/exec`, { body: { command: 'sleep 4' } });
     await h.json('POST', `/nodes/${node.id}/exec`, { body: { command: '  ' } });
     await h.json('DELETE', `/nodes/${node.id}/exec/${queued}`);
+    const running = (await h.json('POST', `/nodes/${node.id}/exec`, { body: { command: 'sleep 9' } })).body.id;
+    await h.json('GET', '/body/exec?wait=0', { token: node.token });
+    await h.json('DELETE', `/execs/${running}`);
+    await h.json('GET', `/body/exec/${running}/cancel?wait=0`, { token: node.token });
+    await h.json('GET', '/execs/exec-nope');
     await h.json('DELETE', `/nodes/${node.id}/exec`);
 
     await h.json('GET', '/audit?limit=5');
@@ -102,7 +109,7 @@ describe('replies against the OpenAPI document', () => {
 
     const { problems, ops } = await judge(seen);
     expect(problems).toEqual([]);
-    for (const op of ['getHealth 200', 'createEnrollment 201', 'register 200', 'register 401', 'heartbeat 200', 'provisionPoll 200', 'listNodes 200', 'listNodes 403', 'getNode 404', 'updateNode 409', 'setRoles 400', 'reenrollNode 201', 'submitExec 202', 'submitExec 429', 'getExecResult 202', 'getExecResult 200', 'pollExec 200', 'pollExec 204', 'postExecResult 200', 'postExecResult 404', 'cancelExec 409', 'cancelExec 200', 'clearExecQueue 200', 'submitFleetExec 202', 'submitFleetExec 200', 'getBatch 200', 'getBatch 404', 'queryAudit 200', 'getActor 200', 'listRequests 200', 'deleteNode 204']) {
+    for (const op of ['getHealth 200', 'createEnrollment 201', 'register 200', 'register 401', 'heartbeat 200', 'provisionPoll 200', 'listNodes 200', 'listNodes 403', 'getNode 404', 'updateNode 409', 'setRoles 400', 'reenrollNode 201', 'submitExec 202', 'submitExec 429', 'getExecResult 202', 'getExecResult 200', 'pollExec 200', 'pollExec 204', 'postExecResult 200', 'postExecResult 404', 'cancelExec 409', 'cancelExec 200', 'getExec 200', 'getExec 404', 'cancelExecById 200', 'watchCancel 200', 'watchCancel 204', 'clearExecQueue 200', 'submitFleetExec 202', 'submitFleetExec 200', 'getBatch 200', 'getBatch 404', 'queryAudit 200', 'getActor 200', 'listRequests 200', 'deleteNode 204']) {
       expect(ops, op).toContain(op);
     }
   });

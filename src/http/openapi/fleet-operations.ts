@@ -131,6 +131,22 @@ export const fleetOperations: Operation[] = [
   },
   {
     id: 'cancelExec', method: 'delete', path: `${API}/nodes/{id}/exec/{execId}`, tag: 'exec', auth: ['admin'],
-    summary: 'Cancel one exec', replies: { 200: json(w.execResultView, 'the exec, now `cancelled`'), 409: '`already_finished`' },
+    summary: 'Cancel one exec (a running one: its agent is told to kill it)',
+    replies: { 200: json(w.execCancelReply, 'the exec, now `cancelled`, and what was stopped'), 409: '`already_finished`' },
+  },
+  {
+    id: 'getExec', method: 'get', path: `${API}/execs/{execId}`, tag: 'exec', auth: ['admin'], query: w.execViewQuery,
+    summary: 'An exec by its id alone; `?wait=N` (0–60 s) until it is finished and no kill report is awaited',
+    replies: { 200: json(w.execView, 'the exec, with its result once finished'), 204: empty('the client went away while it waited') },
+  },
+  {
+    id: 'cancelExecById', method: 'delete', path: `${API}/execs/{execId}`, tag: 'exec', auth: ['admin'],
+    summary: 'Cancel one exec by its id alone',
+    replies: { 200: json(w.execCancelReply, 'the exec, now `cancelled`, and what was stopped'), 409: '`already_finished`' },
+  },
+  {
+    id: 'watchCancel', method: 'get', path: `${API}/body/exec/{execId}/cancel`, tag: 'agent', auth: ['node'], query: w.cancelWatchQuery,
+    summary: "The agent's cancel channel, held beside the exec it runs (long-poll, 0–30 s)",
+    replies: { 200: json(w.cancelWatchReply, 'the exec ended: `cancelled: true` — kill it'), 204: empty('still running after `wait`') },
   },
 ];
