@@ -198,7 +198,7 @@ export class AuditLog implements AuditSink {
           continue; // a torn last line after a crash mid-write (never acknowledged)
         }
         if (f.since !== undefined && Date.parse(e.time) < f.since) return out; // older from here on
-        if (f.node !== undefined && e.target !== f.node) continue;
+        if (f.node !== undefined && e.target !== f.node && !namesNode(e, f.node)) continue;
         if (f.operator !== undefined && e.operator !== f.operator) continue;
         out.push(e);
         if (out.length >= f.limit) return out;
@@ -212,6 +212,12 @@ export class AuditLog implements AuditSink {
     while (this.flushing) await this.flushing;
     await this.closeFile();
   }
+}
+
+/** A line about many nodes (a fleet exec lists the nodes it reached in `detail.nodes`) counts for each of them. */
+function namesNode(e: AuditEntry, node: string): boolean {
+  const nodes = (e.detail as { nodes?: unknown } | null)?.nodes;
+  return Array.isArray(nodes) && nodes.includes(node);
 }
 
 function nullIfMissing(e: NodeJS.ErrnoException): null {
