@@ -45,23 +45,36 @@ describe('hydracluster nodes, queue and debug', () => {
     expect((await run(['nodes', 'rm', 'node-1'])).stdout).toBe('deleted node-1\n');
   });
 
-  it('when nodes are listed, then a table shows id, name, kind, state, agent version, exec depth and last seen', async () => {
-    const r = await run(['nodes', 'list'], [NODE, { ...NODE, id: 'node-2', drain: true, exec_depth: 0, last_seen: null }]);
+  it('when nodes are listed, then a table shows id, name, kind, state, roles, place, provider, agent version, exec depth, flags and last seen', async () => {
+    const busy = { ...NODE, id: 'node-2', roles: ['render-node', 'hydraguard-air'], provider_status: 'running', drain: true, carried_over: true, exec_depth: 0, last_seen: null };
+    const flagged = { ...NODE, id: 'node-3', district: '', venue: '', flags: { update_node: false, update_services: false, reprovision: true }, provision_errors: { 'render-node': { step: 'download', message: 'x', output_tail: '', at: '2026-01-01T00:00:00.000Z', retry_at: null } } };
+    const r = await run(['nodes', 'list'], [NODE, busy, flagged]);
     const lines = r.stdout.trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^ID\s+NAME\s+KIND\s+STATE\s+AGENT\s+EXEC\s+LAST SEEN$/);
-    expect(lines[1]).toMatch(/^node-1\s+body-1\s+body\s+online\s+1\.0\.0\s+2\s+2026-01-01T00:00:00.000Z$/);
-    expect(lines[2]).toMatch(/^node-2\s+.*online \(drained\)\s+1\.0\.0\s+0\s+-$/);
-    expect(lines).toHaveLength(3); // no release manifest: nothing marked
+    expect(lines[0]).toMatch(/^ID\s+NAME\s+KIND\s+STATE\s+ROLES\s+DISTRICT\/VENUE\s+PROVIDER\s+AGENT\s+EXEC\s+FLAGS\s+LAST SEEN$/);
+    expect(lines[1]).toMatch(/^node-1\s+body-1\s+body\s+online\s+-\s+bxl1\/hall\s+-\s+1\.0\.0\s+2\s+-\s+2026-01-01T00:00:00.000Z$/);
+    expect(lines[2]).toMatch(/^node-2\s+.*online\s+render-node,hydraguard-air\s+bxl1\/hall\s+running\s+1\.0\.0\s+0\s+drained,carried_over\s+-$/);
+    expect(lines[3]).toMatch(/^node-3\s+.*-\/-\s+.*provision_error,reprovision\s+/);
+    expect(lines).toHaveLength(4); // no release manifest: nothing marked
+  });
+
+  it('when nodes list is given filters, then they go to the server as query parameters', async () => {
+    const r = await run(['nodes', 'list', '--state', 'online', '--role', 'render-node', '--district', 'bxl 1'], []);
+    expect(r.calls).toEqual(['GET /nodes?state=online&role=render-node&district=bxl+1']);
+    expect(r.stdout).toContain('(no node matches the filters)');
+  });
+
+  it('when nodes set runs, then it PATCHes the node with the pairs given', async () => {
+    expect((await run(['nodes', 'set', 'node-1', 'name=render-07', 'owner=ops team'])).calls).toEqual(['PATCH /nodes/node-1 {"name":"render-07","owner":"ops team"}']);
   });
 
   it('when the server has an agent release, then nodes on another version are marked, and a failed self-update is shown', async () => {
     const failed = { state: 'failed', target_version: '1.1.0', message: 'checksum mismatch', at: '2026-01-01T00:00:00.000Z' };
     const list = [NODE, { ...NODE, id: 'node-2', agent_version: '1.1.0' }, { ...NODE, id: 'node-3', agent_update: failed }, { ...NODE, id: 'node-4', agent_version: null }];
     const lines = (await run(['nodes', 'list'], list, { version: '1.1.0', files: [] })).stdout.trimEnd().split('\n');
-    expect(lines[1]).toMatch(/^node-1\s+.*online\s+1\.0\.0\*\s+2/);
-    expect(lines[2]).toMatch(/^node-2\s+.*online\s+1\.1\.0\s+2/);
-    expect(lines[3]).toMatch(/^node-3\s+.*online\s+1\.0\.0\* \(update failed\)\s+2/);
-    expect(lines[4]).toMatch(/^node-4\s+.*online\s+-\s+2/);
+    expect(lines[1]).toMatch(/^node-1\s+.*online\s.*\s1\.0\.0\*\s+2/);
+    expect(lines[2]).toMatch(/^node-2\s+.*online\s.*\s1\.1\.0\s+2/);
+    expect(lines[3]).toMatch(/^node-3\s+.*online\s.*\s1\.0\.0\* \(update failed\)\s+2/);
+    expect(lines[4]).toMatch(/^node-4\s+.*online\s.*\s-\s+2\s/);
     expect(lines[5]).toBe("* not the server's agent release 1.1.0: hydracluster nodes update-node ID");
   });
 
