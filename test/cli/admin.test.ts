@@ -11,7 +11,7 @@ const item = (id: string, command: string, age_s: number): ExecQueueItem => ({
 });
 
 /** Runs `hydracluster <argv>` against a fake API answering `body` (and `manifest` for the release manifest); returns the calls and stdout. */
-async function run(argv: string[], body: unknown = NODE, manifest: unknown = null) {
+async function run(argv: string[], body: unknown = NODE, manifest: unknown = null, confirm?: (q: string) => Promise<boolean>) {
   const calls: string[] = [];
   const api: Api = {
     async call(method, path, sent, opts): Promise<Reply> {
@@ -27,9 +27,36 @@ async function run(argv: string[], body: unknown = NODE, manifest: unknown = nul
   let stdout = '';
   const { command } = parseClientArgs(argv[0]!, argv.slice(1));
   if (command.cmd === 'exec') throw new Error('not an admin command');
-  const code = await runAdmin(command, api, { write: (s: string) => (stdout += s) });
+  const code = await runAdmin(command, api, { write: (s: string) => (stdout += s) }, confirm);
   return { code, calls, stdout };
 }
+
+describe('confirmations of nodes rm and reprovision', () => {
+  it('when the operator answers no on a terminal, then nothing is sent and the exit code is 1', async () => {
+    const asked: string[] = [];
+    const no = async (q: string) => (asked.push(q), false);
+    for (const action of ['rm', 'reprovision']) {
+      const r = await run(['nodes', action, 'node-1'], NODE, null, no);
+      expect(r.calls, action).toEqual(['GET /nodes/node-1']);
+      expect(r.code).toBe(1);
+      expect(r.stdout).toBe(`nothing done: ${action} of node-1 not confirmed\n`);
+    }
+    expect(asked[0]).toBe('Delete node node-1 (body-1, body, online)? Its token stops working at once and heads pinned to it lose the pin. [y/N] ');
+    expect(asked[1]).toMatch(/^Reprovision node node-1 \(body-1, body, online\)\?/);
+  });
+
+  it('when the operator answers yes, then the change is sent; with --yes, or without a terminal, nobody is asked', async () => {
+    const yes = await run(['nodes', 'rm', 'node-1'], NODE, null, async () => true);
+    expect(yes.calls).toEqual(['GET /nodes/node-1', 'DELETE /nodes/node-1']);
+    const never = async (): Promise<boolean> => {
+      throw new Error('asked');
+    };
+    expect((await run(['nodes', 'rm', 'node-1', '--yes'], NODE, null, never)).calls).toEqual(['DELETE /nodes/node-1']);
+    expect((await run(['nodes', 'reprovision', 'node-1'])).calls).toEqual(['POST /nodes/node-1/reprovision']);
+    // Drain is not asked in the CLI (the pages confirm it).
+    expect((await run(['nodes', 'drain', 'node-1'], NODE, null, never)).calls).toEqual(['POST /nodes/node-1/drain {"drain":true}']);
+  });
+});
 
 describe('hydracluster nodes, queue and debug', () => {
   it('when each nodes action runs, then it makes the matching admin request', async () => {
