@@ -14,7 +14,7 @@ async function ipad(h: Harness): Promise<string> {
 }
 
 describe('no exec channel on an iPad', () => {
-  it('when its screenshot or logs are asked for, then 409 no_exec_channel comes at once and nothing is queued', async () => {
+  it('when its screenshot, logs, an exec or a shell are asked for, then 409 no_exec_channel comes at once and nothing is queued', async () => {
     const h = await harness();
     const id = await ipad(h);
     for (const path of [`/heads/${id}/screenshot`, `/heads/${id}/logs`]) {
@@ -24,6 +24,8 @@ describe('no exec channel on an iPad', () => {
     const exec = await h.json('POST', `/nodes/${id}/exec`, { body: { command: 'hostname' } });
     expect([exec.status, exec.body.error]).toEqual([409, 'no_exec_channel']);
     expect((await h.json('GET', `/nodes/${id}/exec`)).body.depth).toBe(0);
+    const shell = await h.json('GET', `/nodes/${id}/shell`);
+    expect([shell.status, shell.body.error]).toEqual([409, 'no_exec_channel']);
   });
 
   it('when a fleet exec selects bodies and an iPad, then the iPad is skipped with no_exec_channel and the audit of each body shows the fleet exec', async () => {
