@@ -8,6 +8,7 @@ import { parseWhere, type FleetExecCommand } from './where.js';
 import { UsageError } from './errors.js';
 import { COMMON, connOf, need, noMore, parse, parseDuration, type ConnectionFlags } from './argv.js';
 import { parseEnroll, parseNodes, type EnrollCommand, type NodesAction } from './nodes-args.js';
+import type { CancelCommand, ResultCommand } from './exec-control.js';
 
 export type Interpreter = 'powershell' | 'bash' | 'cmd';
 
@@ -45,7 +46,9 @@ export type ClientCommand =
   | { cmd: 'debug'; action: 'actors' | 'requests' } | { cmd: 'debug'; action: 'actor'; id: string }
   | { cmd: 'reload'; json: boolean }
   | AuditCommand
-  | EnrollCommand;
+  | EnrollCommand
+  | CancelCommand
+  | ResultCommand;
 
 export interface ParsedCli {
   command: ClientCommand;
@@ -139,6 +142,19 @@ function parseReload(argv: string[]): ParsedCli {
   return { command: { cmd: 'reload', json: v.json }, conn: connOf(v) };
 }
 
+/** `cancel EXEC_ID` and `result EXEC_ID [--wait]` (SPEC §16.7). */
+function parseCancel(argv: string[]): ParsedCli {
+  const { values: v, positionals: p } = parse(argv, COMMON);
+  noMore(p, 1);
+  return { command: { cmd: 'cancel', execId: need(p, 0, 'exec id: hydracluster cancel EXEC_ID'), json: v.json }, conn: connOf(v) };
+}
+
+function parseResult(argv: string[]): ParsedCli {
+  const { values: v, positionals: p } = parse(argv, { ...COMMON, wait: { type: 'boolean', default: false } });
+  noMore(p, 1);
+  return { command: { cmd: 'result', execId: need(p, 0, 'exec id: hydracluster result EXEC_ID [--wait]'), wait: v.wait, json: v.json }, conn: connOf(v) };
+}
+
 const PARSERS: Record<string, (argv: string[]) => ParsedCli> = {
   exec: parseExec,
   nodes: parseNodes,
@@ -147,6 +163,8 @@ const PARSERS: Record<string, (argv: string[]) => ParsedCli> = {
   audit: parseAudit,
   reload: parseReload,
   enroll: parseEnroll,
+  cancel: parseCancel,
+  result: parseResult,
 };
 
 /** `heads` and `enroll-qr`: parsed and run by ./heads.ts, loaded only for them. */
