@@ -6,7 +6,6 @@ import { Hono, type Context } from 'hono';
 import { askNode, type NodeActor } from '../actors/node-actor.js';
 import { matchesNodeQuery } from '../actors/node/filter.js';
 import { AppError } from '../errors.js';
-import { auditEvent } from './audit.js';
 import { requireAdmin } from './auth.js';
 import type { RouteDeps } from './deps.js';
 import type { AppEnv } from './env.js';
@@ -40,11 +39,9 @@ export function nodesRoutes(d: RouteDeps): Hono<AppEnv> {
     const node = nodeOf(c);
     await askNode(node, { type: 'delete' }, { waiter: c.get('inflight') });
     d.log.info('node deleted', { node_id: node.id });
-    // Heads the admin had pinned to this body fall back to eligibility; each clear has its audit line.
-    const cleared = await d.heads.clearAssignmentsTo(node.id);
-    for (const head of cleared) {
-      await auditEvent(d.audit, c, d.clock.now(), { action: 'head.assign', target: head, detail: { body_id: null, reason: `body ${node.id} deleted` }, status: 200 });
-    }
+    // Heads the admin had pinned to this body fall back to eligibility: written in the same fsync
+    // round, and named in the delete's audit line (`audit --node HEAD` finds it).
+    const cleared = await d.heads.clearAssignmentsTo(node.id, c.get('inflight'));
     if (cleared.length > 0) c.set('auditNote', { cleared_heads: cleared });
     return c.body(null, 204);
   });

@@ -214,10 +214,14 @@ export class AuditLog implements AuditSink {
   }
 }
 
-/** A line about many nodes (a fleet exec lists the nodes it reached in `detail.nodes`) counts for each of them. */
+/**
+ * A line about several nodes counts for each of them: a fleet exec lists the nodes it reached in
+ * `detail.nodes`, a body's delete the heads it unpinned in `detail.cleared_heads`.
+ */
+const NODE_LISTS = ['nodes', 'cleared_heads'] as const;
 function namesNode(e: AuditEntry, node: string): boolean {
-  const nodes = (e.detail as { nodes?: unknown } | null)?.nodes;
-  return Array.isArray(nodes) && nodes.includes(node);
+  const detail = (e.detail ?? {}) as Record<string, unknown>;
+  return NODE_LISTS.some((k) => Array.isArray(detail[k]) && (detail[k] as unknown[]).includes(node));
 }
 
 function nullIfMissing(e: NodeJS.ErrnoException): null {

@@ -1,6 +1,6 @@
 /**
  * Issue 23, item 6: deleting a body clears the assignments of the heads the admin had pinned to
- * it (each with its audit line), so they fall back to eligibility; other heads keep theirs.
+ * it (named in the delete's audit line), so they fall back to eligibility; other heads keep theirs.
  */
 import { describe, expect, it } from 'vitest';
 import { harness } from '../support/harness.js';
@@ -19,11 +19,12 @@ describe('deleting a body', () => {
     expect((await h.req('DELETE', `/nodes/${body.id}`)).status).toBe(204);
     const heads = Object.fromEntries((await h.json('GET', '/heads')).body.map((x: { id: string; body_id: string | null }) => [x.id, x.body_id]));
     expect(heads).toEqual({ [head1.id]: null, [head2.id]: null, [head3.id]: other.id });
-    const audit = await h.json('GET', `/audit?node=${head1.id}&limit=1`);
-    expect(audit.body[0]).toMatchObject({ action: 'head.assign', operator: 'admin', target: head1.id, detail: { body_id: null, reason: `body ${body.id} deleted` } });
+    // One audit line, the delete's, names the heads it unpinned; each head's audit finds it.
     const del = (await h.json('GET', `/audit?node=${body.id}&limit=1`)).body[0];
-    expect(del).toMatchObject({ action: 'node.delete', status: 204 });
+    expect(del).toMatchObject({ action: 'node.delete', operator: 'admin', target: body.id, status: 204 });
     expect([...del.detail.cleared_heads].sort()).toEqual([head1.id, head2.id].sort());
+    for (const head of [head1, head2]) expect((await h.json('GET', `/audit?node=${head.id}&limit=1`)).body[0]).toEqual(del);
+    expect((await h.json('GET', `/audit?node=${head3.id}&limit=1`)).body[0].action).toBe('head.assign');
     // The pin is gone from nodes.yaml too (restored as cleared).
     expect(h.core.fleet.get(head1.id)!.record.assignment).toBeUndefined();
   });

@@ -191,7 +191,7 @@ describe.skipIf(!hasChromium)('web pages in a real browser', () => {
     expect((await call(server.url, 'GET', `/nodes/${body}`)).status).toBe(404);
     expect((await call(server.url, 'GET', `/heads/${head}`)).body.body_id).toBeNull();
     const [line] = (await call(server.url, 'GET', `/audit?node=${head}&limit=1`)).body;
-    expect(line).toMatchObject({ action: 'head.assign', operator: 'admin', detail: { body_id: null, reason: `body ${body} deleted` } });
+    expect(line).toMatchObject({ action: 'node.delete', operator: 'admin', target: body, detail: { cleared_heads: [head] } });
   });
 
   it('when an iPad\'s page is opened, then it shows no exec-based action', async () => {

@@ -123,14 +123,15 @@ export class Heads implements NodeIndexPort {
   }
 
   /**
-   * A body was deleted: every head the admin had assigned to it loses that assignment (durable, one
-   * by one) and falls back to eligibility. Returns the heads cleared, for the audit.
+   * A body was deleted: every head the admin had assigned to it loses that assignment (durable,
+   * or handed to the request's `waiter` like any change) and falls back to eligibility. Returns the
+   * heads cleared, for the audit.
    */
-  async clearAssignmentsTo(bodyId: string): Promise<string[]> {
+  async clearAssignmentsTo(bodyId: string, waiter?: Waiter): Promise<string[]> {
     const pinned = [...this.heads.values()].filter((h) => h.snapshot.assignment?.body_id === bodyId);
     const cleared: string[] = [];
     for (const head of pinned) {
-      await askHead(head, { type: 'assign', bodyId: null, bodyKind: 'unknown', appId: null });
+      await askHead(head, { type: 'assign', bodyId: null, bodyKind: 'unknown', appId: null }, { waiter });
       this.deps.log.info('head assignment cleared: its body was deleted', { node_id: head.nodeId, body_id: bodyId });
       cleared.push(head.nodeId);
     }
