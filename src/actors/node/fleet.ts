@@ -13,6 +13,7 @@ import { durableFor, type Waiter } from '../kernel/ask.js';
 import type { PersistPort } from '../kernel/store.js';
 import type { ActorSystem } from '../kernel/system.js';
 import { NodeActor, type NodeActorDeps, type NodeIndexPort, type NodeMsg } from './actor.js';
+import { NodeChangeLog } from './change-log.js';
 import { EMPTY_REPORTED, NODE_STATES, nodeRecordSchema, type NodeKind, type NodeRecord, type NodeState } from './record.js';
 
 export type TokenKind = 'node' | 'enrollment';
@@ -73,9 +74,10 @@ export class Fleet implements NodeIndexPort {
   /** Told when a node is deleted, so its exec queue stops with it. */
   dropExecQueue: (nodeId: string) => void = () => {};
   /** Other indexes fed by the node actors' changes (the heads and the eligible bodies). */
-  readonly watchers: NodeIndexPort[] = [];
+  readonly watchers: NodeIndexPort[];
 
   constructor(private readonly deps: FleetDeps) {
+    this.watchers = [new NodeChangeLog(deps.log)];
     this.nodeDeps = {
       clock: deps.clock,
       observer: deps.system,
