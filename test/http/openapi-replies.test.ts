@@ -131,6 +131,10 @@ describe('replies against the OpenAPI document', () => {
     await h.json('GET', '/bodies/eligible', { token: ipad.token });
     await h.json('GET', `/bodies/eligible?head_id=${ipad.head_id}`);
     await h.json('GET', `/heads/${ipad.head_id}/experiences`, { token: ipad.token });
+    await h.json('POST', `/nodes/${ipad.head_id}/exec`, { body: { command: 'ls' } });
+    await h.json('GET', `/heads/${ipad.head_id}/logs`);
+    await h.json('GET', `/nodes?kind=head&venue=v1&name=ipad-lobby`);
+    await h.json('GET', '/nodes?colour=red');
 
     const logs = h.json('GET', `/heads/${kiosk.id}/logs`);
     await turns();
@@ -151,7 +155,7 @@ describe('replies against the OpenAPI document', () => {
 
     const { problems, ops } = await judge(seen);
     expect(problems).toEqual([]);
-    for (const op of ['registerHead 201', 'registerHead 403', 'listHeads 200', 'getHead 200', 'getHead 409', 'reportHead 200', 'getEnrollQr 200', 'assignHead 200', 'assignHead 404', 'setAllowedExperiences 200', 'eligibleBodies 200', 'headExperiences 503', 'headLogs 200', 'headScreenshot 504', 'openShell 400', 'openShell 404', 'shellCheck 200', 'attachShell 404', 'getOpenApi 200']) {
+    for (const op of ['registerHead 201', 'registerHead 403', 'listHeads 200', 'getHead 200', 'getHead 409', 'reportHead 200', 'getEnrollQr 200', 'assignHead 200', 'assignHead 404', 'setAllowedExperiences 200', 'eligibleBodies 200', 'headExperiences 503', 'submitExec 409', 'headLogs 409', 'listNodes 400', 'headLogs 200', 'headScreenshot 504', 'openShell 400', 'openShell 404', 'shellCheck 200', 'attachShell 404', 'getOpenApi 200']) {
       expect(ops, op).toContain(op);
     }
   });

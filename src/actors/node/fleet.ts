@@ -149,7 +149,7 @@ export class Fleet implements NodeIndexPort {
         throw new Error(`nodes.yaml: node ${id}: ${issue.path.join('.') || 'record'}: ${issue.message}`);
       }
       if (this.nodes.has(r.data.id)) throw new Error(`nodes.yaml: node ${r.data.id} appears twice`);
-      this.spawn(r.data);
+      this.spawn(r.data, true);
     });
     return this.nodes.size;
   }
@@ -276,8 +276,8 @@ export class Fleet implements NodeIndexPort {
     if (end < due.length) setImmediate(() => this.tellInSlices(due, end));
   }
 
-  private spawn(record: NodeRecord): NodeActor {
-    const node = new NodeActor(record, this.nodeDeps);
+  private spawn(record: NodeRecord, restored = false): NodeActor {
+    const node = new NodeActor(record, this.nodeDeps, { restored });
     this.nodes.set(record.id, node);
     this.deps.system.register(node);
     return node;

@@ -114,7 +114,7 @@ export const fleetOperations: Operation[] = [
   {
     id: 'submitExec', method: 'post', path: `${API}/nodes/{id}/exec`, tag: 'exec', auth: ['admin'], body: w.execSubmitBody,
     summary: "Queue a command on one node's exec queue",
-    replies: { 202: json(w.execSubmitReply, 'queued'), 429: '`queue_full`: the queue holds `exec.max_queue` execs' },
+    replies: { 202: json(w.execSubmitReply, 'queued'), 409: '`no_exec_channel`: an iPad', 429: '`queue_full`: the queue holds `exec.max_queue` execs' },
   },
   {
     id: 'getExecQueue', method: 'get', path: `${API}/nodes/{id}/exec`, tag: 'exec', auth: ['admin'],

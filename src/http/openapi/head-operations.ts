@@ -61,13 +61,13 @@ export const headOperations: Operation[] = [
     summary: "The head's desktop screenshot, read through its exec channel",
     replies: {
       200: { description: 'the JPEG', media: 'image/jpeg', headers: { 'X-Screenshot-Age-S': 'age of the file on the head, seconds' } },
-      409: '`wrong_kind`: a body', 429: '`queue_full`', 502: '`bad_gateway`: no screenshot, or older than `screenshot.max_age_s`', 504: execChannel,
+      409: '`wrong_kind`: a body; `no_exec_channel`: an iPad', 429: '`queue_full`', 502: '`bad_gateway`: no screenshot, or older than `screenshot.max_age_s`', 504: execChannel,
     },
   },
   {
     id: 'headLogs', method: 'get', path: `${API}/heads/{id}/logs`, tag: 'heads', auth: ['admin'],
     summary: "The last 200 lines of the head agent's log, read through its exec channel",
-    replies: { 200: json(w.headLogsReply, 'the lines'), 409: '`wrong_kind`: a body', 429: '`queue_full`', 502: '`bad_gateway`: the file cannot be read', 504: execChannel },
+    replies: { 200: json(w.headLogsReply, 'the lines'), 409: '`wrong_kind`: a body; `no_exec_channel`: an iPad', 429: '`queue_full`', 502: '`bad_gateway`: the file cannot be read', 504: execChannel },
   },
   {
     id: 'submitFleetExec', method: 'post', path: `${API}/exec`, tag: 'exec', auth: ['admin'], body: w.batchSubmitBody,
@@ -82,7 +82,7 @@ export const headOperations: Operation[] = [
   {
     id: 'openShell', method: 'get', path: `${API}/nodes/{id}/shell`, tag: 'shell', auth: ['admin'], query: w.shellOpenQuery, websocket: true,
     summary: 'WebSocket upgrade: a PTY session on the node',
-    replies: { 101: empty('the session: binary frames are PTY bytes, text frames JSON control messages'), 429: '`too_many_sessions`' },
+    replies: { 101: empty('the session: binary frames are PTY bytes, text frames JSON control messages'), 409: '`no_exec_channel`: an iPad', 429: '`too_many_sessions`' },
   },
   {
     id: 'shellCheck', method: 'get', path: `${API}/body/shell/check`, tag: 'agent', auth: ['node'], query: w.shellCheckQuery,
