@@ -88,17 +88,8 @@ export async function buildCore(opts: { home: string; config: Config; live?: Liv
   const loaded = await loadNodesFile(path);
   const store = opts.store ?? new NodesFile({ path, clock, log: opts.log });
   const system = new ActorSystem(clock);
-  const fleet = new Fleet({
-    clock,
-    system,
-    store,
-    catalog: live.current.roles,
-    log: opts.log,
-    settings: { ...fleetSettings(live.current), sweepIntervalMs: DEFAULT_SWEEP_INTERVAL_MS },
-  });
   const execs = execSettings(live.current);
   const execQueues = new ExecQueues({ clock, system, settings: execs });
-  fleet.execCounts = (id) => execQueues.counts(id);
   // SPEC §15, the runbook's "online but exec results stay pending": said once in the journal, when it starts and ends.
   execQueues.onStalledChange = (id, stalled) =>
     stalled ? opts.log.warn('node exec stalled: queued execs are not being fetched', { node_id: id }) : opts.log.info('node exec no longer stalled', { node_id: id });
@@ -106,6 +97,27 @@ export async function buildCore(opts: { home: string; config: Config; live?: Liv
   const batches = new Batches(batchDeps);
   const shellsSettings = shellSettings(live.current);
   const shells = new ShellSessions({ clock, system, log: opts.log, settings: shellsSettings });
+  // The head actors and the eligibility index are fed by the node actors' changes (a watcher
+  // given to the fleet); a head reaches its node actor through the fleet, by id.
+  const heads = new Heads({ clock, system, node: (id) => fleet.get(id) });
+  const fleet = new Fleet({
+    clock,
+    system,
+    store,
+    catalog: live.current.roles,
+    log: opts.log,
+    settings: { ...fleetSettings(live.current), sweepIntervalMs: DEFAULT_SWEEP_INTERVAL_MS },
+    watchers: [heads],
+    ports: {
+      execCounts: (id) => execQueues.counts(id),
+      shellPending: (id) => shells.pending(id),
+      nodeGone: (id) => {
+        execQueues.remove(id);
+        batches.nodeGone(id);
+        shells.removeNode(id);
+      },
+    },
+  });
   // A reload: every subsystem's own settings follow in the same turn (queues and sessions read
   // theirs from these shared objects), and nodes holding a role whose recipe changed apply it afresh.
   live.subscribe((next, _prev, changed) => {
@@ -117,14 +129,6 @@ export async function buildCore(opts: { home: string; config: Config; live?: Liv
     opts.log.setLevel(next.server.log_level);
     if (changed.length > 0) opts.log.info('config reloaded', { changed, roles_refreshed: refreshed, nodes_asked: asked });
   });
-  fleet.shellPending = (id) => shells.pending(id);
-  fleet.dropExecQueue = (id) => {
-    execQueues.remove(id);
-    batches.nodeGone(id);
-    shells.removeNode(id);
-  };
-  // Before the restore: the head actors and the eligibility index are fed by the nodes it creates.
-  const heads = new Heads({ clock, system, fleet, log: opts.log });
   const restored = fleet.restore(loaded.records);
   opts.log.info('nodes restored', { path, nodes: restored, source: loaded.source, ms: Math.round(performance.now() - t0) });
   fleet.start();

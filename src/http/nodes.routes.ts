@@ -23,7 +23,7 @@ export function nodesRoutes(d: RouteDeps): Hono<AppEnv> {
   app.get('/nodes', adminOnly, (c) => {
     const q = readQuery(c, nodesQuery);
     const nodes = [...d.fleet.all()].filter((n) => {
-      const r = n.record;
+      const r = n.published;
       if (q.kind && (q.kind === 'head' ? !isHeadKind(r.kind) : r.kind !== q.kind)) return false;
       if (q.state && n.stateName() !== q.state) return false;
       return !(q.district !== undefined && r.district !== q.district);

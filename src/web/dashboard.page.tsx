@@ -22,7 +22,7 @@ type Filter = { kind?: string; state?: string; district?: string };
 
 /** The same filter as GET /api/v1/nodes (`kind=head` means every head kind). */
 export function matches(n: NodeActor, q: Filter): boolean {
-  const r = n.record;
+  const r = n.published;
   if (q.kind && (q.kind === 'head' ? !isHeadKind(r.kind) : r.kind !== q.kind)) return false;
   if (q.state && n.stateName() !== q.state) return false;
   return !(q.district !== undefined && r.district !== q.district);

@@ -14,7 +14,7 @@
  * (every member finished: answer the waits, start the result TTL).
  */
 import { assign, setup } from 'xstate';
-import { kernelActions, reject, step } from '../kernel/machine.js';
+import { kernelActions, reject } from '../kernel/machine.js';
 import type { FinalStatus } from '../../wire/index.js';
 
 export type BatchState = 'submitting' | 'running' | 'finished';
@@ -54,6 +54,7 @@ export const batchMachine = setup({
   },
   actions: {
     ...kernelActions,
+    // Ports: the actor does these, after the new state is in place.
     progress: () => {},
     finished: () => {},
     setTotal: assign({ total: ({ event }) => (event.type === 'SUBMITTED' ? event.total : 0) }),
@@ -99,4 +100,3 @@ export const INITIAL_BATCH: { value: BatchState; context: BatchContext } = {
 /** Open members: submitted and not yet finished. */
 export const openCount = open;
 
-export { step };

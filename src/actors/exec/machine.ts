@@ -114,7 +114,7 @@ export function newExec(input: ExecInput): ExecSnapshot {
 
 /** The next state for `event` (the same state when the event does not apply). */
 export function stepExec(snap: ExecSnapshot, event: ExecEvent): ExecSnapshot {
-  const s = step(execMachine, snap.value, snap.context, event, {});
+  const s = step(execMachine, snap.value, snap.context, event);
   return s.changed ? { value: s.value as ExecStatus, context: s.context } : snap;
 }
 

@@ -10,8 +10,8 @@
 import { wallOf, type TimerHandle } from '../../clock.js';
 import { fail, ok, type Result } from '../../errors.js';
 import { newExecId } from '../../ids.js';
-import { asker } from '../kernel/ask.js';
-import { ActorCell, Later } from '../kernel/cell.js';
+import { asker, tell } from '../kernel/ask.js';
+import { ActorCell } from '../kernel/cell.js';
 import { Parking } from '../kernel/parking.js';
 import { StallWatch } from './stall.js';
 import { ExecBook, type Entry } from './book.js';
@@ -84,13 +84,16 @@ export class ExecQueueActor extends ActorCell<ExecMsg, Result<unknown>> {
     };
   }
 
-  protected handle(msg: ExecMsg): Result<unknown> | Promise<Result<unknown>> | Later<Result<unknown>> {
+  protected handle(msg: ExecMsg): Result<unknown> | Promise<Result<unknown>> {
     const now = this.clock.mono();
     if (msg.type === 'poll' || msg.type === 'result') this.stall.fetched(now);
     const reply = this.dispatch(msg, now);
     if (msg.type === 'stop') this.stall.stop();
-    else if (reply instanceof Promise) void reply.then(() => this.checkStalled(), () => {});
-    else this.checkStalled();
+    else {
+      this.checkStalled();
+      // A bulk step held in slices, or a parked reply: checked again once it has settled.
+      if (reply instanceof Promise) void reply.then(() => this.stopped || this.checkStalled(), () => {});
+    }
     return reply;
   }
 
@@ -99,7 +102,7 @@ export class ExecQueueActor extends ActorCell<ExecMsg, Result<unknown>> {
     if (due !== null) this.armFor(due);
   }
 
-  private dispatch(msg: ExecMsg, now: number): Result<unknown> | Promise<Result<unknown>> | Later<Result<unknown>> {
+  private dispatch(msg: ExecMsg, now: number): Result<unknown> | Promise<Result<unknown>> {
     switch (msg.type) {
       case 'submit':
         return this.submit(msg, now);
@@ -160,7 +163,7 @@ export class ExecQueueActor extends ActorCell<ExecMsg, Result<unknown>> {
     return ok({ id });
   }
 
-  private poll(waitMs: number, signal: AbortSignal | undefined, now: number): Result<ExecDelivery | null> | Later<Result<unknown>> {
+  private poll(waitMs: number, signal: AbortSignal | undefined, now: number): Result<ExecDelivery | null> | Promise<Result<unknown>> {
     // A newer poll from the node replaces the parked one, which is answered with nothing.
     this.parking.answerAll(POLL, null);
     if (signal?.aborted) return ok(null);
@@ -193,16 +196,16 @@ export class ExecQueueActor extends ActorCell<ExecMsg, Result<unknown>> {
       for (const [e, ev] of steps) this.book.apply(e, ev);
       return then();
     }
-    return (async () => {
+    return this.hold((async () => {
       for (let i = 0; i < steps.length; i += BULK_CHUNK) {
         if (i > 0) await new Promise((r) => setImmediate(r));
         for (const [e, ev] of steps.slice(i, i + BULK_CHUNK)) this.book.apply(e, ev);
       }
       return then();
-    })();
+    })());
   }
 
-  private getResult(id: string, waitMs: number, signal: AbortSignal | undefined): Result<ResultReply> | Later<Result<unknown>> {
+  private getResult(id: string, waitMs: number, signal: AbortSignal | undefined): Result<ResultReply> | Promise<Result<unknown>> {
     const e = this.book.find(id);
     if (!e) return this.unknown(id);
     if (isFinished(e.snap)) return ok({ finished: true, result: toResult(e.snap, this.wall) });
@@ -229,15 +232,15 @@ export class ExecQueueActor extends ActorCell<ExecMsg, Result<unknown>> {
     this.timer?.handle.cancel();
     const handle = this.clock.after(Math.max(0, at - this.clock.mono()), () => {
       this.timer = null;
-      this.send({ type: 'tick' }).catch(() => {});
+      tell(this, { type: 'tick' });
     });
     this.timer = { at, handle };
   }
 }
 
 /** A parked value, wrapped as the domain reply `ok(value)` when it comes. */
-function okLater<T>(later: Later<T>): Later<Result<unknown>> {
-  return new Later(later.reply.then((v) => ok(v)));
+function okLater<T>(later: Promise<T>): Promise<Result<unknown>> {
+  return later.then((v) => ok(v));
 }
 
 /** ask() for an exec queue, typed by message: the reply value, or the AppError of its code. */

@@ -4,6 +4,7 @@
  * deleted. Counts are read straight from the queue (no message), for heartbeats and node objects.
  */
 import type { Clock } from '../../clock.js';
+import { tell } from '../kernel/ask.js';
 import type { ActorSystem } from '../kernel/system.js';
 import { ResultBudget, type ExecSettings } from './book.js';
 import { ExecQueueActor } from './queue-actor.js';
@@ -94,12 +95,12 @@ export class ExecQueues {
     this.queues.delete(nodeId);
     this.stalled.delete(nodeId);
     this.deps.system.unregister(q);
-    q.send({ type: 'stop' }).catch(() => {});
+    tell(q, { type: 'stop' });
   }
 
   /** Shutdown: every parked reply (polls: 204, result waits: 202) is answered now, and none parks from here on. */
   wakeAll(): void {
     this.closing = true;
-    for (const q of this.queues.values()) if (q.hasParked) q.send({ type: 'wake' }).catch(() => {});
+    for (const q of this.queues.values()) if (q.hasParked) tell(q, { type: 'wake' });
   }
 }

@@ -11,6 +11,7 @@ import type { Logger } from '../../log.js';
 import { fail, ok, type Result } from '../../errors.js';
 import { newShellId } from '../../ids.js';
 import type { ShellSession } from '../../wire/shell.js';
+import { tell } from '../kernel/ask.js';
 import { Parking } from '../kernel/parking.js';
 import type { ActorSystem } from '../kernel/system.js';
 import { ShellSessionActor, type ShellSettings } from './session-actor.js';
@@ -90,12 +91,12 @@ export class ShellSessions {
     if (now.length > 0 || waitMs <= 0 || this.closing) return now;
     // A newer check from the node replaces a parked one.
     this.checks.answerAll(nodeId, NONE);
-    return this.checks.park(nodeId, waitMs, NONE, signal).reply;
+    return this.checks.park(nodeId, waitMs, NONE, signal);
   }
 
   /** The node was deleted: its sessions end. */
   removeNode(nodeId: string): void {
-    for (const s of this.byNode.get(nodeId) ?? []) s.send({ type: 'end', reason: 'agent_closed' }).catch(() => {});
+    for (const s of this.byNode.get(nodeId) ?? []) tell(s, { type: 'end', reason: 'agent_closed' });
     this.checks.answerAll(nodeId, NONE);
   }
 
@@ -103,7 +104,7 @@ export class ShellSessions {
   closeAll(): void {
     this.closing = true;
     this.checks.releaseAll();
-    for (const s of this.sessions.values()) s.send({ type: 'end', reason: 'shutting_down' }).catch(() => {});
+    for (const s of this.sessions.values()) tell(s, { type: 'end', reason: 'shutting_down' });
   }
 
   private closed(s: ShellSessionActor): void {
