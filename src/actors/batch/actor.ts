@@ -9,11 +9,11 @@
  */
 import type { Clock } from '../../clock.js';
 import { iso, wallOf } from '../../clock.js';
-import { fail, ok, type Result } from '../../errors.js';
+import { ok, type Result } from '../../errors.js';
 import { BATCH_PAGE_OUTPUT_CHARS, type BatchSkip, type BatchView, type ExecResultView, type Interpreter } from '../../wire/index.js';
 import { asker } from '../kernel/ask.js';
 import type { CellObserver } from '../kernel/cell.js';
-import type { Reply } from '../kernel/commit.js';
+import { Commit, type Reply } from '../kernel/commit.js';
 import { MachineActor } from '../kernel/machine-actor.js';
 import type { Snapshot } from '../kernel/machine.js';
 import { Parking } from '../kernel/parking.js';
@@ -124,8 +124,12 @@ export class BatchActor extends MachineActor<BatchMsg, typeof batchMachine> {
 
   protected handle(msg: BatchMsg): Reply | Promise<Reply> {
     switch (msg.type) {
-      case 'start': // submitted in slices: the mailbox holds, so member ends queue up behind
+      case 'start': {
+        const accepted = this.run({ type: 'START' }, () => null);
+        if (accepted instanceof Commit || !accepted.ok) return accepted;
+        // Submitted in slices: the mailbox holds, so member ends queue up behind.
         return this.hold(this.start(msg.nodes, msg.skipped));
+      }
       case 'member_done': {
         const i = this.byExec.get(msg.execId);
         if (i === undefined || this.members[i]!.result) return ok(null);
@@ -153,7 +157,6 @@ export class BatchActor extends MachineActor<BatchMsg, typeof batchMachine> {
 
   /** Submits in event-loop slices (the caller holds the mailbox meanwhile). */
   private async start(nodes: Selected[], skipped: BatchSkip[]): Promise<Result<BatchReplies['start']>> {
-    if (this.value !== 'submitting') return fail('wrong_state', `batch ${this.id} was already started`);
     this.skipped = skipped;
     const later: Array<Promise<void>> = [];
     const { command, interpreter, timeoutS } = this.spec;

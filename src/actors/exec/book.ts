@@ -4,7 +4,8 @@
  * timer here: callers pass `now`, and the book names the deadlines it needs (`arm`).
  */
 import type { ExecResultBody } from '../../wire/index.js';
-import { isFinished, newExec, statusOf, stepExec, type ExecEvent, type ExecInput, type ExecSnapshot } from './machine.js';
+import type { Fail } from '../../errors.js';
+import { applyExec, newExec, statusOf, type ExecEvent, type ExecInput, type ExecSnapshot } from './machine.js';
 import { capUtf8, toQueueItem, type ExecQueueView, type ToWall } from './view.js';
 
 /** server.exec from config.yaml, plus offline_after_s (queued execs expire by it). */
@@ -99,23 +100,30 @@ export class ExecBook {
     return position;
   }
 
-  /** Steps one exec's statechart and files it under its new state. */
-  apply(e: Entry, event: ExecEvent): void {
+  /**
+   * One event for one exec on the kernel path: the machine's refusal, or its next state adopted
+   * and the exec filed by the machine's effects (`delivered`, `finished`).
+   */
+  apply(e: Entry, event: ExecEvent): Fail | null {
+    return applyExec(e.snap, event, (next) => (e.snap = next), {
+      delivered: () => this.file(e, this.delivered),
+      finished: () => {
+        e.outputBytes = e.snap.context.outcome?.bytes ?? 0;
+        this.file(e, this.finished);
+        this.finishedBytes += e.outputBytes;
+        this.budget.bytes += e.outputBytes;
+        this.trimFinished();
+        this.onFinish(e);
+      },
+    });
+  }
+
+  /** Moves the exec to `to` and asks for a tick by its new deadline. */
+  private file(e: Entry, to: Map<string, Entry>): void {
     const id = e.snap.context.id;
-    const before = statusOf(e.snap);
-    e.snap = stepExec(e.snap, event);
-    if (statusOf(e.snap) === before) return;
     this.queued.delete(id);
     this.delivered.delete(id);
-    if (isFinished(e.snap)) {
-      this.finished.set(id, e);
-      this.finishedBytes += e.outputBytes;
-      this.budget.bytes += e.outputBytes;
-      this.trimFinished();
-      this.onFinish(e);
-    } else {
-      this.delivered.set(id, e);
-    }
+    to.set(id, e);
     this.arm(this.deadline(e));
   }
 
@@ -123,12 +131,12 @@ export class ExecBook {
    * Records the agent's report on a delivered exec, each stream cut to max_output_bytes (the agent
    * cuts there itself and says so; the server cuts again for older agents).
    */
-  report(e: Entry, r: AgentResult, now: number): void {
+  report(e: Entry, r: AgentResult, now: number): Fail | null {
     const max = this.settings.maxOutputBytes;
     const out = capUtf8(r.stdout, max);
     const err = capUtf8(r.stderr, max);
-    e.outputBytes = out.bytes + err.bytes;
     const outcome = {
+      bytes: out.bytes + err.bytes,
       exitCode: r.exit_code,
       stdout: out.text,
       stderr: err.text,
@@ -137,7 +145,7 @@ export class ExecBook {
       startedAtMs: parseTime(r.started_at),
       agentFinishedAtMs: parseTime(r.finished_at),
     };
-    this.apply(e, { type: 'RESULT', at: now, outcome, timedOut: r.timed_out });
+    return this.apply(e, { type: 'RESULT', at: now, outcome, timedOut: r.timed_out });
   }
 
   /**

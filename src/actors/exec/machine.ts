@@ -6,13 +6,17 @@
  *     ▼                    ▼
  *   cancelled | expired  cancelled | timed_out
  *
- * The queue actor steps it with the kernel's `step()` (xstate's pure `transition()` seeded with
- * `resolveState`) and keeps only each exec's state name and context: no actor, no timer, no
- * subscription per exec. Time never enters the machine: every event carries `at` (monotonic ms
+ * The queue's book steps it on the kernel path (`step()`, then the effects by key: `filed` when
+ * the exec moves from queued to delivered, `finished` when it reaches a final state) and keeps only
+ * each exec's state name and context: no actor, no timer, no subscription per exec. The rules are
+ * guards and refusals here: a result for an exec never delivered is refused (409 `wrong_state`);
+ * a finished exec cannot be cancelled (409 `already_finished`); a late or repeated result on a
+ * finished exec is acknowledged and changes nothing. Time never enters the machine: every event carries `at` (monotonic ms
  * from the injected Clock), and the queue actor decides when TIMEOUT and EXPIRE are due.
  */
 import { assign, setup } from 'xstate';
-import { kernelActions, step } from '../kernel/machine.js';
+import { kernelActions, runEffects, step, type Ports } from '../kernel/machine.js';
+import type { Fail } from '../../errors.js';
 import type { FinalStatus, Interpreter } from '../../wire/index.js';
 
 export { FINAL_STATUSES, INTERPRETERS, type FinalStatus, type Interpreter } from '../../wire/index.js';
@@ -28,6 +32,8 @@ export interface ExecOutcome {
   /** The agent's own clock, when it sent valid RFC 3339 times: used for duration_ms. */
   startedAtMs: number | null;
   agentFinishedAtMs: number | null;
+  /** UTF-8 bytes of stdout and stderr together (what the kept result weighs). */
+  bytes?: number;
 }
 
 export interface ExecInput {
@@ -53,6 +59,12 @@ export type ExecEvent =
   | { type: 'EXPIRE'; at: number }
   | { type: 'CANCEL'; at: number };
 
+/** A cancel of a finished exec: refused, naming the state it finished in. */
+const alreadyFinished = (status: FinalStatus) => ({
+  type: 'reject' as const,
+  params: ({ context }: { context: ExecContext }) => ({ code: 'already_finished' as const, message: `exec ${context.id} already finished (${status})` }),
+});
+
 /** The exec statechart; see the diagram above. */
 export const execMachine = setup({
   types: {
@@ -70,6 +82,9 @@ export const execMachine = setup({
     recordOutcome: assign({
       outcome: ({ context, event }) => (event.type === 'RESULT' ? event.outcome : context.outcome),
     }),
+    // Ports: the queue's book files the exec under its new state.
+    delivered: () => {},
+    finished: () => {},
   },
 }).createMachine({
   id: 'exec',
@@ -78,26 +93,27 @@ export const execMachine = setup({
   states: {
     queued: {
       on: {
-        DELIVER: { target: 'delivered', actions: 'markDelivered' },
-        CANCEL: { target: 'cancelled', actions: 'markFinished' },
-        EXPIRE: { target: 'expired', actions: 'markFinished' },
+        DELIVER: { target: 'delivered', actions: ['markDelivered', 'delivered'] },
+        CANCEL: { target: 'cancelled', actions: ['markFinished', 'finished'] },
+        EXPIRE: { target: 'expired', actions: ['markFinished', 'finished'] },
+        RESULT: { actions: { type: 'reject', params: ({ context }) => ({ code: 'wrong_state' as const, message: `exec ${context.id} was never delivered to its node; its result is refused` }) } },
       },
     },
     delivered: {
       on: {
         RESULT: [
-          { guard: 'agentTimedOut', target: 'timed_out', actions: ['recordOutcome', 'markFinished'] },
-          { target: 'done', actions: ['recordOutcome', 'markFinished'] },
+          { guard: 'agentTimedOut', target: 'timed_out', actions: ['recordOutcome', 'markFinished', 'finished'] },
+          { target: 'done', actions: ['recordOutcome', 'markFinished', 'finished'] },
         ],
-        TIMEOUT: { target: 'timed_out', actions: 'markFinished' },
-        CANCEL: { target: 'cancelled', actions: 'markFinished' },
+        TIMEOUT: { target: 'timed_out', actions: ['markFinished', 'finished'] },
+        CANCEL: { target: 'cancelled', actions: ['markFinished', 'finished'] },
       },
     },
-    // Final: a late RESULT (after CANCEL or TIMEOUT) or a repeated one changes nothing.
-    done: { type: 'final' },
-    timed_out: { type: 'final' },
-    cancelled: { type: 'final' },
-    expired: { type: 'final' },
+    // Final: a late RESULT (after CANCEL or TIMEOUT) or a repeated one changes nothing; a cancel is refused.
+    done: { type: 'final', on: { CANCEL: { actions: alreadyFinished('done') } } },
+    timed_out: { type: 'final', on: { CANCEL: { actions: alreadyFinished('timed_out') } } },
+    cancelled: { type: 'final', on: { CANCEL: { actions: alreadyFinished('cancelled') } } },
+    expired: { type: 'final', on: { CANCEL: { actions: alreadyFinished('expired') } } },
   },
 });
 
@@ -112,10 +128,23 @@ export function newExec(input: ExecInput): ExecSnapshot {
   return { value: 'queued', context: { ...input, deliveredAt: null, finishedAt: null, outcome: null } };
 }
 
-/** The next state for `event` (the same state when the event does not apply). */
+/** The next state for `event` (the same state when the event does not apply or is refused). */
 export function stepExec(snap: ExecSnapshot, event: ExecEvent): ExecSnapshot {
   const s = step(execMachine, snap.value, snap.context, event);
   return s.changed ? { value: s.value as ExecStatus, context: s.context } : snap;
+}
+
+/**
+ * One event on the kernel path for one exec: the refusal; or the next snapshot adopted (`adopt`),
+ * then its effects run by key through `ports` (`delivered`, `finished`).
+ */
+export function applyExec(snap: ExecSnapshot, event: ExecEvent, adopt: (next: ExecSnapshot) => void, ports: Ports): Fail | null {
+  const s = step(execMachine, snap.value, snap.context, event);
+  if (s.rejected) return s.rejected;
+  if (!s.changed) return null;
+  adopt({ value: s.value as ExecStatus, context: s.context });
+  runEffects(execMachine.id, s.effects, ports);
+  return null;
 }
 
 /** The exec's state name. */

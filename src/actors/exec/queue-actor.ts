@@ -111,11 +111,8 @@ export class ExecQueueActor extends ActorCell<ExecMsg, Result<unknown>> {
       case 'result': {
         const e = this.book.find(msg.report.id);
         if (!e) return this.unknown(msg.report.id);
-        const status = statusOf(e.snap);
-        if (status === 'queued') return fail('wrong_state', `exec ${msg.report.id} was never delivered to ${this.nodeId}; its result is refused`);
-        // Repeated, or late (after a cancel or a timeout): acknowledged and ignored.
-        if (status === 'delivered') this.book.report(e, msg.report, now);
-        return ok({ ok: true });
+        // The machine decides: refused if never delivered; repeated or late (after a cancel or a timeout): acknowledged, ignored.
+        return this.book.report(e, msg.report, now) ?? ok({ ok: true });
       }
       case 'get_result':
         return this.getResult(msg.id, msg.waitMs ?? 0, msg.signal);
@@ -124,9 +121,7 @@ export class ExecQueueActor extends ActorCell<ExecMsg, Result<unknown>> {
       case 'cancel': {
         const e = this.book.find(msg.id);
         if (!e) return this.unknown(msg.id);
-        if (isFinished(e.snap)) return fail('already_finished', `exec ${msg.id} already finished (${statusOf(e.snap)})`);
-        this.book.apply(e, { type: 'CANCEL', at: now });
-        return ok(toResult(e.snap, this.wall));
+        return this.book.apply(e, { type: 'CANCEL', at: now }) ?? ok(toResult(e.snap, this.wall));
       }
       case 'clear': {
         const open = [...this.book.queued.values(), ...this.book.delivered.values()];
