@@ -16,8 +16,8 @@ function finishOne(book: ExecBook, id: string, bytes: number, now: number): void
 describe('fleet-wide result budget', () => {
   it('when two queues together pass the budget, then the queue that finishes gives up its oldest results', () => {
     const budget = new ResultBudget(2500);
-    const a = new ExecBook(settings, () => {}, (m) => m, budget);
-    const b = new ExecBook(settings, () => {}, (m) => m, budget);
+    const a = new ExecBook(() => settings, () => {}, (m) => m, budget);
+    const b = new ExecBook(() => settings, () => {}, (m) => m, budget);
     finishOne(a, 'a1', 1000, 0);
     finishOne(a, 'a2', 1000, 1);
     expect(budget.bytes).toBe(2000);

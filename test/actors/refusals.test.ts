@@ -116,7 +116,7 @@ describe('a refused event runs no port and writes nothing', () => {
     const session = new ShellSessionActor(
       'shell-1',
       { nodeId: 'node-a', cols: 80, rows: 24, command: null, client: client as unknown as WebSocket },
-      { clock, observer: new ActorSystem(clock), settings: { attachTimeoutMs: 10_000, idleTimeoutMs: 60_000 }, onClosed },
+      { clock, observer: new ActorSystem(clock), settings: () => ({ attachTimeoutMs: 10_000, idleTimeoutMs: 60_000 }), onClosed },
     );
     expect(session.send({ type: 'attach', nodeId: 'node-b' })).toMatchObject({ ok: false, code: 'forbidden' });
     expect(session.stateName()).toBe('waiting');

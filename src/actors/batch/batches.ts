@@ -40,9 +40,17 @@ export class Batches {
   private readonly owners = new Map<string, BatchActor>();
   private readonly expiry = new Map<string, TimerHandle>();
   private closing = false;
+  /** How long a finished batch stays readable: replaced by {@link reconfigure}. */
+  private resultTtlS: number;
 
   constructor(private readonly deps: BatchesDeps) {
+    this.resultTtlS = deps.resultTtlS;
     deps.execQueues.onFinished = (_nodeId, execId, view) => this.execFinished(execId, view);
+  }
+
+  /** A config reload: batches finishing from now on stay readable `resultTtlS`. */
+  reconfigure(resultTtlS: number): void {
+    this.resultTtlS = resultTtlS;
   }
 
   get size(): number {
@@ -94,7 +102,7 @@ export class Batches {
   }
 
   private finished(batch: BatchActor): void {
-    this.expiry.set(batch.id, this.deps.clock.after(this.deps.resultTtlS * 1000, () => this.forget(batch.id)));
+    this.expiry.set(batch.id, this.deps.clock.after(this.resultTtlS * 1000, () => this.forget(batch.id)));
     const maxChars = this.deps.maxOutputChars ?? MAX_BATCH_OUTPUT_CHARS;
     while (this.finishedOutputChars() > maxChars && this.forgetOldestFinished(batch)) {
       // forgot one more

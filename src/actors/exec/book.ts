@@ -68,7 +68,8 @@ export class ExecBook {
    * @param budget the fleet-wide cap on kept output, shared with every other queue.
    */
   constructor(
-    private readonly settings: ExecSettings,
+    /** The settings now (a reload replaces the value whole). */
+    private readonly settings: () => Readonly<ExecSettings>,
     private readonly arm: (at: number) => void,
     private readonly wall: ToWall,
     private readonly budget: ResultBudget,
@@ -132,7 +133,7 @@ export class ExecBook {
    * cuts there itself and says so; the server cuts again for older agents).
    */
   report(e: Entry, r: AgentResult, now: number): Fail | null {
-    const max = this.settings.maxOutputBytes;
+    const max = this.settings().maxOutputBytes;
     const out = capUtf8(r.stdout, max);
     const err = capUtf8(r.stderr, max);
     const outcome = {
@@ -193,7 +194,7 @@ export class ExecBook {
   /** When the exec's current state runs out: expiry, timeout, or the end of its result's TTL. */
   private deadline(e: Entry): number {
     const c = e.snap.context;
-    const s = this.settings;
+    const s = this.settings();
     switch (statusOf(e.snap)) {
       case 'queued':
         return c.queuedAt + (c.timeoutS + s.offlineAfterS) * MS_PER_S;

@@ -40,7 +40,7 @@ export class ExecQueueActor extends ActorCell<ExecMsg, Result<unknown>> {
     super(`${nodeId}/exec`, 'exec-queue', deps.clock, deps.observer);
     this.book = new ExecBook(deps.settings, (at) => this.armFor(at), this.wall, deps.budget, (e) => this.finished(e));
     this.parking = new Parking<Parked>(deps.clock);
-    this.stall = new StallWatch((deps.settings.stalledAfterS ?? MIN_STALLED_AFTER_S) * 1000, (s) => deps.onStalled?.(nodeId, s));
+    this.stall = new StallWatch((deps.settings().stalledAfterS ?? MIN_STALLED_AFTER_S) * 1000, (s) => deps.onStalled?.(nodeId, s));
   }
 
   /** Queued, not yet delivered (the heartbeat's `exec_pending`). */
@@ -146,12 +146,12 @@ export class ExecQueueActor extends ActorCell<ExecMsg, Result<unknown>> {
   }
 
   private submit(msg: Extract<ExecMsg, { type: 'submit' }>, now: number): Result<{ id: string }> {
-    const max = this.deps.settings.maxQueue;
+    const max = this.deps.settings().maxQueue;
     if (this.depth >= max) {
       return fail('queue_full', `the exec queue of ${this.nodeId} is full (${this.depth} of max_queue ${max}); wait for results or clear it`);
     }
     const id = newExecId();
-    const timeoutS = msg.timeoutS ?? this.deps.settings.defaultTimeoutS;
+    const timeoutS = msg.timeoutS ?? this.deps.settings().defaultTimeoutS;
     this.book.add({ id, command: msg.command, interpreter: msg.interpreter ?? defaultInterpreter(msg.os), timeoutS, queuedAt: now });
     // A parked poll whose agent hung up is skipped; the exec then stays queued for the next poll.
     this.parking.answerOne(POLL, () => this.deliverNext(this.clock.mono()));
@@ -164,7 +164,7 @@ export class ExecQueueActor extends ActorCell<ExecMsg, Result<unknown>> {
     if (signal?.aborted) return ok(null);
     if (this.book.queued.size > 0) return ok(this.deliverNext(now));
     if (waitMs <= 0 || this.deps.closing()) return ok(null);
-    return okLater(this.parking.park(POLL, waitMs, null, signal));
+    return okParked(this.parking.park(POLL, waitMs, null, signal));
   }
 
   private deliverNext(now: number): ExecDelivery {
@@ -206,7 +206,7 @@ export class ExecQueueActor extends ActorCell<ExecMsg, Result<unknown>> {
     if (isFinished(e.snap)) return ok({ finished: true, result: toResult(e.snap, this.wall) });
     if (waitMs > 0 && !this.deps.closing()) {
       // Answered by finished(), or with null when the wait runs out: then the caller asks again.
-      return okLater(this.parking.park(resultKey(id), waitMs, null, signal));
+      return okParked(this.parking.park(resultKey(id), waitMs, null, signal));
     }
     return ok({ finished: false, pending: this.pendingView(id, e) });
   }
@@ -234,7 +234,7 @@ export class ExecQueueActor extends ActorCell<ExecMsg, Result<unknown>> {
 }
 
 /** A parked value, wrapped as the domain reply `ok(value)` when it comes. */
-function okLater<T>(later: Promise<T>): Promise<Result<unknown>> {
+function okParked<T>(later: Promise<T>): Promise<Result<unknown>> {
   return later.then((v) => ok(v));
 }
 

@@ -36,7 +36,17 @@ export class ExecQueues {
   /** Notification port: told when any exec reaches a final state (the fleet-exec batches listen). */
   onFinished: (nodeId: string, execId: string, view: () => ExecResultView) => void = () => {};
 
-  constructor(private readonly deps: { clock: Clock; system: ActorSystem; settings: ExecSettings }) {}
+  /** The settings now: an immutable value, replaced whole by {@link reconfigure}. */
+  private settings: Readonly<ExecSettings>;
+
+  constructor(private readonly deps: { clock: Clock; system: ActorSystem; settings: ExecSettings }) {
+    this.settings = Object.freeze({ ...deps.settings });
+  }
+
+  /** A config reload: every queue reads the new settings from its next message on. */
+  reconfigure(settings: ExecSettings): void {
+    this.settings = Object.freeze({ ...settings });
+  }
 
   /** The node's queue, if it was ever used. */
   get(nodeId: string): ExecQueueActor | undefined {
@@ -50,7 +60,7 @@ export class ExecQueues {
       q = new ExecQueueActor(nodeId, {
         clock: this.deps.clock,
         observer: this.deps.system,
-        settings: this.deps.settings,
+        settings: () => this.settings,
         budget: this.budget,
         closing: () => this.closing,
         finished: (nodeId, execId, view) => this.onFinished(nodeId, execId, view),

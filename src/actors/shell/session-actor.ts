@@ -35,7 +35,8 @@ export interface ShellSettings {
 export interface ShellSessionDeps {
   clock: Clock;
   observer: CellObserver;
-  settings: ShellSettings;
+  /** The settings now (a reload replaces the value whole). */
+  settings(): Readonly<ShellSettings>;
   /** Told once, when the session has closed. */
   onClosed(session: ShellSessionActor): void;
 }
@@ -50,7 +51,7 @@ export class ShellSessionActor extends MachineActor<ShellMsg, typeof shellMachin
       this.bridge.attachAgent(p.socket!);
     },
     refuseSocket: (p: { socket: WebSocket | null }) => p.socket?.close(1008, 'this shell session has no place for another agent'),
-    rearmIdle: () => this.armIdle(this.lastActivity + this.deps.settings.idleTimeoutMs - this.ctx.now),
+    rearmIdle: () => this.armIdle(this.lastActivity + this.deps.settings().idleTimeoutMs - this.ctx.now),
     teardown: () => this.teardown(),
   };
   private value: ShellState = 'waiting';
@@ -70,15 +71,15 @@ export class ShellSessionActor extends MachineActor<ShellMsg, typeof shellMachin
     this.ctx = {
       id, nodeId: init.nodeId, cols: init.cols, rows: init.rows, command: init.command,
       openedAt: now, attachedAt: null, connectedAt: null, closedAt: null, reason: null,
-      idleMs: deps.settings.idleTimeoutMs, now, lastActivity: now,
+      idleMs: deps.settings().idleTimeoutMs, now, lastActivity: now,
     };
     this.lastActivity = now;
     this.bridge = new ShellBridge(init.client, {
       end: (reason) => tell(this, { type: 'end', reason }),
       activity: () => (this.lastActivity = this.clock.mono()),
     });
-    this.attachTimer = deps.clock.after(deps.settings.attachTimeoutMs, () => tell(this, { type: 'attach_timeout' }));
-    this.armIdle(deps.settings.idleTimeoutMs);
+    this.attachTimer = deps.clock.after(deps.settings().attachTimeoutMs, () => tell(this, { type: 'attach_timeout' }));
+    this.armIdle(deps.settings().idleTimeoutMs);
   }
 
   get nodeId(): string {
@@ -125,7 +126,7 @@ export class ShellSessionActor extends MachineActor<ShellMsg, typeof shellMachin
   }
 
   protected current(): Snapshot<ShellContext> {
-    return { value: this.value, context: { ...this.ctx, now: this.clock.mono(), lastActivity: this.lastActivity, idleMs: this.deps.settings.idleTimeoutMs } };
+    return { value: this.value, context: { ...this.ctx, now: this.clock.mono(), lastActivity: this.lastActivity, idleMs: this.deps.settings().idleTimeoutMs } };
   }
 
   protected adopt(s: Snapshot<ShellContext>): void {
