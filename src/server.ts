@@ -22,6 +22,7 @@ import { formatListen, listenProblem, parseListen } from './listen.js';
 import { createApp } from './http/app.js';
 import type { AppDeps } from './http/deps.js';
 import { RequestRegistry } from './http/requests.js';
+import { startTrafficSummary } from './http/traffic-summary.js';
 import { createLogger, type Logger } from './log.js';
 import { AuditLog } from './persist/audit-log.js';
 import { loadNodesFile, NodesFile } from './persist/nodes-file.js';
@@ -200,11 +201,13 @@ export async function startServer(opts: { home: string; listen?: string; clock?:
     });
   }
   log.info('hydracluster listening', { url, version: VERSION, home: opts.home, nodes: core.fleet.size });
+  const summary = startTrafficSummary(core);
 
   let stopping: Promise<void> | null = null;
   const stop = () =>
     (stopping ??= (async () => {
       log.info('shutting down', { in_flight: core.requests.size });
+      summary.cancel();
       handle.beginShutdown();
       core.execQueues.wakeAll();
       core.batches.wakeAll();

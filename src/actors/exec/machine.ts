@@ -6,12 +6,16 @@
  *     ▼                    ▼
  *   cancelled | expired  cancelled | timed_out
  *
- * The queue's book steps it on the kernel path (`step()`, then the effects by key: `filed` when
- * the exec moves from queued to delivered, `finished` when it reaches a final state) and keeps only
- * each exec's state name and context: no actor, no timer, no subscription per exec. The rules are
- * guards and refusals here: a result for an exec never delivered is refused (409 `wrong_state`);
- * a finished exec cannot be cancelled (409 `already_finished`); a late or repeated result on a
- * finished exec is acknowledged and changes nothing. Time never enters the machine: every event carries `at` (monotonic ms
+ * A delivered exec's CANCEL notes whether its agent held the cancel channel (`kill`: awaited or
+ * not_listening); in `cancelled` the agent's own kill report (RESULT with `killReport`, once)
+ * records the output so far and keeps the status (SPEC §16.7). Any other late RESULT changes nothing.
+ *
+ * The queue's book steps it on the kernel path (`step()`, then the effects by key: `delivered`
+ * when it leaves the queue, `finished` when it reaches a final status, `amended` when a kill
+ * report adds the output so far) and keeps only each exec's state name and context: no actor, no
+ * timer, no subscription per exec. The rules are guards and refusals here: a result for an exec
+ * never delivered is refused (409 `wrong_state`), a finished exec cannot be cancelled (409
+ * `already_finished`). Time never enters the machine: every event carries `at` (monotonic ms
  * from the injected Clock), and the queue actor decides when TIMEOUT and EXPIRE are due.
  */
 import { assign, setup } from 'xstate';
@@ -44,22 +48,28 @@ export interface ExecInput {
   queuedAt: number;
 }
 
+/** A cancelled delivered exec: whether its agent was told (SPEC §16.7), and whether it reported. */
+export type ExecKill = 'awaited' | 'not_listening' | 'reported';
+
 export interface ExecContext extends ExecInput {
   deliveredAt: number | null;
   finishedAt: number | null;
   outcome: ExecOutcome | null;
+  kill: ExecKill | null;
 }
 
 export type ExecEvent =
   | { type: 'DELIVER'; at: number }
-  | { type: 'RESULT'; at: number; outcome: ExecOutcome; timedOut: boolean }
+  /** `killReport`: the agent killed the command because the exec was cancelled. */
+  | { type: 'RESULT'; at: number; outcome: ExecOutcome; timedOut: boolean; killReport?: boolean }
   /** No result within timeout_s + grace after delivery. */
   | { type: 'TIMEOUT'; at: number }
   /** Still queued after timeout_s + offline_after_s: the node never fetched it. */
   | { type: 'EXPIRE'; at: number }
-  | { type: 'CANCEL'; at: number };
+  /** `listening`: the agent holds the exec's cancel channel (told by the queue at once). */
+  | { type: 'CANCEL'; at: number; listening?: boolean };
 
-/** A cancel of a finished exec: refused, naming the state it finished in. */
+/** A cancel of a finished exec: refused, naming the status it finished in. */
 const alreadyFinished = (status: FinalStatus) => ({
   type: 'reject' as const,
   params: ({ context }: { context: ExecContext }) => ({ code: 'already_finished' as const, message: `exec ${context.id} already finished (${status})` }),
@@ -74,6 +84,7 @@ export const execMachine = setup({
   },
   guards: {
     agentTimedOut: ({ event }) => event.type === 'RESULT' && event.timedOut,
+    firstKillReport: ({ context, event }) => event.type === 'RESULT' && event.killReport === true && context.deliveredAt !== null && context.outcome === null,
   },
   actions: {
     ...kernelActions,
@@ -82,13 +93,16 @@ export const execMachine = setup({
     recordOutcome: assign({
       outcome: ({ context, event }) => (event.type === 'RESULT' ? event.outcome : context.outcome),
     }),
-    // Ports: the queue's book files the exec under its new state.
+    markKillAsked: assign({ kill: ({ event }) => (event.type === 'CANCEL' && event.listening ? 'awaited' : 'not_listening') }),
+    markKillReported: assign({ kill: 'reported' as const }),
+    // Ports: the queue's book files the exec by these, after the step.
     delivered: () => {},
     finished: () => {},
+    amended: () => {},
   },
 }).createMachine({
   id: 'exec',
-  context: ({ input }) => ({ ...input, deliveredAt: null, finishedAt: null, outcome: null }),
+  context: ({ input }) => ({ ...input, deliveredAt: null, finishedAt: null, outcome: null, kill: null }),
   initial: 'queued',
   states: {
     queued: {
@@ -106,13 +120,19 @@ export const execMachine = setup({
           { target: 'done', actions: ['recordOutcome', 'markFinished', 'finished'] },
         ],
         TIMEOUT: { target: 'timed_out', actions: ['markFinished', 'finished'] },
-        CANCEL: { target: 'cancelled', actions: ['markFinished', 'finished'] },
+        CANCEL: { target: 'cancelled', actions: ['markFinished', 'markKillAsked', 'finished'] },
       },
     },
-    // Final: a late RESULT (after CANCEL or TIMEOUT) or a repeated one changes nothing; a cancel is refused.
+    // Final: a late RESULT (after CANCEL or TIMEOUT) or a repeated one changes nothing, except
+    // the agent's first kill report of a cancelled delivered exec (its output so far); a cancel is refused.
     done: { type: 'final', on: { CANCEL: { actions: alreadyFinished('done') } } },
     timed_out: { type: 'final', on: { CANCEL: { actions: alreadyFinished('timed_out') } } },
-    cancelled: { type: 'final', on: { CANCEL: { actions: alreadyFinished('cancelled') } } },
+    cancelled: {
+      on: {
+        RESULT: { guard: 'firstKillReport', actions: ['recordOutcome', 'markKillReported', 'amended'] },
+        CANCEL: { actions: alreadyFinished('cancelled') },
+      },
+    },
     expired: { type: 'final', on: { CANCEL: { actions: alreadyFinished('expired') } } },
   },
 });
@@ -125,7 +145,7 @@ export interface ExecSnapshot {
 
 /** A new exec, in `queued`. */
 export function newExec(input: ExecInput): ExecSnapshot {
-  return { value: 'queued', context: { ...input, deliveredAt: null, finishedAt: null, outcome: null } };
+  return { value: 'queued', context: { ...input, deliveredAt: null, finishedAt: null, outcome: null, kill: null } };
 }
 
 /** The next state for `event` (the same state when the event does not apply or is refused). */
@@ -136,7 +156,7 @@ export function stepExec(snap: ExecSnapshot, event: ExecEvent): ExecSnapshot {
 
 /**
  * One event on the kernel path for one exec: the refusal; or the next snapshot adopted (`adopt`),
- * then its effects run by key through `ports` (`delivered`, `finished`).
+ * then its effects run by key through `ports` (`delivered`, `finished`, `amended`).
  */
 export function applyExec(snap: ExecSnapshot, event: ExecEvent, adopt: (next: ExecSnapshot) => void, ports: Ports): Fail | null {
   const s = step(execMachine, snap.value, snap.context, event);

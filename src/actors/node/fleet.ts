@@ -14,6 +14,7 @@ import { Commit } from '../kernel/commit.js';
 import type { PersistPort } from '../kernel/store.js';
 import type { ActorSystem } from '../kernel/system.js';
 import { NodeActor, type NodeActorDeps, type NodeConfig, type NodeIndexPort, type NodeMsg } from './actor.js';
+import { NodeChangeLog } from './change-log.js';
 import { EMPTY_REPORTED, NODE_STATES, nodeRecordSchema, type NodeKind, type NodeRecord, type NodeState } from './record.js';
 
 export type TokenKind = 'node' | 'enrollment';
@@ -92,12 +93,13 @@ export class Fleet implements NodeIndexPort {
   /** The settings now: an immutable value, replaced whole by a reload. */
   private settings: Readonly<FleetSettings>;
   private nodeConfig: NodeConfig;
+  /** The journal's node-change lines, then the indexes given at construction (the heads). */
   private readonly watchers: readonly NodeIndexPort[];
 
   constructor(private readonly deps: FleetDeps) {
     this.settings = deps.settings;
     this.nodeConfig = nodeConfigOf(deps.catalog, deps.settings);
-    this.watchers = deps.watchers ?? [];
+    this.watchers = [new NodeChangeLog(deps.log), ...(deps.watchers ?? [])];
     this.nodeDeps = {
       clock: deps.clock,
       observer: deps.system,
