@@ -68,6 +68,19 @@ describe('the documents', () => {
     expect(DOCS.flatMap(brokenLinks)).toEqual([]);
   });
 
+  it('when the documents name a file of the repository, then it exists (a move that forgets the docs fails here)', () => {
+    const missing: string[] = [];
+    for (const file of DOCS) {
+      const md = readFileSync(join(ROOT, file), 'utf8');
+      const named = [
+        ...[...md.matchAll(/(?<![\w/.-])((?:src|test|bench|deploy)\/[\w./-]*\w)/g)].map((m) => m[1]!),
+        ...[...md.matchAll(/`((?:kernel|node|exec|head|shell|batch)\/[\w.-]+\.ts)`/g)].map((m) => `src/actors/${m[1]}`),
+      ];
+      for (const p of new Set(named)) if (!existsSync(join(ROOT, p))) missing.push(`${file}: ${p}`);
+    }
+    expect(missing).toEqual([]);
+  });
+
   it('when a link or an anchor is wrong, then the check finds it (it can fail)', () => {
     expect(anchors('# A: b (c)\n## nodes.yaml\n## A: b (c)\n```\n# not a heading\n```')).toEqual(new Set(['a-b-c', 'nodesyaml', 'a-b-c-1']));
     const md = readFileSync(join(ROOT, 'docs/api.md'), 'utf8');
