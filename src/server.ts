@@ -24,7 +24,7 @@ import type { AppDeps } from './http/deps.js';
 import { RequestRegistry } from './http/requests.js';
 import { createLogger, type Logger } from './log.js';
 import { AuditLog } from './persist/audit-log.js';
-import { loadNodesFile, NodesFile } from './persist/nodes-file.js';
+import { loadState, NodesFile } from './persist/nodes-file.js';
 import { LiveConfig } from './live-config.js';
 import type { NodeStore } from './persist/nodes-store.js';
 import { EX_UNAVAILABLE } from './sysexits.js';
@@ -85,8 +85,8 @@ export async function buildCore(opts: { home: string; config: Config; live?: Liv
   const cfg = live.current.server;
   const path = join(opts.home, 'nodes.yaml');
   const t0 = performance.now();
-  const loaded = await loadNodesFile(path);
-  const store = opts.store ?? new NodesFile({ path, clock, log: opts.log });
+  const loaded = await loadState(path);
+  const store = opts.store ?? new NodesFile({ path, clock, log: opts.log, loaded });
   const system = new ActorSystem(clock);
   const fleet = new Fleet({
     clock,
@@ -126,7 +126,8 @@ export async function buildCore(opts: { home: string; config: Config; live?: Liv
   // Before the restore: the head actors and the eligibility index are fed by the nodes it creates.
   const heads = new Heads({ clock, system, fleet, log: opts.log });
   const restored = fleet.restore(loaded.records);
-  opts.log.info('nodes restored', { path, nodes: restored, source: loaded.source, ms: Math.round(performance.now() - t0) });
+  const replayed = loaded.journal && { journal: loaded.journal.path, journal_changes: loaded.journal.replayed };
+  opts.log.info('nodes restored', { path, nodes: restored, source: loaded.source, ...replayed, ms: Math.round(performance.now() - t0) });
   fleet.start();
   return { home: opts.home, live, get config() { return live.current; }, clock, log: opts.log, system, fleet, heads, execQueues, batches, shells, store, requests: new RequestRegistry(), version: VERSION, startedAt: clock.mono(), audit: auditLog(opts.home, opts.log) };
 }
