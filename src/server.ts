@@ -86,7 +86,8 @@ export async function buildCore(opts: { home: string; config: Config; live?: Liv
   const path = join(opts.home, 'nodes.yaml');
   const t0 = performance.now();
   const loaded = await loadState(path);
-  const store = opts.store ?? new NodesFile({ path, clock, log: opts.log, loaded });
+  const compactBytes = cfg.journal_compact_bytes;
+  const store = opts.store ?? new NodesFile({ path, clock, log: opts.log, loaded, ...(compactBytes > 0 && { compactMinBytes: compactBytes, compactRatio: 0 }) });
   const system = new ActorSystem(clock);
   const fleet = new Fleet({
     clock,

@@ -46,7 +46,12 @@ export interface NodesFileOptions {
   compactRatio?: number;
   /** …and at least this many bytes (default 1 MiB). */
   compactMinBytes?: number;
+  /** Tests: awaited at each step of a compaction, to look at the files as a crash there would leave them. */
+  onStep?: (step: CompactionStep) => void | Promise<void>;
 }
+
+/** The steps of a compaction, in order (`marked` only when a journal exists). */
+export type CompactionStep = 'snapshot-written' | 'marked' | 'renamed' | 'journal-replaced';
 
 interface Entry {
   id: string;
@@ -324,18 +329,25 @@ export class NodesFile implements NodeStore {
     const id = `snap-${ulid()}`;
     const w = await writeSnapshotFile(tmp, records, { snapshot: id, writtenAt: iso(this.opts.clock.now()) }, this.snapOpts);
     const to: SnapshotRef = { snapshot: id, sha256: w.sha256 };
+    const step = async (s: CompactionStep) => this.opts.onStep?.(s);
     const install = async () => {
       try {
-        if (through !== null && this.journal.exists) await this.journal.append(Buffer.from(markLine(to, through)), () => '');
+        await step('snapshot-written');
+        if (through !== null && this.journal.exists) {
+          await this.journal.append(Buffer.from(markLine(to, through)), () => '');
+          await step('marked');
+        }
         await replaceWith(tmp, path);
       } catch (e) {
         await rm(tmp, { force: true }).catch(() => {});
         throw e;
       }
       [this.snapshot, this.snapshotBytes] = [to, w.bytes];
+      await step('renamed');
       if (through === null) return;
       if (final) await this.journal.remove();
       else if (this.journal.exists) await this.journal.replace(Buffer.concat([Buffer.from(headerLine(to, through)), ...(this.carry ?? [])]));
+      await step('journal-replaced');
     };
     await (through === null ? install() : this.exclusive(install));
     return w.bytes;
