@@ -4,6 +4,7 @@
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { AUDIT_MAX_LIMIT, parseSince } from '../wire/constants.js';
+import { isAbsolutePath } from '../wire/backup-path.js';
 import { parseWhere, type FleetExecCommand } from './where.js';
 import { UsageError } from './errors.js';
 
@@ -51,6 +52,7 @@ export type ClientCommand =
   | ({ cmd: 'nodes'; json: boolean } & NodesAction)
   | { cmd: 'debug'; action: 'actors' | 'requests' } | { cmd: 'debug'; action: 'actor'; id: string }
   | { cmd: 'reload'; json: boolean }
+  | { cmd: 'backup'; out?: string; json: boolean }
   | AuditCommand;
 
 export interface ParsedCli {
@@ -208,6 +210,14 @@ function parseReload(argv: string[]): ParsedCli {
   return { command: { cmd: 'reload', json: v.json }, conn: connOf(v) };
 }
 
+/** `backup [--out FILE]`: FILE is a path on the server's host, so it must be absolute (the CLI's folder means nothing there). */
+function parseBackup(argv: string[]): ParsedCli {
+  const { values: v, positionals: p } = parse(argv, { ...COMMON, out: { type: 'string' } });
+  noMore(p, 0);
+  if (v.out !== undefined && !isAbsolutePath(v.out)) throw new UsageError(`--out ${JSON.stringify(v.out)}: give an absolute path on the server's host`);
+  return { command: { cmd: 'backup', out: v.out, json: v.json }, conn: connOf(v) };
+}
+
 const PARSERS: Record<string, (argv: string[]) => ParsedCli> = {
   exec: parseExec,
   nodes: parseNodes,
@@ -215,6 +225,7 @@ const PARSERS: Record<string, (argv: string[]) => ParsedCli> = {
   debug: parseDebug,
   audit: parseAudit,
   reload: parseReload,
+  backup: parseBackup,
 };
 
 /** `heads` and `enroll-qr`: parsed and run by ./heads.ts, loaded only for them. */
