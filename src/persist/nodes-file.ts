@@ -145,6 +145,11 @@ export class NodesFile implements NodeStore {
     return w;
   }
 
+  /** Resolves once no append or compaction runs or waits to run (the bench's steps). */
+  async idle(): Promise<void> {
+    while (this.running || this.scheduled || this.compacting) await (this.compacting?.catch(() => {}) ?? this.running ?? new Promise<void>((r) => setImmediate(r)));
+  }
+
   /** Compacts now (tests, bench); resolves when done, rejects if it failed. */
   compact(): Promise<void> {
     this.compacting ??= this.runCompaction(false).finally(() => (this.compacting = null));
@@ -225,10 +230,11 @@ export class NodesFile implements NodeStore {
   private async flush(): Promise<void> {
     const t0 = performance.now();
     try {
-      const bytes = this.snapshot === null ? await this.writeFirst() : await this.append();
+      const first = this.snapshot === null;
+      const bytes = first ? await this.writeFirst() : await this.append();
       if (bytes === 0) return;
       Object.assign(this.st, { writes: this.st.writes + 1, lastWriteMs: Math.round(performance.now() - t0), lastWriteBytes: bytes, lastWriteAt: iso(this.opts.clock.now()) });
-      this.st.bytesWritten += bytes;
+      if (!first) this.st.bytesWritten += bytes; // a first snapshot counted itself
     } catch (e) {
       this.st.failedWrites++;
       this.opts.log.error('nodes.yaml write failed', { error: (e as Error).message });
@@ -343,10 +349,15 @@ export class NodesFile implements NodeStore {
         throw e;
       }
       [this.snapshot, this.snapshotBytes] = [to, w.bytes];
+      this.st.bytesWritten += w.bytes;
       await step('renamed');
       if (through === null) return;
       if (final) await this.journal.remove();
-      else if (this.journal.exists) await this.journal.replace(Buffer.concat([Buffer.from(headerLine(to, through)), ...(this.carry ?? [])]));
+      else if (this.journal.exists) {
+        const content = Buffer.concat([Buffer.from(headerLine(to, through)), ...(this.carry ?? [])]);
+        await this.journal.replace(content);
+        this.st.bytesWritten += content.length;
+      }
       await step('journal-replaced');
     };
     await (through === null ? install() : this.exclusive(install));
