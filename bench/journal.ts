@@ -46,7 +46,7 @@ async function home(tmp: string, name: string, n: number): Promise<string> {
 }
 
 /** A journal of `lines` last_seen changes following the home's nodes.yaml, as a server that crashed would leave. */
-async function writeJournal(dir: string, lines: number): Promise<void> {
+export async function writeJournal(dir: string, lines: number): Promise<void> {
   const snap = await loadNodesFile(join(dir, 'nodes.yaml'));
   const ids = snap.records.map((r) => (r as { id: string }).id);
   const out = createWriteStream(join(dir, 'nodes.journal'), { mode: 0o600 });

@@ -57,7 +57,7 @@ export async function loadState(path: string): Promise<LoadedState> {
     const marks: Array<Mark | null> = [];
     await eachLine(fh, (buf, s, e, no, complete) => {
       if (no === 1) header = complete ? parseHeader(buf.toString('utf8', s, e)) : null;
-      else if (!startsWith(buf, s, e, MARK_PREFIX)) changes++;
+      else if (!isMark(buf, s, e)) changes++;
       else if (complete) marks.push(parseMark(buf.toString('utf8', s, e)));
     });
     const h = header as Header | null;
@@ -80,10 +80,23 @@ export async function loadState(path: string): Promise<LoadedState> {
       if (no === 1) return void (goodBytes = end);
       let c: ReturnType<typeof asChange> = null;
       let mark = false;
+      const plain = complete ? plainSet(buf, s, e) : null;
+      if (plain !== null) {
+        if (plain.seq <= lastSeq) return void (bad ??= no);
+        if (bad !== null) throw new Error(`${jpath}: line ${bad} is not a journal change, yet later lines are (damaged file?)`);
+        goodBytes = end;
+        lastSeq = plain.seq;
+        if (plain.seq > through) {
+          const r = records.get(plain.id);
+          if (r) r[plain.key] = plain.value; // the common line: no object built, none merged
+          replayed++;
+        }
+        return;
+      }
       if (complete) {
         try {
           const v: unknown = JSON.parse(buf.toString('utf8', s, e));
-          mark = startsWith(buf, s, e, MARK_PREFIX);
+          mark = isMark(buf, s, e);
           c = mark ? null : asChange(v);
         } catch {
           c = null;
@@ -153,8 +166,55 @@ function mismatch(path: string, jpath: string, snap: LoadedNodesFile, follows: S
   );
 }
 
-const startsWith = (buf: Buffer, s: number, e: number, prefix: string): boolean =>
-  e - s >= prefix.length && buf.toString('latin1', s, s + prefix.length) === prefix;
+const SEQ = Buffer.from('{"seq":');
+const ID = Buffer.from(',"id":"');
+const SET = Buffer.from('","set":{"');
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+
+/**
+ * The most common line, `{"seq":N,"id":"X","set":{"K":"V"}}` with plain strings (no escapes: a
+ * `last_seen` refresh), read straight from the bytes; null for anything else (JSON.parse decides).
+ */
+function plainSet(buf: Buffer, s: number, e: number): { seq: number; id: string; key: string; value: string } | null {
+  if (!bytesAt(buf, s, SEQ)) return null;
+  let i = s + SEQ.length;
+  let seq = 0;
+  for (; i < e && buf[i]! >= 0x30 && buf[i]! <= 0x39 && i - s < 24; i++) seq = seq * 10 + buf[i]! - 0x30;
+  if (!bytesAt(buf, i, ID)) return null;
+  const idStart = i + ID.length;
+  const idEnd = plainEnd(buf, idStart, e);
+  if (idEnd < 0 || !bytesAt(buf, idEnd, SET)) return null;
+  const keyStart = idEnd + SET.length;
+  const keyEnd = plainEnd(buf, keyStart, e);
+  if (keyEnd < 0 || buf[keyEnd + 1] !== 0x3a || buf[keyEnd + 2] !== QUOTE) return null; // ":"
+  const valStart = keyEnd + 3;
+  const valEnd = plainEnd(buf, valStart, e);
+  if (valEnd < 0 || valEnd + 3 !== e || buf[valEnd + 1] !== 0x7d || buf[valEnd + 2] !== 0x7d) return null; // "}}
+  if (!Number.isSafeInteger(seq)) return null;
+  return { seq, id: buf.toString('utf8', idStart, idEnd), key: buf.toString('utf8', keyStart, keyEnd), value: buf.toString('utf8', valStart, valEnd) };
+}
+
+/** `want` is at buf[i…] (byte by byte: Buffer.compare with offsets costs more than these few bytes). */
+function bytesAt(buf: Buffer, i: number, want: Buffer): boolean {
+  if (i + want.length > buf.length) return false;
+  for (let k = 0; k < want.length; k++) if (buf[i + k] !== want[k]) return false;
+  return true;
+}
+
+/** The index of the quote that ends a string starting at `i`, or -1 if it holds an escape or runs out. */
+function plainEnd(buf: Buffer, i: number, e: number): number {
+  for (; i < e; i++) {
+    const c = buf[i];
+    if (c === QUOTE) return i;
+    if (c === BACKSLASH) return -1;
+  }
+  return -1;
+}
+
+const MARK = Buffer.from(MARK_PREFIX);
+/** The line buf[s, e) starts with a `compacted` mark (a byte comparison: no string per line). */
+const isMark = (buf: Buffer, s: number, e: number): boolean => e - s >= MARK.length && bytesAt(buf, s, MARK);
 
 /**
  * Calls `fn` for every line of the file, read in chunks into one reused buffer: the line is
