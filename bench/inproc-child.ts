@@ -47,7 +47,7 @@ async function memory(home: string, n: number) {
 async function stall(home: string, n: number) {
   const { core, buildMs } = await build(home, n);
   const store = core.store as NodesFile;
-  const records = [...core.fleet.all()].map((x) => x.record);
+  const records = [...core.fleet.all()].map((x) => x.published);
   const writes: Array<LoopWindow & { kind: string; bytes: number | null }> = [];
   // The baseline: today's nodes.yaml write before the journal, every record serialized (what each
   // 2 s flush did under heartbeats), with the same slicing; then the journal's own steps.

@@ -6,6 +6,6 @@
  */
 export { askHead, HeadActor, type HeadActorDeps, type HeadMsg, type HeadReplies, type HeadSnapshot } from './head/actor.js';
 export { headMachine, type BodyKindSeen, type HeadAssignment, type HeadContext, type HeadEvent } from './head/machine.js';
-export { Heads, type HeadsDeps, type NewHead } from './head/heads.js';
+export { Heads, type HeadsDeps } from './head/heads.js';
 export { BodyIndex, isEligible, streamUrl, RENDER_ROLE, STREAM_PORT, type HeadPlace } from './head/eligibility.js';
 export { headDiagnostics, nodeStatus, toHeadView } from './head/view.js';

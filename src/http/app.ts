@@ -5,6 +5,7 @@
 import { Hono } from 'hono';
 import { AppError } from '../errors.js';
 import { agentRoutes } from './agent.routes.js';
+import { agentTraffic } from './agent-traffic.js';
 import { auditTrail } from './audit.js';
 import { auditRoutes } from './audit.routes.js';
 import { limitBody } from './body-limit.js';
@@ -18,6 +19,7 @@ import { backupRoutes } from './backup.routes.js';
 import { batchRoutes } from './batch.routes.js';
 import { configRoutes } from './config.routes.js';
 import { execRoutes } from './exec.routes.js';
+import { execControlRoutes } from './exec-control.routes.js';
 import { headExecRoutes } from './head-exec.routes.js';
 import { headsRoutes } from './heads.routes.js';
 import type { AppEnv } from './env.js';
@@ -70,7 +72,8 @@ export function createApp(deps: AppDeps): AppHandle {
   // SPEC §15: measured first, so a request's duration covers all of its handling.
   const metrics = cfg.metrics_enabled ? new Metrics(deps) : null;
   // One middleware logs, lists and measures every request (each layer costs a heartbeat ~1 µs).
-  app.use(requestLog(deps.requests, deps.log, metrics ? (c, t0) => metrics.observe(c, t0) : undefined));
+  // Agent traffic is logged at info only when notable (SPEC §11): its arrival is told apart by path.
+  app.use(requestLog(deps.requests, deps.log, { trafficOf: agentTraffic(d.auth), onDone: metrics ? (c, t0) => metrics.observe(c, t0) : undefined }));
   // An exec result carries two output streams of up to max_output_bytes each, plus JSON escaping.
   const limit = limitBody((c) => {
     const s = d.config.server;
@@ -101,6 +104,7 @@ export function createApp(deps: AppDeps): AppHandle {
   app.route('/api/v1', agentRoutes(d));
   app.route('/api/v1', nodesRoutes(d));
   app.route('/api/v1', execRoutes(d));
+  app.route('/api/v1', execControlRoutes(d));
   app.route('/api/v1', headsRoutes(d));
   app.route('/api/v1', headExecRoutes(d));
   app.route('/api/v1', batchRoutes(d));

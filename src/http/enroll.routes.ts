@@ -49,7 +49,7 @@ export function enrollRoutes(d: RouteDeps): Hono<AppEnv> {
     const body = await readJson(c, enrollmentBody);
     const ttlS = enrollmentTtl(d, body.ttl_s);
     const { node, token } = await d.fleet.enroll({ name: body.name, owner: body.owner, kind: body.kind, os: body.os ?? null, ttlS }, c.get('inflight'));
-    const r = node.record;
+    const r = node.published;
     c.set('auditNote', { node_id: r.id });
     return c.json(
       {
@@ -58,6 +58,7 @@ export function enrollRoutes(d: RouteDeps): Hono<AppEnv> {
         enrollment_token: token,
         expires_at: r.enrollment!.expires_at,
         install: installCommands(d.config.server, token, { manifest: await readReleaseManifest(dirs), os: body.os ?? null }),
+        server_url: d.config.server.public_url,
       },
       201,
     );

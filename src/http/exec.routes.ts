@@ -6,12 +6,13 @@
 import { Hono, type Context } from 'hono';
 import { askExec, type ExecQueueActor, type ExecQueueView } from '../actors/exec-queue-actor.js';
 import type { NodeActor } from '../actors/node-actor.js';
+import { requireExecChannel } from '../actors/node/exec-channel.js';
 import { AppError } from '../errors.js';
 import { requireAdmin, requireNode } from './auth.js';
 import type { RouteDeps } from './deps.js';
 import type { AppEnv } from './env.js';
 import { execPollQuery, execResultBody, execResultQuery, execSubmitBody } from './schemas.js';
-import { nodeFromPath } from './params.js';
+import { nodeFacts, nodeFromPath } from './params.js';
 import { readJson, readQuery } from './validate.js';
 
 const MS_PER_S = 1000;
@@ -70,8 +71,9 @@ export function execRoutes(d: RouteDeps): Hono<AppEnv> {
   app.post('/nodes/:id/exec', adminOnly, async (c) => {
     const node = nodeOf(c);
     const body = await readJson(c, execSubmitBody);
+    requireExecChannel(node.published);
     const queue = d.execQueues.ensure(node.id);
-    const msg = { type: 'submit', command: body.command, interpreter: body.interpreter, os: node.record.reported.os, timeoutS: body.timeout_s } as const;
+    const msg = { type: 'submit', command: body.command, interpreter: body.interpreter, os: node.published.reported.os, timeoutS: body.timeout_s } as const;
     const queued = await askExec(queue, msg, waiter(c));
     c.set('auditNote', { exec_id: queued.id });
     return c.json(queued, 202);
@@ -100,7 +102,7 @@ export function execRoutes(d: RouteDeps): Hono<AppEnv> {
 
   app.delete('/nodes/:id/exec/:execId', adminOnly, async (c) => {
     const { queue, execId } = queueOf(c);
-    return c.json(await askExec(queue, { type: 'cancel', id: execId }, waiter(c)));
+    return c.json(await askExec(queue, { type: 'cancel', id: execId, node: nodeFacts(d.fleet, queue.nodeId) }, waiter(c)));
   });
 
   return app;

@@ -9,6 +9,7 @@ import { askExec, defaultInterpreter, type ExecResultView, type Interpreter } fr
 import { headDiagnostics, type HeadActor } from '../actors/head-actor.js';
 import { logsCommand, readLogLines, readScreenshot, screenshotCommand } from '../actors/head/capture.js';
 import { allowOnly, ExperienceLibrary } from '../actors/head/experience-library.js';
+import { requireExecChannel } from '../actors/node/exec-channel.js';
 import { AppError } from '../errors.js';
 import type { HeadLogsReply } from '../wire/heads.js';
 import { requireAdmin } from './auth.js';
@@ -38,7 +39,8 @@ export function headExecRoutes(d: RouteDeps, library = liveLibrary(d)): Hono<App
     const head = headById(d.heads, d.fleet, c.req.param('id') ?? '');
     const node = d.fleet.get(head.nodeId);
     if (!node) throw new AppError('not_found', `no head ${head.nodeId}`);
-    const r = node.record;
+    const r = node.published;
+    requireExecChannel(r); // an iPad: 409 at once, not a 504 after the budget
     const interpreter: Interpreter = r.kind === 'windows' ? 'powershell' : defaultInterpreter(r.reported.os);
     return { head, node, interpreter };
   };
@@ -58,7 +60,7 @@ export function headExecRoutes(d: RouteDeps, library = liveLibrary(d)): Hono<App
 
   app.get('/heads/:id/experiences', adminOrHead, async (c) => {
     const head: HeadActor = headFromPath(d.heads, d.fleet, c);
-    const r = d.fleet.get(head.nodeId)?.record;
+    const r = d.fleet.get(head.nodeId)?.published;
     if (!r) throw new AppError('not_found', `no head ${head.nodeId}`);
     const catalog = await library.live(r.district, r.venue, c.req.raw.signal);
     return c.json(allowOnly(catalog, head.snapshot.allowed));
