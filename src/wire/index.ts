@@ -11,3 +11,4 @@ export * from './shell.js';
 export * from './audit.js';
 export * from './config.js';
 export * from './release.js';
+export * from './backup.js';
