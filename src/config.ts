@@ -105,6 +105,8 @@ const serverSchema = z
     metrics_token: z.string().refine((t) => t === '' || t.length >= 16, 'must be empty or at least 16 characters').default(''),
     /** false: no /metrics and no per-request measurement (the bench's baseline). */
     metrics_enabled: z.boolean().default(true),
+    /** §16.6: compact once nodes.journal holds this many bytes; 0 = max(1 MiB, half of nodes.yaml). */
+    journal_compact_bytes: z.number().int().min(0).max(2 ** 40).default(0),
   })
   .strict()
   .superRefine((s, ctx) => {

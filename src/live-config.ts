@@ -19,6 +19,7 @@ export const RESTART_REQUIRED: readonly string[] = [
   'server.shell.max_frame_bytes',
   'server.log_format',
   'server.metrics_enabled',
+  'server.journal_compact_bytes',
 ];
 
 export interface ReloadReport {

@@ -25,7 +25,7 @@ import { RequestRegistry } from './http/requests.js';
 import { startTrafficSummary } from './http/traffic-summary.js';
 import { createLogger, type Logger } from './log.js';
 import { AuditLog } from './persist/audit-log.js';
-import { loadNodesFile, NodesFile } from './persist/nodes-file.js';
+import { loadState, NodesFile } from './persist/nodes-file.js';
 import { LiveConfig } from './live-config.js';
 import type { NodeStore } from './persist/nodes-store.js';
 import { EX_UNAVAILABLE } from './sysexits.js';
@@ -87,8 +87,9 @@ export async function buildCore(opts: { home: string; config: Config; live?: Liv
   const cfg = live.current.server;
   const path = join(opts.home, 'nodes.yaml');
   const t0 = performance.now();
-  const loaded = await loadNodesFile(path);
-  const store = opts.store ?? new NodesFile({ path, clock, log: opts.log });
+  const loaded = await loadState(path);
+  const compactBytes = cfg.journal_compact_bytes;
+  const store = opts.store ?? new NodesFile({ path, clock, log: opts.log, loaded, ...(compactBytes > 0 && { compactMinBytes: compactBytes, compactRatio: 0 }) });
   const system = new ActorSystem(clock);
   const execQueues = new ExecQueues({ clock, system, settings: execSettings(live.current) });
   // SPEC §15, the runbook's "online but exec results stay pending": said once in the journal, when it starts and ends.
@@ -129,7 +130,8 @@ export async function buildCore(opts: { home: string; config: Config; live?: Liv
     if (changed.length > 0) opts.log.info('config reloaded', { changed, roles_refreshed: refreshed, nodes_asked: asked });
   });
   const restored = fleet.restore(loaded.records);
-  opts.log.info('nodes restored', { path, nodes: restored, source: loaded.source, ms: Math.round(performance.now() - t0) });
+  const replayed = loaded.journal && { journal: loaded.journal.path, journal_changes: loaded.journal.replayed };
+  opts.log.info('nodes restored', { path, nodes: restored, source: loaded.source, ...replayed, ms: Math.round(performance.now() - t0) });
   fleet.start();
   return { home: opts.home, live, get config() { return live.current; }, clock, log: opts.log, system, fleet, heads, execQueues, batches, shells, store, requests: new RequestRegistry(), version: VERSION, startedAt: clock.mono(), audit: auditLog(opts.home, opts.log) };
 }

@@ -151,6 +151,19 @@ async function reload(c: Extract<ClientCommand, { cmd: 'reload' }>, api: Api, ou
   return 0;
 }
 
+/** `hydracluster backup`: the server writes the file on its own host; its path, size and SHA-256. */
+async function backup(c: Extract<ClientCommand, { cmd: 'backup' }>, api: Api, out: Out): Promise<number> {
+  const r = await api.call('POST', '/backups', c.out === undefined ? {} : { out: c.out });
+  if (c.json) {
+    out.write(json(r.body));
+    return 0;
+  }
+  const { backupReply } = await import('../wire/backup.js');
+  const v = shaped(backupReply, r.body);
+  out.write(`backup written on the server: ${v.path}\nsize: ${v.size} bytes\nsha256: ${v.sha256}\n`);
+  return 0;
+}
+
 /** Runs one of the admin commands; the exit code (failures are thrown as CliError). `confirm`: a terminal to ask on. */
 export function runAdmin(c: Exclude<ClientCommand, { cmd: 'exec' | 'fleet-exec' | 'audit' | 'enroll' | 'cancel' | 'result' }>, api: Api, out: Out, confirm?: Confirm): Promise<number> {
   switch (c.cmd) {
@@ -162,5 +175,7 @@ export function runAdmin(c: Exclude<ClientCommand, { cmd: 'exec' | 'fleet-exec' 
       return debug(c, api, out);
     case 'reload':
       return reload(c, api, out);
+    case 'backup':
+      return backup(c, api, out);
   }
 }

@@ -4,6 +4,7 @@
  */
 import type { ParseArgsConfig } from 'node:util';
 import { AUDIT_MAX_LIMIT, parseSince } from '../wire/constants.js';
+import { isAbsolutePath } from '../wire/backup-path.js';
 import { parseWhere, type FleetExecCommand } from './where.js';
 import { UsageError } from './errors.js';
 import { COMMON, connOf, need, noMore, parse, parseDuration, type ConnectionFlags } from './argv.js';
@@ -45,6 +46,7 @@ export type ClientCommand =
   | ({ cmd: 'nodes'; json: boolean } & NodesAction)
   | { cmd: 'debug'; action: 'actors' | 'requests' } | { cmd: 'debug'; action: 'actor'; id: string }
   | { cmd: 'reload'; json: boolean }
+  | { cmd: 'backup'; out?: string; json: boolean }
   | AuditCommand
   | EnrollCommand
   | CancelCommand
@@ -142,6 +144,14 @@ function parseReload(argv: string[]): ParsedCli {
   return { command: { cmd: 'reload', json: v.json }, conn: connOf(v) };
 }
 
+/** `backup [--out FILE]`: FILE is a path on the server's host, so it must be absolute (the CLI's folder means nothing there). */
+function parseBackup(argv: string[]): ParsedCli {
+  const { values: v, positionals: p } = parse(argv, { ...COMMON, out: { type: 'string' } });
+  noMore(p, 0);
+  if (v.out !== undefined && !isAbsolutePath(v.out)) throw new UsageError(`--out ${JSON.stringify(v.out)}: give an absolute path on the server's host`);
+  return { command: { cmd: 'backup', out: v.out, json: v.json }, conn: connOf(v) };
+}
+
 /** `cancel EXEC_ID` and `result EXEC_ID [--wait]` (SPEC §16.7). */
 function parseCancel(argv: string[]): ParsedCli {
   const { values: v, positionals: p } = parse(argv, COMMON);
@@ -165,6 +175,7 @@ const PARSERS: Record<string, (argv: string[]) => ParsedCli> = {
   enroll: parseEnroll,
   cancel: parseCancel,
   result: parseResult,
+  backup: parseBackup,
 };
 
 /** `heads` and `enroll-qr`: parsed and run by ./heads.ts, loaded only for them. */

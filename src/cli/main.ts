@@ -41,6 +41,8 @@ const USAGE = `usage: hydracluster <command> [options]
   enroll-qr [--png FILE]                    the iPad enrollment QR, in the terminal or as a PNG
   debug [actors|actor ID|requests]
   reload                                    re-read the server's config.yaml (no restart)
+  backup [--out FILE]                       the server writes a consistent nodes.yaml (0600) into <home>/backups/
+                                            or FILE (absolute, on the server's host); prints path, size, SHA-256
   audit [--node ID] [--operator NAME] [--since 1h] [--limit N] [--json]   who changed what (newest first)
 
   Wherever a node ID goes, a unique node name does too (several nodes with it: 64, listed).

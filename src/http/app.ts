@@ -15,6 +15,7 @@ import type { Config } from '../config.js';
 import type { AppDeps, RouteDeps } from './deps.js';
 import { downloadsRoutes } from './downloads.routes.js';
 import { enrollRoutes } from './enroll.routes.js';
+import { backupRoutes } from './backup.routes.js';
 import { batchRoutes } from './batch.routes.js';
 import { configRoutes } from './config.routes.js';
 import { execRoutes } from './exec.routes.js';
@@ -112,6 +113,7 @@ export function createApp(deps: AppDeps): AppHandle {
   app.route('/api/v1', auditRoutes(d));
   app.route('/api/v1', configRoutes(d));
   app.route('/api/v1', openApiRoutes(d));
+  app.route('/api/v1', backupRoutes(d));
   if (metrics) app.route('/', metricsRoutes(metrics, d.auth));
   app.route('/', downloadsRoutes(d));
   // The web pages (SPEC §14): server-rendered, on the same actors and indexes as the API.

@@ -53,6 +53,7 @@ const ACTIONS: Record<string, string> = {
   'POST /api/v1/nodes/:id/allowed-experiences': 'head.experiences',
   'GET /api/v1/nodes/:id/shell': 'shell.open',
   'POST /api/v1/config/reload': 'config.reload',
+  'POST /api/v1/backups': 'backup.create',
   'POST /login': 'login',
   'POST /logout': 'logout',
 };

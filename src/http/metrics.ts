@@ -49,7 +49,7 @@ export interface MetricsDeps {
   fleet: Fleet;
   execQueues: ExecQueues;
   system: ActorSystem;
-  /** Its `failedWrites`: nodes.yaml writes that failed (each a 503 `persist_failed`, or telemetry to retry). */
+  /** Its `failedWrites`: writes of nodes.yaml or its journal that failed (each a 503 `persist_failed`, or telemetry to retry). */
   store: { stats(): { failedWrites: number } };
 }
 
@@ -91,7 +91,7 @@ export class Metrics {
     new Gauge({ name: 'hydracluster_mailbox_depth_max', help: 'The deepest actor mailbox', registers: [r], collect() { this.set(deps.system.pressure().deepestMailbox); } });
     new Gauge({ name: 'hydracluster_mailbox_oldest_message_age_seconds', help: 'Age of the oldest unanswered actor message', registers: [r], collect() { this.set(deps.system.pressure().oldestMessageAgeMs / 1000); } });
     new Counter({
-      name: 'hydracluster_persist_failures_total', help: 'nodes.yaml writes that failed (disk full, I/O error)', registers: [r],
+      name: 'hydracluster_persist_failures_total', help: 'Writes of nodes.yaml or its journal that failed (disk full, I/O error)', registers: [r],
       collect() {
         this.reset();
         this.inc(deps.store.stats().failedWrites);

@@ -4,6 +4,7 @@
  * be made to fail (`failWrites`) or to wait (`hold`), to test what a full disk or a slow one does.
  */
 import type { NodeStore, NodeStoreStats, StoredRecord } from './nodes-store.js';
+import { replaceWith, writeSnapshotFile } from './snapshot-write.js';
 
 export class MemoryStore implements NodeStore {
   /** What a successful commit made durable: the "disk". */
@@ -55,7 +56,15 @@ export class MemoryStore implements NodeStore {
     if (!this.error) await this.commit();
   }
 
+  /** The durable records, written as a real snapshot file. */
+  async backup(path: string, note: string): Promise<{ bytes: number; sha256: string }> {
+    await this.commit();
+    const w = await writeSnapshotFile(`${path}.tmp`, [...this.durable.values()], { snapshot: 'snap-memory', writtenAt: new Date().toISOString(), note }, { chunkRecords: 1000, sliceMs: 8 });
+    await replaceWith(`${path}.tmp`, path);
+    return w;
+  }
+
   stats(): NodeStoreStats {
-    return { records: this.durable.size, dirty: this.pending.size, writes: this.st.writes, failedWrites: this.st.failedWrites, lastWriteMs: null, lastWriteBytes: null, lastWriteAt: null };
+    return { records: this.durable.size, dirty: this.pending.size, writes: this.st.writes, failedWrites: this.st.failedWrites, lastWriteMs: null, lastWriteBytes: null, lastWriteAt: null, bytesWritten: 0, journalBytes: 0, compactions: 0, lastCompactionMs: null };
   }
 }

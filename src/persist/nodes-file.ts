@@ -1,157 +1,122 @@
 /**
- * nodes.yaml: the durable store behind {@link NodeStore}. One JSON object per line, which is also
- * a YAML 1.2 flow mapping, so the file loads fast (JSON.parse per line, see nodes-load.ts) yet
- * stays real YAML that an operator may hand-edit.
+ * The durable store behind {@link NodeStore} (SPEC §3, §4, §16.6): nodes.yaml is the snapshot,
+ * written by compaction; between compactions each change goes to nodes.journal as one line (the
+ * record's changed fields), group-committed: every commit() that arrives while an append runs is
+ * served by the next one, one fsync for all. The disk work grows with what changes, not with the
+ * fleet. See ./journal-lines.ts for the lines and ./journal-load.ts for the boot.
+ *
+ * Compaction (the journal grew past a fraction of the snapshot, or a clean stop): the records as the
+ * disk has them are captured between two appends, written to nodes.yaml.tmp in slices (appends go
+ * on meanwhile), then — one step, appends waiting — a `compacted` line is appended, the temp file
+ * renamed over nodes.yaml, and the journal replaced by a new header plus the lines appended since
+ * the capture (a clean stop removes it instead). A crash at any point leaves a pair that boots.
  */
-import { open, rename, rm, type FileHandle } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { rm } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
+import { monotonicFactory } from 'ulid';
 import { iso, type Clock, type TimerHandle } from '../clock.js';
 import type { Logger } from '../log.js';
-import { FORMAT, ITEM, NL } from './nodes-format.js';
+import { JournalFile } from './journal-file.js';
+import { changeLine, headerLine, markLine, type SnapshotRef } from './journal-lines.js';
+import { journalPathOf, type LoadedState } from './journal-load.js';
 import type { NodeStore, NodeStoreStats, StoredRecord } from './nodes-store.js';
+import { replaceWith, writeSnapshotFile, type SnapshotOptions, type WrittenSnapshot } from './snapshot-write.js';
 
 export { loadNodesFile } from './nodes-load.js';
+export { loadState, JournalMismatchError } from './journal-load.js';
 
-// Legal raw in JSON strings, but YAML 1.2 forbids them (C1, DEL, U+FFFE/F) or editors and YAML 1.1
-// tools take them for line breaks (U+2028/9, NEL); the \u escape means the same in JSON and YAML.
-const UNSAFE = /[\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff]/g;
-const escapeChar = (c: string): string => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0');
-// Platforms (Windows, some network filesystems) refuse to open or fsync a directory.
-const DIR_SYNC_UNSUPPORTED = new Set(['EISDIR', 'EPERM', 'EACCES', 'EINVAL', 'ENOTSUP', 'EBADF']);
-
-const header = (now: number, count: number): string =>
-  '# HydraCluster durable state. Written by the hydracluster server; edit only while it is stopped.\n' +
-  '# One record per line (YAML flow mapping). Back it up at any time: it is replaced atomically.\n' +
-  `format: ${FORMAT}\nwritten_at: "${iso(now)}"\ncount: ${count}\n${count === 0 ? 'nodes: []' : 'nodes:'}\n`;
-
-/** Bytes of the write buffer; a slice is written once it holds this much (a larger record gets its own). */
-const WRITE_BUFFER_BYTES = 1 << 20;
-
-/**
- * The record's JSON as cached for its line (`  - ` + JSON + `\n`). Kept as a string, not a Buffer:
- * 100,000 small Buffers occupy thousands of pool slabs outside the heap, and that memory pressure
- * made V8 run full collections (with long incremental marking on the event loop) during writes.
- */
-function toJson(id: string, record: StoredRecord): string {
-  let json: string | undefined;
-  try {
-    json = JSON.stringify(record);
-  } catch (err) {
-    throw new Error(`record ${id} cannot be serialized: ${(err as Error).message}`);
-  }
-  if (json?.[0] !== '{') throw new Error(`record ${id} is not a JSON object`);
-  return json.replace(UNSAFE, escapeChar);
-}
-
-/** Bytes of the line of `json` (ITEM, the JSON in UTF-8, newline). */
-const lineBytes = (json: string): number => ITEM.length + Buffer.byteLength(json) + 1;
-
-/** Puts the line of `json` into `buf` at `off` (the caller made sure it fits); returns the new end. */
-function putLine(buf: Buffer, off: number, json: string): number {
-  buf[off] = 0x20; // ITEM, byte by byte: no string conversion per line
-  buf[off + 1] = 0x20;
-  buf[off + 2] = 0x2d;
-  buf[off + 3] = 0x20;
-  off += ITEM.length;
-  off += buf.write(json, off);
-  buf[off] = NL;
-  return off + 1;
-}
-
-
-async function writeAll(fh: FileHandle, buf: Buffer, len: number): Promise<number> {
-  for (let off = 0; off < len; ) {
-    const { bytesWritten } = await fh.write(buf, off, len - off);
-    if (bytesWritten <= 0) throw new Error('short write');
-    off += bytesWritten;
-  }
-  return len;
-}
-
-async function syncDir(dir: string): Promise<void> {
-  let dh: FileHandle | undefined;
-  try {
-    dh = await open(dir, 'r');
-    await dh.sync();
-  } catch (err) {
-    if (!DIR_SYNC_UNSUPPORTED.has((err as NodeJS.ErrnoException).code ?? '')) throw err;
-  } finally {
-    await dh?.close().catch(() => {});
-  }
-}
+const ulid = monotonicFactory();
+/** A compaction that failed is tried again after this long (the journal keeps every change meanwhile). */
+const COMPACT_RETRY_MS = 30_000;
 
 /** Options of {@link NodesFile}. */
 export interface NodesFileOptions {
   path: string;
   clock: Clock;
   log: Logger;
-  /**
-   * A write runs in slices, the event loop yielded between them (while the slice is written out):
-   * a slice ends after this many records (default 1000) or after `sliceMs`, whichever comes first.
-   */
+  /** What loadState() read at boot: the store goes on from it. Without it, the first write is a full snapshot. */
+  loaded?: LoadedState;
+  /** A snapshot is written in slices of at most this many records (default 1000)… */
   chunkRecords?: number;
-  /** Synchronous work per slice, in ms (default 8); checked after each record. */
+  /** …or this many ms of synchronous work (default 8), as is the diffing of an append. */
   sliceMs?: number;
   /** Longest delay before a put/remove that nobody commits reaches the disk. */
   lazyFlushMs?: number;
+  /** Compact once the journal holds more than this fraction of the snapshot's bytes (default 0.5)… */
+  compactRatio?: number;
+  /** …and at least this many bytes (default 1 MiB). */
+  compactMinBytes?: number;
+  /** Tests: awaited at each step of a compaction, to look at the files as a crash there would leave them. */
+  onStep?: (step: CompactionStep) => void | Promise<void>;
 }
+
+/** The steps of a compaction, in order (`marked` only when a journal exists). */
+export type CompactionStep = 'snapshot-written' | 'marked' | 'renamed' | 'journal-replaced';
 
 interface Entry {
   id: string;
-  /** The record as the actor last pushed it. */
-  record: StoredRecord;
-  /** The record's JSON as last written (its line minus ITEM and newline); null: never serialized. */
-  line: string | null;
-  dirty: boolean;
+  /** The record as the actor last pushed it; null: removed. */
+  record: StoredRecord | null;
+  /** The record as the disk has it (snapshot plus journal); null: not on disk. */
+  base: StoredRecord | null;
 }
 
-/**
- * {@link NodeStore} on nodes.yaml: group-committed, atomic full rewrites that only re-serialize
- * dirty records, run in slices bounded by time and record count so the event loop keeps turning.
- */
+type Waiter = { resolve: () => void; reject: (err: Error) => void };
+
+/** {@link NodeStore} on nodes.yaml and nodes.journal. */
 export class NodesFile implements NodeStore {
   private readonly entries = new Map<string, Entry>();
-  private readonly chunk: number;
-  private readonly sliceMs: number;
+  private readonly dirty = new Set<Entry>();
+  private readonly journal: JournalFile;
+  private readonly snapOpts: SnapshotOptions;
   private readonly lazyMs: number;
-  private waiters: Array<{ resolve: () => void; reject: (err: Error) => void }> = [];
+  /** The nodes.yaml the journal follows; null: not one this store knows (its first write is a full snapshot). */
+  private snapshot: SnapshotRef | null = null;
+  private snapshotBytes = 0;
+  private seq = 0;
+  /** Lines appended since a running compaction captured its records; null when none runs. */
+  private carry: Buffer[] | null = null;
+  private compacting: Promise<void> | null = null;
+  private compactAfter = 0;
+  private ops: Array<() => Promise<void>> = [];
+  private waiters: Waiter[] = [];
   private wanted = false;
   private scheduled = false;
-  private running: Promise<Error | null> | null = null;
+  private running: Promise<void> | null = null;
   private lazy: TimerHandle | null = null;
-  /** Membership changed since the last write began, or no write has succeeded yet. */
-  private changed = true;
   private closed = false;
   private closing: Promise<void> | null = null;
-  private readonly st: Omit<NodeStoreStats, 'records' | 'dirty'> = { writes: 0, failedWrites: 0, lastWriteMs: null, lastWriteBytes: null, lastWriteAt: null };
+  private readonly st = { writes: 0, failedWrites: 0, lastWriteMs: null as number | null, lastWriteBytes: null as number | null, lastWriteAt: null as string | null, bytesWritten: 0, compactions: 0, lastCompactionMs: null as number | null };
 
   constructor(private readonly opts: NodesFileOptions) {
-    this.chunk = Math.max(1, opts.chunkRecords ?? 1000);
-    this.sliceMs = Math.max(0, opts.sliceMs ?? 8);
+    this.snapOpts = { chunkRecords: Math.max(1, opts.chunkRecords ?? 1000), sliceMs: Math.max(0, opts.sliceMs ?? 8) };
     this.lazyMs = opts.lazyFlushMs ?? 2000;
+    const l = opts.loaded;
+    this.journal = new JournalFile(journalPathOf(opts.path), l?.journal?.goodBytes ?? null);
+    if (!l) return;
+    for (const r of l.records as StoredRecord[]) this.entries.set(r.id, { id: r.id, record: r, base: r });
+    [this.snapshot, this.snapshotBytes, this.seq] = [{ snapshot: l.snapshot, sha256: l.sha256 }, l.bytes, l.journal?.lastSeq ?? 0];
   }
 
   put(id: string, record: StoredRecord): void {
-    const e = this.entries.get(id);
-    if (e) [e.record, e.dirty] = [record, true];
-    else this.entries.set(id, { id, record, line: null, dirty: true });
-    this.changed ||= !e;
+    let e = this.entries.get(id);
+    if (e) e.record = record;
+    else this.entries.set(id, (e = { id, record, base: null }));
+    this.dirty.add(e);
     this.scheduleLazy();
   }
 
   remove(id: string): void {
-    if (!this.entries.delete(id)) return;
-    this.changed = true;
+    const e = this.entries.get(id);
+    if (!e || e.record === null) return;
+    e.record = null;
+    this.dirty.add(e);
     this.scheduleLazy();
   }
 
   commit(): Promise<void> {
     if (this.closed) return Promise.reject(new Error('store closed'));
-    return new Promise<void>((resolve, reject) => {
-      this.waiters.push({ resolve, reject });
-      this.kick();
-    });
+    return this.flushSoon();
   }
 
   close(): Promise<void> {
@@ -160,125 +125,242 @@ export class NodesFile implements NodeStore {
   }
 
   stats(): NodeStoreStats {
-    let dirty = 0;
-    for (const e of this.entries.values()) if (e.dirty) dirty++;
-    return { records: this.entries.size, dirty, ...this.st };
+    return { records: this.entries.size, dirty: this.dirty.size, ...this.st, journalBytes: this.journal.bytes };
+  }
+
+  /**
+   * Writes a consistent snapshot of what the disk holds once everything put so far is journaled
+   * (`hydracluster backup`) to `path` (temp file beside it, fsync, rename). Does not touch the journal.
+   */
+  async backup(path: string, note: string): Promise<WrittenSnapshot> {
+    if (this.closed) throw new Error('store closed');
+    await this.flushSoon();
+    const records = await this.exclusive(async () => this.capture());
+    const tmp = `${path}.tmp`;
+    const w = await writeSnapshotFile(tmp, records, { snapshot: `snap-${ulid()}`, writtenAt: iso(this.opts.clock.now()), note }, this.snapOpts);
+    await replaceWith(tmp, path).catch(async (e: unknown) => {
+      await rm(tmp, { force: true }).catch(() => {});
+      throw e;
+    });
+    return w;
+  }
+
+  /** Resolves once no append or compaction runs or waits to run (the bench's steps). */
+  async idle(): Promise<void> {
+    while (this.running || this.scheduled || this.compacting) await (this.compacting?.catch(() => {}) ?? this.running ?? new Promise<void>((r) => setImmediate(r)));
+  }
+
+  /** Compacts now (tests, bench); resolves when done, rejects if it failed. */
+  compact(): Promise<void> {
+    this.compacting ??= this.runCompaction(false).finally(() => (this.compacting = null));
+    return this.compacting;
+  }
+
+  private flushSoon(): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.waiters.push({ resolve, reject });
+      this.wanted = true;
+      this.kick();
+    });
   }
 
   private async shutdown(): Promise<void> {
     this.closed = true;
     this.lazy?.cancel();
     this.lazy = null;
-    while (this.running || this.scheduled) await (this.running ?? new Promise<void>((r) => setImmediate(() => r())));
-    let dirty = false;
-    for (const e of this.entries.values()) dirty ||= e.dirty;
-    if (!dirty && !this.changed) return;
-    const err = await this.start();
-    if (err) throw err;
+    await this.compacting?.catch(() => {});
+    if (this.snapshot === null || this.dirty.size > 0) await this.flushSoon();
+    if (this.journal.exists) await this.runCompaction(true);
+    else await this.journal.remove(); // a stale one the boot found holding nothing
+    await this.journal.close();
   }
 
   private scheduleLazy(): void {
     if (this.closed || this.lazy) return;
     this.lazy = this.opts.clock.after(this.lazyMs, () => {
       this.lazy = null;
+      this.wanted = true;
       this.kick();
     });
   }
 
-  /** Asks for a write; deferred with setImmediate so commits of the same tick share it. */
+  /** Runs `fn` between two appends (appends wait for it). */
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.ops.push(() => fn().then(resolve, reject));
+      this.kick();
+    });
+  }
+
+  /** Starts the disk loop on the next turn, so commits of the same tick share one append. */
   private kick(): void {
-    this.wanted = true;
     if (this.running || this.scheduled) return;
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
-      if (!this.running) void this.start();
+      this.running ??= this.drive().finally(() => {
+        this.running = null;
+        if (this.wanted || this.ops.length > 0) this.kick(); // asked for between the loop's end and now
+      });
     });
   }
 
-  private start(): Promise<Error | null> {
-    this.wanted = false;
-    this.lazy?.cancel();
-    this.lazy = null;
-    const waiters = this.waiters;
-    this.waiters = [];
-    const run = this.write().then((err) => {
-      this.running = null;
+  private async drive(): Promise<void> {
+    for (;;) {
+      const op = this.ops.shift();
+      if (op) {
+        await op();
+        continue;
+      }
+      if (!this.wanted) return;
+      this.wanted = false;
+      this.lazy?.cancel();
+      this.lazy = null;
+      const waiters = this.waiters;
+      this.waiters = [];
+      const err = await this.flush().then(() => null, (e: unknown) => (e instanceof Error ? e : new Error(String(e))));
       for (const w of waiters) {
         if (err) w.reject(err);
         else w.resolve();
       }
-      if (this.wanted) this.kick();
-      return err;
-    });
-    this.running = run;
-    return run;
+    }
   }
 
-  /** One full rewrite; never rejects (the error is returned so waiters can be told). */
-  private async write(): Promise<Error | null> {
-    const { path, clock, log } = this.opts;
-    const tmp = `${path}.tmp`;
+  /** One group commit; never rejects (the error is returned for the waiters). */
+  private async flush(): Promise<void> {
     const t0 = performance.now();
-    const snapshot = [...this.entries.values()];
-    this.changed = false;
-    const serialized: Entry[] = [];
-    let fh: FileHandle | null = null;
-    let bytes = 0;
     try {
-      await rm(tmp, { force: true }); // a stale temp file would keep its old mode
-      fh = await open(tmp, 'w', 0o600);
-      // One buffer, reused by every slice (a slice is written out before the next one starts):
-      // the lines are copied into it, nothing per line is allocated except a dirty record's JSON.
-      let buf = Buffer.allocUnsafeSlow(WRITE_BUFFER_BYTES);
-      let off = buf.write(header(clock.now(), snapshot.length));
-      let i = 0;
-      do {
-        const until = performance.now() + this.sliceMs;
-        const last = Math.min(i + this.chunk, snapshot.length);
-        while (i < last) {
-          const e = snapshot[i];
-          if (e.dirty || e.line === null) {
-            // Cleared now: a put from here on (while this write runs) keeps it dirty for the next one.
-            e.dirty = false;
-            serialized.push(e);
-            e.line = toJson(e.id, e.record);
-          }
-          const json = e.line;
-          // A UTF-16 unit takes at most 3 bytes in UTF-8: count exactly only near the end of the buffer.
-          if (ITEM.length + json.length * 3 + 1 > buf.length - off) {
-            const need = lineBytes(json);
-            if (need > buf.length - off) {
-              if (off > 0) break; // write what the buffer holds; this record starts the next slice
-              buf = Buffer.allocUnsafeSlow(need); // one record larger than the buffer
-            }
-          }
-          off = putLine(buf, off, json);
-          i++;
-          if (performance.now() >= until) break;
-        }
-        bytes += await writeAll(fh, buf, off); // yields the event loop until the slice is written
-        off = 0;
-      } while (i < snapshot.length);
-      await fh.sync();
-      await fh.close();
-      fh = null;
-      await rename(tmp, path);
-      await syncDir(dirname(path));
-      const ms = Math.round(performance.now() - t0);
-      Object.assign(this.st, { writes: this.st.writes + 1, lastWriteMs: ms, lastWriteBytes: bytes, lastWriteAt: iso(clock.now()) });
-      log.debug('nodes.yaml written', { records: snapshot.length, serialized: serialized.length, bytes, ms });
-      return null;
+      const first = this.snapshot === null;
+      const bytes = first ? await this.writeFirst() : await this.append();
+      if (bytes === 0) return;
+      Object.assign(this.st, { writes: this.st.writes + 1, lastWriteMs: Math.round(performance.now() - t0), lastWriteBytes: bytes, lastWriteAt: iso(this.opts.clock.now()) });
+      if (!first) this.st.bytesWritten += bytes; // a first snapshot counted itself
     } catch (e) {
-      const err = e instanceof Error ? e : new Error(String(e));
-      for (const x of serialized) x.dirty = true;
-      this.changed = true;
       this.st.failedWrites++;
-      log.error('nodes.yaml write failed', { error: err.message });
-      await fh?.close().catch(() => {});
-      await rm(tmp, { force: true }).catch(() => {});
+      this.opts.log.error('nodes.yaml write failed', { error: (e as Error).message });
       this.scheduleLazy();
-      return err;
+      throw e;
     }
+    if (!this.closed && this.compacting === null && this.opts.clock.mono() >= this.compactAfter && this.journal.bytes > this.compactThreshold()) void this.compact().catch(() => {});
+  }
+
+  private compactThreshold(): number {
+    return Math.max(this.opts.compactMinBytes ?? 1 << 20, (this.opts.compactRatio ?? 0.5) * this.snapshotBytes);
+  }
+
+  /** The dirty records' lines appended and fsynced; their entries then say the disk holds them. Returns the bytes. */
+  private async append(): Promise<number> {
+    const list = [...this.dirty];
+    this.dirty.clear();
+    const done: Array<[Entry, StoredRecord | null]> = [];
+    const lines: string[] = [];
+    try {
+      let until = performance.now() + this.snapOpts.sliceMs;
+      for (const e of list) {
+        const next = e.record;
+        const line = changeLine(this.seq + 1, e.id, e.base, next);
+        if (line === null) {
+          if (next === null) this.entries.delete(e.id); // never on disk
+          else e.base = next; // the same as on disk: later comparisons are by identity
+        } else {
+          this.seq++;
+          lines.push(line);
+          done.push([e, next]);
+        }
+        if (performance.now() >= until) {
+          await new Promise<void>((r) => setImmediate(r));
+          until = performance.now() + this.snapOpts.sliceMs;
+        }
+      }
+      if (lines.length === 0) return 0;
+      const data = Buffer.from(lines.join(''));
+      const seqBefore = this.seq - lines.length;
+      await this.journal.append(data, () => headerLine(this.snapshot!, seqBefore));
+      this.carry?.push(data);
+      for (const [e, next] of done) {
+        e.base = next;
+        if (next === null && e.record === null) this.entries.delete(e.id);
+      }
+      return data.length;
+    } catch (e) {
+      for (const x of list) if (this.entries.get(x.id) === x) this.dirty.add(x);
+      throw e;
+    }
+  }
+
+  /** A store that does not know the file on disk writes a whole snapshot first (and no journal follows an unknown one). */
+  private async writeFirst(): Promise<number> {
+    for (const e of this.dirty) if (e.record === null) this.entries.delete(e.id);
+    for (const e of this.entries.values()) e.base = e.record;
+    this.dirty.clear();
+    await this.journal.remove();
+    return this.writeSnapshot(this.capture(), null, false);
+  }
+
+  /** What the disk holds, in order: the snapshot's records as compaction writes them. */
+  private capture(): StoredRecord[] {
+    const out: StoredRecord[] = [];
+    for (const e of this.entries.values()) if (e.base) out.push(e.base);
+    return out;
+  }
+
+  private async runCompaction(final: boolean): Promise<void> {
+    const t0 = performance.now();
+    try {
+      const { records, through } = await this.exclusive(async () => {
+        this.carry = [];
+        return { records: this.capture(), through: this.seq };
+      });
+      await this.writeSnapshot(records, through, final);
+      this.st.compactions++;
+      this.st.lastCompactionMs = Math.round(performance.now() - t0);
+      this.opts.log.debug('nodes.yaml compacted', { records: records.length, through, ms: this.st.lastCompactionMs });
+    } catch (e) {
+      this.compactAfter = this.opts.clock.mono() + COMPACT_RETRY_MS;
+      this.opts.log.error('nodes.yaml compaction failed; changes stay in nodes.journal', { error: (e as Error).message });
+      throw e;
+    } finally {
+      this.carry = null;
+    }
+  }
+
+  /**
+   * Writes `records` to nodes.yaml.tmp (slices; appends go on), then, appends waiting: the
+   * `compacted` line (when a journal exists), the rename, and the journal replaced by what it must
+   * still hold (or removed when `final`). `through` null: no journal is involved (writeFirst).
+   */
+  private async writeSnapshot(records: StoredRecord[], through: number | null, final: boolean): Promise<number> {
+    const path = this.opts.path;
+    const tmp = `${path}.tmp`;
+    const id = `snap-${ulid()}`;
+    const w = await writeSnapshotFile(tmp, records, { snapshot: id, writtenAt: iso(this.opts.clock.now()) }, this.snapOpts);
+    const to: SnapshotRef = { snapshot: id, sha256: w.sha256 };
+    const step = async (s: CompactionStep) => this.opts.onStep?.(s);
+    const install = async () => {
+      try {
+        await step('snapshot-written');
+        if (through !== null && this.journal.exists) {
+          await this.journal.append(Buffer.from(markLine(to, through)), () => '');
+          await step('marked');
+        }
+        await replaceWith(tmp, path);
+      } catch (e) {
+        await rm(tmp, { force: true }).catch(() => {});
+        throw e;
+      }
+      [this.snapshot, this.snapshotBytes] = [to, w.bytes];
+      this.st.bytesWritten += w.bytes;
+      await step('renamed');
+      if (through === null) return;
+      if (final) await this.journal.remove();
+      else if (this.journal.exists) {
+        const content = Buffer.concat([Buffer.from(headerLine(to, through)), ...(this.carry ?? [])]);
+        await this.journal.replace(content);
+        this.st.bytesWritten += content.length;
+      }
+      await step('journal-replaced');
+    };
+    await (through === null ? install() : this.exclusive(install));
+    return w.bytes;
   }
 }

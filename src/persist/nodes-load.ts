@@ -3,47 +3,68 @@
  * with JSON.parse (100,000 records in about a second); any other YAML (an operator's hand edit) is
  * parsed with the `yaml` package.
  */
+import { createHash, type Hash } from 'node:crypto';
 import { open, type FileHandle } from 'node:fs/promises';
 import { isMap, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
 import { FORMAT, ITEM, NL } from './nodes-format.js';
 
 /** Bytes read from nodes.yaml at a time on load; a longer line grows the buffer. */
 const READ_CHUNK_BYTES = 1 << 20;
+/** What was read of nodes.yaml: its records (unvalidated), how, and which snapshot it is. */
+export interface LoadedNodesFile {
+  records: unknown[];
+  source: 'absent' | 'fast' | 'yaml';
+  /** The `snapshot:` id of its header (null: absent file, or a file without one). */
+  snapshot: string | null;
+  /** SHA-256 (hex) of the file's bytes; null when absent. The journal names its snapshot by it. */
+  sha256: string | null;
+  bytes: number;
+}
+
 /**
  * Reads nodes.yaml. A missing file yields no records. The file as written by {@link NodesFile} is
  * read line by line with JSON.parse; anything else (e.g. hand-edited block style) is parsed as
  * YAML. Records are returned unvalidated. Throws an Error naming the file and line if the file is
  * neither. `readChunkBytes` is for tests (chunk boundaries).
  */
-export async function loadNodesFile(
-  path: string,
-  opts: { readChunkBytes?: number } = {},
-): Promise<{ records: unknown[]; source: 'absent' | 'fast' | 'yaml' }> {
+export async function loadNodesFile(path: string, opts: { readChunkBytes?: number } = {}): Promise<LoadedNodesFile> {
   let fh: FileHandle;
   try {
     fh = await open(path, 'r');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { records: [], source: 'absent' };
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { records: [], source: 'absent', snapshot: null, sha256: null, bytes: 0 };
     throw err;
   }
   try {
-    const fast = await readFast(fh, path, Math.max(1, opts.readChunkBytes ?? READ_CHUNK_BYTES));
-    if (fast) return { records: fast, source: 'fast' };
+    const hash = createHash('sha256');
+    const fast = await readFast(fh, path, Math.max(1, opts.readChunkBytes ?? READ_CHUNK_BYTES), hash);
+    if (fast) return { records: fast.records, source: 'fast', snapshot: fast.snapshot, sha256: hash.digest('hex'), bytes: fast.bytes };
     // Same file (even if it was replaced meanwhile): readFast only did positioned reads, so this
     // reads from the start.
-    const text = await fh.readFile('utf8');
-    return { records: parseYaml(text, path), source: 'yaml' };
+    const raw = await fh.readFile();
+    const text = raw.toString('utf8');
+    const records = parseYaml(text, path);
+    return { records, source: 'yaml', snapshot: snapshotOf(text), sha256: createHash('sha256').update(raw).digest('hex'), bytes: raw.length };
   } finally {
     await fh.close().catch(() => {});
   }
 }
+
+const SNAPSHOT_LINE = /^snapshot: "([\w-]+)"$/;
+const snapshotOf = (text: string): string | null => {
+  for (const l of text.split('\n', 12)) {
+    const m = SNAPSHOT_LINE.exec(l);
+    if (m) return m[1]!;
+  }
+  return null;
+};
 
 /**
  * The exact layout {@link NodesFile} writes, or null to make the caller fall back to YAML (as soon
  * as a line does not fit it). Reads the file in chunks into one reused buffer and decodes line by
  * line: no copy of the whole file as a string (at ~90 MB, fresh memory alone costs a lot).
  */
-async function readFast(fh: FileHandle, path: string, chunk: number): Promise<unknown[] | null> {
+async function readFast(fh: FileHandle, path: string, chunk: number, hash: Hash): Promise<{ records: unknown[]; snapshot: string | null; bytes: number } | null> {
   const p = new FastParser(path);
   let buf = Buffer.allocUnsafeSlow(chunk);
   let len = 0; // bytes of buf holding data (an incomplete line carried over, then what was read)
@@ -54,6 +75,7 @@ async function readFast(fh: FileHandle, path: string, chunk: number): Promise<un
       buf = bigger;
     }
     const { bytesRead } = await fh.read(buf, len, buf.length - len, pos);
+    hash.update(buf.subarray(len, len + bytesRead));
     pos += bytesRead;
     len += bytesRead;
     const data = buf.subarray(0, len);
@@ -63,7 +85,8 @@ async function readFast(fh: FileHandle, path: string, chunk: number): Promise<un
     }
     if (bytesRead === 0) {
       if (s < len && !p.line(data, s, len)) return null; // last line without a newline
-      return p.end();
+      const records = p.end();
+      return records && { records, snapshot: p.snapshot, bytes: pos };
     }
     buf.copyWithin(0, s, len);
     len -= s;
@@ -78,6 +101,7 @@ class FastParser {
   private format = false;
   private count = -1;
   private countLine = 0;
+  snapshot: string | null = null;
 
   constructor(private readonly path: string) {}
 
@@ -102,6 +126,7 @@ class FastParser {
       this.section = l === 'nodes:' ? 'nodes' : 'empty';
     } else if (l === `format: ${FORMAT}` && !this.format) this.format = true;
     else if (/^count: \d+$/.test(l) && this.count < 0) [this.count, this.countLine] = [Number(l.slice(7)), this.lineNo];
+    else if (SNAPSHOT_LINE.test(l) && this.snapshot === null) this.snapshot = SNAPSHOT_LINE.exec(l)![1]!;
     else if (!(l === '' || l.startsWith('#') || /^written_at: "[\w:.+-]*"$/.test(l))) return false;
     return true;
   }

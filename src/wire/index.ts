@@ -12,3 +12,4 @@ export * from './audit.js';
 export * from './config.js';
 export * from './release.js';
 export * from './system.js';
+export * from './backup.js';

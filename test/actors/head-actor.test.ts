@@ -87,13 +87,13 @@ describe('head actor', () => {
     expect(h.core.heads.size).toBe(1);
   });
 
-  it('when a head’s assigned body is deleted, then the head keeps the id but shows no name and no stream URLs', async () => {
+  it('when a head’s assigned body is deleted, then the assignment is cleared and the head shows no body, name or stream URLs', async () => {
     const h = await harness();
     const body = await h.addNode({ name: 'render' });
     await h.heartbeat(body.token, { wg_ip: '10.8.0.2' });
     const head = (await h.json('POST', '/heads', { token: FLEET, body: { name: 'ipad' } })).body.head_id;
     await h.json('POST', `/nodes/${head}/head-assignment`, { body: { body_id: body.id } });
     await h.json('DELETE', `/nodes/${body.id}`);
-    expect((await h.json('GET', `/heads/${head}`)).body).toMatchObject({ body_id: body.id, assigned_body_name: null, stream_url: null });
+    expect((await h.json('GET', `/heads/${head}`)).body).toMatchObject({ body_id: null, assigned_body_name: null, stream_url: null });
   });
 });

@@ -104,12 +104,14 @@ describe('replies against the OpenAPI document', () => {
     await h.json('GET', `/debug/actors/${node.id}/exec`);
     await h.json('GET', '/debug/requests');
     await h.json('POST', '/config/reload');
+    await h.json('POST', '/backups', { body: {} });
+    await h.json('POST', '/backups', { body: { out: 'relative/path.yaml' } });
     await h.json('DELETE', `/nodes/${node.id}`);
     await h.heartbeat(node.token, {});
 
     const { problems, ops } = await judge(seen);
     expect(problems).toEqual([]);
-    for (const op of ['getHealth 200', 'createEnrollment 201', 'register 200', 'register 401', 'heartbeat 200', 'provisionPoll 200', 'listNodes 200', 'listNodes 403', 'getNode 404', 'updateNode 409', 'setRoles 400', 'reenrollNode 201', 'submitExec 202', 'submitExec 429', 'getExecResult 202', 'getExecResult 200', 'pollExec 200', 'pollExec 204', 'postExecResult 200', 'postExecResult 404', 'cancelExec 409', 'cancelExec 200', 'getExec 200', 'getExec 404', 'cancelExecById 200', 'watchCancel 200', 'watchCancel 204', 'clearExecQueue 200', 'submitFleetExec 202', 'submitFleetExec 200', 'getBatch 200', 'getBatch 404', 'queryAudit 200', 'getActor 200', 'listRequests 200', 'deleteNode 204']) {
+    for (const op of ['getHealth 200', 'createEnrollment 201', 'register 200', 'register 401', 'heartbeat 200', 'provisionPoll 200', 'listNodes 200', 'listNodes 403', 'getNode 404', 'updateNode 409', 'setRoles 400', 'reenrollNode 201', 'submitExec 202', 'submitExec 429', 'getExecResult 202', 'getExecResult 200', 'pollExec 200', 'pollExec 204', 'postExecResult 200', 'postExecResult 404', 'cancelExec 409', 'cancelExec 200', 'getExec 200', 'getExec 404', 'cancelExecById 200', 'watchCancel 200', 'watchCancel 204', 'clearExecQueue 200', 'submitFleetExec 202', 'submitFleetExec 200', 'getBatch 200', 'getBatch 404', 'queryAudit 200', 'getActor 200', 'listRequests 200', 'deleteNode 204', 'createBackup 201', 'createBackup 400']) {
       expect(ops, op).toContain(op);
     }
   });

@@ -6,7 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { parse, stringify } from 'yaml';
 import { FakeClock, type TimerHandle } from '../../src/clock.js';
 import { memoryLogger } from '../../src/log.js';
-import { NodesFile, loadNodesFile, type NodesFileOptions } from '../../src/persist/nodes-file.js';
+import { NodesFile, loadNodesFile, loadState, type NodesFileOptions } from '../../src/persist/nodes-file.js';
 import type { StoredRecord } from '../../src/persist/nodes-store.js';
 
 type Rec = StoredRecord & Record<string, unknown>;
@@ -45,14 +45,8 @@ function putAll(store: NodesFile, recs: Rec[]): void {
 /** A record whose every serialization runs `serialize` (JSON.stringify calls toJSON). */
 const serializing = (id: string, serialize: () => Rec): StoredRecord & { toJSON(): Rec } => ({ id, toJSON: serialize });
 
-/** A record standing for `data` whose serializations are counted per id in `calls`. */
-function counted(data: Rec, calls: Map<string, number>): StoredRecord {
-  calls.set(data.id, calls.get(data.id) ?? 0);
-  return serializing(data.id, () => {
-    calls.set(data.id, calls.get(data.id)! + 1);
-    return data;
-  });
-}
+/** The state as the next boot reads it: nodes.yaml with nodes.journal replayed. */
+const state = async (file: string): Promise<unknown[]> => (await loadState(file)).records;
 
 const yamlNodes = (file: string): unknown => (parse(fs.readFileSync(file, 'utf8')) as { nodes: unknown }).nodes;
 /** One event-loop turn: pending callbacks run; no time is waited for. */
@@ -76,7 +70,7 @@ describe('NodesFile and loadNodesFile', () => {
     ];
     putAll(store, recs);
     await store.commit();
-    expect(await loadNodesFile(file)).toEqual({ records: recs, source: 'fast' });
+    expect(await loadNodesFile(file)).toMatchObject({ records: recs, source: 'fast' });
     const doc = parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
     expect(doc).toMatchObject({ format: 'hydracluster-nodes/1', count: 3, nodes: recs });
     if (process.platform !== 'win32') expect(fs.statSync(file).mode & 0o777).toBe(0o600);
@@ -88,12 +82,12 @@ describe('NodesFile and loadNodesFile', () => {
     await store.commit();
     expect(fs.readFileSync(file, 'utf8')).toMatch(/\ncount: 0\nnodes: \[\]\n$/);
     expect(yamlNodes(file)).toEqual([]);
-    expect(await loadNodesFile(file)).toEqual({ records: [], source: 'fast' });
+    expect(await loadNodesFile(file)).toMatchObject({ records: [], source: 'fast' });
   });
 
   it('when the file is absent, then load returns no records', async () => {
     const { file } = setup();
-    expect(await loadNodesFile(file)).toEqual({ records: [], source: 'absent' });
+    expect(await loadNodesFile(file)).toEqual({ records: [], source: 'absent', snapshot: null, sha256: null, bytes: 0 });
   });
 
   it('when strings hold quotes, newlines, unicode, # and YAML markers, then they round-trip through both loaders', async () => {
@@ -107,22 +101,24 @@ describe('NodesFile and loadNodesFile', () => {
     putAll(store, recs);
     await store.commit();
     const text = fs.readFileSync(file, 'utf8');
-    expect(text.split('\n')).toHaveLength(6 + recs.length + 1); // one line per record
-    expect(await loadNodesFile(file)).toEqual({ records: recs, source: 'fast' });
+    expect(text.split('\n')).toHaveLength(8 + recs.length + 1); // one line per record
+    expect(await loadNodesFile(file)).toMatchObject({ records: recs, source: 'fast' });
     expect(yamlNodes(file)).toEqual(recs);
   });
 
-  it('when a record is put again or removed, then the next write reflects it and re-serializes only the records put since', async () => {
+  it('when a record is put again or removed, then the next write appends only what changed to the journal, and nodes.yaml stays', async () => {
     const { file, store } = setup();
-    const calls = new Map<string, number>();
-    for (const id of ['a', 'b', 'c']) store.put(id, counted({ id, v: 1 }, calls));
+    for (const id of ['a', 'b', 'c']) store.put(id, { id, v: 1, tags: ['x'] });
     await store.commit();
-    expect(Object.fromEntries(calls)).toEqual({ a: 1, b: 1, c: 1 });
-    store.put('b', counted({ id: 'b', v: 2 }, calls));
+    const snapshot = fs.readFileSync(file, 'utf8');
+    store.put('a', { id: 'a', v: 1, tags: ['x'] }); // the same content again: nothing to write
+    store.put('b', { id: 'b', v: 2, tags: ['x'] });
     store.remove('c');
     await store.commit();
-    expect(Object.fromEntries(calls)).toEqual({ a: 1, b: 2, c: 1 }); // a's cached line was reused
-    expect((await loadNodesFile(file)).records).toEqual([{ id: 'a', v: 1 }, { id: 'b', v: 2 }]);
+    expect(fs.readFileSync(file, 'utf8')).toBe(snapshot);
+    const lines = fs.readFileSync(path.join(path.dirname(file), 'nodes.journal'), 'utf8').trimEnd().split('\n');
+    expect(lines.slice(1)).toEqual(['{"seq":1,"id":"b","set":{"v":2}}', '{"seq":2,"del":"c"}']);
+    expect(await state(file)).toEqual([{ id: 'a', v: 1, tags: ['x'] }, { id: 'b', v: 2, tags: ['x'] }]);
     expect(store.stats()).toMatchObject({ records: 2, dirty: 0, writes: 2, failedWrites: 0 });
   });
 
@@ -138,6 +134,7 @@ describe('NodesFile and loadNodesFile', () => {
     putAll(store, [{ id: 'a' }]);
     const first = store.commit();
     await turn(); // the first write has started
+    putAll(store, [{ id: 'a', v: 2 }]);
     await Promise.all([first, ...Array.from({ length: 50 }, () => store.commit())]);
     expect(store.stats().writes).toBe(2);
   });
@@ -159,15 +156,16 @@ describe('NodesFile and loadNodesFile', () => {
     expect(second).toBeDefined();
     await second;
     expect(store.stats().writes).toBe(2);
-    expect((await loadNodesFile(file)).records).toEqual([{ id: 'a', v: 'v2' }]);
+    expect(await state(file)).toEqual([{ id: 'a', v: 'v2' }]);
   });
 
-  it('when a chunked write runs, then readers of the path only ever see a complete file', async () => {
+  it('when a chunked compaction runs, then readers of the path only ever see a complete file', async () => {
     const { file, store } = setup({ chunkRecords: 10 });
     putAll(store, Array.from({ length: 3000 }, (_, i) => ({ id: `n${i}`, gen: 1 })));
     await store.commit();
     putAll(store, Array.from({ length: 3000 }, (_, i) => ({ id: `n${i}`, gen: 2 })));
-    const done = store.commit();
+    await store.commit();
+    const done = store.compact();
     let finished = false;
     void done.then(() => (finished = true));
     let reads = 0;
@@ -192,17 +190,17 @@ describe('NodesFile and loadNodesFile', () => {
     await store.commit();
     const good = fs.readFileSync(file, 'utf8');
     for (const readChunkBytes of [1, 3, 7, 64, 1000, 1 << 20]) {
-      expect(await loadNodesFile(file, { readChunkBytes }), `chunk ${readChunkBytes}`).toEqual({ records: recs, source: 'fast' });
+      expect(await loadNodesFile(file, { readChunkBytes }), `chunk ${readChunkBytes}`).toMatchObject({ records: recs, source: 'fast' });
     }
     fs.writeFileSync(file, good.slice(0, -1)); // no newline at the end
-    for (const readChunkBytes of [5, 1 << 20]) expect(await loadNodesFile(file, { readChunkBytes })).toEqual({ records: recs, source: 'fast' });
+    for (const readChunkBytes of [5, 1 << 20]) expect(await loadNodesFile(file, { readChunkBytes })).toMatchObject({ records: recs, source: 'fast' });
     // Not the fast layout only near the end: the YAML fallback still reads the whole file.
     fs.writeFileSync(file, good.replace('count: 52', 'count: 53') + '  - {id: hand, v: 1} # edited\n');
     for (const readChunkBytes of [7, 1 << 20]) {
-      expect(await loadNodesFile(file, { readChunkBytes })).toEqual({ records: [...recs, { id: 'hand', v: 1 }], source: 'yaml' });
+      expect(await loadNodesFile(file, { readChunkBytes })).toMatchObject({ records: [...recs, { id: 'hand', v: 1 }], source: 'yaml' });
     }
     fs.writeFileSync(file, '\ufeff' + good); // a byte order mark, as some editors save: YAML allows it
-    expect(await loadNodesFile(file)).toEqual({ records: recs, source: 'yaml' });
+    expect(await loadNodesFile(file)).toMatchObject({ records: recs, source: 'yaml' });
     fs.writeFileSync(file, good.replace('nodes:\n', 'nodes: []\n'));
     await expect(loadNodesFile(file, { readChunkBytes: 16 })).rejects.toThrow(file);
   });
@@ -213,9 +211,9 @@ describe('NodesFile and loadNodesFile', () => {
     const text = stringify({ format: 'hydracluster-nodes/1', written_at: '2026-11-29T19:00:00.000Z', count: 2, nodes });
     expect(text).toContain('  - id: a'); // really block style
     fs.writeFileSync(file, text);
-    expect(await loadNodesFile(file)).toEqual({ records: nodes, source: 'yaml' });
+    expect(await loadNodesFile(file)).toMatchObject({ records: nodes, source: 'yaml', snapshot: null });
     fs.writeFileSync(file, 'format: hydracluster-nodes/1\ncount: 1\nnodes:\n  - {id: a, v: 1} # hand-edited\n');
-    expect(await loadNodesFile(file)).toEqual({ records: [{ id: 'a', v: 1 }], source: 'yaml' });
+    expect(await loadNodesFile(file)).toMatchObject({ records: [{ id: 'a', v: 1 }], source: 'yaml' });
   });
 
   it('when the file is corrupt, then load throws an error naming the file and the line', async () => {
@@ -224,11 +222,11 @@ describe('NodesFile and loadNodesFile', () => {
     await store.commit();
     const good = fs.readFileSync(file, 'utf8');
     fs.writeFileSync(file, good.replace('{"id":"b"}', '{"id":"b",,}'));
-    await expect(loadNodesFile(file)).rejects.toThrow(`${file}: line 8, column 15`);
+    await expect(loadNodesFile(file)).rejects.toThrow(`${file}: line 10, column 15`);
     fs.writeFileSync(file, good.replace('  - {"id":"b"}\n', '')); // truncated at a line boundary
-    await expect(loadNodesFile(file)).rejects.toThrow(`${file}: line 5: count is 2 but the file holds 1`);
+    await expect(loadNodesFile(file)).rejects.toThrow(`${file}: line 7: count is 2 but the file holds 1`);
     fs.writeFileSync(file, good.replace('hydracluster-nodes/1', 'hydracluster-nodes/9'));
-    await expect(loadNodesFile(file)).rejects.toThrow(`${file}: line 3`);
+    await expect(loadNodesFile(file)).rejects.toThrow(`${file}: line 4`);
   });
 
   it('when the folder disappears, then commit rejects without unhandled rejections, and succeeds once it is back', async () => {
@@ -249,7 +247,8 @@ describe('NodesFile and loadNodesFile', () => {
       expect(store.stats()).toMatchObject({ writes: 1, failedWrites: 1, dirty: 1 });
       fs.mkdirSync(sub);
       await store.commit();
-      expect((await loadNodesFile(path.join(sub, 'nodes.yaml'))).records).toEqual([{ id: 'a', v: 2 }]);
+      await store.close(); // compacts: nodes.yaml again, and no journal
+      expect(await state(path.join(sub, 'nodes.yaml'))).toEqual([{ id: 'a', v: 2 }]);
       expect(fs.readdirSync(sub)).toEqual(['nodes.yaml']);
       await turn(); // unhandled rejections are reported once the microtask queue has drained
       await turn();
@@ -267,10 +266,10 @@ describe('NodesFile and loadNodesFile', () => {
     cyclic.self = cyclic;
     putAll(store, [cyclic]);
     await expect(store.commit()).rejects.toThrow('record b cannot be serialized');
-    expect(await loadNodesFile(file)).toEqual({ records: [{ id: 'a' }], source: 'fast' });
+    expect(await state(file)).toEqual([{ id: 'a' }]);
     store.remove('b');
-    await store.commit();
-    expect(store.stats()).toMatchObject({ records: 1, writes: 2, failedWrites: 1 });
+    await store.commit(); // b never reached the disk: nothing to write
+    expect(store.stats()).toMatchObject({ records: 1, writes: 1, failedWrites: 1 });
   });
 
   it('when puts are not committed, then they are written lazyFlushMs after the first of them, and not before', async () => {
@@ -298,7 +297,7 @@ describe('NodesFile and loadNodesFile', () => {
     clock.advance(2000);
     expect(clock.fired).toHaveLength(2);
     await waitFor(() => store.stats().writes === 2);
-    expect((await loadNodesFile(file)).records).toEqual([{ id: 'b' }]);
+    expect(await state(file)).toEqual([{ id: 'b' }]);
   });
 
   it('when closed, then pending changes are written and later commits reject', async () => {
@@ -327,12 +326,12 @@ describe('NodesFile and loadNodesFile', () => {
     const recs: Rec[] = [big('first', 250_000), ...Array.from({ length: 4000 }, (_, i) => big(`n${i}`, 100 + (i % 97))), big('huge', 500_000), big('last', 3)];
     putAll(store, recs);
     await store.commit();
-    expect(await loadNodesFile(file)).toEqual({ records: recs, source: 'fast' });
+    expect(await loadNodesFile(file)).toMatchObject({ records: recs, source: 'fast' });
     expect(store.stats().lastWriteBytes).toBe(fs.statSync(file).size);
-    putAll(store, recs); // the same again from scratch, then from cached lines
+    putAll(store, recs.map((r) => ({ ...r, s: `${r.s}€` }))); // every one changed: the journal holds them
     await store.commit();
-    await store.commit();
-    expect(await loadNodesFile(file)).toEqual({ records: recs, source: 'fast' });
+    await store.compact();
+    expect(await loadNodesFile(file)).toMatchObject({ records: recs.map((r) => ({ ...r, s: `${r.s}€` })), source: 'fast' });
   });
 
   it('when serializing is slow, then a write is sliced by time, not only by record count', async () => {
@@ -391,11 +390,10 @@ describe('NodesFile and loadNodesFile', () => {
     };
     putAll(store, recs);
     const fullTurns = await turnsDuring(store.commit());
-    putAll(store, recs); // every record pushed again: all re-serialized
-    const againTurns = await turnsDuring(store.commit());
+    const againTurns = await turnsDuring(store.compact()); // the same work again, as a compaction
     const loaded = await loadNodesFile(file);
     expect(fullTurns + againTurns).toBeGreaterThanOrEqual(2 * (100_000 / 1000));
-    expect(store.stats()).toMatchObject({ writes: 2, dirty: 0 });
+    expect(store.stats()).toMatchObject({ writes: 1, dirty: 0, compactions: 1 });
     expect(loaded.source).toBe('fast');
     expect(loaded.records).toHaveLength(100_000);
     expect(loaded.records[99_999]).toEqual(recs[99_999]);

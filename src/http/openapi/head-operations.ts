@@ -104,6 +104,12 @@ export const headOperations: Operation[] = [
     replies: { 200: json(w.configReloadReply, 'the changed keys'), 400: '`invalid_config`: the key named; the running config stays' },
   },
   {
+    id: 'createBackup', method: 'post', path: `${API}/backups`, tag: 'system', auth: ['admin'], body: w.backupRequest,
+    summary: "A consistent, compacted nodes.yaml written on the server's own disk (`out`, else `<home>/backups/`)",
+    description: 'The file holds token hashes, so it stays on the server: the reply names it, its size and SHA-256.',
+    replies: { 201: json(w.backupReply, 'the file written'), 503: '`persist_failed`: the file could not be written; or `shutting_down`, `actor_timeout`' },
+  },
+  {
     id: 'getOpenApi', method: 'get', path: `${API}/openapi.json`, tag: 'system', auth: ['none'],
     summary: 'This document', replies: { 200: json(z.record(z.string(), z.unknown()), 'OpenAPI 3.1') },
   },
