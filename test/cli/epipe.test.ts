@@ -63,7 +63,7 @@ describe('the CLI when its stdout fails: a reader that closes early (… | head 
     const child = spawn(process.execPath, [MAIN, 'exec', 'node-1', 'seq 1 200000', ...conn()], { stdio: ['ignore', full, 'pipe'] });
     closeSync(full);
     let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
     const code = await new Promise((resolve) => child.once('close', resolve));
     expect(stderr).toBe('hydracluster: cannot write to stdout: ENOSPC\n');
     expect(code).toBe(3);

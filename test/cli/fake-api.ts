@@ -36,9 +36,9 @@ export function nodeView(i: number): NodeView {
   const id = `node-01J${String(i).padStart(23, '0')}`;
   return {
     id, name: `render node number ${i}`, kind: 'body', state: 'online', owner: 'ops', district: 'bxl1', venue: 'hall', roles: [], roles_applied: [],
-    drain: false, drain_reason: null, provider_status: null, provider_version: null, agent_version: '1.0.0', agent_update: null, hostname: `render-${i}`,
+    drain: false, drain_reason: null, provider_status: null, provider_version: null, provision_errors: {}, agent_version: '1.0.0', agent_update: null, hostname: `render-${i}`,
     os: 'linux', arch: 'amd64', lan_ip: null, wg_ip: null, last_seen: '2026-01-01T00:00:00.000Z', created_at: '2026-01-01T00:00:00.000Z',
-    flags: { update_node: false, update_services: false, reprovision: false }, exec_depth: 0, diagnostics: {}, enrollment_id: null, enrollment_expires_at: null,
+    flags: { update_node: false, update_services: false, reprovision: false }, exec_depth: 0, exec_stalled: false, diagnostics: {}, enrollment_id: null, enrollment_expires_at: null,
   };
 }
 

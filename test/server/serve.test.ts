@@ -37,7 +37,7 @@ describe('serve', () => {
   it('when npm start runs with --listen 127.0.0.1:0 on a fresh home, then it serves health at the address it logs and writes config.yaml 0600 holding that address', async () => {
     assertBuilt();
     const fakeHome = mkdtempSync(join(tmpdir(), 'hc-home-'));
-    const env = { ...process.env, HOME: fakeHome };
+    const env: NodeJS.ProcessEnv = { ...process.env, HOME: fakeHome };
     delete env.HYDRACLUSTER_HOME;
     const child = spawn('npm', ['start', '--silent', '--', '--listen', '127.0.0.1:0'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     const out: string[] = [];

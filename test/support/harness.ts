@@ -12,6 +12,7 @@ import { memoryLogger } from '../../src/log.js';
 import type { LiveConfig } from '../../src/live-config.js';
 import type { NodeStore } from '../../src/persist/nodes-store.js';
 import { buildCore, type Core } from '../../src/server.js';
+import type { EnrollmentReply } from '../../src/wire/agent.js';
 
 export const ADMIN = 'hca_test-admin-token-0123456789abcdef';
 export const FLEET = 'hcf_test-fleet-token-0123456789abcdef';
@@ -24,7 +25,7 @@ export interface Harness {
   home: string;
   req(method: string, path: string, opts?: { token?: string | null; body?: unknown; raw?: string; headers?: Record<string, string> }): Promise<Response>;
   json<T = any>(method: string, path: string, opts?: { token?: string | null; body?: unknown }): Promise<{ status: number; body: T }>;
-  enroll(body?: Record<string, unknown>): Promise<{ node_id: string; enrollment_token: string }>;
+  enroll(body?: Record<string, unknown>): Promise<EnrollmentReply>;
   register(enrollmentToken: string, body?: Record<string, unknown>): Promise<{ node_id: string; token: string }>;
   /** Enrolls and registers a node; returns its id and node token. */
   addNode(body?: Record<string, unknown>): Promise<{ id: string; token: string }>;
