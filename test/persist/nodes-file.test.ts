@@ -1,6 +1,5 @@
-import { describe, it, expect, afterEach } from 'vitest';
+import { describe, it, expect } from 'vitest';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parse, stringify } from 'yaml';
@@ -8,6 +7,7 @@ import { FakeClock, type TimerHandle } from '../../src/clock.js';
 import { memoryLogger } from '../../src/log.js';
 import { NodesFile, loadNodesFile, type NodesFileOptions } from '../../src/persist/nodes-file.js';
 import type { StoredRecord } from '../../src/persist/nodes-store.js';
+import { tempDir } from '../support/temp.js';
 
 type Rec = StoredRecord & Record<string, unknown>;
 
@@ -22,14 +22,8 @@ class WatchedClock extends FakeClock {
   }
 }
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
-
 function setup(extra: Partial<NodesFileOptions> = {}) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hc-nodes-'));
-  dirs.push(dir);
+  const dir = tempDir('hc-nodes-');
   const file = path.join(dir, 'nodes.yaml');
   const clock = new WatchedClock();
   const log = memoryLogger();

@@ -2,9 +2,6 @@
  * Test harness: the real app (createApp) over a temp home folder, a FakeClock and an in-memory
  * logger, driven with app.request(). Helpers enroll and register nodes through the real API.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { FakeClock } from '../../src/clock.js';
 import { parseConfig, defaultConfigDocument, type Config } from '../../src/config.js';
 import { createApp, type AppHandle } from '../../src/http/app.js';
@@ -13,6 +10,7 @@ import type { LiveConfig } from '../../src/live-config.js';
 import type { NodeStore } from '../../src/persist/nodes-store.js';
 import { buildCore, type Core } from '../../src/server.js';
 import type { EnrollmentReply } from '../../src/wire/agent.js';
+import { tempDir } from './temp.js';
 
 export const ADMIN = 'hca_test-admin-token-0123456789abcdef';
 export const FLEET = 'hcf_test-fleet-token-0123456789abcdef';
@@ -43,7 +41,7 @@ export function testConfig(overrides: (doc: any) => void = () => {}): Config {
 }
 
 export async function harness(opts: { config?: Config; live?: LiveConfig; home?: string; clock?: FakeClock; store?: NodeStore } = {}): Promise<Harness> {
-  const home = opts.home ?? mkdtempSync(join(tmpdir(), 'hc-test-'));
+  const home = opts.home ?? tempDir('hc-test-');
   const clock = opts.clock ?? new FakeClock();
   const log = memoryLogger();
   const config = opts.live?.current ?? opts.config ?? testConfig();

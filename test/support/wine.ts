@@ -5,9 +5,9 @@
  * dispose() stops its wineserver and removes it (about 700 MB).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { closeSync, existsSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { tempDir } from './temp.js';
 
 export const WINE = '/usr/lib/wine/wine64';
 const WINESERVER = '/usr/lib/wine/wineserver';
@@ -26,7 +26,7 @@ export interface WineRun {
 }
 
 export class WinePrefix {
-  readonly dir = mkdtempSync(join(tmpdir(), 'hc-wine-'));
+  readonly dir = tempDir('hc-wine-');
   readonly env: NodeJS.ProcessEnv;
   private ready: Promise<void> | null = null;
 
