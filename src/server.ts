@@ -21,7 +21,7 @@ import { ConnectionGuard } from './http/connection-guard.js';
 import { formatListen, listenProblem, parseListen } from './listen.js';
 import { createApp } from './http/app.js';
 import type { AppDeps } from './http/deps.js';
-import { RequestRegistry } from './http/requests.js';
+import { RequestRegistry } from './http/request-registry.js';
 import { createLogger, type Logger } from './log.js';
 import { AuditLog } from './persist/audit-log.js';
 import { loadNodesFile, NodesFile } from './persist/nodes-file.js';

@@ -12,7 +12,7 @@ import type { AuditSink } from '../persist/audit-log.js';
 import type { NodeStore } from '../persist/nodes-store.js';
 import type { AuthDeps } from './auth.js';
 import type { RateLimiter } from './rate-limit.js';
-import type { RequestRegistry } from './requests.js';
+import type { RequestRegistry } from './request-registry.js';
 
 /** Everything the HTTP layer talks to; built by `serve` and by tests. */
 export interface AppDeps {
