@@ -25,7 +25,7 @@ import { RateLimiter } from './rate-limit.js';
 import { requestLog } from './requests.js';
 import { shellRoutes } from './shell.routes.js';
 import { systemRoutes } from './system.routes.js';
-import { SessionStore } from '../web/session.js';
+import { SessionStore } from './session.js';
 import { webRoutes } from '../web/app.js';
 
 /** The configured secrets as the digests auth compares in constant time. */

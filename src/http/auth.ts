@@ -15,7 +15,7 @@ import { AppError } from '../errors.js';
 import type { AppEnv } from './env.js';
 import { addressKey, type RateLimiter } from './rate-limit.js';
 import { hashToken } from '../ids.js';
-import { apiSession, type SessionStore } from '../web/session.js';
+import { apiSession, type SessionStore } from './session.js';
 
 export type Credential =
   /** `operator`: whose admin token it is (`admin` for server.admin_token), recorded in the audit log. */

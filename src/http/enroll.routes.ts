@@ -7,7 +7,7 @@ import { askNode } from '../actors/node-actor.js';
 import { AppError } from '../errors.js';
 import { hashToken, newEnrollmentId, newToken } from '../ids.js';
 import { readReleaseManifest, releaseDirs } from '../persist/releases.js';
-import { apiSession } from '../web/session.js';
+import { apiSession } from './session.js';
 import { bearer, classify, clientKey, refuse, requireAdmin, type Credential } from './auth.js';
 import type { RouteDeps } from './deps.js';
 import type { AppEnv } from './env.js';
