@@ -19,7 +19,7 @@ import { systemClock, type Clock } from './clock.js';
 import { ConfigError, loadConfig, looseMode, servedPublicUrl, writeFirstConfig, type Config } from './config.js';
 import { ConnectionGuard } from './http/connection-guard.js';
 import { formatListen, listenProblem, parseListen } from './listen.js';
-import { createApp } from './http/app.js';
+import { createApp } from './app.js';
 import type { AppDeps } from './http/deps.js';
 import { RequestRegistry } from './http/request-registry.js';
 import { createLogger, type Logger } from './log.js';

@@ -4,7 +4,7 @@
  */
 import { FakeClock } from '../../src/clock.js';
 import { parseConfig, defaultConfigDocument, type Config } from '../../src/config.js';
-import { createApp, type AppHandle } from '../../src/http/app.js';
+import { createApp, type AppHandle } from '../../src/app.js';
 import { memoryLogger } from '../../src/log.js';
 import type { LiveConfig } from '../../src/live-config.js';
 import type { NodeStore } from '../../src/persist/nodes-store.js';
