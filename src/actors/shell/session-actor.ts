@@ -9,7 +9,7 @@
 import type { WebSocket } from 'ws';
 import { wallOf, type Clock, type TimerHandle } from '../../clock.js';
 import { fail, ok, type Result } from '../../errors.js';
-import type { ShellSession } from '../../wire/shell.js';
+import { CLOSE_POLICY, type ShellSession } from '../../wire/shell.js';
 import { asker } from '../kernel/ask.js';
 import { ActorCell, type CellObserver } from '../kernel/cell.js';
 import { ShellBridge } from './bridge.js';
@@ -116,7 +116,7 @@ export class ShellSessionActor extends ActorCell<ShellMsg, Result<unknown>> {
         return this.apply({ type: 'ATTACH', nodeId: msg.nodeId, at });
       case 'agent_socket':
         if (this.value !== 'attached' || this.bridge.agentConnected) {
-          msg.socket.close(1008, 'this shell session has no place for another agent');
+          msg.socket.close(CLOSE_POLICY, 'this shell session has no place for another agent');
           return ok(null);
         }
         this.attachTimer?.cancel();
