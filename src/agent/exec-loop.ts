@@ -37,7 +37,7 @@ const STOP_NOTE = '\n[hydranode: the agent was stopping; the command was killed]
  * The wire form of a run's outcome. A command killed because the agent stopped gets a line saying
  * so at the end of stderr, within the same `maxBytes` (the command's own output comes first).
  */
-export function toResult(id: string, o: RunOutcome, maxBytes: number): ExecResultBody {
+export function resultBody(id: string, o: RunOutcome, maxBytes: number): ExecResultBody {
   const stderr = o.aborted ? capUtf8(o.stderr + STOP_NOTE, maxBytes) : { text: o.stderr, truncated: false };
   return {
     id,
@@ -146,7 +146,7 @@ export class ExecLoop {
       stderr_truncated: outcome.stderrTruncated,
       max_output_bytes: maxOutputBytes,
     });
-    await deliverResult(toResult(order.id, outcome, maxOutputBytes), {
+    await deliverResult(resultBody(order.id, outcome, maxOutputBytes), {
       client: this.deps.client,
       log,
       backoff: this.deps.backoff,
