@@ -2,7 +2,7 @@
  * Agent endpoints (SPEC §5), node token only: heartbeat and the provision poll.
  */
 import { Hono } from 'hono';
-import { askNode } from '../actors/node-actor.js';
+import { askNode } from '../actors/node/actor.js';
 import { AppError } from '../errors.js';
 import { authenticateNode, requireNode } from './auth.js';
 import type { RouteDeps } from './deps.js';

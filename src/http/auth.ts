@@ -10,7 +10,7 @@
 import { hash, timingSafeEqual } from 'node:crypto';
 import type { Context, MiddlewareHandler } from 'hono';
 import { getConnInfo } from '@hono/node-server/conninfo';
-import type { Fleet, TokenEntry } from '../actors/node-actor.js';
+import type { Fleet, TokenEntry } from '../actors/node/fleet.js';
 import { AppError } from '../errors.js';
 import type { AppEnv } from './env.js';
 import { addressKey, type RateLimiter } from './rate-limit.js';

@@ -3,7 +3,7 @@
  * The install commands in the reply are built by install-commands.ts.
  */
 import { Hono } from 'hono';
-import { askNode } from '../actors/node-actor.js';
+import { askNode } from '../actors/node/actor.js';
 import { AppError } from '../errors.js';
 import { hashToken, newEnrollmentId, newToken } from '../ids.js';
 import { readReleaseManifest, releaseDirs } from '../persist/releases.js';

@@ -4,8 +4,9 @@
  * actor; a node token only ever reaches its own node's queue.
  */
 import { Hono, type Context } from 'hono';
-import { askExec, type ExecQueueActor, type ExecQueueView } from '../actors/exec-queue-actor.js';
-import type { NodeActor } from '../actors/node-actor.js';
+import { askExec, type ExecQueueActor } from '../actors/exec/queue-actor.js';
+import type { ExecQueueView } from '../wire/exec.js';
+import type { NodeActor } from '../actors/node/actor.js';
 import { AppError } from '../errors.js';
 import { requireAdmin, requireNode } from './auth.js';
 import type { RouteDeps } from './deps.js';

@@ -5,7 +5,9 @@
  * change is one message to the head's actor.
  */
 import { Hono, type Context } from 'hono';
-import { askHead, toHeadView, type BodyKindSeen, type HeadActor } from '../actors/head-actor.js';
+import { askHead, type HeadActor } from '../actors/head/actor.js';
+import { toHeadView } from '../actors/head/view.js';
+import type { BodyKindSeen } from '../actors/head/machine.js';
 import { AppError } from '../errors.js';
 import { allowedExperiencesBody, eligibleQuery, headAssignmentBody, headCreateBody, headPutBody, type HeadCreateReply, type HeadView } from '../wire/heads.js';
 import { bearer, classify, clientKey, refuse, requireAdmin } from './auth.js';

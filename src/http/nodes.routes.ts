@@ -3,7 +3,8 @@
  * is one message to that node's actor, answered once nodes.yaml has it.
  */
 import { Hono, type Context } from 'hono';
-import { askNode, isHeadKind, type NodeActor } from '../actors/node-actor.js';
+import { askNode, type NodeActor } from '../actors/node/actor.js';
+import { isHeadKind } from '../wire/constants.js';
 import { AppError } from '../errors.js';
 import { requireAdmin } from './auth.js';
 import type { RouteDeps } from './deps.js';

@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
-import type { Fleet, NodeActor } from '../actors/node-actor.js';
+import type { Fleet } from '../actors/node/fleet.js';
+import type { NodeActor } from '../actors/node/actor.js';
 import { AppError } from '../errors.js';
 
 /** The node named by the route's `:id`, or a 404 naming it. */

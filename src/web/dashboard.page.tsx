@@ -3,7 +3,8 @@
  * light poll of its own fragment. Reads the fleet's node actors, like GET /api/v1/nodes.
  */
 import { Hono, type MiddlewareHandler } from 'hono';
-import { isHeadKind, type NodeActor } from '../actors/node-actor.js';
+import { isHeadKind } from '../wire/constants.js';
+import type { NodeActor } from '../actors/node/actor.js';
 import type { NodeView } from '../actors/node/record.js';
 import type { RouteDeps } from '../http/deps.js';
 import { NODE_KINDS, NODE_STATES } from '../wire/common.js';
