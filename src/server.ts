@@ -119,7 +119,7 @@ export async function buildCore(opts: { home: string; config: Config; live?: Liv
     if (changed.length > 0) opts.log.info('config reloaded', { changed, roles_refreshed: refreshed, nodes_asked: asked });
   });
   fleet.shellPending = (id) => shells.pending(id);
-  fleet.dropExecQueue = (id) => {
+  fleet.onNodeGone = (id) => {
     execQueues.remove(id);
     batches.nodeGone(id);
     shells.removeNode(id);

@@ -70,8 +70,8 @@ export class Fleet implements NodeIndexPort {
   /** Ports filled in by the exec and shell subsystems when they exist. */
   execCounts: (nodeId: string) => { pending: number; depth: number; stalled?: boolean } = () => ({ pending: 0, depth: 0 });
   shellPending: (nodeId: string) => number = () => 0;
-  /** Told when a node is deleted, so its exec queue stops with it. */
-  dropExecQueue: (nodeId: string) => void = () => {};
+  /** Told when a node is deleted (or its enrollment refused): its exec queue, batch slots and shell sessions go with it. */
+  onNodeGone: (nodeId: string) => void = () => {};
   /** Other indexes fed by the node actors' changes (the heads and the eligible bodies). */
   readonly watchers: NodeIndexPort[] = [];
 
@@ -134,7 +134,7 @@ export class Fleet implements NodeIndexPort {
     const node = this.nodes.get(id);
     this.nodes.delete(id);
     if (node) this.deps.system.unregister(node);
-    this.dropExecQueue(id);
+    this.onNodeGone(id);
   }
 
   /** Re-creates node actors from nodes.yaml records; a bad record stops the start with its id. */
