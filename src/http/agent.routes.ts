@@ -8,7 +8,7 @@ import { authenticateNode, requireNode } from './auth.js';
 import type { RouteDeps } from './deps.js';
 import type { AppEnv } from './env.js';
 import { provisionPlan } from './provision-plan.js';
-import { heartbeatBody, parseHeartbeatFast, type HeartbeatBody } from './schemas.js';
+import { heartbeatBody, parseHeartbeatFast, type HeartbeatBody } from '../wire/agent.js';
 import { readJson } from './validate.js';
 
 function toReport(b: HeartbeatBody) {

@@ -13,9 +13,8 @@ import type { RouteDeps } from './deps.js';
 import type { AppEnv } from './env.js';
 import { installCommands } from './install-commands.js';
 import { nodeFromPath } from './params.js';
-import { enrollmentBody, reenrollBody, registerBody } from './schemas.js';
+import { enrollmentBody, reenrollBody, registerBody, type ReenrollReply } from '../wire/agent.js';
 import { readJson } from './validate.js';
-import type { ReenrollReply } from '../wire/agent.js';
 
 /** An enrollment's lifetime: `ttl_s` when given (at most `enrollment_ttl_s`), else `enrollment_ttl_s`. */
 function enrollmentTtl(d: RouteDeps, ttlS: number | undefined): number {

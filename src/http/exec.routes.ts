@@ -5,13 +5,12 @@
  */
 import { Hono, type Context } from 'hono';
 import { askExec, type ExecQueueActor } from '../actors/exec/queue-actor.js';
-import type { ExecQueueView } from '../wire/exec.js';
 import type { NodeActor } from '../actors/node/actor.js';
 import { AppError } from '../errors.js';
 import { requireAdmin, requireNode } from './auth.js';
 import type { RouteDeps } from './deps.js';
 import type { AppEnv } from './env.js';
-import { execPollQuery, execResultBody, execResultQuery, execSubmitBody } from './schemas.js';
+import { execPollQuery, execResultBody, execResultQuery, execSubmitBody, type ExecQueueView } from '../wire/exec.js';
 import { nodeFromPath } from './params.js';
 import { readJson, readQuery } from './validate.js';
 

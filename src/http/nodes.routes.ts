@@ -10,7 +10,7 @@ import { requireAdmin } from './auth.js';
 import type { RouteDeps } from './deps.js';
 import type { AppEnv } from './env.js';
 import { jsonArrayResponse } from './json-stream.js';
-import { drainBody, nodesQuery, patchBody, rolesBody } from './schemas.js';
+import { drainBody, nodesQuery, patchBody, rolesBody } from '../wire/nodes.js';
 import { nodeFromPath } from './params.js';
 import { readJson, readQuery } from './validate.js';
 
