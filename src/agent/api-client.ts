@@ -27,6 +27,10 @@ const READ = {
   provision: { fast: readProvisionReply, schema: async () => (await agentWire()).provisionReply } as Reader<ProvisionReply>,
   exec: { fast: readExecDelivery, schema: async () => (await import('../wire/exec.js')).execDelivery } as Reader<ExecDelivery>,
   shellCheck: { fast: (d) => (readNoShellSessions(d) ? { sessions: [] } : null), schema: async () => (await import('../wire/shell.js')).shellCheckReply } as Reader<{ sessions: ShellSession[] }>,
+  cancelWatch: {
+    fast: (d) => (typeof (d as { cancelled?: unknown } | null)?.cancelled === 'boolean' ? { cancelled: (d as { cancelled: boolean }).cancelled } : null),
+    schema: async () => (await import('../wire/exec-control.js')).cancelWatchReply,
+  } as Reader<{ cancelled: boolean }>,
 };
 
 /** Default time a request may take before it counts as "server away". */
@@ -116,6 +120,17 @@ export class ApiClient {
     const timeoutMs = waitS * 1000 + LONG_POLL_MARGIN_MS;
     const r = await this.send('GET', `/body/shell/check?wait=${waitS}`, { signal, timeoutMs });
     return (await parseReply(r, READ.shellCheck, 'GET /body/shell/check')).sessions;
+  }
+
+  /**
+   * SPEC §16.7: the cancel channel of the exec this agent runs, waiting up to `waitS`: null while
+   * it runs on (204), else whether it ended by a cancel.
+   */
+  async cancelWatch(execId: string, waitS: number, signal?: AbortSignal): Promise<{ cancelled: boolean } | null> {
+    const timeoutMs = waitS * 1000 + LONG_POLL_MARGIN_MS;
+    const path = `/body/exec/${encodeURIComponent(execId)}/cancel?wait=${waitS}`;
+    const r = await this.send('GET', path, { signal, timeoutMs });
+    return r.status === HTTP_NO_CONTENT ? null : parseReply(r, READ.cancelWatch, 'GET /body/exec/{id}/cancel');
   }
 
   async postExecResult(body: ExecResultBody, signal?: AbortSignal): Promise<void> {

@@ -1,13 +1,16 @@
 /**
  * Remote exec on the node (SPEC §6, runbook "Structured Exec"): waits in the long-poll
  * `GET /body/exec?wait=25`, runs each exec in its interpreter with its timeout, and delivers the
- * result. One exec at a time, in the order the server hands them out (the queue is FIFO).
+ * result. One exec at a time, in the order the server hands them out (the queue is FIFO). Beside
+ * the running exec it holds the exec's cancel channel (./cancel-watch.ts): a cancel kills the
+ * process group and the result goes out with `"cancelled": true` and the output so far.
  */
 import type { Logger } from '../log.js';
 import type { ExecDelivery, ExecResultBody } from '../wire/exec.js';
 import { capUtf8 } from '../wire/utf8.js';
 import { ApiError, type ApiClient } from './api-client.js';
 import { Backoff, RETRY_JITTER, SERVER_BACKOFF, UNAUTHORIZED_RETRY_MS, jittered, sleep, type BackoffOptions } from './backoff.js';
+import { watchCancel } from './cancel-watch.js';
 import { deliverResult } from './exec-result.js';
 import { launchFor, notStarted, runCommand, type Interpreters, type RunOutcome } from './exec-runner.js';
 import type { ServerLimits } from './limits.js';
@@ -28,17 +31,22 @@ export interface ExecLoopDeps {
   limits: Pick<ServerLimits, 'maxOutputBytes'>;
   backoff?: BackoffOptions;
   waitS?: number;
+  /** The cancel channel's long-poll wait (tests). */
+  cancelWaitS?: number;
   unauthorizedRetryMs?: number;
 }
 
 const STOP_NOTE = '\n[hydranode: the agent was stopping; the command was killed]\n';
+const CANCEL_NOTE = '\n[hydranode: the exec was cancelled; the command was killed]\n';
 
 /**
- * The wire form of a run's outcome. A command killed because the agent stopped gets a line saying
- * so at the end of stderr, within the same `maxBytes` (the command's own output comes first).
+ * The wire form of a run's outcome. A command killed because the agent stopped or the exec was
+ * cancelled gets a line saying so at the end of stderr, within the same `maxBytes` (the command's
+ * own output comes first); a cancelled one is flagged `cancelled` (SPEC §16.7).
  */
-export function resultBody(id: string, o: RunOutcome, maxBytes: number): ExecResultBody {
-  const stderr = o.aborted ? capUtf8(o.stderr + STOP_NOTE, maxBytes) : { text: o.stderr, truncated: false };
+export function resultBody(id: string, o: RunOutcome, maxBytes: number, cancelled = false): ExecResultBody {
+  const note = o.aborted ? (cancelled ? CANCEL_NOTE : STOP_NOTE) : null;
+  const stderr = note ? capUtf8(o.stderr + note, maxBytes) : { text: o.stderr, truncated: false };
   return {
     id,
     exit_code: o.exitCode,
@@ -49,6 +57,7 @@ export function resultBody(id: string, o: RunOutcome, maxBytes: number): ExecRes
     timed_out: o.timedOut,
     stdout_truncated: o.stdoutTruncated,
     stderr_truncated: o.stderrTruncated || stderr.truncated,
+    ...(cancelled ? { cancelled: true } : {}),
   };
 }
 
@@ -124,6 +133,9 @@ export class ExecLoop {
     // The limit at the start of the run holds for the whole run (memory is bounded by it).
     const maxOutputBytes = this.deps.limits.maxOutputBytes;
     const launch = launchFor(order.interpreter, order.command, interpreters);
+    const cancel = new AbortController();
+    const ran = new AbortController();
+    const watching = 'error' in launch ? null : watchCancel(order.id, ran.signal, () => cancel.abort(), { client: this.deps.client, log, waitS: this.deps.cancelWaitS, backoff: this.deps.backoff });
     const outcome =
       'error' in launch
         ? notStarted(launch.error)
@@ -132,13 +144,18 @@ export class ExecLoop {
             timeoutMs: order.timeout_s * 1000,
             maxOutputBytes,
             env: this.deps.env,
-            signal: this.killing.signal,
+            signal: AbortSignal.any([this.killing.signal, cancel.signal]),
           });
+    ran.abort();
+    await watching;
+    // Cancelled even if the command ended by itself meanwhile: the report then keeps its whole output.
+    const cancelled = cancel.signal.aborted;
     log.info('exec finished', {
       exec_id: order.id,
       exit_code: outcome.exitCode,
       timed_out: outcome.timedOut,
-      killed_at_stop: outcome.aborted,
+      killed_at_stop: outcome.aborted && !cancelled,
+      cancelled,
       duration_ms: outcome.durationMs,
       stdout_bytes: Buffer.byteLength(outcome.stdout),
       stderr_bytes: Buffer.byteLength(outcome.stderr),
@@ -146,7 +163,7 @@ export class ExecLoop {
       stderr_truncated: outcome.stderrTruncated,
       max_output_bytes: maxOutputBytes,
     });
-    await deliverResult(resultBody(order.id, outcome, maxOutputBytes), {
+    await deliverResult(resultBody(order.id, outcome, maxOutputBytes, cancelled), {
       client: this.deps.client,
       log,
       backoff: this.deps.backoff,

@@ -115,8 +115,9 @@ async function queue(c: Extract<ClientCommand, { cmd: 'queue' }>, api: Api, out:
   const wire = early(import('../wire/exec.js'));
   if (c.action === 'clear') {
     const r = await api.call('DELETE', path);
-    const n = shaped((await wire).execCancelAllReply, r.body).cancelled;
-    out.write(c.json ? json(r.body) : `cancelled ${n} exec${n === 1 ? '' : 's'}\n`);
+    const { cancelled: n, delivered = 0 } = shaped((await wire).execCancelAllReply, r.body);
+    const running = delivered > 0 ? ` (${delivered} running: the node was told to stop ${delivered === 1 ? 'it' : 'them'})` : '';
+    out.write(c.json ? json(r.body) : `cancelled ${n} exec${n === 1 ? '' : 's'}${running}\n`);
     return 0;
   }
   const r = await api.call('GET', path);
@@ -156,7 +157,7 @@ async function reload(c: Extract<ClientCommand, { cmd: 'reload' }>, api: Api, ou
 }
 
 /** Runs one of the admin commands; the exit code (failures are thrown as CliError). */
-export function runAdmin(c: Exclude<ClientCommand, { cmd: 'exec' | 'fleet-exec' | 'audit' }>, api: Api, out: Out): Promise<number> {
+export function runAdmin(c: Exclude<ClientCommand, { cmd: 'exec' | 'fleet-exec' | 'audit' | 'cancel' | 'result' }>, api: Api, out: Out): Promise<number> {
   switch (c.cmd) {
     case 'nodes':
       return nodes(c, api, out);

@@ -44,6 +44,21 @@ export interface AuditCommand {
   json: boolean;
 }
 
+/** `hydracluster cancel EXEC_ID` (cli/exec-control.ts runs it). */
+export interface CancelCommand {
+  cmd: 'cancel';
+  execId: string;
+  json: boolean;
+}
+
+/** `hydracluster result EXEC_ID [--wait]`. */
+export interface ResultCommand {
+  cmd: 'result';
+  execId: string;
+  wait: boolean;
+  json: boolean;
+}
+
 export type ClientCommand =
   | ExecCommand
   | FleetExecCommand
@@ -51,7 +66,9 @@ export type ClientCommand =
   | ({ cmd: 'nodes'; json: boolean } & NodesAction)
   | { cmd: 'debug'; action: 'actors' | 'requests' } | { cmd: 'debug'; action: 'actor'; id: string }
   | { cmd: 'reload'; json: boolean }
-  | AuditCommand;
+  | AuditCommand
+  | CancelCommand
+  | ResultCommand;
 
 export interface ParsedCli {
   command: ClientCommand;
@@ -208,6 +225,19 @@ function parseReload(argv: string[]): ParsedCli {
   return { command: { cmd: 'reload', json: v.json }, conn: connOf(v) };
 }
 
+/** `cancel EXEC_ID` and `result EXEC_ID [--wait]` (SPEC §16.7). */
+function parseCancel(argv: string[]): ParsedCli {
+  const { values: v, positionals: p } = parse(argv, COMMON);
+  noMore(p, 1);
+  return { command: { cmd: 'cancel', execId: need(p, 0, 'exec id: hydracluster cancel EXEC_ID'), json: v.json }, conn: connOf(v) };
+}
+
+function parseResult(argv: string[]): ParsedCli {
+  const { values: v, positionals: p } = parse(argv, { ...COMMON, wait: { type: 'boolean', default: false } });
+  noMore(p, 1);
+  return { command: { cmd: 'result', execId: need(p, 0, 'exec id: hydracluster result EXEC_ID [--wait]'), wait: v.wait, json: v.json }, conn: connOf(v) };
+}
+
 const PARSERS: Record<string, (argv: string[]) => ParsedCli> = {
   exec: parseExec,
   nodes: parseNodes,
@@ -215,6 +245,8 @@ const PARSERS: Record<string, (argv: string[]) => ParsedCli> = {
   debug: parseDebug,
   audit: parseAudit,
   reload: parseReload,
+  cancel: parseCancel,
+  result: parseResult,
 };
 
 /** `heads` and `enroll-qr`: parsed and run by ./heads.ts, loaded only for them. */

@@ -22,6 +22,8 @@ export interface CallOptions {
   timeoutMs?: number;
   /** `path` is from the server's root (`/downloads/…`), not under `/api/v1`. */
   root?: boolean;
+  /** Statuses answered as replies, not thrown (e.g. 409 `already_finished` where the caller reads the result instead). */
+  allow?: readonly number[];
 }
 
 /** The server's admin API, as the CLI sees it. */
@@ -68,7 +70,7 @@ export function createApi(conn: Connection, transport: Transport = httpTransport
       } catch {
         parsed = res.text;
       }
-      if (res.status >= 200 && res.status < 300) return { status: res.status, body: parsed };
+      if ((res.status >= 200 && res.status < 300) || opts?.allow?.includes(res.status)) return { status: res.status, body: parsed };
       const what = await explain(res.status, parsed);
       if (res.status === 401 || res.status === 403) throw new CliError(EX_NOPERM, `the server refused the admin token: ${what}`);
       if (res.status === 404) throw new CliError(EX_NOINPUT, what);

@@ -10,6 +10,7 @@
  */
 import type { z } from 'zod';
 import type { ExecPendingView, ExecResultView, FinalStatus, execSubmitReply } from '../wire/exec.js';
+import type { NotDelivered } from '../wire/exec-control.js';
 import { CliError } from './errors.js';
 import { EX_SOFTWARE } from '../sysexits.js';
 
@@ -17,11 +18,14 @@ export type ExecSubmitReply = z.output<typeof execSubmitReply>;
 
 const FINAL_STATUSES = ['done', 'timed_out', 'cancelled', 'expired'] as const satisfies readonly FinalStatus[];
 const PENDING_STATES = ['queued', 'delivered'] as const satisfies readonly ExecPendingView['state'][];
+const NOT_DELIVERED_REASONS = ['node_offline', 'busy', 'agent_not_fetching'] as const satisfies readonly NotDelivered['reason'][];
 // Every status of the contract is listed: adding one there fails here until the CLI knows it.
 const allStatuses: [Exclude<FinalStatus, (typeof FINAL_STATUSES)[number]>] extends [never] ? true : false = true;
 const allStates: [Exclude<ExecPendingView['state'], (typeof PENDING_STATES)[number]>] extends [never] ? true : false = true;
+const allReasons: [Exclude<NotDelivered['reason'], (typeof NOT_DELIVERED_REASONS)[number]>] extends [never] ? true : false = true;
 void allStatuses;
 void allStates;
+void allReasons;
 
 type Body = Record<string, unknown>;
 const isBody = (v: unknown): v is Body => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -51,6 +55,26 @@ export function readPending(b: unknown): ExecPendingView | null {
   if (!isBody(b)) return null;
   const { status, state, position } = b;
   return status === 'pending' && isOneOf(PENDING_STATES, state) && orNull(isNumber)(position) ? { status, state, position } : null;
+}
+
+/** What a cancel reply (SPEC §16.7) says beyond the result: what the exec was, and why it never reached its node. */
+export interface CancelNote {
+  /** null: a server older than §16.7 did not say. */
+  was: 'queued' | 'delivered' | null;
+  notDelivered: NotDelivered | null;
+  agentListening: boolean | null;
+}
+
+/** A cancel reply's note; its fields are additions, so an older server's plain result reads as "unknown". */
+export function readCancelNote(b: unknown): CancelNote {
+  const body = isBody(b) ? b : {};
+  const was = body.was === 'queued' || body.was === 'delivered' ? body.was : null;
+  const nd = isBody(body.not_delivered) ? body.not_delivered : null;
+  const notDelivered =
+    nd && isOneOf(NOT_DELIVERED_REASONS, nd.reason) && orNull(isString)(nd.since)
+      ? { reason: nd.reason, since: nd.since, ...(isString(nd.running) ? { running: nd.running } : {}) }
+      : null;
+  return { was, notDelivered, agentListening: typeof body.agent_listening === 'boolean' ? body.agent_listening : null };
 }
 
 const SCHEMAS = { submit: 'execSubmitReply', result: 'execResultView', pending: 'execPendingView' } as const;

@@ -3,7 +3,9 @@
  * the result long-poll (SPEC §6 `?wait=N`: the server answers the moment the exec finishes), one
  * request at a time until the CLI's own deadline, and behave like the remote command: its stdout
  * on stdout, its stderr on stderr, its exit code. `--json` prints the result object instead;
- * `--async` prints the exec id and returns; deadline passed: 124 and the exec id, to fetch later.
+ * `--async` prints the exec id and returns. Deadline passed: 124; an exec that never reached the node
+ * is cancelled (it must not run later, SPEC §16.7) and the CLI says why; a running one is named with
+ * how to follow or cancel it.
  * Replies are read with ./exec-replies.ts (the wire contract's shapes, checked without zod).
  */
 import { readFile } from 'node:fs/promises';
@@ -15,7 +17,8 @@ import { seg, type Api } from './client.js';
 import type { Out } from './output.js';
 import { printable, printableJson } from './printable.js';
 import type { ExecPendingView, ExecResultView } from '../wire/exec.js';
-import { readPending, readResult, readSubmitReply, unexpectedReply } from './exec-replies.js';
+import { readCancelNote, readPending, readResult, readSubmitReply, unexpectedReply } from './exec-replies.js';
+import { cancelText } from './exec-notes.js';
 
 /** How long the CLI waits when no --timeout was given (the server's default timeout_s). */
 export const DEFAULT_WAIT_S = 60;
@@ -82,9 +85,31 @@ export async function runExec(c: ExecCommand, api: Api, io: ExecIo): Promise<num
   }
   const resultPath = `/nodes/${seg(c.nodeId)}/exec/${seg(id)}/result`;
   const outcome = await waitForResult(api, resultPath, deadline, io);
-  if (outcome.finished) return report(c, outcome.raw, outcome.result, io);
-  if (c.json) io.stdout.write(printableJson({ id, ...outcome.pending }, 0));
-  io.stderr.write(`hydracluster: no result within the timeout; exec id ${printable(id)} (result: GET /api/v1${resultPath})\n`);
+  if (outcome.finished) return report(c.json, outcome.raw, outcome.result, io);
+  return gaveUp(c, api, id, outcome.pending, io);
+}
+
+/**
+ * The deadline passed. A running exec goes on: say how to follow or cancel it. One never delivered
+ * is cancelled, so that a retried non-idempotent command cannot run twice; the server says why it
+ * never reached the node. 409: it finished meanwhile, and its result is printed after all.
+ */
+async function gaveUp(c: ExecCommand, api: Api, id: string, pending: ExecPendingView, io: ExecIo): Promise<number> {
+  const shown = printable(id);
+  if (pending.state === 'delivered') {
+    if (c.json) io.stdout.write(printableJson({ id, ...pending }, 0));
+    io.stderr.write(`hydracluster: no result within the timeout; exec ${shown} is still running on the node: follow it with \`hydracluster result ${shown} --wait\`, stop it with \`hydracluster cancel ${shown}\`\n`);
+    return EX_TIMEOUT;
+  }
+  const path = `/nodes/${seg(c.nodeId)}/exec/${seg(id)}`;
+  const r = await api.call('DELETE', path, undefined, { allow: [409] });
+  if (r.status === 409) {
+    const again = await api.call('GET', `${path}/result`);
+    const result = again.status === 200 ? readResult(again.body) : null;
+    if (result) return report(c.json, again.body, result, io);
+  }
+  if (c.json) io.stdout.write(printableJson(r.body, 0));
+  io.stderr.write(`hydracluster: no result within the timeout: ${cancelText(id, readCancelNote(r.body))}\n`);
   return EX_TIMEOUT;
 }
 
@@ -120,8 +145,8 @@ async function waitForResult(api: Api, resultPath: string, deadline: number, io:
 }
 
 /** Prints a finished exec; `raw` is the server's body, printed as-is for --json (newer fields kept). */
-function report(c: ExecCommand, raw: unknown, res: ExecResultView, io: ExecIo): number {
-  if (c.json) {
+export function report(json: boolean, raw: unknown, res: ExecResultView, io: ExecIo): number {
+  if (json) {
     io.stdout.write(printableJson(raw));
     return 0;
   }

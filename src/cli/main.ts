@@ -24,6 +24,9 @@ const USAGE = `usage: hydracluster <command> [options]
   exec --where KEY=VALUE[,KEY=VALUE] "<command>" [--timeout 60s] [--json]   every node that matches
        (keys: role district venue kind state id all; 0 all ok, 1 any failed, 124 any timed out)
   exec --shell <nodeId> "<command>" [--timeout 60s]   through a WebSocket PTY, not the exec queue
+  result EXEC_ID [--wait] [--json]          an exec's output and exit code, as exec prints them
+       (not finished: 124; --wait: until it is, and a cancelled one's output so far has come)
+  cancel EXEC_ID [--json]                   cancel an exec; a running one's process group is killed
   shell <nodeId> [command]                  interactive PTY on the node
   queue <nodeId> [show|clear]
   nodes [list|show ID|roles ID R...|drain ID [--reason R]|undrain ID|update-node ID|update-services ID|reprovision ID|reenroll ID|rm ID]
@@ -37,7 +40,8 @@ const USAGE = `usage: hydracluster <command> [options]
 
   Client commands take --server URL and --admin-token T (else HC_SERVER / HC_TOKEN, else the
   config.yaml in --home / HYDRACLUSTER_HOME / ~/.hydracluster). exec waits for the result until
-  --timeout (default 60s) plus 5 s, for the node's own timed_out report. Exit codes: the remote
+  --timeout (default 60s) plus 5 s, for the node's own timed_out report; then an exec the node never
+  fetched is cancelled (the CLI says why), a running one is left running. Exit codes: the remote
   exit code for exec, 124 exec timeout, 64 usage, 66 unknown node or exec, 69 server unreachable,
   77 token refused, 70 other errors; a closed stdout (| head) changes none of them.
 `;

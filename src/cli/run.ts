@@ -44,6 +44,10 @@ export async function runClient(cmd: string, argv: string[], io: ClientIo, conne
       const { runFleetExec } = await import('./fleet-exec.js');
       return await runFleetExec(command, api, io);
     }
+    if (command.cmd === 'cancel' || command.cmd === 'result') {
+      const { runCancel, runResult } = await import('./exec-control.js');
+      return await (command.cmd === 'cancel' ? runCancel(command, api, io) : runResult(command, api, io));
+    }
     if (command.cmd === 'audit') {
       const { runAudit } = await import('./audit.js');
       return await runAudit(command, api, io.stdout);

@@ -18,6 +18,7 @@ import { enrollRoutes } from './enroll.routes.js';
 import { batchRoutes } from './batch.routes.js';
 import { configRoutes } from './config.routes.js';
 import { execRoutes } from './exec.routes.js';
+import { execControlRoutes } from './exec-control.routes.js';
 import { headExecRoutes } from './head-exec.routes.js';
 import { headsRoutes } from './heads.routes.js';
 import type { AppEnv } from './env.js';
@@ -102,6 +103,7 @@ export function createApiApp(deps: AppDeps): ApiApp {
   app.route('/api/v1', agentRoutes(d));
   app.route('/api/v1', nodesRoutes(d));
   app.route('/api/v1', execRoutes(d));
+  app.route('/api/v1', execControlRoutes(d));
   app.route('/api/v1', headsRoutes(d));
   app.route('/api/v1', headExecRoutes(d));
   app.route('/api/v1', batchRoutes(d));

@@ -45,6 +45,7 @@ const ACTIONS: Record<string, string> = {
   'POST /api/v1/nodes/:id/exec': 'exec.submit',
   'DELETE /api/v1/nodes/:id/exec': 'exec.clear',
   'DELETE /api/v1/nodes/:id/exec/:execId': 'exec.cancel',
+  'DELETE /api/v1/execs/:execId': 'exec.cancel',
   'POST /api/v1/exec': 'exec.fleet',
   'POST /api/v1/heads': 'head.register',
   'PUT /api/v1/heads/:id': 'head.update',

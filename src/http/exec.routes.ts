@@ -11,7 +11,7 @@ import { requireAdmin, requireNode } from './auth.js';
 import type { RouteDeps } from './deps.js';
 import type { AppEnv } from './env.js';
 import { execPollQuery, execResultBody, execResultQuery, execSubmitBody, type ExecQueueView } from '../wire/exec.js';
-import { nodeFromPath } from './params.js';
+import { nodeFacts, nodeFromPath } from './params.js';
 import { readJson, readQuery } from './validate.js';
 
 const MS_PER_S = 1000;
@@ -100,7 +100,7 @@ export function execRoutes(d: RouteDeps): Hono<AppEnv> {
 
   app.delete('/nodes/:id/exec/:execId', adminOnly, async (c) => {
     const { queue, execId } = queueOf(c);
-    return c.json(await askExec(queue, { type: 'cancel', id: execId }, waiter(c)));
+    return c.json(await askExec(queue, { type: 'cancel', id: execId, node: nodeFacts(d.fleet, queue.nodeId) }, waiter(c)));
   });
 
   return app;

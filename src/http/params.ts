@@ -1,4 +1,5 @@
 import type { Context } from 'hono';
+import type { NodeFacts } from '../actors/exec/control.js';
 import type { Fleet } from '../actors/node/fleet.js';
 import type { NodeActor } from '../actors/node/actor.js';
 import { AppError } from '../errors.js';
@@ -9,4 +10,10 @@ export function nodeFromPath(fleet: Fleet, c: Context): NodeActor {
   const node = fleet.get(id);
   if (!node) throw new AppError('not_found', `no node ${JSON.stringify(id.slice(0, 64))}`);
   return node;
+}
+
+/** A node's state and last heartbeat, for a cancel to say why a queued exec never reached it (SPEC §16.7). */
+export function nodeFacts(fleet: Fleet, nodeId: string): NodeFacts | undefined {
+  const v = fleet.get(nodeId)?.view();
+  return v && { state: v.state, lastSeen: v.last_seen };
 }

@@ -49,6 +49,8 @@ export const execResultBody = z.object({
   timed_out: z.boolean().default(false),
   stdout_truncated: z.boolean().default(false),
   stderr_truncated: z.boolean().default(false),
+  /** SPEC §16.7: the agent killed the command because the exec was cancelled; this is the output so far. */
+  cancelled: z.boolean().optional(),
 });
 export type ExecResultBody = z.output<typeof execResultBody>;
 
@@ -97,7 +99,8 @@ export const execQueueView = z.object({
 });
 export type ExecQueueView = z.output<typeof execQueueView>;
 
-export const execCancelAllReply = z.object({ cancelled: z.number() });
+/** `delivered` (an addition): how many of them were running; their agents were told to stop them. */
+export const execCancelAllReply = z.object({ cancelled: z.number(), delivered: z.number().optional() });
 
 export const execPollQuery = z.object({
   wait: z.coerce.number().int().min(0).max(MAX_POLL_WAIT_S).default(0),

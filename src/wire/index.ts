@@ -3,6 +3,7 @@ export * from './common.js';
 export * from './agent.js';
 export * from './provider.js';
 export * from './exec.js';
+export * from './exec-control.js';
 export * from './nodes.js';
 export * from './heads.js';
 export * from './batch.js';

@@ -32,4 +32,22 @@ describe('fleet-wide result budget', () => {
     b.dispose();
     expect(budget.bytes).toBe(2000);
   });
+
+  it('when a cancelled exec\'s kill report keeps its output, then that output counts in the budget and leaves it with the result', () => {
+    const budget = new ResultBudget();
+    const forgotten: string[] = [];
+    const book = new ExecBook(settings, () => {}, (m) => m, budget, () => {}, (id) => forgotten.push(id));
+    const e = book.add({ id: 'k1', command: 'sleep 60', interpreter: 'bash', timeoutS: 60, queuedAt: 0 });
+    book.apply(e, { type: 'DELIVER', at: 0 });
+    book.apply(e, { type: 'CANCEL', at: 1, listening: true });
+    expect(budget.bytes).toBe(0);
+    const kill = { id: 'k1', exit_code: 143, stdout: 'o'.repeat(300), stderr: '', timed_out: false, stdout_truncated: false, stderr_truncated: false, cancelled: true };
+    expect(book.amend(e, kill, 2)).toBe(true);
+    expect(budget.bytes).toBe(300);
+    expect(book.amend(e, kill, 3)).toBe(false);
+    expect(budget.bytes).toBe(300);
+    book.due(1 + settings.resultTtlS * 1000);
+    expect(budget.bytes).toBe(0);
+    expect(forgotten).toEqual(['k1']);
+  });
 });

@@ -36,6 +36,22 @@ describe('exec statechart', () => {
     expect(statusOf(stepExec(fresh(), { type: 'EXPIRE', at: T0 }))).toBe('expired');
   });
 
+  it('when a delivered exec is cancelled, then only the agent\'s first kill report is kept, and the status stays cancelled', () => {
+    const told = stepExec(delivered(), { type: 'CANCEL', at: T0 + 2, listening: true });
+    expect(told.context).toMatchObject({ kill: 'awaited', finishedAt: T0 + 2, outcome: null });
+    expect(stepExec(told, { type: 'RESULT', at: T0 + 3, outcome, timedOut: false })).toBe(told);
+    const killed = { ...outcome, exitCode: 143, stdout: 'so far' };
+    const reported = stepExec(told, { type: 'RESULT', at: T0 + 4, outcome: killed, timedOut: false, killReport: true });
+    expect(statusOf(reported)).toBe('cancelled');
+    expect(reported.context).toMatchObject({ kill: 'reported', outcome: killed, finishedAt: T0 + 2 });
+    expect(stepExec(reported, { type: 'RESULT', at: T0 + 5, outcome, timedOut: false, killReport: true })).toBe(reported);
+    expect(stepExec(delivered(), { type: 'CANCEL', at: T0 + 2 }).context.kill).toBe('not_listening');
+    // A queued exec never ran: nothing to kill, no kill report taken.
+    const never = stepExec(fresh(), { type: 'CANCEL', at: T0 + 2, listening: true });
+    expect(never.context.kill).toBeNull();
+    expect(stepExec(never, { type: 'RESULT', at: T0 + 3, outcome, timedOut: false, killReport: true })).toBe(never);
+  });
+
   it('when delivered, then EXPIRE does not apply, TIMEOUT and CANCEL do', () => {
     expect(statusOf(stepExec(delivered(), { type: 'EXPIRE', at: T0 }))).toBe('delivered');
     expect(statusOf(stepExec(delivered(), { type: 'TIMEOUT', at: T0 }))).toBe('timed_out');

@@ -150,7 +150,7 @@ describe('exec queue actor', () => {
     for (let i = 0; i < many; i++) await askExec(q, submit(`c${i}`));
     let ranMeanwhile = false;
     setImmediate(() => void (ranMeanwhile = true));
-    expect(await askExec(q, { type: 'clear' })).toEqual({ cancelled: many });
+    expect(await askExec(q, { type: 'clear' })).toEqual({ cancelled: many, delivered: 0 });
     expect(ranMeanwhile).toBe(true);
     expect(q.depth).toBe(0);
   });

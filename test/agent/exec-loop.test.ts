@@ -3,24 +3,33 @@
  * shutdown a running exec gets its grace, then is killed and still reported.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import { memoryLogger } from '../../src/log.js';
 import { ApiClient } from '../../src/agent/api-client.js';
 import { ExecLoop, resultBody } from '../../src/agent/exec-loop.js';
 import { findInterpreters, notStarted } from '../../src/agent/exec-runner.js';
 import { DEFAULT_MAX_OUTPUT_BYTES, ServerLimits } from '../../src/agent/limits.js';
 import type { ExecResultBody } from '../../src/wire/exec.js';
-import { eventually, freePort } from './agent-process.js';
+import { eventually, freePort, pidsWith } from './agent-process.js';
 
-/** Hands out `commands` one per poll (204 after that) and records the results posted. */
-async function fakeAgentApi(commands: string[]): Promise<{ url: string; server: Server; results: ExecResultBody[] }> {
+/**
+ * Hands out `commands` one per poll (204 after that) and records the results posted. The cancel
+ * channel answers 404 (a server without it) unless `cancel` takes its requests.
+ */
+async function fakeAgentApi(
+  commands: string[],
+  cancel?: (url: string, res: ServerResponse) => void,
+): Promise<{ url: string; server: Server; results: ExecResultBody[] }> {
   const results: ExecResultBody[] = [];
   let next = 0;
   const server = createServer((req, res) => {
     let body = '';
     req.on('data', (d: Buffer) => (body += d.toString()));
     req.on('end', () => {
-      if (req.method === 'GET' && req.url?.startsWith('/api/v1/body/exec')) {
+      if (req.method === 'GET' && req.url?.includes('/cancel?')) {
+        if (cancel) cancel(req.url, res);
+        else res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not_found","message":"no route"}');
+      } else if (req.method === 'GET' && req.url?.startsWith('/api/v1/body/exec')) {
         if (next >= commands.length) return void setTimeout(() => res.writeHead(204).end(), 50);
         const id = `exec-${next}`;
         res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ id, command: commands[next++], interpreter: 'bash', timeout_s: 60 }));
@@ -86,6 +95,41 @@ describe('exec loop', () => {
     expect(api.results).toHaveLength(1);
     expect(api.results[0]!.stdout).toBe('begun\n');
     expect(api.results[0]!.stderr).toMatch(/the agent was stopping; the command was killed/);
+  });
+
+  it('when the server cancels the running exec, then its whole process group is killed and the output so far is reported as cancelled', async () => {
+    const marker = `33.${process.pid}${Date.now() % 100000}`;
+    let answer: ((body: string) => void) | null = null;
+    const asked: string[] = [];
+    const api = await fakeAgentApi([`echo begun; sleep ${marker} & sleep ${marker}; echo never`], (url, res) => {
+      asked.push(url);
+      answer = (body) => res.writeHead(200, { 'content-type': 'application/json' }).end(body);
+    });
+    servers.push(api.server);
+    const l = loop(api.url);
+    await eventually('both sleeps running and the channel held', async () => (pidsWith(marker).length >= 2 && answer ? true : undefined));
+    expect(asked[0]).toBe('/api/v1/body/exec/exec-0/cancel?wait=25');
+    answer!('{"cancelled":true}');
+    await eventually('the cancelled result', async () => (api.results.length === 1 ? true : undefined));
+    expect(pidsWith(marker)).toEqual([]);
+    expect(api.results[0]).toMatchObject({ id: 'exec-0', stdout: 'begun\n', cancelled: true, timed_out: false });
+    expect(api.results[0]!.stderr).toMatch(/the exec was cancelled; the command was killed/);
+    await l.stop(1000);
+  });
+
+  it('when the channel says the exec ended otherwise, then the agent stops listening and the exec runs to its end', async () => {
+    let asks = 0;
+    const api = await fakeAgentApi(['sleep 0.5; echo finished'], (_url, res) => {
+      asks++;
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"cancelled":false}');
+    });
+    servers.push(api.server);
+    const l = loop(api.url);
+    await eventually('the result', async () => (api.results.length === 1 ? true : undefined));
+    await l.stop(1000);
+    expect(asks).toBe(1);
+    expect(api.results[0]).toMatchObject({ exit_code: 0, stdout: 'finished\n' });
+    expect(api.results[0]).not.toHaveProperty('cancelled');
   });
 });
 

@@ -26,7 +26,7 @@ async function run(argv: string[], body: unknown = NODE, manifest: unknown = nul
   };
   let stdout = '';
   const { command } = parseClientArgs(argv[0]!, argv.slice(1));
-  if (command.cmd === 'exec' || command.cmd === 'fleet-exec' || command.cmd === 'audit') throw new Error('not an admin command');
+  if (command.cmd === 'exec' || command.cmd === 'fleet-exec' || command.cmd === 'audit' || command.cmd === 'cancel' || command.cmd === 'result') throw new Error('not an admin command');
   const code = await runAdmin(command, api, { write: (s: string) => (stdout += s) });
   return { code, calls, stdout };
 }

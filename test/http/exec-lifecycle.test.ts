@@ -74,7 +74,7 @@ describe('exec lifecycle', () => {
     await poll(h, node.token);
     const queued = [await submitOk(h, node.id, 'two'), await submitOk(h, node.id, 'three')];
     expect((await h.json('GET', `/nodes/${node.id}/exec`)).body.depth).toBe(3);
-    expect((await h.json('DELETE', `/nodes/${node.id}/exec`)).body).toEqual({ cancelled: 3 });
+    expect((await h.json('DELETE', `/nodes/${node.id}/exec`)).body).toEqual({ cancelled: 3, delivered: 1 });
     const view = await h.json('GET', `/nodes/${node.id}/exec`);
     expect(view.body).toEqual({ depth: 0, oldest_age_s: null, delivered: [], queued: [] });
     for (const id of [delivered, ...queued]) expect((await result(h, node.id, id)).body.status).toBe('cancelled');

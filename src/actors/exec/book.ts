@@ -4,7 +4,7 @@
  * timer here: callers pass `now`, and the book names the deadlines it needs (`arm`).
  */
 import type { ExecResultBody } from '../../wire/index.js';
-import { isFinished, newExec, statusOf, stepExec, type ExecEvent, type ExecInput, type ExecSnapshot } from './machine.js';
+import { isFinished, newExec, statusOf, stepExec, type ExecEvent, type ExecInput, type ExecOutcome, type ExecSnapshot } from './machine.js';
 import { capUtf8, toQueueItem, type ExecQueueView, type ToWall } from './view.js';
 
 /** server.exec from config.yaml, plus offline_after_s (queued execs expire by it). */
@@ -72,6 +72,8 @@ export class ExecBook {
     private readonly wall: ToWall,
     private readonly budget: ResultBudget,
     private readonly onFinish: (e: Entry) => void = () => {},
+    /** An exec id leaves the book for good (its result's TTL, a trim, the queue stops). */
+    private readonly onForget: (id: string) => void = () => {},
   ) {}
 
   get depth(): number {
@@ -124,10 +126,33 @@ export class ExecBook {
    * cuts there itself and says so; the server cuts again for older agents).
    */
   report(e: Entry, r: AgentResult, now: number): void {
+    const { outcome, bytes } = this.outcomeOf(r);
+    e.outputBytes = bytes;
+    this.apply(e, { type: 'RESULT', at: now, outcome, timedOut: r.timed_out });
+  }
+
+  /**
+   * The agent's kill report of a cancelled exec (SPEC §16.7): its output so far is kept (once),
+   * the status stays `cancelled`. False when the machine ignored it (any other late result).
+   */
+  amend(e: Entry, r: AgentResult, now: number): boolean {
+    const { outcome, bytes } = this.outcomeOf(r);
+    const before = e.snap;
+    e.snap = stepExec(e.snap, { type: 'RESULT', at: now, outcome, timedOut: r.timed_out, killReport: r.cancelled === true });
+    if (e.snap === before) return false;
+    e.outputBytes = bytes;
+    if (this.finished.has(e.snap.context.id)) {
+      this.finishedBytes += bytes;
+      this.budget.bytes += bytes;
+      this.trimFinished();
+    }
+    return true;
+  }
+
+  private outcomeOf(r: AgentResult): { outcome: ExecOutcome; bytes: number } {
     const max = this.settings.maxOutputBytes;
     const out = capUtf8(r.stdout, max);
     const err = capUtf8(r.stderr, max);
-    e.outputBytes = out.bytes + err.bytes;
     const outcome = {
       exitCode: r.exit_code,
       stdout: out.text,
@@ -137,7 +162,7 @@ export class ExecBook {
       startedAtMs: parseTime(r.started_at),
       agentFinishedAtMs: parseTime(r.finished_at),
     };
-    this.apply(e, { type: 'RESULT', at: now, outcome, timedOut: r.timed_out });
+    return { outcome, bytes: out.bytes + err.bytes };
   }
 
   /**
@@ -208,12 +233,16 @@ export class ExecBook {
     this.finished.delete(id);
     this.finishedBytes -= e.outputBytes;
     this.budget.bytes -= e.outputBytes;
+    this.onForget(id);
   }
 
-  /** The queue stops (its node was deleted): its results leave the fleet-wide budget. */
+  /** The queue stops (its node was deleted): its results leave the fleet-wide budget, its ids the index. */
   dispose(): void {
     this.budget.bytes -= this.finishedBytes;
     this.finishedBytes = 0;
-    this.finished.clear();
+    for (const map of [this.queued, this.delivered, this.finished]) {
+      for (const id of map.keys()) this.onForget(id);
+      map.clear();
+    }
   }
 }

@@ -6,6 +6,10 @@
  *     ▼                    ▼
  *   cancelled | expired  cancelled | timed_out
  *
+ * A delivered exec's CANCEL notes whether its agent held the cancel channel (`kill`: awaited or
+ * not_listening); in `cancelled` the agent's own kill report (RESULT with `killReport`, once)
+ * records the output so far and keeps the status (SPEC §16.7). Any other late RESULT changes nothing.
+ *
  * The queue actor steps it with the kernel's `step()` (xstate's pure `transition()` seeded with
  * `resolveState`) and keeps only each exec's state name and context: no actor, no timer, no
  * subscription per exec. Time never enters the machine: every event carries `at` (monotonic ms
@@ -38,20 +42,26 @@ export interface ExecInput {
   queuedAt: number;
 }
 
+/** A cancelled delivered exec: whether its agent was told (SPEC §16.7), and whether it reported. */
+export type ExecKill = 'awaited' | 'not_listening' | 'reported';
+
 export interface ExecContext extends ExecInput {
   deliveredAt: number | null;
   finishedAt: number | null;
   outcome: ExecOutcome | null;
+  kill: ExecKill | null;
 }
 
 export type ExecEvent =
   | { type: 'DELIVER'; at: number }
-  | { type: 'RESULT'; at: number; outcome: ExecOutcome; timedOut: boolean }
+  /** `killReport`: the agent killed the command because the exec was cancelled. */
+  | { type: 'RESULT'; at: number; outcome: ExecOutcome; timedOut: boolean; killReport?: boolean }
   /** No result within timeout_s + grace after delivery. */
   | { type: 'TIMEOUT'; at: number }
   /** Still queued after timeout_s + offline_after_s: the node never fetched it. */
   | { type: 'EXPIRE'; at: number }
-  | { type: 'CANCEL'; at: number };
+  /** `listening`: the agent holds the exec's cancel channel (told by the queue at once). */
+  | { type: 'CANCEL'; at: number; listening?: boolean };
 
 /** The exec statechart; see the diagram above. */
 export const execMachine = setup({
@@ -62,6 +72,7 @@ export const execMachine = setup({
   },
   guards: {
     agentTimedOut: ({ event }) => event.type === 'RESULT' && event.timedOut,
+    firstKillReport: ({ context, event }) => event.type === 'RESULT' && event.killReport === true && context.deliveredAt !== null && context.outcome === null,
   },
   actions: {
     ...kernelActions,
@@ -70,10 +81,12 @@ export const execMachine = setup({
     recordOutcome: assign({
       outcome: ({ context, event }) => (event.type === 'RESULT' ? event.outcome : context.outcome),
     }),
+    markKillAsked: assign({ kill: ({ event }) => (event.type === 'CANCEL' && event.listening ? 'awaited' : 'not_listening') }),
+    markKillReported: assign({ kill: 'reported' as const }),
   },
 }).createMachine({
   id: 'exec',
-  context: ({ input }) => ({ ...input, deliveredAt: null, finishedAt: null, outcome: null }),
+  context: ({ input }) => ({ ...input, deliveredAt: null, finishedAt: null, outcome: null, kill: null }),
   initial: 'queued',
   states: {
     queued: {
@@ -90,13 +103,14 @@ export const execMachine = setup({
           { target: 'done', actions: ['recordOutcome', 'markFinished'] },
         ],
         TIMEOUT: { target: 'timed_out', actions: 'markFinished' },
-        CANCEL: { target: 'cancelled', actions: 'markFinished' },
+        CANCEL: { target: 'cancelled', actions: ['markFinished', 'markKillAsked'] },
       },
     },
-    // Final: a late RESULT (after CANCEL or TIMEOUT) or a repeated one changes nothing.
+    // Final: a late RESULT (after CANCEL or TIMEOUT) or a repeated one changes nothing, except
+    // the agent's first kill report of a cancelled delivered exec (its output so far).
     done: { type: 'final' },
     timed_out: { type: 'final' },
-    cancelled: { type: 'final' },
+    cancelled: { on: { RESULT: { guard: 'firstKillReport', actions: ['recordOutcome', 'markKillReported'] } } },
     expired: { type: 'final' },
   },
 });
@@ -109,7 +123,7 @@ export interface ExecSnapshot {
 
 /** A new exec, in `queued`. */
 export function newExec(input: ExecInput): ExecSnapshot {
-  return { value: 'queued', context: { ...input, deliveredAt: null, finishedAt: null, outcome: null } };
+  return { value: 'queued', context: { ...input, deliveredAt: null, finishedAt: null, outcome: null, kill: null } };
 }
 
 /** The next state for `event` (the same state when the event does not apply). */

@@ -8,6 +8,8 @@ import type { CellObserver } from '../kernel/cell.js';
 import type { AgentResult, ExecSettings, ResultBudget } from './book.js';
 import type { Interpreter } from './machine.js';
 import type { ExecDelivery, ExecPendingView, ExecQueueView, ExecResultView } from './view.js';
+import type { CancelWatchReply, ExecCancelReply, ExecView } from '../../wire/index.js';
+import type { NodeFacts } from './control.js';
 
 /** The messages an exec queue handles (one at a time, in its mailbox). */
 export type ExecMsg =
@@ -19,8 +21,13 @@ export type ExecMsg =
   /** An admin's result read: parked up to `waitMs` for the exec to finish (0: answer now). */
   | { type: 'get_result'; id: string; waitMs?: number; signal?: AbortSignal }
   | { type: 'list' }
-  | { type: 'cancel'; id: string }
+  /** `node`: its state and last heartbeat, to say why a queued exec never reached it (SPEC §16.7). */
+  | { type: 'cancel'; id: string; node?: NodeFacts }
   | { type: 'clear' }
+  /** The agent's cancel channel for an exec it runs: parked up to `waitMs` until the exec ends. */
+  | { type: 'watch_cancel'; id: string; waitMs: number; signal?: AbortSignal }
+  /** `GET /execs/{id}`: parked up to `waitMs` until the exec is finished and no kill report is awaited. */
+  | { type: 'get_exec'; id: string; waitMs?: number; signal?: AbortSignal }
   /** Internal: a deadline fell due. */
   | { type: 'tick' }
   /** Shutdown: answer every parked reply now, and park none from here on. */
@@ -39,8 +46,12 @@ export interface ExecReplies {
   /** null: a wait (`waitMs`) ran out before the exec finished; ask again without one. */
   get_result: ResultReply | null;
   list: ExecQueueView;
-  cancel: ExecResultView;
-  clear: { cancelled: number };
+  cancel: ExecCancelReply;
+  clear: { cancelled: number; delivered: number };
+  /** null: the wait ran out (204). */
+  watch_cancel: CancelWatchReply | null;
+  /** null: a wait ran out before the exec settled; ask again. */
+  get_exec: ExecView | null;
   tick: null;
   wake: null;
   stop: null;
@@ -55,6 +66,8 @@ export interface ExecQueueDeps {
   budget: ResultBudget;
   /** True once the server is stopping: replies are answered at once, never parked. */
   closing(): boolean;
+  /** The exec-id index (SPEC §16.7): an exec joined this queue (`nodeId`) or left it for good (null). */
+  indexed?(execId: string, nodeId: string | null): void;
   /** Notification port: an exec reached a final state (`view()` builds its result, call it at once). */
   finished?(nodeId: string, execId: string, view: () => ExecResultView): void;
   /** Told when this queue becomes stalled or stops being so (SPEC §15). */

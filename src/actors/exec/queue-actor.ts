@@ -17,16 +17,21 @@ import { StallWatch } from './stall.js';
 import { ExecBook, type Entry } from './book.js';
 import { defaultInterpreter, isFinished, statusOf, type ExecEvent } from './machine.js';
 import { toDelivery, toResult, type ExecDelivery, type ExecPendingView } from './view.js';
+import { isSettled, notDelivered, settleWaitMs, toExecView, type NodeFacts } from './control.js';
+import type { CancelWatchReply, ExecCancelReply, ExecView } from '../../wire/index.js';
 import { MIN_STALLED_AFTER_S, type ExecMsg, type ExecQueueDeps, type ExecReplies, type ResultReply } from './messages.js';
 
 /** Statechart steps done in one go before a bulk operation yields (~10 ms at ~50 µs a step). */
 const BULK_CHUNK = 200;
 const POLL = 'poll';
 const resultKey = (id: string) => `result:${id}`;
+/** The agent's cancel channel for one exec, and admins' waits on `GET /execs/{id}` (SPEC §16.7). */
+const cancelKey = (id: string) => `cancel:${id}`;
+const execKey = (id: string) => `exec:${id}`;
 
 export { MIN_STALLED_AFTER_S, type ExecMsg, type ExecQueueDeps, type ExecReplies, type ResultReply } from './messages.js';
 
-type Parked = ExecDelivery | ResultReply | null;
+type Parked = ExecDelivery | ResultReply | CancelWatchReply | ExecView | null;
 
 /** One node's exec queue: FIFO, in memory, with the replies parked on it. */
 export class ExecQueueActor extends ActorCell<ExecMsg, Result<unknown>> {
@@ -35,10 +40,13 @@ export class ExecQueueActor extends ActorCell<ExecMsg, Result<unknown>> {
   private timer: { at: number; handle: TimerHandle } | null = null;
   private readonly wall = (m: number) => wallOf(this.clock, m);
   private readonly stall: StallWatch;
+  /** Monotonic: the agent last came for work (a poll began or ended, a result); null: not yet. */
+  private fetchedAt: number | null = null;
 
   constructor(readonly nodeId: string, private readonly deps: ExecQueueDeps) {
     super(`${nodeId}/exec`, 'exec-queue', deps.clock, deps.observer);
-    this.book = new ExecBook(deps.settings, (at) => this.armFor(at), this.wall, deps.budget, (e) => this.finished(e));
+    const forget = (id: string) => deps.indexed?.(id, null);
+    this.book = new ExecBook(deps.settings, (at) => this.armFor(at), this.wall, deps.budget, (e) => this.finished(e), forget);
     this.parking = new Parking<Parked>(deps.clock);
     this.stall = new StallWatch((deps.settings.stalledAfterS ?? MIN_STALLED_AFTER_S) * 1000, (s) => deps.onStalled?.(nodeId, s));
   }
@@ -86,7 +94,10 @@ export class ExecQueueActor extends ActorCell<ExecMsg, Result<unknown>> {
 
   protected handle(msg: ExecMsg): Result<unknown> | Promise<Result<unknown>> | Later<Result<unknown>> {
     const now = this.clock.mono();
-    if (msg.type === 'poll' || msg.type === 'result') this.stall.fetched(now);
+    if (msg.type === 'poll' || msg.type === 'result') {
+      this.stall.fetched(now);
+      this.fetchedAt = now;
+    }
     const reply = this.dispatch(msg, now);
     if (msg.type === 'stop') this.stall.stop();
     else if (reply instanceof Promise) void reply.then(() => this.checkStalled(), () => {});
@@ -110,25 +121,30 @@ export class ExecQueueActor extends ActorCell<ExecMsg, Result<unknown>> {
         if (!e) return this.unknown(msg.report.id);
         const status = statusOf(e.snap);
         if (status === 'queued') return fail('wrong_state', `exec ${msg.report.id} was never delivered to ${this.nodeId}; its result is refused`);
-        // Repeated, or late (after a cancel or a timeout): acknowledged and ignored.
+        // Repeated, or late (after a cancel or a timeout): acknowledged and ignored, except the
+        // agent's kill report of a cancelled exec, kept with its output so far (SPEC §16.7).
         if (status === 'delivered') this.book.report(e, msg.report, now);
+        else if (status === 'cancelled' && msg.report.cancelled === true && this.book.amend(e, msg.report, now)) {
+          this.parking.answerAll(execKey(msg.report.id), () => this.execView(e, now));
+        }
         return ok({ ok: true });
       }
       case 'get_result':
         return this.getResult(msg.id, msg.waitMs ?? 0, msg.signal);
       case 'list':
         return ok(this.book.view(now));
-      case 'cancel': {
-        const e = this.book.find(msg.id);
-        if (!e) return this.unknown(msg.id);
-        if (isFinished(e.snap)) return fail('already_finished', `exec ${msg.id} already finished (${statusOf(e.snap)})`);
-        this.book.apply(e, { type: 'CANCEL', at: now });
-        return ok(toResult(e.snap, this.wall));
-      }
+      case 'cancel':
+        return this.cancel(msg.id, msg.node, now);
       case 'clear': {
         const open = [...this.book.queued.values(), ...this.book.delivered.values()];
-        return this.applyMany(open.map((e) => [e, { type: 'CANCEL', at: now }]), () => ok({ cancelled: open.length }));
+        const delivered = this.book.delivered.size;
+        const cancel = (e: Entry): ExecEvent => ({ type: 'CANCEL', at: now, listening: this.parking.has(cancelKey(e.snap.context.id)) });
+        return this.applyMany(open.map((e) => [e, cancel(e)]), () => ok({ cancelled: open.length, delivered }));
       }
+      case 'watch_cancel':
+        return this.watchCancel(msg.id, msg.waitMs, msg.signal);
+      case 'get_exec':
+        return this.getExec(msg.id, msg.waitMs ?? 0, msg.signal, now);
       case 'tick':
         return this.applyMany(this.book.due(now), () => {
           this.book.rearm();
@@ -155,6 +171,7 @@ export class ExecQueueActor extends ActorCell<ExecMsg, Result<unknown>> {
     const id = newExecId();
     const timeoutS = msg.timeoutS ?? this.deps.settings.defaultTimeoutS;
     this.book.add({ id, command: msg.command, interpreter: msg.interpreter ?? defaultInterpreter(msg.os), timeoutS, queuedAt: now });
+    this.deps.indexed?.(id, this.nodeId);
     // A parked poll whose agent hung up is skipped; the exec then stays queued for the next poll.
     this.parking.answerOne(POLL, () => this.deliverNext(this.clock.mono()));
     return ok({ id });
@@ -166,7 +183,46 @@ export class ExecQueueActor extends ActorCell<ExecMsg, Result<unknown>> {
     if (signal?.aborted) return ok(null);
     if (this.book.queued.size > 0) return ok(this.deliverNext(now));
     if (waitMs <= 0 || this.deps.closing()) return ok(null);
-    return okLater(this.parking.park(POLL, waitMs, null, signal));
+    const parked = this.parking.park(POLL, waitMs, null, signal);
+    // The agent fetched for as long as it waited here (a poll cut by its death ends now).
+    void parked.reply.then(() => void (this.fetchedAt = this.clock.mono()));
+    return okLater(parked);
+  }
+
+  /**
+   * Cancels one exec. A queued one says why it never reached the node; a delivered one says
+   * whether its agent held the cancel channel (then it was told at once, by finished()).
+   */
+  private cancel(id: string, node: NodeFacts | undefined, now: number): Result<ExecCancelReply> {
+    const e = this.book.find(id);
+    if (!e) return this.unknown(id);
+    const was = statusOf(e.snap);
+    if (was !== 'queued' && was !== 'delivered') return fail('already_finished', `exec ${id} already finished (${was})`);
+    const listening = this.parking.has(cancelKey(id));
+    const why = was === 'queued' ? { not_delivered: notDelivered(this.book, node, this.fetchedAt, this.wall) } : { agent_listening: listening };
+    this.book.apply(e, { type: 'CANCEL', at: now, listening });
+    return ok({ ...toResult(e.snap, this.wall), was, ...why });
+  }
+
+  /** The agent's cancel channel: answered when the exec ends (`cancelled`: by a cancel), or null after the wait. */
+  private watchCancel(id: string, waitMs: number, signal: AbortSignal | undefined): Result<CancelWatchReply | null> | Later<Result<unknown>> {
+    const e = this.book.find(id);
+    if (!e) return this.unknown(id);
+    if (isFinished(e.snap)) return ok({ cancelled: statusOf(e.snap) === 'cancelled' });
+    if (waitMs <= 0 || this.deps.closing()) return ok(null);
+    return okLater(this.parking.park(cancelKey(id), waitMs, null, signal));
+  }
+
+  private getExec(id: string, waitMs: number, signal: AbortSignal | undefined, now: number): Result<ExecView | null> | Later<Result<unknown>> {
+    const e = this.book.find(id);
+    if (!e) return this.unknown(id);
+    const parkMs = isSettled(e.snap, now) || this.deps.closing() ? 0 : settleWaitMs(e.snap, waitMs, now);
+    return parkMs > 0 ? okLater(this.parking.park(execKey(id), parkMs, null, signal)) : ok(this.execView(e, now));
+  }
+
+  private execView(e: Entry, now: number): ExecView {
+    const position = statusOf(e.snap) === 'queued' ? this.book.position(e.snap.context.id) : null;
+    return toExecView(e.snap, this.nodeId, position, now, this.wall);
   }
 
   private deliverNext(now: number): ExecDelivery {
@@ -179,8 +235,14 @@ export class ExecQueueActor extends ActorCell<ExecMsg, Result<unknown>> {
   private finished(e: Entry): void {
     const c = e.snap.context;
     this.deps.onMeasured?.(statusOf(e.snap), (c.finishedAt ?? this.clock.mono()) - c.queuedAt);
-    const key = resultKey(e.snap.context.id);
+    const id = e.snap.context.id;
+    const key = resultKey(id);
     if (this.parking.has(key)) this.parking.answerAll(key, { finished: true, result: toResult(e.snap, this.wall) });
+    // The agent running it hears of its end (a cancel: it kills the command); waits on GET /execs/{id}
+    // get it now, or (a kill report awaited) ask again, parked no longer than the kill wait.
+    this.parking.answerAll(cancelKey(id), { cancelled: statusOf(e.snap) === 'cancelled' });
+    const now = this.clock.mono();
+    this.parking.answerAll(execKey(id), () => (isSettled(e.snap, now) ? this.execView(e, now) : null));
     this.deps.finished?.(this.nodeId, e.snap.context.id, () => toResult(e.snap, this.wall));
   }
 

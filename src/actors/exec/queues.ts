@@ -32,6 +32,11 @@ export class ExecQueues {
   onMeasured: (status: string, roundTripMs: number) => void = () => {};
   /** Finished output kept by all queues together. */
   readonly budget = new ResultBudget();
+  /**
+   * Exec id → node id, for the routes by exec id alone (SPEC §16.7). Bounded like the results: an
+   * id leaves when its queue forgets it (result TTL, per-queue and fleet caps, the node deleted).
+   */
+  private readonly owners = new Map<string, string>();
   /** Notification port: told when any exec reaches a final state (the fleet-exec batches listen). */
   onFinished: (nodeId: string, execId: string, view: () => ExecResultView) => void = () => {};
 
@@ -53,6 +58,7 @@ export class ExecQueues {
         budget: this.budget,
         closing: () => this.closing,
         finished: (nodeId, execId, view) => this.onFinished(nodeId, execId, view),
+        indexed: (execId, owner) => (owner === null ? this.owners.delete(execId) : this.owners.set(execId, owner)),
         onStalled: (id, stalled) => {
           if (stalled) this.stalled.add(id);
           else this.stalled.delete(id);
@@ -64,6 +70,17 @@ export class ExecQueues {
       this.deps.system.register(q);
     }
     return q;
+  }
+
+  /** The queue holding `execId`, while any queue holds it. */
+  byExecId(execId: string): ExecQueueActor | undefined {
+    const nodeId = this.owners.get(execId);
+    return nodeId === undefined ? undefined : this.queues.get(nodeId);
+  }
+
+  /** Exec ids indexed (debug and tests). */
+  get indexedExecs(): number {
+    return this.owners.size;
   }
 
   counts(nodeId: string): ExecCounts {
