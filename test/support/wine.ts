@@ -5,7 +5,7 @@
  * dispose() stops its wineserver and removes it (about 700 MB).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from './temp.js';
 
@@ -31,8 +31,11 @@ export class WinePrefix {
   private ready: Promise<void> | null = null;
 
   constructor(extraEnv: NodeJS.ProcessEnv = {}) {
-    // No Mono or Gecko install prompts; no Wine debug chatter in the output files.
-    this.env = { ...process.env, WINEPREFIX: join(this.dir, 'prefix'), WINEDEBUG: '-all', WINEDLLOVERRIDES: 'mscoree,mshtml=', ...extraEnv };
+    // No Mono or Gecko install prompts; no Wine debug chatter in the output files. TMPDIR: the
+    // wineserver's own folder (wine-XXXXXX) goes inside this one, removed with it.
+    const tmp = join(this.dir, 'tmp');
+    mkdirSync(tmp);
+    this.env = { ...process.env, WINEPREFIX: join(this.dir, 'prefix'), TMPDIR: tmp, WINEDEBUG: '-all', WINEDLLOVERRIDES: 'mscoree,mshtml=', ...extraEnv };
   }
 
   /** Creates the prefix and sets Windows 10 (Node 20 refuses Wine's default, Windows 7). */
