@@ -33,7 +33,7 @@ import { int, median, mib, ms, secs, section, table, verdict } from './report.js
 const EXEC_PER_NODE_LABEL = 10;
 
 const BIG = 100_000;
-const TARGET = { ratio: 0.6, bootMs: 10_000, stallMs: 50, execMedianMs: 5, eligibleMs: 50 } as const;
+const TARGET = { ratio: 0.6, logLinesPerS: 1, bootMs: 10_000, stallMs: 50, execMedianMs: 5, eligibleMs: 50 } as const;
 const CHILD = join(BENCH_DIR, 'inproc-child.js');
 
 interface MemoryResult {
@@ -106,12 +106,14 @@ function heartbeatSummary(r: HeartbeatResult): string[] {
   const non2xx = hydraRuns.reduce((a, x) => a + x.non2xx + x.errors + x.timeouts, 0);
   const sent = hydraRuns.reduce((a, x) => a + x.total, 0);
   const non200Log = Object.entries(r.log.non200).map(([k, v]) => `${v}×${k}`).join(', ') || '0';
+  const linesPerS = r.log.loadS > 0 ? r.log.loadLines / r.log.loadS : 0;
   say(`  server log: ${int(r.log.responses)} response lines (warm-up included), non-200: ${non200Log}, dropped log lines: ${r.log.droppedLines}, error lines: ${r.log.errors}`);
   if (r.profile) say(`\n  CPU profile of the server under the same load:\n${r.profile.replace(/^/gm, '  ')}`);
   return [
     `heartbeat ${HEARTBEAT_NODES / 1000}k nodes: ratio to bare hono ${r.ratio.toFixed(2)} (measured with wrk -t1 -c${CONNECTIONS}), the median of ${r.roundRatios.length} paired rounds (target ≥ ${TARGET.ratio}: ${verdict(r.ratio >= TARGET.ratio)})${cpuRatio}`,
     `  per round (hydracluster over the bare run beside it, order alternating): ${r.roundRatios.map((x) => x.toFixed(2)).join(', ')}; best against best ${int(s.reqPerSec)} vs ${int(b.reqPerSec)} req/s → ${r.bestRatio.toFixed(2)}; bare hono itself ranged ${spread(r.runs.filter((x) => x.label.startsWith('bare')))} (a quiet machine varies a few %)`,
     `  latency p50/p99 ${s.p50}/${s.p99} ms vs bare hono ${b.p50}/${b.p99} ms; heartbeats not 200: ${non2xx} of ${int(sent)} (server log non-200: ${non200Log}, dropped log lines: ${r.log.droppedLines})`,
+    `  server log at info under that load: ${linesPerS.toFixed(2)} lines/s (${int(r.log.loadLines)} lines in ${r.log.loadS.toFixed(0)} s of measured runs; target ≤ ${TARGET.logLinesPerS}: ${verdict(linesPerS <= TARGET.logLinesPerS)})`,
   ];
 }
 

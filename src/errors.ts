@@ -16,6 +16,8 @@ export const ERROR_STATUS = {
   wrong_kind: 409,
   wrong_state: 409,
   already_finished: 409,
+  /** SPEC §16.7: the node (an iPad) runs no command. */
+  no_exec_channel: 409,
   payload_too_large: 413,
   range_not_satisfiable: 416,
   unsupported_media_type: 415,

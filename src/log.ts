@@ -25,10 +25,12 @@ export interface Logger {
   warn(msg: string, fields?: LogFields): void;
   error(msg: string, fields?: LogFields): void;
   /**
-   * info() with the fields already serialized as JSON members (`"a":1,"b":"x"`), for the request
-   * log's two lines per request: no object to stringify. `fields()` serves the other formats.
+   * A line with its fields already serialized as JSON members (`"a":1,"b":"x"`), for the request
+   * log: no object to stringify. `fields()` serves the other formats.
    */
-  infoRaw(msg: string, members: string, fields: () => LogFields): void;
+  raw(level: Level, msg: string, members: string, fields: () => LogFields): void;
+  /** Whether a line at `level` would be written now (the request log asks before building one). */
+  enabled(level: Level): boolean;
   /** Writes out anything still buffered (call before exit). */
   flush(): void;
   /** A config reload changed `server.log_level`: lines below `level` are dropped from now on. */
@@ -119,15 +121,26 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
     info: (m, f) => emit('info', m, f),
     warn: (m, f) => emit('warn', m, f),
     error: (m, f) => emit('error', m, f),
-    infoRaw: (m, members, fields) => (format === 'json' ? emit('info', m, undefined, members) : emit('info', m, fields())),
+    raw: (level, m, members, fields) => (format === 'json' ? emit(level, m, undefined, members) : emit(level, m, fields())),
+    enabled: (level) => LEVELS[level] >= min,
     flush,
     setLevel: (level) => void (min = LEVELS[level]),
   };
 }
 
-/** A logger that keeps lines in memory: for tests that assert what an operator would read. */
-export function memoryLogger(): Logger & { lines: Array<LogFields & { level: Level; msg: string }> } {
+/**
+ * A logger that keeps lines in memory: for tests that assert what an operator would read. It keeps
+ * every level unless given one (then it drops what the real logger at that level would).
+ */
+export function memoryLogger(level: Level = 'debug'): Logger & { lines: Array<LogFields & { level: Level; msg: string }> } {
   const lines: Array<LogFields & { level: Level; msg: string }> = [];
-  const at = (level: Level) => (msg: string, fields: LogFields = {}) => void lines.push({ level, msg, ...fields });
-  return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'), infoRaw: (m, _members, f) => at('info')(m, f()), flush: () => {}, setLevel: () => {} };
+  let min = LEVELS[level];
+  const at = (l: Level) => (msg: string, fields: LogFields = {}) => void (LEVELS[l] >= min && lines.push({ level: l, msg, ...fields }));
+  return {
+    lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'),
+    raw: (l, m, _members, f) => at(l)(m, f()),
+    enabled: (l) => LEVELS[l] >= min,
+    flush: () => {},
+    setLevel: (l) => void (min = LEVELS[l]),
+  };
 }

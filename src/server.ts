@@ -23,6 +23,7 @@ import { formatListen, listenProblem, parseListen } from './listen.js';
 import { createApp } from './app.js';
 import type { AppDeps } from './http/deps.js';
 import { RequestRegistry } from './http/request-registry.js';
+import { startTrafficSummary } from './http/traffic-summary.js';
 import { createLogger, type Logger } from './log.js';
 import { AuditLog } from './persist/audit-log.js';
 import { loadNodesFile, NodesFile } from './persist/nodes-file.js';
@@ -30,6 +31,7 @@ import { LiveConfig } from './live-config.js';
 import type { NodeStore } from './persist/nodes-store.js';
 import { EX_UNAVAILABLE } from './sysexits.js';
 import { VERSION } from './version.js';
+import { isLoopbackUrl } from './wire/constants.js';
 
 /** In-flight requests get this long to finish after SIGTERM before connections are cut. */
 export const SHUTDOWN_GRACE_MS = 5000;
@@ -200,11 +202,16 @@ export async function startServer(opts: { home: string; listen?: string; clock?:
     });
   }
   log.info('hydracluster listening', { url, version: VERSION, home: opts.home, nodes: core.fleet.size });
+  if (isLoopbackUrl(cfg.public_url)) {
+    log.warn('public_url is a loopback address: install commands and the iPad QR only work on this machine; set server.public_url to an address the nodes reach', { public_url: cfg.public_url });
+  }
+  const summary = startTrafficSummary(core);
 
   let stopping: Promise<void> | null = null;
   const stop = () =>
     (stopping ??= (async () => {
       log.info('shutting down', { in_flight: core.requests.size });
+      summary.cancel();
       handle.beginShutdown();
       core.execQueues.wakeAll();
       core.batches.wakeAll();

@@ -12,6 +12,8 @@ import { printable, printableJson } from './printable.js';
 import { EX_SOFTWARE } from '../sysexits.js';
 
 const json = (v: unknown): string => printableJson(v);
+/** The operator said no: nothing was sent. */
+const EXIT_DECLINED = 1;
 
 /** Starts loading a wire module while the request is on the wire; it is awaited to read the reply. */
 function early<T>(loading: Promise<T>): Promise<T> {
@@ -32,24 +34,6 @@ export function table(cells: string[][]): string {
   return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ')).join('\n') + '\n';
 }
 
-/** The version of the server's agent release (`GET /downloads/manifest.json`), or null when it has none. */
-function releaseVersion(api: Api): Promise<string | null> {
-  return api.call('GET', '/downloads/manifest.json', undefined, { root: true }).then(
-    (r) => {
-      const v: unknown = (r.body as { version?: unknown } | null)?.version;
-      return typeof v === 'string' ? v : null;
-    },
-    () => null,
-  );
-}
-
-/** A node's agent version, marked `*` when it is not the server's release; and a failed self-update. */
-function agentCell(n: { agent_version: string | null; agent_update: { state: string } | null }, release: string | null): string {
-  const v = n.agent_version ?? '-';
-  const mark = release !== null && n.agent_version !== null && n.agent_version !== release ? '*' : '';
-  return v + mark + (n.agent_update?.state === 'failed' ? ' (update failed)' : '');
-}
-
 /** The re-enrollment's install commands, for the operator to run on the machine (SPEC §16.3). */
 function reenrollText(id: string, body: unknown): string {
   const r = body as { enrollment_token?: string; expires_at?: string; install?: { powershell?: string; bash?: string } };
@@ -61,24 +45,32 @@ function reenrollText(id: string, body: unknown): string {
   );
 }
 
-async function nodes(c: Extract<ClientCommand, { cmd: 'nodes' }>, api: Api, out: Out): Promise<number> {
+/** Asks the operator before a destructive change, when there is a terminal to ask on; false: leave it. */
+export type Confirm = (question: string) => Promise<boolean>;
+
+/** `nodes rm` and `nodes reprovision`: say what is about to happen to which node, and ask (unless --yes or no terminal). */
+async function confirmed(c: { id: string; yes?: boolean }, what: string, api: Api, confirm: Confirm | undefined): Promise<boolean> {
+  if (c.yes || confirm === undefined) return true;
+  const n = (await api.call('GET', `/nodes/${seg(c.id)}`)).body as { name?: unknown; kind?: unknown; state?: unknown } | null;
+  const label = printable(`${c.id} (${String(n?.name ?? '?')}, ${String(n?.kind ?? '?')}, ${String(n?.state ?? '?')})`);
+  return confirm(`${what.replace('%s', label)} [y/N] `);
+}
+
+const CONFIRM_TEXT = {
+  rm: 'Delete node %s? Its token stops working at once and heads pinned to it lose the pin.',
+  reprovision: 'Reprovision node %s? Its roles are reinstalled from scratch (a render node leaves service meanwhile).',
+} as const;
+
+async function nodes(c: Extract<ClientCommand, { cmd: 'nodes' }>, api: Api, out: Out, confirm?: Confirm): Promise<number> {
   if (c.action === 'list') {
-    const wire = c.json ? null : early(import('../wire/nodes.js'));
-    const [r, release] = await Promise.all([api.call('GET', '/nodes'), wire ? releaseVersion(api) : null]);
-    if (!wire) {
-      out.write(json(r.body));
-      return 0;
-    }
-    const { nodeView } = await wire;
-    const list = shaped(nodeView.array(), r.body);
-    const rows = list.map((n) => [
-      n.id, n.name, n.kind, n.state + (n.drain ? ' (drained)' : ''), agentCell(n, release), String(n.exec_depth) + (n.exec_stalled ? ' STALLED' : ''), n.last_seen ?? '-',
-    ]);
-    out.write(table([['ID', 'NAME', 'KIND', 'STATE', 'AGENT', 'EXEC', 'LAST SEEN'], ...rows]));
-    if (rows.some((row) => row[4]!.includes('*'))) out.write(`* not the server's agent release ${release}: hydracluster nodes update-node ID\n`);
-    return 0;
+    const { listNodes } = await import('./nodes-list.js');
+    return listNodes(c.filters, c.json, api, out, table);
   }
   const path = `/nodes/${seg(c.id)}`;
+  if ((c.action === 'rm' || c.action === 'reprovision') && !(await confirmed(c, CONFIRM_TEXT[c.action], api, confirm))) {
+    out.write(`nothing done: ${c.action} of ${c.id} not confirmed\n`);
+    return EXIT_DECLINED;
+  }
   let r;
   switch (c.action) {
     case 'show':
@@ -86,6 +78,9 @@ async function nodes(c: Extract<ClientCommand, { cmd: 'nodes' }>, api: Api, out:
       break;
     case 'roles':
       r = await api.call('POST', `${path}/roles`, { roles: c.roles });
+      break;
+    case 'set':
+      r = await api.call('PATCH', path, c.changes);
       break;
     case 'drain':
     case 'undrain':
@@ -156,11 +151,11 @@ async function reload(c: Extract<ClientCommand, { cmd: 'reload' }>, api: Api, ou
   return 0;
 }
 
-/** Runs one of the admin commands; the exit code (failures are thrown as CliError). */
-export function runAdmin(c: Exclude<ClientCommand, { cmd: 'exec' | 'fleet-exec' | 'audit' | 'cancel' | 'result' }>, api: Api, out: Out): Promise<number> {
+/** Runs one of the admin commands; the exit code (failures are thrown as CliError). `confirm`: a terminal to ask on. */
+export function runAdmin(c: Exclude<ClientCommand, { cmd: 'exec' | 'fleet-exec' | 'audit' | 'enroll' | 'cancel' | 'result' }>, api: Api, out: Out, confirm?: Confirm): Promise<number> {
   switch (c.cmd) {
     case 'nodes':
-      return nodes(c, api, out);
+      return nodes(c, api, out, confirm);
     case 'queue':
       return queue(c, api, out);
     case 'debug':

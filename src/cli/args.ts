@@ -2,20 +2,16 @@
  * The operator commands' argument parser: pure (argv in, a typed command out, or a UsageError),
  * so every form of every command is unit-tested without a server.
  */
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { ParseArgsConfig } from 'node:util';
 import { AUDIT_MAX_LIMIT, parseSince } from '../wire/constants.js';
 import { parseWhere, type FleetExecCommand } from './where.js';
 import { UsageError } from './errors.js';
+import { COMMON, connOf, need, noMore, parse, parseDuration, type ConnectionFlags } from './argv.js';
+import { parseEnroll, parseNodes, type EnrollCommand, type NodesAction } from './nodes-args.js';
 
 export type Interpreter = 'powershell' | 'bash' | 'cmd';
 
-/** Where to reach the server, from flags; env and config.yaml fill the gaps later. */
-export interface ConnectionFlags {
-  server?: string;
-  adminToken?: string;
-  home?: string;
-}
-
+export type { ConnectionFlags } from './argv.js';
 export type ExecSource = { kind: 'text'; text: string } | { kind: 'file'; path: string };
 
 export interface ExecCommand {
@@ -28,11 +24,8 @@ export interface ExecCommand {
   async: boolean;
 }
 
-export type NodesAction =
-  | { action: 'list' }
-  | { action: 'show' | 'drain' | 'undrain' | 'update-node' | 'update-services' | 'reprovision' | 'reenroll' | 'rm'; id: string; reason?: string }
-  | { action: 'roles'; id: string; roles: string[] };
-
+export type { EnrollCommand, NodeChanges, NodeListFilters, NodesAction } from './nodes-args.js';
+export { SETTABLE } from './nodes-args.js';
 /** `hydracluster audit` (SPEC §15). */
 export interface AuditCommand {
   cmd: 'audit';
@@ -67,6 +60,7 @@ export type ClientCommand =
   | { cmd: 'debug'; action: 'actors' | 'requests' } | { cmd: 'debug'; action: 'actor'; id: string }
   | { cmd: 'reload'; json: boolean }
   | AuditCommand
+  | EnrollCommand
   | CancelCommand
   | ResultCommand;
 
@@ -77,26 +71,7 @@ export interface ParsedCli {
 
 export { UsageError } from './errors.js';
 
-/** The longest exec timeout the server accepts (SPEC: timeout_s). */
-export const MAX_TIMEOUT_S = 86_400;
-const UNIT_S: Record<string, number> = { s: 1, m: 60, h: 3600 };
-
-/** `30s`, `2m`, `1h`, or a bare number of seconds; whole seconds from 1 s to 24 h. */
-export function parseDuration(text: string): number {
-  const m = /^(\d+)([smh]?)$/.exec(text.trim());
-  const seconds = m ? Number(m[1]) * UNIT_S[m[2] || 's']! : NaN;
-  if (!Number.isInteger(seconds) || seconds < 1 || seconds > MAX_TIMEOUT_S) {
-    throw new UsageError(`bad duration ${JSON.stringify(text)}: use e.g. 30s, 2m, 1h (1 s to 24 h)`);
-  }
-  return seconds;
-}
-
-const COMMON = {
-  server: { type: 'string' },
-  'admin-token': { type: 'string' },
-  home: { type: 'string' },
-  json: { type: 'boolean', default: false },
-} as const satisfies ParseArgsConfig['options'];
+export { MAX_TIMEOUT_S, parseDuration } from './argv.js';
 
 const EXEC_OPTIONS = {
   ...COMMON,
@@ -107,31 +82,6 @@ const EXEC_OPTIONS = {
   where: { type: 'string' },
 } as const satisfies ParseArgsConfig['options'];
 
-const NODES_OPTIONS = { ...COMMON, reason: { type: 'string' } } as const satisfies ParseArgsConfig['options'];
-
-function parse<O extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: O) {
-  try {
-    return parseArgs({ args: argv, options, strict: true, allowPositionals: true });
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
-}
-
-const connOf = (v: { server?: string; 'admin-token'?: string; home?: string }): ConnectionFlags => ({
-  server: v.server,
-  adminToken: v['admin-token'],
-  home: v.home,
-});
-
-function need(positionals: string[], index: number, what: string): string {
-  const v = positionals[index];
-  if (v === undefined || v === '') throw new UsageError(`missing ${what}`);
-  return v;
-}
-
-function noMore(positionals: string[], count: number): void {
-  if (positionals.length > count) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[count])}`);
-}
 
 function parseExec(argv: string[]): ParsedCli {
   const { values: v, positionals: p } = parse(argv, EXEC_OPTIONS);
@@ -166,25 +116,6 @@ function parseFleetExec(v: ReturnType<typeof parse<typeof EXEC_OPTIONS>>['values
   return { command: { cmd: 'fleet-exec', target: parseWhere(v.where ?? ''), command, timeoutS, interpreter, json: v.json }, conn: connOf(v) };
 }
 
-const NODE_ACTIONS_WITH_ID = ['show', 'drain', 'undrain', 'update-node', 'update-services', 'reprovision', 'reenroll', 'rm'] as const;
-
-function parseNodes(argv: string[]): ParsedCli {
-  const { values: v, positionals: p } = parse(argv, NODES_OPTIONS);
-  const action = p[0] ?? 'list';
-  const conn = connOf(v);
-  if (action === 'list') {
-    noMore(p, 1);
-    return { command: { cmd: 'nodes', action, json: v.json }, conn };
-  }
-  if (action === 'roles') {
-    return { command: { cmd: 'nodes', action, id: need(p, 1, 'node id'), roles: p.slice(2), json: v.json }, conn };
-  }
-  const withId = NODE_ACTIONS_WITH_ID.find((a) => a === action);
-  if (!withId) throw new UsageError(`unknown nodes action ${JSON.stringify(action)}`);
-  noMore(p, 2);
-  if (v.reason !== undefined && withId !== 'drain') throw new UsageError('--reason goes with drain only');
-  return { command: { cmd: 'nodes', action: withId, id: need(p, 1, 'node id'), reason: v.reason, json: v.json }, conn };
-}
 
 function parseQueue(argv: string[]): ParsedCli {
   const { values: v, positionals: p } = parse(argv, COMMON);
@@ -245,6 +176,7 @@ const PARSERS: Record<string, (argv: string[]) => ParsedCli> = {
   debug: parseDebug,
   audit: parseAudit,
   reload: parseReload,
+  enroll: parseEnroll,
   cancel: parseCancel,
   result: parseResult,
 };

@@ -10,6 +10,8 @@ export class CliError extends Error {
   constructor(
     readonly exitCode: number,
     message: string,
+    /** Lines printed under the message (candidates, reasons), each escaped on its own line. */
+    readonly lines: readonly string[] = [],
   ) {
     super(message);
   }
@@ -26,6 +28,7 @@ export function reportFailure(cmd: string, e: unknown, stderr: { write(s: string
   }
   if (e instanceof CliError) {
     stderr.write(`hydracluster: ${printable(e.message)}\n`);
+    for (const line of e.lines) stderr.write(`  ${printable(line)}\n`);
     return e.exitCode;
   }
   throw e;

@@ -8,7 +8,8 @@
  * finished after the K-th, one page of at most 16 Mi characters of output; `more` says the next
  * page is ready at once), so results show up the moment they come, with no polling interval.
  * Exit: 0 when every member exited 0, 1 when any failed (a non-zero exit, or cancelled), 124 when
- * any timed out (or expired, or was still pending at the CLI's deadline) and none failed.
+ * any timed out (or expired, or was still pending at the CLI's deadline: named) and none failed;
+ * 66 when no node matched the target, 1 when every node that matched was skipped.
  * `--json` prints the batch object once it finished (0), or as it stands at the deadline (124),
  * page by page (`?offset=`), never as one string.
  */
@@ -19,7 +20,7 @@ import type { ExecIo } from './exec.js';
 import { DEFAULT_WAIT_S, REPORT_GRACE_MS } from './exec.js';
 import type { Out } from './output.js';
 import { printable, printableJson } from './printable.js';
-import { EX_SOFTWARE, EX_TIMEOUT } from '../sysexits.js';
+import { EX_NOINPUT, EX_SOFTWARE, EX_TIMEOUT } from '../sysexits.js';
 import type { FleetExecCommand } from './where.js';
 
 /** One long-poll's wait: below the client's per-request timeout (10 s). */
@@ -89,11 +90,12 @@ export async function runFleetExec(c: FleetExecCommand, api: Api, io: ExecIo): P
   if (!sub.success) throw new CliError(EX_SOFTWARE, 'the server answered the submit without a batch id');
   const { batch_id: id, execs } = sub.data;
   const path = `/exec/batches/${seg(id)}`;
+  if (execs.length === 0) return nothingSent(c, sub.data, io);
   announce(sub.data, io);
   if (!c.json) for (const s of sub.data.skipped) io.stderr.write(`${printable(`${s.name ?? s.node_id}: skipped (${s.reason})`)}\n`);
   const f: Follow = { api, io, path, deadline: io.now() + (c.timeoutS ?? DEFAULT_WAIT_S) * MS_PER_S + REPORT_GRACE_MS };
   try {
-    return c.json ? await followJson(f) : await followLines(f, sub.data.skipped.length);
+    return c.json ? await followJson(f) : await followLines(f, sub.data);
   } catch (e) {
     if (!(e instanceof CliError) || execs.length === 0) throw e;
     throw new CliError(
@@ -104,22 +106,41 @@ export async function runFleetExec(c: FleetExecCommand, api: Api, io: ExecIo): P
   }
 }
 
+/**
+ * No node got the command (SPEC §16.7): no node matched the target at all (66, said so), or every
+ * node that matched was skipped (1, each with its reason). `--json` still prints the submit reply.
+ */
+function nothingSent(c: FleetExecCommand, sub: BatchSubmitReply, io: ExecIo): number {
+  if (c.json) io.stdout.write(printableJson(sub));
+  if (sub.skipped.length === 0) {
+    io.stderr.write(`hydracluster: no node matches the target ${printable(JSON.stringify(c.target))}: the command ran nowhere (hydracluster nodes list shows the fleet)\n`);
+    return EX_NOINPUT;
+  }
+  for (const s of sub.skipped) io.stderr.write(`${printable(`${s.name ?? s.node_id}: skipped (${s.reason}${s.message ? `: ${s.message}` : ''})`)}\n`);
+  io.stderr.write(`hydracluster: ${sub.skipped.length} node(s) matched, every one skipped: the command ran nowhere\n`);
+  return EXIT_FAILED;
+}
+
 /** Says on stderr, before any wait, which batch went to which nodes. */
 function announce(sub: BatchSubmitReply, io: ExecIo): void {
   const names = sub.execs.map((e) => e.name ?? e.node_id);
   io.stderr.write(`hydracluster: batch ${printable(sub.batch_id)} sent to ${names.length} node(s)${names.length > 0 ? `: ${printable(names.join(', '))}` : ''}\n`);
 }
 
-/** Prints each member as it finishes (page by page), then the summary line. */
-async function followLines(f: Follow, skipped: number): Promise<number> {
+/** Prints each member as it finishes (page by page), then the summary line; names the members still pending at the deadline. */
+async function followLines(f: Follow, sub: BatchSubmitReply): Promise<number> {
   const { io } = f;
-  const t: Tally = { ok: 0, failed: 0, timedOut: 0, skipped };
+  const t: Tally = { ok: 0, failed: 0, timedOut: 0, skipped: sub.skipped.length };
+  const done = new Set<string>();
   let cursor = 0;
   let view: BatchView;
   for (;;) {
     const { wait, left } = waitLeft(f);
     view = await getView(f, `?wait=${wait}&since=${cursor}`);
-    for (const m of view.results) printMember(m, io, t);
+    for (const m of view.results) {
+      done.add(m.id);
+      printMember(m, io, t);
+    }
     cursor = view.cursor;
     // A page that stopped short: the rest has finished already and is answered at once.
     if (view.more) continue;
@@ -127,7 +148,10 @@ async function followLines(f: Follow, skipped: number): Promise<number> {
   }
   const pending = view.total - view.finished;
   t.timedOut += pending;
-  if (pending > 0) io.stderr.write(`hydracluster: ${pending} still pending at the timeout; batch ${printable(view.batch_id)} (GET /api/v1${f.path})\n`);
+  if (pending > 0) {
+    const names = sub.execs.filter((e) => !done.has(e.id)).map((e) => e.name ?? e.node_id);
+    io.stderr.write(`hydracluster: ${pending} still pending at the timeout: ${printable(names.join(', '))}; batch ${printable(view.batch_id)} (GET /api/v1${f.path})\n`);
+  }
   io.stdout.write(`${t.ok} ok, ${t.failed} failed, ${t.timedOut} timed out, ${t.skipped} skipped\n`);
   if (t.failed > 0) return EXIT_FAILED;
   return t.timedOut > 0 ? EX_TIMEOUT : 0;

@@ -4,16 +4,20 @@
  * clears it), and the iPad enrollment QR — the JSON of `GET /enroll-qr`, drawn in the terminal or
  * written as a PNG. The QR library is loaded only by the command that draws.
  */
+import { open } from 'node:fs/promises';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { z } from 'zod';
 import { enrollQrReply, headView } from '../wire/heads.js';
 import { HEADS_COMMANDS, UsageError, type ConnectionFlags } from './args.js';
 import { seg, type Api } from './client.js';
 import { CliError } from './errors.js';
+import { resolveNode } from './node-names.js';
 import { table } from './admin.js';
 import type { Out } from './output.js';
 import { printable, printableJson } from './printable.js';
 import { EX_SOFTWARE } from '../sysexits.js';
+import { isLoopbackUrl } from '../wire/constants.js';
+import { loopbackWarning } from './enroll.js';
 
 export type HeadsCommand =
   | { cmd: 'heads'; action: 'list'; json: boolean }
@@ -103,9 +107,11 @@ async function heads(c: Extract<HeadsCommand, { cmd: 'heads' }>, api: Api, out: 
     out.write(table([['ID', 'NAME', 'KIND', 'STATUS', 'NODE', 'BODY', 'DISTRICT/VENUE', 'LAST SEEN'], ...rows]));
     return 0;
   }
-  const path = `/heads/${seg(c.id)}`;
+  const id = await resolveNode(api, c.id);
+  const path = `/heads/${seg(id)}`;
   if (c.action === 'show') return (out.write(json((await api.call('GET', path)).body)), 0);
-  const r = await api.call('POST', `/nodes/${seg(c.id)}/head-assignment`, { body_id: c.bodyId, ...(c.app !== undefined ? { app_id: c.app } : {}) });
+  const bodyId = c.bodyId === null ? null : await resolveNode(api, c.bodyId);
+  const r = await api.call('POST', `/nodes/${seg(id)}/head-assignment`, { body_id: bodyId, ...(c.app !== undefined ? { app_id: c.app } : {}) });
   if (c.json) return (out.write(json(r.body)), 0);
   const h = shaped(headView, r.body);
   out.write(printable(h.body_id === null ? `${c.id}: assignment cleared` : `${c.id} → ${h.assigned_body_name ?? h.body_id}${h.app_id ? ` (${h.app_id})` : ''}`) + '\n');
@@ -115,14 +121,29 @@ async function heads(c: Extract<HeadsCommand, { cmd: 'heads' }>, api: Api, out: 
 /** The QR's text: exactly the JSON `GET /enroll-qr` answers. */
 export const qrText = (payload: z.output<typeof enrollQrReply>): string => JSON.stringify({ server_url: payload.server_url, enrollment_token: payload.enrollment_token });
 
-async function enrollQr(c: Extract<HeadsCommand, { cmd: 'enroll-qr' }>, api: Api, out: Out): Promise<number> {
+/**
+ * Writes the QR's PNG readable by its owner only (it holds the fleet token): an existing file is
+ * made 0600 before a byte of the new one is written into it.
+ */
+async function writePrivate(path: string, bytes: Buffer): Promise<void> {
+  const file = await open(path, 'w', 0o600);
+  try {
+    await file.chmod(0o600);
+    await file.writeFile(bytes);
+  } finally {
+    await file.close();
+  }
+}
+
+async function enrollQr(c: Extract<HeadsCommand, { cmd: 'enroll-qr' }>, api: Api, out: Out, err: Out): Promise<number> {
   const payload = shaped(enrollQrReply, (await api.call('GET', '/enroll-qr')).body);
+  if (isLoopbackUrl(payload.server_url)) err.write(loopbackWarning(payload.server_url, 'iPads scanning this QR'));
   if (c.json) return (out.write(json(payload)), 0);
   const { default: QRCode } = await import('qrcode');
   const text = qrText(payload);
   if (c.png !== undefined) {
     try {
-      await QRCode.toFile(c.png, text, { type: 'png', errorCorrectionLevel: 'M', margin: 4, width: 512 });
+      await writePrivate(c.png, await QRCode.toBuffer(text, { type: 'png', errorCorrectionLevel: 'M', margin: 4, width: 512 }));
     } catch (e) {
       throw new CliError(EX_SOFTWARE, `cannot write ${c.png}: ${(e as Error).message}`);
     }
@@ -134,7 +155,7 @@ async function enrollQr(c: Extract<HeadsCommand, { cmd: 'enroll-qr' }>, api: Api
   return 0;
 }
 
-/** Runs `heads` or `enroll-qr`; the exit code (failures are thrown as CliError). */
-export function runHeads(c: HeadsCommand, api: Api, out: Out): Promise<number> {
-  return c.cmd === 'heads' ? heads(c, api, out) : enrollQr(c, api, out);
+/** Runs `heads` or `enroll-qr`; the exit code (failures are thrown as CliError). `err`: warnings. */
+export function runHeads(c: HeadsCommand, api: Api, out: Out, err: Out = out): Promise<number> {
+  return c.cmd === 'heads' ? heads(c, api, out) : enrollQr(c, api, out, err);
 }

@@ -22,22 +22,28 @@ const USAGE = `usage: hydracluster <command> [options]
   exec <nodeId> "<command>" [--timeout 60s] [--json] [--async] [--interpreter bash|powershell|cmd]
   exec <nodeId> --file ./setup.ps1 [--timeout 60s]
   exec --where KEY=VALUE[,KEY=VALUE] "<command>" [--timeout 60s] [--json]   every node that matches
-       (keys: role district venue kind state id all; 0 all ok, 1 any failed, 124 any timed out)
+       (keys: role district venue kind state id all; 0 all ok, 1 any failed or all skipped,
+       124 any timed out, 66 no node matches)
   exec --shell <nodeId> "<command>" [--timeout 60s]   through a WebSocket PTY, not the exec queue
   result EXEC_ID [--wait] [--json]          an exec's output and exit code, as exec prints them
        (not finished: 124; --wait: until it is, and a cancelled one's output so far has come)
   cancel EXEC_ID [--json]                   cancel an exec; a running one's process group is killed
   shell <nodeId> [command]                  interactive PTY on the node
   queue <nodeId> [show|clear]
-  nodes [list|show ID|roles ID R...|drain ID [--reason R]|undrain ID|update-node ID|update-services ID|reprovision ID|reenroll ID|rm ID]
-       (list marks with * an agent on another version than the server's release; reenroll prints
+  nodes list [--state S] [--kind K] [--role R] [--district D] [--venue V]   filtered by the server
+  nodes [show ID|roles ID R...|set ID KEY=VALUE...|drain ID [--reason R]|undrain ID|update-node ID|update-services ID|reprovision ID [--yes]|reenroll ID|rm ID [--yes]]
+       (list marks with * an agent on another version than the server's release; set takes name=,
+       owner=, district=, venue=; rm and reprovision ask on a terminal unless --yes; reenroll prints
        install commands whose token, redeemed, keeps the node and stops its old token)
+  enroll NAME [--os windows|linux|macos] [--kind body|flatscreen|windows] [--owner O] [--ttl 15m]
+                                            an enrollment and its install commands
   heads [list|show ID|assign HEAD BODY|none [--app Desktop]]
   enroll-qr [--png FILE]                    the iPad enrollment QR, in the terminal or as a PNG
   debug [actors|actor ID|requests]
   reload                                    re-read the server's config.yaml (no restart)
   audit [--node ID] [--operator NAME] [--since 1h] [--limit N] [--json]   who changed what (newest first)
 
+  Wherever a node ID goes, a unique node name does too (several nodes with it: 64, listed).
   Client commands take --server URL and --admin-token T (else HC_SERVER / HC_TOKEN, else the
   config.yaml in --home / HYDRACLUSTER_HOME / ~/.hydracluster). exec waits for the result until
   --timeout (default 60s) plus 5 s, for the node's own timed_out report; then an exec the node never

@@ -9,10 +9,14 @@ import { createApi, type Api } from './client.js';
 import { resolveConnection, type Connection, type Env } from './connection.js';
 import { reportFailure } from './errors.js';
 import { runExec, type ExecIo } from './exec.js';
+import { withNodeIds } from './node-names.js';
+import type { Confirm } from './admin.js';
 import { guardedOut } from './output.js';
 
 export interface ClientIo extends ExecIo {
   env: Env;
+  /** Asks the operator a yes/no question; absent when there is no terminal to ask on (scripts). */
+  confirm?: Confirm;
 }
 
 /** Real-process I/O: the process's streams (a reader that leaves ends output quietly), env, clock. */
@@ -24,7 +28,19 @@ export function processIo(env: Env): ClientIo {
     stderr,
     now: () => Date.now(),
     sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+    confirm: process.stdin.isTTY ? (question) => askTerminal(question) : undefined,
   };
+}
+
+/** One line read from the terminal after `question` (on stderr): yes only for y or yes. */
+async function askTerminal(question: string): Promise<boolean> {
+  const { createInterface } = await import('node:readline/promises');
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^\s*y(es)?\s*$/i.test(await rl.question(question));
+  } finally {
+    rl.close();
+  }
 }
 
 /** Runs `hydracluster <cmd> ...argv` for a client command; resolves with the exit code. */
@@ -35,10 +51,12 @@ export async function runClient(cmd: string, argv: string[], io: ClientIo, conne
       const { parseHeadsArgs, runHeads } = await import('./heads.js');
       const { command, conn } = parseHeadsArgs(cmd, argv);
       api = connect(await resolveConnection(conn, io.env));
-      return await runHeads(command, api, io.stdout);
+      return await runHeads(command, api, io.stdout, io.stderr);
     }
-    const { command, conn } = parseClientArgs(cmd, argv);
-    api = connect(await resolveConnection(conn, io.env));
+    const parsed = parseClientArgs(cmd, argv);
+    api = connect(await resolveConnection(parsed.conn, io.env));
+    // A node argument may be a unique name: one lookup, only when it is not an id.
+    const command = await withNodeIds(parsed.command, api);
     if (command.cmd === 'exec') return await runExec(command, api, io);
     if (command.cmd === 'fleet-exec') {
       const { runFleetExec } = await import('./fleet-exec.js');
@@ -52,8 +70,12 @@ export async function runClient(cmd: string, argv: string[], io: ClientIo, conne
       const { runAudit } = await import('./audit.js');
       return await runAudit(command, api, io.stdout);
     }
+    if (command.cmd === 'enroll') {
+      const { runEnroll } = await import('./enroll.js');
+      return await runEnroll(command, api, io);
+    }
     const { runAdmin } = await import('./admin.js');
-    return await runAdmin(command, api, io.stdout);
+    return await runAdmin(command, api, io.stdout, io.confirm);
   } catch (e) {
     return reportFailure(cmd, e, io.stderr);
   } finally {

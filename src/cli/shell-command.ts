@@ -13,6 +13,9 @@ import { CliError, reportFailure } from './errors.js';
 import { EX_SOFTWARE, EX_TIMEOUT, EX_UNAVAILABLE, EX_USAGE } from '../sysexits.js';
 import { CrLfToLf, openShell, sendBytes } from './shell.js';
 import { CLOSE_NORMAL, CLOSE_TOO_BIG, parseControl } from '../wire/shell.js';
+import { NODE_ID_PATTERN } from '../wire/constants.js';
+import { createApi } from './client.js';
+import { resolveNode } from './node-names.js';
 
 /** Size of the PTY when the output is not a terminal: wide, so tools do not cut their lines. */
 const PIPE_COLS = 200;
@@ -62,6 +65,15 @@ export async function runShellCommand(cmd: string, argv: string[], io: ShellIo):
   try {
     const c = parseShellArgs(cmd, argv);
     const conn = await resolveConnection(c.conn, io.env);
+    if (!NODE_ID_PATTERN.test(c.nodeId)) {
+      // A node name: looked up once over the admin API (SPEC §16.7).
+      const api = createApi(conn);
+      try {
+        c.nodeId = await resolveNode(api, c.nodeId);
+      } finally {
+        api.close();
+      }
+    }
     return cmd === 'shell' ? await interactive(c, conn, io) : await execShell(c, conn, io);
   } catch (e) {
     return reportFailure(cmd, e, io.stderr);

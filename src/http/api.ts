@@ -6,6 +6,7 @@
 import { Hono } from 'hono';
 import { AppError } from '../errors.js';
 import { agentRoutes } from './agent.routes.js';
+import { agentTraffic } from './agent-traffic.js';
 import { auditTrail } from './audit.js';
 import { auditRoutes } from './audit.routes.js';
 import { limitBody } from './body-limit.js';
@@ -72,7 +73,8 @@ export function createApiApp(deps: AppDeps): ApiApp {
   // SPEC §15: measured first, so a request's duration covers all of its handling.
   const metrics = cfg.metrics_enabled ? new Metrics(deps) : null;
   // One middleware logs, lists and measures every request (each layer costs a heartbeat ~1 µs).
-  app.use(requestLog(deps.requests, deps.log, metrics ? (c, t0) => metrics.observe(c, t0) : undefined));
+  // Agent traffic is logged at info only when notable (SPEC §11): its arrival is told apart by path.
+  app.use(requestLog(deps.requests, deps.log, { trafficOf: agentTraffic(d.auth), onDone: metrics ? (c, t0) => metrics.observe(c, t0) : undefined }));
   // An exec result carries two output streams of up to max_output_bytes each, plus JSON escaping.
   const limit = limitBody((c) => {
     const s = d.config.server;

@@ -57,6 +57,7 @@ export function enrollRoutes(d: RouteDeps): Hono<AppEnv> {
         enrollment_token: token,
         expires_at: r.enrollment!.expires_at,
         install: installCommands(d.config.server, token, { manifest: await readReleaseManifest(dirs), os: body.os ?? null }),
+        server_url: d.config.server.public_url,
       },
       201,
     );

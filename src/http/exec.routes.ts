@@ -6,6 +6,7 @@
 import { Hono, type Context } from 'hono';
 import { askExec, type ExecQueueActor } from '../actors/exec/queue-actor.js';
 import type { NodeActor } from '../actors/node/actor.js';
+import { requireExecChannel } from '../actors/node/exec-channel.js';
 import { AppError } from '../errors.js';
 import { requireAdmin, requireNode } from './auth.js';
 import type { RouteDeps } from './deps.js';
@@ -70,6 +71,7 @@ export function execRoutes(d: RouteDeps): Hono<AppEnv> {
   app.post('/nodes/:id/exec', adminOnly, async (c) => {
     const node = nodeOf(c);
     const body = await readJson(c, execSubmitBody);
+    requireExecChannel(node.record);
     const queue = d.execQueues.ensure(node.id);
     const msg = { type: 'submit', command: body.command, interpreter: body.interpreter, os: node.record.reported.os, timeoutS: body.timeout_s } as const;
     const queued = await askExec(queue, msg, waiter(c));

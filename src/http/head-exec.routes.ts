@@ -13,6 +13,7 @@ import { headDiagnostics } from '../actors/head/view.js';
 import type { HeadActor } from '../actors/head/actor.js';
 import { logsCommand, readLogLines, readScreenshot, screenshotCommand } from '../actors/head/capture.js';
 import { allowOnly, ExperienceLibrary } from '../actors/head/experience-library.js';
+import { requireExecChannel } from '../actors/node/exec-channel.js';
 import { AppError } from '../errors.js';
 import type { HeadLogsReply } from '../wire/heads.js';
 import { requireAdmin } from './auth.js';
@@ -43,6 +44,7 @@ export function headExecRoutes(d: RouteDeps, library = liveLibrary(d)): Hono<App
     const node = d.fleet.get(head.nodeId);
     if (!node) throw new AppError('not_found', `no head ${head.nodeId}`);
     const r = node.record;
+    requireExecChannel(r); // an iPad: 409 at once, not a 504 after the budget
     const interpreter: Interpreter = r.kind === 'windows' ? 'powershell' : defaultInterpreter(r.reported.os);
     return { head, node, interpreter };
   };

@@ -4,7 +4,7 @@
  */
 import { Hono, type Context } from 'hono';
 import { askNode, type NodeActor } from '../actors/node/actor.js';
-import { isHeadKind } from '../wire/constants.js';
+import { matchesNodeQuery } from '../actors/node/filter.js';
 import { AppError } from '../errors.js';
 import { requireAdmin } from './auth.js';
 import type { RouteDeps } from './deps.js';
@@ -23,12 +23,7 @@ export function nodesRoutes(d: RouteDeps): Hono<AppEnv> {
 
   app.get('/nodes', adminOnly, (c) => {
     const q = readQuery(c, nodesQuery);
-    const nodes = [...d.fleet.all()].filter((n) => {
-      const r = n.record;
-      if (q.kind && (q.kind === 'head' ? !isHeadKind(r.kind) : r.kind !== q.kind)) return false;
-      if (q.state && n.stateName() !== q.state) return false;
-      return !(q.district !== undefined && r.district !== q.district);
-    });
+    const nodes = [...d.fleet.all()].filter((n) => matchesNodeQuery(n.record, q));
     return jsonArrayResponse(nodes, (n) => n.view());
   });
 
@@ -44,6 +39,10 @@ export function nodesRoutes(d: RouteDeps): Hono<AppEnv> {
     const node = nodeOf(c);
     await askNode(node, { type: 'delete' }, { waiter: c.get('inflight') });
     d.log.info('node deleted', { node_id: node.id });
+    // Heads the admin had pinned to this body fall back to eligibility: written in the same fsync
+    // round, and named in the delete's audit line (`audit --node HEAD` finds it).
+    const cleared = await d.heads.clearAssignmentsTo(node.id, c.get('inflight'));
+    if (cleared.length > 0) c.set('auditNote', { cleared_heads: cleared });
     return c.body(null, 204);
   });
 

@@ -24,6 +24,8 @@ export class RequestRegistry {
   private tail: InFlight | null = null;
   private count = 0;
   private seq = 0;
+  /** Requests answered since the start, by who sent them (the summary line's rates). */
+  readonly answered = { operator: 0, agent: 0, heartbeat: 0 };
 
   start(method: string, path: string): InFlight {
     const r: InFlight = { id: `req-${(++this.seq).toString(36)}`, method, path, startedAt: performance.now(), waitingOn: null, durable: undefined, prev: this.tail, next: null };

@@ -16,6 +16,7 @@ import { requireAdmin, requireNode } from './auth.js';
 import type { RouteDeps } from './deps.js';
 import type { AppEnv } from './env.js';
 import { nodeFromPath } from './params.js';
+import { requireExecChannel } from '../actors/node/exec-channel.js';
 import { readQuery } from './validate.js';
 import { whileConnected } from './exec.routes.js';
 
@@ -39,6 +40,7 @@ export function shellRoutes(d: RouteDeps): Hono<AppEnv> {
 
   app.get('/nodes/:id/shell', adminOnly, (c) => {
     const node = nodeFromPath(d.fleet, c);
+    requireExecChannel(node.record); // an iPad runs no shell either
     const q = readQuery(c, shellOpenQuery);
     needUpgrade(c);
     unwrap(d.shells.mayOpen(node.id));

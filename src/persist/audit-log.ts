@@ -198,7 +198,7 @@ export class AuditLog implements AuditSink {
           continue; // a torn last line after a crash mid-write (never acknowledged)
         }
         if (f.since !== undefined && Date.parse(e.time) < f.since) return out; // older from here on
-        if (f.node !== undefined && e.target !== f.node) continue;
+        if (f.node !== undefined && e.target !== f.node && !namesNode(e, f.node)) continue;
         if (f.operator !== undefined && e.operator !== f.operator) continue;
         out.push(e);
         if (out.length >= f.limit) return out;
@@ -212,6 +212,16 @@ export class AuditLog implements AuditSink {
     while (this.flushing) await this.flushing;
     await this.closeFile();
   }
+}
+
+/**
+ * A line about several nodes counts for each of them: a fleet exec lists the nodes it reached in
+ * `detail.nodes`, a body's delete the heads it unpinned in `detail.cleared_heads`.
+ */
+const NODE_LISTS = ['nodes', 'cleared_heads'] as const;
+function namesNode(e: AuditEntry, node: string): boolean {
+  const detail = (e.detail ?? {}) as Record<string, unknown>;
+  return NODE_LISTS.some((k) => Array.isArray(detail[k]) && (detail[k] as unknown[]).includes(node));
 }
 
 function nullIfMissing(e: NodeJS.ErrnoException): null {

@@ -37,6 +37,8 @@ dl.fields dt{font-weight:600;color:#55606b}dl.fields dd{margin:0;word-break:brea
 .qr svg{width:min(320px,80vw);height:auto;background:#fff}
 .inline{display:inline}label.check{font-weight:normal}label.check input{width:auto}input.short{width:7rem}
 .todo{border-left:4px solid #d9a300;background:#fff8e1;padding:.6rem}
+.glance{display:flex;flex-wrap:wrap;gap:.4rem;align-items:center}.badge{display:inline-block;padding:.1rem .6rem;border-radius:4px;border:1px solid currentColor}
+.badge.qualified{color:#7a4a00}.warn{border-left:4px solid #d9a300;background:#fff8e1;padding:.5rem .7rem}
 @media (max-width:600px){main{padding:.6rem}dl.fields{grid-template-columns:1fr}th,td{padding:.3rem}}
 `;
 
@@ -88,13 +90,19 @@ var after={
       if(r.status!==202){show(out,'error '+r.status+': '+(r.data&&r.data.message),'err');return;}
     }
     show(out,'still waiting; see the queue below','muted');
-  }
+  },
+  deleted:function(){location.href='/';}
 };
 document.addEventListener('submit',async function(e){
   var form=e.target;if(!form.dataset||!form.dataset.api)return;
   e.preventDefault();
-  var out=form.querySelector('[data-out]');show(out,'…','muted');
-  var r;try{r=await call(form.dataset.method||'POST',form.dataset.api,bodyOf(form,e.submitter));}
+  // Destructive actions (data-confirm on the form or the button pressed) ask before anything is sent.
+  var ask=(e.submitter&&e.submitter.dataset.confirm)||form.dataset.confirm;
+  var out=form.querySelector('[data-out]');
+  if(ask&&!window.confirm(ask)){show(out,'Not sent','muted');return;}
+  show(out,'…','muted');
+  var method=form.dataset.method||'POST';
+  var r;try{r=await call(method,form.dataset.api,method==='DELETE'?undefined:bodyOf(form,e.submitter));}
   catch(err){show(out,'request failed: '+err.message,'err');return;}
   if(r.status>=400){show(out,(r.data&&r.data.message)||('error '+r.status),'err');return;}
   show(out,form.dataset.done||'Done','ok');

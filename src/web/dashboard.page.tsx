@@ -3,12 +3,11 @@
  * light poll of its own fragment. Reads the fleet's node actors, like GET /api/v1/nodes.
  */
 import { Hono, type MiddlewareHandler } from 'hono';
-import { isHeadKind } from '../wire/constants.js';
-import type { NodeActor } from '../actors/node/actor.js';
-import type { NodeView } from '../actors/node/record.js';
+import { matchesNodeQuery } from '../actors/node/filter.js';
+import type { NodeState, NodeView } from '../actors/node/record.js';
 import type { RouteDeps } from '../http/deps.js';
 import { NODE_KINDS, NODE_STATES } from '../wire/common.js';
-import { nodesQuery } from '../wire/nodes.js';
+import { nodesQuery, type NodesQuery } from '../wire/nodes.js';
 import { AgentVersion, releaseVersion } from './agent-version.js';
 import { ago, dash, Layout } from './layout.js';
 import { page } from './render.js';
@@ -19,14 +18,46 @@ import { ProvisionMark } from './provision-errors.js';
 export const MAX_ROWS = 500;
 export const REFRESH_S = 5;
 
-type Filter = { kind?: string; state?: string; district?: string };
+type Filter = NodesQuery;
 
-/** The same filter as GET /api/v1/nodes (`kind=head` means every head kind). */
-export function matches(n: NodeActor, q: Filter): boolean {
-  const r = n.record;
-  if (q.kind && (q.kind === 'head' ? !isHeadKind(r.kind) : r.kind !== q.kind)) return false;
-  if (q.state && n.stateName() !== q.state) return false;
-  return !(q.district !== undefined && r.district !== q.district);
+/** The fleet in one line (over every node, whatever the filters): counts by state, then what needs a look. */
+export interface Summary {
+  total: number;
+  states: Partial<Record<NodeState, number>>;
+  stalled: number;
+  drained: number;
+  carriedOver: number;
+  /** Agents reporting another version than the server's release. */
+  offRelease: number;
+}
+
+/**
+ * Read from the records and the fleet's counts, not from a node object per node (a 10,000-node
+ * fleet is summarized in a few ms at each refresh). Stalled: as the node object says it (online only).
+ */
+export function summarize(d: Pick<RouteDeps, 'fleet' | 'execQueues'>, release: string | null): Summary {
+  const { total, ...states } = d.fleet.stateCounts();
+  const s: Summary = { total, states, stalled: 0, drained: 0, carriedOver: 0, offRelease: 0 };
+  for (const id of d.execQueues.stalledIds()) if (d.fleet.get(id)?.stateName() === 'online') s.stalled++;
+  for (const n of d.fleet.all()) {
+    const r = n.record;
+    if (r.drain) s.drained++;
+    if (n.carriedOver) s.carriedOver++;
+    const v = r.reported.agent_version;
+    if (release !== null && v !== null && v !== release) s.offRelease++;
+  }
+  return s;
+}
+
+function SummaryLine({ s, release }: { s: Summary; release: string | null }) {
+  const states = NODE_STATES.filter((st) => s.states[st]).map((st) => `${s.states[st]} ${st}`).join(', ');
+  const more = [
+    `${s.stalled} exec stalled`,
+    `${s.drained} drained`,
+    release === null ? 'no agent release to compare with' : `${s.offRelease} agent${s.offRelease === 1 ? '' : 's'} not on release ${release}`,
+    ...(s.carriedOver > 0 ? [`${s.carriedOver} carried over from before the restart`] : []),
+  ];
+  return <p id="summary" class={s.stalled + s.carriedOver > 0 ? 'warn' : ''}>{s.total} node{s.total === 1 ? '' : 's'}{states ? `: ${states}` : ''} · {more.join(' · ')}</p>;
 }
 
 /** SPEC §15: online, but its queued execs are not being fetched (the runbook's "results stay pending"). */
@@ -38,15 +69,17 @@ function Marks({ n }: { n: NodeView }) {
     <>
       {n.drain ? <span class="mark" title={n.drain_reason ?? ''}>drain</span> : null}
       {stalled ? <span class="mark">{stalled}</span> : null}
+      {n.carried_over ? <span class="mark" title="restored at the server's start; the node has not reported since">carried over</span> : null}
       {n.agent_update?.state === 'failed' ? <span class="mark" title={n.agent_update.message}>agent update failed</span> : null}
       <ProvisionMark n={n} />
     </>
   );
 }
 
-function NodesTable({ rows, total, now, release }: { rows: NodeView[]; total: number; now: number; release: string | null }) {
+function NodesTable({ rows, total, now, release, summary }: { rows: NodeView[]; total: number; now: number; release: string | null; summary: Summary }) {
   return (
     <>
+      <SummaryLine s={summary} release={release} />
       <p class="muted">
         {rows.length === total ? `${total} node${total === 1 ? '' : 's'}` : `showing ${rows.length} of ${total} nodes`}
       </p>
@@ -115,11 +148,12 @@ export function dashboardPage(d: RouteDeps, admin: MiddlewareHandler<WebEnv>): H
     const rows: NodeView[] = [];
     let total = 0;
     for (const n of d.fleet.all()) {
-      if (!matches(n, q)) continue;
+      if (!matchesNodeQuery(n.record, q)) continue;
       total++;
       if (rows.length < MAX_ROWS) rows.push(n.view());
     }
-    const table = <NodesTable rows={rows} total={total} now={d.clock.now()} release={await releaseVersion(d.home)} />;
+    const release = await releaseVersion(d.home);
+    const table = <NodesTable rows={rows} total={total} now={d.clock.now()} release={release} summary={summarize(d, release)} />;
     if (wantsFragment(c.req.header('x-fragment'))) return page(c, table);
     return page(
       c,

@@ -6,6 +6,7 @@
 import { Hono, type MiddlewareHandler } from 'hono';
 import { raw } from 'hono/html';
 import type { RouteDeps } from '../http/deps.js';
+import { isLoopbackUrl } from '../wire/constants.js';
 import { Layout } from './layout.js';
 import { enrollQrJson, qrSvg } from './qr.js';
 import { page } from './render.js';
@@ -31,6 +32,16 @@ export function Command({ id, label }: { id: string; label: string }) {
   );
 }
 
+/** SPEC §16.7: commands and QR codes carry public_url; a loopback one reaches only this machine. */
+function LoopbackWarning({ url }: { url: string }) {
+  if (!isLoopbackUrl(url)) return null;
+  return (
+    <p class="warn" id="loopback-warning">
+      The server's <code>public_url</code> is <code>{url}</code>, a loopback address: the install commands and the iPad QR only work on the server's own machine. Set <code>server.public_url</code> in config.yaml to an address the nodes reach (then <code>hydracluster reload</code>).
+    </p>
+  );
+}
+
 function Recovery({ url }: { url: string }) {
   return (
     <section class="card" id="recovery">
@@ -48,6 +59,7 @@ function PcTab({ url, session }: { url: string; session: Session | null }) {
   return (
     <Layout title="Enroll" session={session}>
       <h1>Enroll a machine</h1>
+      <LoopbackWarning url={url} />
       <Tabs on="pc" />
       <section class="card">
         <form data-api="/api/v1/enrollments" data-method="POST" data-after="enrollment" data-done="Enrollment created">
@@ -87,6 +99,7 @@ export function enrollPage(d: RouteDeps, store: SessionStore, admin: MiddlewareH
       c,
       <Layout title="Enroll an iPad" session={c.get('session')}>
         <h1>Enroll an iPad</h1>
+        <LoopbackWarning url={d.config.server.public_url} />
         <Tabs on="ipad" />
         <section class="card">
           <p>Scan this code with the HydraHead app on the iPad. It carries the fleet enrollment token: do not share it.</p>

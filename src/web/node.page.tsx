@@ -1,9 +1,10 @@
 /**
- * `/nodes/{id}` (admin session): every field of the node, the Reprovision / Update agent / Update
- * services / Drain buttons, Re-enroll (its install commands), the roles editor from the RoleCatalog,
- * district/venue/owner editing, the exec box and the node's exec queue. Reads the node actor's view and asks its exec queue actor for
- * the list, as GET /api/v1/nodes/{id} and GET /api/v1/nodes/{id}/exec do; every button is a call to
- * those same API routes from the page's script.
+ * `/nodes/{id}` (admin session): first the facts — a header with what matters at a glance (state,
+ * drain, stalled, carried over, provider, provisioning errors, flags), every field, the
+ * provisioning errors and the exec queue with a Cancel button per exec (refreshed every few
+ * seconds) — then the actions that apply to the node's kind (./node-actions.tsx), then its audit
+ * lines. Reads the node actor's view and asks its exec queue actor for the list, as
+ * GET /api/v1/nodes/{id} and GET /api/v1/nodes/{id}/exec do; every button calls the API.
  */
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { askExec } from '../actors/exec/queue-actor.js';
@@ -11,11 +12,10 @@ import type { ExecQueueView } from '../wire/exec.js';
 import type { NodeView } from '../actors/node/record.js';
 import type { RouteDeps } from '../http/deps.js';
 import { nodeFromPath } from '../http/params.js';
-import { INTERPRETERS } from '../wire/common.js';
 import type { AuditEntry } from '../wire/audit.js';
 import { offRelease, releaseVersion, updateLine } from './agent-version.js';
-import { Command } from './enroll.page.js';
 import { ago, dash, Layout } from './layout.js';
+import { NodeActions } from './node-actions.js';
 import { page } from './render.js';
 import { wantsFragment, type WebEnv } from './web-env.js';
 import { REFRESH_S, stalledMark } from './dashboard.page.js';
@@ -34,7 +34,7 @@ function Fields({ n, now, release }: { n: NodeView; now: number; release: string
     ['hostname', dash(n.hostname)], ['os', dash(n.os)], ['arch', dash(n.arch)], ['lan_ip', dash(n.lan_ip)], ['wg_ip', dash(n.wg_ip)],
     ['last_seen', n.last_seen ? `${ago(n.last_seen, now)} (${n.last_seen})` : 'never'], ['created_at', n.created_at],
     ['flags', Object.entries(n.flags).filter(([, v]) => v).map(([k]) => k).join(', ') || 'none'],
-    ['exec_depth', String(n.exec_depth)], ['stalled', stalledMark(n) ?? '—'],
+    ['exec_depth', String(n.exec_depth)], ['stalled', stalledMark(n) ?? '—'], ['carried_over', n.carried_over ? 'yes: not heard from since the server restarted' : 'no'],
     ['enrollment_id', dash(n.enrollment_id)], ['enrollment_expires_at', dash(n.enrollment_expires_at)],
   ];
   return (
@@ -51,21 +51,54 @@ function Fields({ n, now, release }: { n: NodeView; now: number; release: string
   );
 }
 
-function Queue({ q }: { q: ExecQueueView }) {
+/** The exec queue, each exec with a Cancel button (DELETE /api/v1/nodes/{id}/exec/{execId}), and Clear. */
+function Queue({ q, api }: { q: ExecQueueView; api: string }) {
   const items = [...q.delivered.map((i) => ({ ...i, where: 'delivered' })), ...q.queued.map((i) => ({ ...i, where: 'queued' }))];
   return (
     <div class="scroll" id="exec-queue">
       <p class="muted">{q.depth} in the queue{q.oldest_age_s !== null ? `, oldest ${q.oldest_age_s} s` : ''}</p>
       {items.length > 0 ? (
-        <table>
-          <thead><tr><th>Exec</th><th>State</th><th>Interpreter</th><th>Command</th><th>Age</th></tr></thead>
-          <tbody>
-            {items.map((i) => (
-              <tr><td><code>{i.id}</code></td><td>{i.where}</td><td>{i.interpreter}</td><td><code>{i.command}{i.command_truncated ? '…' : ''}</code></td><td>{i.age_s} s</td></tr>
-            ))}
-          </tbody>
-        </table>
+        <>
+          <table>
+            <thead><tr><th>Exec</th><th>State</th><th>Interpreter</th><th>Command</th><th>Age</th><th></th></tr></thead>
+            <tbody>
+              {items.map((i) => (
+                <tr data-exec={i.id}>
+                  <td><code>{i.id}</code></td><td>{i.where}</td><td>{i.interpreter}</td><td><code>{i.command}{i.command_truncated ? '…' : ''}</code></td><td>{i.age_s} s</td>
+                  <td>
+                    <form data-api={`${api}/exec/${encodeURIComponent(i.id)}`} data-method="DELETE" data-done="Cancelled" class="inline">
+                      <button type="submit" class="secondary">Cancel</button>
+                      <span data-out role="status"></span>
+                    </form>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <form data-api={`${api}/exec`} data-method="DELETE" data-done="Queue cleared" class="inline" id="queue-clear">
+            <button type="submit" class="secondary">Cancel all</button>
+            <span data-out role="status"></span>
+          </form>
+        </>
       ) : null}
+    </div>
+  );
+}
+
+/** What an operator must see first: the state and everything that qualifies it. */
+function Glance({ n, now }: { n: NodeView; now: number }) {
+  const errors = Object.keys(n.provision_errors);
+  const flags = Object.entries(n.flags).filter(([, v]) => v).map(([k]) => k);
+  const stalled = stalledMark(n);
+  return (
+    <div id="glance" class="glance">
+      <span class={`badge state-${n.state}${n.drain || stalled || n.carried_over ? ' qualified' : ''}`} data-field="glance-state">{n.state}</span>
+      {n.drain ? <span class="mark" data-mark="drain">drained{n.drain_reason ? `: ${n.drain_reason}` : ''}</span> : null}
+      {stalled ? <span class="mark" data-mark="stalled">{stalled}: queued execs are not being fetched</span> : null}
+      {n.carried_over ? <span class="mark" data-mark="carried-over">carried over: not heard from since the server restarted</span> : null}
+      {errors.length > 0 ? <span class="mark" data-mark="provision-errors">provisioning errors: {errors.join(', ')}</span> : null}
+      {flags.length > 0 ? <span class="mark" data-mark="flags">waiting for the agent: {flags.join(', ')}</span> : null}
+      <span class="muted">provider {dash(n.provider_status)} · agent {dash(n.agent_version)} · last seen {ago(n.last_seen, now)}</span>
     </div>
   );
 }
@@ -73,107 +106,13 @@ function Queue({ q }: { q: ExecQueueView }) {
 function Live({ n, q, now, release }: { n: NodeView; q: ExecQueueView; now: number; release: string | null }) {
   return (
     <>
-      <Fields n={n} now={now} release={release} />
+      <Glance n={n} now={now} />
+      <h2>Exec queue</h2>
+      <Queue q={q} api={`/api/v1/nodes/${encodeURIComponent(n.id)}`} />
       <h2>Provisioning errors</h2>
       <ProvisionErrors n={n} />
-      <h2>Exec queue</h2>
-      <Queue q={q} />
-    </>
-  );
-}
-
-/** A one-button form that posts `body` (JSON) to an API path. */
-function Action({ api, label, done, cls }: { api: string; label: string; done: string; cls?: string }) {
-  return (
-    <form data-api={api} data-method="POST" data-done={done} class="inline">
-      <button type="submit" class={cls}>{label}</button>
-      <span data-out role="status"></span>
-    </form>
-  );
-}
-
-/** SPEC §16.3: install commands whose single-use token puts a (re)installed machine back onto this node. */
-function Reenroll({ api }: { api: string }) {
-  return (
-    <section class="card" id="reenroll">
-      <h2>Re-enroll</h2>
-      <p class="muted">For a machine whose agent or its config is gone (a new disk, a reinstall): its install commands put the agent back onto this node, with its id, roles, place, drain and head pins. Once the machine has redeemed the token, the node's old token stops working.</p>
-      <form data-api={`${api}/enrollment`} data-method="POST" data-after="enrollment" data-done="Install commands issued" class="inline">
-        <button type="submit" class="secondary">Re-enroll: show install commands</button>
-        <span data-out role="status"></span>
-      </form>
-      <div id="install" hidden>
-        <p>Node <code id="node-id"></code>. The token in these commands works once and expires at <strong id="expires"></strong>.</p>
-        <Command id="cmd-powershell" label="Windows (PowerShell, as Administrator)" />
-        <Command id="cmd-bash" label="Linux (bash, as root)" />
-      </div>
-    </section>
-  );
-}
-
-function Editors({ n, catalog }: { n: NodeView; catalog: Record<string, { description: string }> }) {
-  const api = `/api/v1/nodes/${encodeURIComponent(n.id)}`;
-  return (
-    <>
-      <section class="card" id="actions">
-        <h2>Actions</h2>
-        <Action api={`${api}/reprovision`} label="Reprovision" done="Reprovision requested: the agent reinstalls on its next heartbeat" />
-        <Action api={`${api}/update-node`} label="Update agent" done="Agent update requested: the agent updates itself to the server's release (see agent_update)" />
-        <Action api={`${api}/update-services`} label="Update services" done="Services update requested" />
-        <form data-api={`${api}/drain`} data-method="POST" data-done="Saved">
-          <label for="drain-reason">Drain reason</label>
-          <input id="drain-reason" name="reason" maxlength={256} data-optional value={n.drain_reason ?? ''} />
-          <div>
-            <button type="submit" name="drain" value="true" data-json class="danger">Drain</button>
-            <button type="submit" name="drain" value="false" data-json class="secondary">Undrain</button>
-          </div>
-          <p data-out role="status"></p>
-        </form>
-      </section>
-      {n.kind === 'ipad' ? null : <Reenroll api={api} />}
-      <section class="card" id="roles">
-        <h2>Roles</h2>
-        <form data-api={`${api}/roles`} data-method="POST" data-done="Roles saved">
-          {Object.entries(catalog).map(([name, role]) => (
-            <label class="check">
-              <input type="checkbox" name="roles" value={name} data-list checked={n.roles.includes(name)} /> <code>{name}</code>{' '}
-              <span class="muted">{role.description}</span>
-            </label>
-          ))}
-          {Object.keys(catalog).length === 0 ? <p class="muted">The RoleCatalog is empty.</p> : null}
-          <button type="submit">Save roles</button>
-          <p data-out role="status"></p>
-        </form>
-      </section>
-      <section class="card" id="place">
-        <h2>Owner and place</h2>
-        <form data-api={api} data-method="PATCH" data-done="Saved">
-          <label for="owner">Owner</label>
-          <input id="owner" name="owner" maxlength={128} value={n.owner} />
-          <label for="district">District</label>
-          <input id="district" name="district" maxlength={64} value={n.district} />
-          <label for="venue">Venue</label>
-          <input id="venue" name="venue" maxlength={64} value={n.venue} />
-          <div><button type="submit">Save</button></div>
-          <p data-out role="status"></p>
-        </form>
-      </section>
-      <section class="card" id="exec">
-        <h2>Run a command</h2>
-        <form data-api={`${api}/exec`} data-method="POST" data-after="exec" data-done="Submitted">
-          <label for="command">Command</label>
-          <textarea id="command" name="command" required></textarea>
-          <label for="interpreter">Interpreter</label>
-          <select id="interpreter" name="interpreter">
-            {INTERPRETERS.map((i) => <option value={i} selected={i === (n.os === 'windows' ? 'powershell' : 'bash')}>{i}</option>)}
-          </select>
-          <label for="timeout">Timeout (s)</label>
-          <input id="timeout" name="timeout_s" type="number" min={1} value="60" class="short" />
-          <div><button type="submit">Run</button></div>
-          <p data-out role="status"></p>
-        </form>
-        <pre id="exec-result" hidden></pre>
-      </section>
+      <h2>Facts</h2>
+      <Fields n={n} now={now} release={release} />
     </>
   );
 }
@@ -214,11 +153,11 @@ export function nodePage(d: RouteDeps, admin: MiddlewareHandler<WebEnv>): Hono<W
     return page(
       c,
       <Layout title={n.name} session={c.get('session')}>
-        <h1>{n.name} <span class={`state-${n.state}`}>{n.state}</span></h1>
-        <Editors n={n} catalog={d.config.roles} />
+        <h1>{n.name} <span class="muted">{n.kind}</span></h1>
         <section class="card">
           <div id="live" data-refresh={String(REFRESH_S)}>{live}</div>
         </section>
+        <NodeActions n={n} catalog={d.config.roles} />
         <section class="card" id="audit">
           <h2>Audit</h2>
           <AuditLines entries={await d.audit.query({ node: node.id, limit: AUDIT_LINES })} />

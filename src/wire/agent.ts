@@ -29,6 +29,8 @@ export const enrollmentReply = z.object({
   enrollment_token: z.string().min(1),
   expires_at: z.string(),
   install: z.object({ powershell: z.string(), bash: z.string() }),
+  /** An addition: the `public_url` the install commands carry (a client warns when it is loopback). */
+  server_url: z.string().optional(),
 });
 export type EnrollmentReply = z.output<typeof enrollmentReply>;
 

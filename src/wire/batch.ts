@@ -41,7 +41,7 @@ export const batchSubmitBody = execSubmitBody.extend({ target: batchTarget });
 export type BatchSubmitBody = z.input<typeof batchSubmitBody>;
 
 /** Why a selected node got no exec. */
-export const SKIP_REASONS = ['queue_full', 'not_online', 'state_mismatch', 'not_found', 'filter_mismatch', 'refused'] as const;
+export const SKIP_REASONS = ['queue_full', 'not_online', 'state_mismatch', 'not_found', 'filter_mismatch', 'no_exec_channel', 'refused'] as const;
 export const batchSkip = z.object({ node_id: z.string(), name: z.string().nullable().default(null), reason: z.string(), message: z.string().optional() });
 export type BatchSkip = z.output<typeof batchSkip>;
 

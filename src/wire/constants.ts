@@ -27,6 +27,24 @@ export type AgentUpdateState = (typeof AGENT_UPDATE_STATES)[number];
 export type FinalStatus = (typeof FINAL_STATUSES)[number];
 
 export const isHeadKind = (k: string): boolean => (HEAD_KINDS as readonly string[]).includes(k);
+/**
+ * SPEC §16.7: whether a node of this kind runs commands (exec, screenshot, logs). The iPad app
+ * heartbeats and reports its status; it fetches no exec.
+ */
+export const hasExecChannel = (k: string): boolean => k !== 'ipad';
+/** A node id (`node-<ULID>`); anything else a CLI is given for a node is a name. */
+export const NODE_ID_PATTERN = /^node-[0-9A-Z]{26}$/;
+
+/** True when `url`'s host is a loopback address or name: what a QR or install command must not carry to other machines. */
+export function isLoopbackUrl(url: string): boolean {
+  let host: string;
+  try {
+    host = new URL(url).hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  } catch {
+    return false;
+  }
+  return host === 'localhost' || host.endsWith('.localhost') || /^127\./.test(host) || host === '::1' || host === '0:0:0:0:0:0:0:1' || host === '::ffff:127.0.0.1';
+}
 
 // Longer commands belong in a script on the node (runbook: named commands).
 export const MAX_COMMAND_CHARS = 256 * 1024;

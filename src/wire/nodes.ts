@@ -24,11 +24,22 @@ export type PatchBody = z.output<typeof patchBody>;
 
 export const drainBody = z.object({ drain: z.boolean(), reason: text(256).optional() });
 
-export const nodesQuery = z.object({
-  kind: z.enum([...NODE_KINDS, 'head']).optional(),
-  state: z.enum(NODE_STATES).optional(),
-  district: text(64).optional(),
-});
+/**
+ * `GET /nodes` filters (SPEC §9, §16.7), every given one must match; `name` is the exact name (how
+ * the CLI turns a name into an id). Strict: a misspelt parameter is a 400 naming it, never the
+ * whole fleet.
+ */
+export const nodesQuery = z
+  .object({
+    name: text(128).optional(),
+    kind: z.enum([...NODE_KINDS, 'head']).optional(),
+    state: z.enum(NODE_STATES).optional(),
+    role: text(64).optional(),
+    district: text(64).optional(),
+    venue: text(64).optional(),
+  })
+  .strict();
+export type NodesQuery = z.output<typeof nodesQuery>;
 
 export const actorsQuery = z.object({
   kind: text(32).optional(),
@@ -68,6 +79,8 @@ export const nodeView = z.object({
   exec_depth: z.number(),
   /** SPEC §15: online, but its oldest queued exec waits unfetched past the threshold. */
   exec_stalled: z.boolean().default(false), // absent from servers before §15: read as not stalled
+  /** SPEC §16.7: restored from nodes.yaml at the server's start and not heard from since (state as it was). */
+  carried_over: z.boolean().default(false),
   diagnostics: z.record(z.string(), z.unknown()),
   enrollment_id: nullableString,
   enrollment_expires_at: nullableString,

@@ -37,7 +37,7 @@ describe('CLI argument parser', () => {
   });
 
   it('when nodes is given each action, then it parses to that action', () => {
-    expect(parseClientArgs('nodes', []).command).toEqual({ cmd: 'nodes', action: 'list', json: false });
+    expect(parseClientArgs('nodes', []).command).toEqual({ cmd: 'nodes', action: 'list', filters: {}, json: false });
     expect(parseClientArgs('nodes', ['roles', 'n1', 'a', 'b']).command).toEqual({ cmd: 'nodes', action: 'roles', id: 'n1', roles: ['a', 'b'], json: false });
     expect(parseClientArgs('nodes', ['drain', 'n1', '--reason', 'maintenance']).command).toMatchObject({ action: 'drain', id: 'n1', reason: 'maintenance' });
     for (const a of ['show', 'undrain', 'update-node', 'update-services', 'reprovision', 'reenroll', 'rm']) {
@@ -46,6 +46,33 @@ describe('CLI argument parser', () => {
     expect(usage('nodes', ['explode', 'n1'])).toThrow(UsageError);
     expect(usage('nodes', ['show'])).toThrow(/node id/);
     expect(usage('nodes', ['rm', 'n1', '--reason', 'x'])).toThrow(UsageError);
+  });
+
+  it('when nodes list gets filters, nodes set KEY=VALUE pairs and rm --yes, then they parse; a bad state, kind or key is a usage error', () => {
+    expect(parseClientArgs('nodes', ['list', '--state', 'online', '--role', 'render-node', '--venue', 'hall 2']).command).toMatchObject({
+      action: 'list', filters: { state: 'online', role: 'render-node', venue: 'hall 2' },
+    });
+    expect(usage('nodes', ['list', '--state', 'sleeping'])).toThrow(/--state must be one of enrolling/);
+    expect(usage('nodes', ['list', '--kind', 'toaster'])).toThrow(/--kind must be one of/);
+    expect(usage('nodes', ['show', 'n1', '--state', 'online'])).toThrow(/go with nodes list/);
+    expect(parseClientArgs('nodes', ['set', 'n1', 'name=render 07', 'district=bxl1', 'venue=']).command).toEqual({
+      cmd: 'nodes', action: 'set', id: 'n1', changes: { name: 'render 07', district: 'bxl1', venue: '' }, json: false,
+    });
+    expect(usage('nodes', ['set', 'n1'])).toThrow(/at least one of name, owner, district, venue/);
+    expect(usage('nodes', ['set', 'n1', 'kind=ipad'])).toThrow(UsageError);
+    expect(usage('nodes', ['set', 'n1', 'owner'])).toThrow(/KEY=VALUE/);
+    expect(parseClientArgs('nodes', ['rm', 'n1', '--yes']).command).toMatchObject({ action: 'rm', yes: true });
+    expect(usage('nodes', ['drain', 'n1', '--yes'])).toThrow(/--yes goes with/);
+  });
+
+  it('when enroll is given a name and its options, then it parses; a bad os, kind or ttl is a usage error', () => {
+    expect(parseClientArgs('enroll', ['walk-linux-01', '--os', 'linux', '--kind', 'flatscreen', '--ttl', '15m']).command).toEqual({
+      cmd: 'enroll', name: 'walk-linux-01', os: 'linux', kind: 'flatscreen', owner: undefined, ttlS: 900, json: false,
+    });
+    expect(usage('enroll', [])).toThrow(/node name/);
+    expect(usage('enroll', ['x', '--os', 'beos'])).toThrow(/--os must be one of windows, linux, macos/);
+    expect(usage('enroll', ['x', '--kind', 'ipad'])).toThrow(/--kind must be one of/);
+    expect(usage('enroll', ['x', '--ttl', 'soon'])).toThrow(/bad duration/);
   });
 
   it('when queue and debug are given their actions, then they parse, defaulting to show and actors', () => {

@@ -3,12 +3,13 @@ import { closeSync, existsSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAIN, requireBuild } from './e2e-helpers.js';
-import { FAKE_TOKEN, startFakeApi, type FakeApi } from './fake-api.js';
+import { FAKE_TOKEN, nodeView, startFakeApi, type FakeApi } from './fake-api.js';
 import { tempDir } from '../support/temp.js';
 
 // Well over a pipe's buffer (64 KiB), so the CLI is still writing when the reader leaves.
 const BIG_STDOUT = Array.from({ length: 200_000 }, (_, i) => `${i + 1}\n`).join('');
 const NODES = 3000;
+const NODE = nodeView(0).id;
 
 interface Early {
   code: number | null;
@@ -45,7 +46,7 @@ describe('the CLI when its stdout fails: a reader that closes early (… | head 
   afterAll(() => api?.close());
 
   it('when exec output is cut short by the reader, then the CLI exits with the remote exit code and prints no stack', async () => {
-    const r = await runIntoEarlyClose(['exec', 'node-1', 'seq 1 200000', ...conn()]);
+    const r = await runIntoEarlyClose(['exec', NODE, 'seq 1 200000', ...conn()]);
     expect(r.firstChunk.startsWith('1\n2\n')).toBe(true);
     expect(r.stderr).toBe('');
     expect(r).toMatchObject({ code: 3, signal: null });
@@ -60,7 +61,7 @@ describe('the CLI when its stdout fails: a reader that closes early (… | head 
 
   it.skipIf(!existsSync('/dev/full'))('when stdout is a full disk (/dev/full), then the CLI says so in one line on stderr and keeps the remote exit code', async () => {
     const full = openSync('/dev/full', 'w');
-    const child = spawn(process.execPath, [MAIN, 'exec', 'node-1', 'seq 1 200000', ...conn()], { stdio: ['ignore', full, 'pipe'] });
+    const child = spawn(process.execPath, [MAIN, 'exec', NODE, 'seq 1 200000', ...conn()], { stdio: ['ignore', full, 'pipe'] });
     closeSync(full);
     let stderr = '';
     child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));

@@ -36,9 +36,9 @@ export function nodeView(i: number): NodeView {
   const id = `node-01J${String(i).padStart(23, '0')}`;
   return {
     id, name: `render node number ${i}`, kind: 'body', state: 'online', owner: 'ops', district: 'bxl1', venue: 'hall', roles: [], roles_applied: [],
-    drain: false, drain_reason: null, provider_status: null, provider_version: null, provision_errors: {}, agent_version: '1.0.0', agent_update: null, hostname: `render-${i}`,
+    drain: false, drain_reason: null, provider_status: null, provider_version: null, agent_version: '1.0.0', agent_update: null, hostname: `render-${i}`,
     os: 'linux', arch: 'amd64', lan_ip: null, wg_ip: null, last_seen: '2026-01-01T00:00:00.000Z', created_at: '2026-01-01T00:00:00.000Z',
-    flags: { update_node: false, update_services: false, reprovision: false }, exec_depth: 0, exec_stalled: false, diagnostics: {}, enrollment_id: null, enrollment_expires_at: null,
+    flags: { update_node: false, update_services: false, reprovision: false }, exec_depth: 0, exec_stalled: false, carried_over: false, provision_errors: {}, diagnostics: {}, enrollment_id: null, enrollment_expires_at: null,
   };
 }
 
@@ -56,7 +56,10 @@ export async function startFakeApi(opts: FakeApiOptions = {}): Promise<FakeApi> 
     req.on('end', () => {
       if (req.headers.authorization !== `Bearer ${FAKE_TOKEN}`) return send(res, 401, { error: 'unauthorized', message: 'bad token' });
       const path = new URL(req.url ?? '/', 'http://x').pathname;
-      if (req.method === 'GET' && path === '/api/v1/nodes') return send(res, 200, Array.from({ length: opts.nodes ?? 1 }, (_, i) => nodeView(i)));
+      if (req.method === 'GET' && path === '/api/v1/nodes') {
+        const name = new URL(req.url ?? '/', 'http://x').searchParams.get('name');
+        return send(res, 200, Array.from({ length: opts.nodes ?? 1 }, (_, i) => nodeView(i)).filter((n) => name === null || n.name === name));
+      }
       if (req.method === 'POST' && /^\/api\/v1\/nodes\/[^/]+\/exec$/.test(path)) return send(res, 202, { id: FAKE_EXEC_ID });
       if (req.method === 'GET' && path.endsWith(`/exec/${FAKE_EXEC_ID}/result`)) return send(res, 200, resultView(opts.result));
       send(res, 404, { error: 'not_found', message: `no route ${req.method} ${path}` });

@@ -38,7 +38,10 @@ function fakeApi(answers: unknown[], skipped: unknown[] = [], execs: unknown[] =
   return { api, calls };
 }
 
-async function run(c: Partial<FleetExecCommand>, answers: unknown[], skipped: unknown[] = [], now = () => 0, execs: unknown[] = []) {
+/** Members every answer names (the submit sent the command to them), unless `execs` says otherwise. */
+const sentTo = (answers: unknown[]) => sent(...new Set(answers.flatMap((a) => ((a as { results?: Array<{ name: string }> }).results ?? []).map((m) => m.name))));
+
+async function run(c: Partial<FleetExecCommand>, answers: unknown[], skipped: unknown[] = [], now = () => 0, execs: unknown[] = sentTo(answers)) {
   const { api, calls } = fakeApi(answers, skipped, execs);
   let stdout = '';
   let stderr = '';
@@ -111,7 +114,7 @@ describe('hydracluster exec --where: following the batch', () => {
     const now = () => t;
     // Each request takes 8 s of fake time: the deadline (timeout + REPORT_GRACE_MS) passes within three.
     const answers = Array.from({ length: 3 }, () => view([], { cursor: 0, finished: 0, total: 1, state: 'running' }));
-    const { api } = fakeApi(answers);
+    const { api } = fakeApi(answers, [], sent('slow-1'));
     let stdout = '';
     let stderr = '';
     const io = { stdout: { write: (s: string) => (stdout += s) }, stderr: { write: (s: string) => (stderr += s) }, now, sleep: async () => {} };
@@ -119,7 +122,7 @@ describe('hydracluster exec --where: following the batch', () => {
     const code = await runFleetExec({ cmd: 'fleet-exec', target: { all: true }, command: 'x', json: false, timeoutS: 5 }, wrapped, io);
     expect(code).toBe(124);
     expect(stdout).toBe('0 ok, 0 failed, 1 timed out, 0 skipped\n');
-    expect(stderr).toContain('1 still pending at the timeout; batch batch-1');
+    expect(stderr).toContain('1 still pending at the timeout: slow-1; batch batch-1');
   });
 
   it('when --json is given, then the whole batch is read without since and printed once', async () => {
@@ -145,8 +148,9 @@ describe('hydracluster exec --where: following the batch', () => {
       view([member('a', 'done', 0, 'A')], { cursor: 1, finished: 2, total: 3, state: 'running', more: true }),
       view([member('b', 'done', 0, 'B')], { cursor: 2, finished: 2, total: 3, state: 'running' }),
     ];
-    const r = await run({ timeoutS: 1 }, answers, [], () => (t += 60_000));
+    const r = await run({ timeoutS: 1 }, answers, [], () => (t += 60_000), sent('a', 'b', 'c'));
     expect(r.stdout).toBe('a: A\nb: B\n2 ok, 0 failed, 1 timed out, 0 skipped\n');
+    expect(r.stderr).toContain('1 still pending at the timeout: c;');
     expect(r.code).toBe(124);
   });
 
@@ -191,7 +195,26 @@ describe('hydracluster exec --where: following the batch', () => {
     expect(r.calls.slice(1)).toEqual(['GET /exec/batches/batch-1?wait=8', 'GET /exec/batches/batch-1?offset=1', 'GET /exec/batches/batch-1?offset=2']);
     const whole = batchView.parse({ ...first, results: [a, b, c], more: false, next_offset: null });
     expect(r.stdout).toBe(`${JSON.stringify(whole, null, 2)}\n`);
-    const empty = await run({ json: true }, [view([], { cursor: 0, finished: 0, total: 0, state: 'finished' })]);
-    expect(empty.stdout).toBe(`${JSON.stringify(batchView.parse(view([], { cursor: 0, finished: 0, total: 0, state: 'finished' })), null, 2)}\n`);
+  });
+
+  it('when no node matches the target at all, then the CLI says so and exits 66 without waiting on the batch', async () => {
+    const r = await run({ target: { district: 'nowhere' } }, [], [], () => 0, []);
+    expect(r.code).toBe(66);
+    expect(r.stderr).toBe('hydracluster: no node matches the target {"district":"nowhere"}: the command ran nowhere (hydracluster nodes list shows the fleet)\n');
+    expect(r.stdout).toBe('');
+    expect(r.calls).toHaveLength(1);
+    const json = await run({ json: true, target: { district: 'nowhere' } }, [], [], () => 0, []);
+    expect([json.code, JSON.parse(json.stdout)]).toEqual([66, { batch_id: 'batch-1', execs: [], skipped: [] }]);
+  });
+
+  it('when nodes matched but every one was skipped, then each reason is printed and the exit code is 1', async () => {
+    const skipped = [
+      { node_id: 'node-p', name: 'lobby-ipad', reason: 'no_exec_channel', message: 'an iPad has no exec channel' },
+      { node_id: 'node-o', name: 'r2', reason: 'not_online' },
+    ];
+    const r = await run({ target: { all: true } }, [], skipped, () => 0, []);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('lobby-ipad: skipped (no_exec_channel: an iPad has no exec channel)\nr2: skipped (not_online)\nhydracluster: 2 node(s) matched, every one skipped: the command ran nowhere\n');
+    expect(r.calls).toHaveLength(1);
   });
 });

@@ -3,7 +3,7 @@
  * the real server with the real CLI as child processes — the PNG the CLI writes is decoded here
  * (pngjs + jsQR) back to exactly the JSON of GET /enroll-qr; the terminal QR; list and assign.
  */
-import { readFileSync } from 'node:fs';
+import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import jsqr from 'jsqr';
 import { PNG } from 'pngjs';
@@ -42,11 +42,14 @@ describe('hydracluster heads and enroll-qr against a real server', () => {
     if (server) await stop(server.child);
   });
 
-  it('when enroll-qr --png writes a file, then a QR decoder reads back exactly the JSON of GET /enroll-qr', async () => {
+  it('when enroll-qr --png writes a file, then a QR decoder reads back exactly the JSON of GET /enroll-qr, the file is 0600, and the loopback public_url is warned about', async () => {
     const file = join(tempDir('hc-qr-'), 'f.png');
+    writeFileSync(file, 'an older file, world-readable', { mode: 0o644 });
+    chmodSync(file, 0o644);
     const r = await cli('enroll-qr', '--png', file);
-    expect(r.stderr).toBe('');
+    expect(r.stderr).toMatch(/^hydracluster: warning: the server's public_url http:\/\/127\.0\.0\.1:\d+ is a loopback address/);
     expect(r.code).toBe(0);
+    expect((statSync(file).mode & 0o777).toString(8)).toBe('600'); // it holds the fleet token
     const res = await fetch(`${server.url}/api/v1/enroll-qr`, { headers: { authorization: `Bearer ${ADMIN}` } });
     const served = await res.text();
     const png = PNG.sync.read(readFileSync(file));

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAIN, requireBuild } from './e2e-helpers.js';
-import { FAKE_TOKEN, startFakeApi, type FakeApi } from './fake-api.js';
+import { FAKE_TOKEN, nodeView, startFakeApi, type FakeApi } from './fake-api.js';
 import { tempDir } from '../support/temp.js';
 
 /**
@@ -54,11 +54,11 @@ describe('what each command loads at start', () => {
     }
   });
 
-  it('when exec gets server and token from flags or HC_SERVER / HC_TOKEN, then it loads no zod, no yaml, no config module', async () => {
-    const viaFlags = await modulesOf(['exec', 'node-1', 'echo hi', '--server', api.url, '--admin-token', FAKE_TOKEN]);
+  it('when exec gets server and token from flags or HC_SERVER / HC_TOKEN, then it loads no zod, no yaml, no config module (given an id or a name)', async () => {
+    const viaFlags = await modulesOf(['exec', nodeView(0).id, 'echo hi', '--server', api.url, '--admin-token', FAKE_TOKEN]);
     expect(viaFlags.code).toBe(0);
     expect(heavyIn(viaFlags.modules)).toEqual([]);
-    const viaEnv = await modulesOf(['exec', 'node-1', 'echo hi'], { HC_SERVER: api.url, HC_TOKEN: FAKE_TOKEN });
+    const viaEnv = await modulesOf(['exec', nodeView(0).name, 'echo hi'], { HC_SERVER: api.url, HC_TOKEN: FAKE_TOKEN });
     expect(viaEnv.code).toBe(0);
     expect(heavyIn(viaEnv.modules)).toEqual([]);
   });
@@ -66,7 +66,7 @@ describe('what each command loads at start', () => {
   it('when exec has to read config.yaml for its token, then it loads yaml, but still no zod and no config module', async () => {
     const home = tempDir('hc-home-');
     writeFileSync(join(home, 'config.yaml'), `server:\n  admin_token: ${FAKE_TOKEN}\n`);
-    const r = await modulesOf(['exec', 'node-1', 'echo hi', '--server', api.url, '--home', home]);
+    const r = await modulesOf(['exec', nodeView(0).id, 'echo hi', '--server', api.url, '--home', home]);
     expect(r.code).toBe(0);
     expect(heavyIn(r.modules).every((m) => m.includes('node_modules/yaml/'))).toBe(true);
     expect(heavyIn(r.modules).length).toBeGreaterThan(0);

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FLEET, ADMIN, harness, testConfig } from '../support/harness.js';
+import { ADMIN, harness, testConfig } from '../support/harness.js';
 import { call, makeHome, startServerProcess, type ServerProcess } from '../support/process.js';
 import { eventually, installAgent, nodeWhen, startAgent, stop, tempDir, type AgentProcess } from '../agent/agent-process.js';
 
@@ -94,7 +94,8 @@ describe('screenshot and logs with the real agent', () => {
 describe('screenshot and logs without an agent', () => {
   it('when no agent fetches the exec, then 504 once the configured wait runs out, and the exec is cancelled', async () => {
     const h = await harness({ config: testConfig((d) => (d.server.heads = { screenshot_timeout_s: 20, logs_timeout_s: 15 })) });
-    const head = (await h.json('POST', '/heads', { token: FLEET, body: { name: 'ipad' } })).body.head_id;
+    // A flatscreen head whose agent is gone (an iPad has no exec channel at all: 409 at once, see no-exec-channel.test.ts).
+    const head = (await h.addNode({ name: 'kiosk', kind: 'flatscreen' })).id;
     for (const [what, waitS] of [['screenshot', 20], ['logs', 15]] as const) {
       const pending = h.json('GET', `/heads/${head}/${what}`);
       const queue = await eventually('exec queued', async () => (h.core.execQueues.get(head)?.depth === 1 && h.core.execQueues.get(head)!.hasParked ? h.core.execQueues.get(head) : undefined), 5000, 5);

@@ -159,7 +159,7 @@ describe('fleet exec', () => {
     expect((await waiting).body).toMatchObject({ state: 'finished', counts: { cancelled: 1 } });
   });
 
-  it('when the target says kind head, then every online head gets an exec whatever its kind (as GET /nodes?kind=head lists them), and no body', async () => {
+  it('when the target says kind head, then every online head with an exec channel gets an exec whatever its kind, no body, and an iPad is skipped (no_exec_channel)', async () => {
     const { h, nodes } = await fleet8();
     const ipad = (await h.json('POST', '/heads', { token: FLEET, body: { name: 'pad-1' } })).body.head_id;
     const e = await h.enroll({ name: 'wall-1', kind: 'windows' });
@@ -169,10 +169,10 @@ describe('fleet exec', () => {
     const r = await submitBatch(h, { kind: 'head' });
     expect(r.status).toBe(202);
     const heads = (await h.json('GET', '/nodes?kind=head&state=online')).body.map((n: any) => n.id);
-    expect(r.body.execs.map((x: any) => x.node_id).sort()).toEqual([ipad, wall.node_id].sort());
+    expect(r.body.execs.map((x: any) => x.node_id)).toEqual([wall.node_id]);
     expect(heads.sort()).toEqual([ipad, wall.node_id].sort());
     expect(r.body.execs.map((x: any) => x.node_id)).not.toContain(nodes['bxl1-a']!.id);
-    expect(r.body.skipped.map((x: any) => x.name)).toEqual(['kiosk-1']);
+    expect(r.body.skipped.map((x: any) => [x.name, x.reason]).sort()).toEqual([['kiosk-1', 'not_online'], ['pad-1', 'no_exec_channel']]);
     expect((await submitBatch(h, { kind: 'toaster' })).status).toBe(400);
   });
 });

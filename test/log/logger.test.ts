@@ -11,21 +11,21 @@ function capture() {
 }
 
 describe('JSON logger', () => {
-  it('when a line is logged through infoRaw, then it parses to the same object info() writes', () => {
+  it('when a line is logged through raw(), then it parses to the same object info() writes', () => {
     const a = capture();
     const b = capture();
     const fields = { req_id: 'req-1z', method: 'POST', path: '/api/v1/nodes/"x"\n', status: 200, duration_ms: 0.4 };
     a.log.info('response', fields);
-    b.log.infoRaw('response', `"req_id":"req-1z","method":"POST","path":${JSON.stringify(fields.path)},"status":200,"duration_ms":0.4`, () => fields);
+    b.log.raw('info', 'response', `"req_id":"req-1z","method":"POST","path":${JSON.stringify(fields.path)},"status":200,"duration_ms":0.4`, () => fields);
     const [la, lb] = [JSON.parse(a.text()), JSON.parse(b.text())];
     expect({ ...lb, time: null }).toEqual({ ...la, time: null });
     expect(lb).toMatchObject({ level: 'info', msg: 'response', ...fields });
   });
 
-  it('when the format is pretty, then infoRaw uses the fields', () => {
+  it('when the format is pretty, then raw() uses the fields', () => {
     let out = '';
     const log = createLogger({ format: 'pretty', sink: { write: (s) => void (out += s) } });
-    log.infoRaw('request', '"ignored":true', () => ({ path: '/x' }));
+    log.raw('info', 'request', '"ignored":true', () => ({ path: '/x' }));
     log.flush();
     expect(out).toContain('request path=/x');
     expect(out).not.toContain('ignored');

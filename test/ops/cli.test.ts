@@ -42,7 +42,7 @@ describe('hydracluster audit and nodes list (stalled)', () => {
     const node = { ...nodeView(1), id: 'n1', name: 'a', state: 'online', exec_depth: 3, exec_stalled: true, last_seen: null };
     await runAdmin(command, fakeApi([node, { ...node, id: 'n2', exec_stalled: false }]), { write: (s: string) => (out += s) });
     const lines = out.split('\n');
-    expect(lines[1]).toMatch(/^n1\s.*online\s+1\.0\.0\s+3 STALLED\s/); // AGENT column between state and exec
+    expect(lines[1]).toMatch(/^n1\s.*online\s.*\s1\.0\.0\s+3 STALLED\s/); // AGENT column right before exec
     expect(lines[2]).not.toMatch(/STALLED/);
   });
 });

@@ -40,7 +40,7 @@ describe('web pages with operators', () => {
     await submitOk(h, node.id, 'echo hi');
     const w = webClient(h);
     await w.login((await import('../support/harness.js')).ADMIN);
-    expect(await (await w.req('GET', '/')).text()).not.toContain('exec stalled');
+    expect(await (await w.req('GET', '/')).text()).not.toContain('<span class="mark">exec stalled</span>');
     h.clock.advance(30_000);
     await h.heartbeat(node.token);
     h.clock.advance(30_000);

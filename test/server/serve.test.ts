@@ -154,7 +154,18 @@ describe('config.yaml', () => {
     chmodSync(join(home, 'config.yaml'), 0o600);
     const quiet = memoryLogger();
     await (await startServer({ home, listen: '127.0.0.1:0', log: quiet })).stop();
-    expect(quiet.lines.filter((l) => l.level === 'warn')).toEqual([]);
+    expect(quiet.lines.filter((l) => l.level === 'warn' && /config\.yaml/.test(l.msg))).toEqual([]);
+  });
+
+  it('when public_url is a loopback address, then the start warns that install commands and the QR only work on this machine; a real address: no warning', async () => {
+    const { startServer } = await import('../../src/server.js');
+    const { memoryLogger } = await import('../../src/log.js');
+    const loud = memoryLogger();
+    await (await startServer({ home: makeHome((d) => (d.server.public_url = 'http://localhost:8080')), listen: '127.0.0.1:0', log: loud })).stop();
+    expect(loud.lines.find((l) => l.level === 'warn' && /public_url is a loopback address/.test(l.msg))).toMatchObject({ public_url: 'http://localhost:8080' });
+    const quiet = memoryLogger();
+    await (await startServer({ home: makeHome((d) => (d.server.public_url = 'https://hc.example.org')), listen: '127.0.0.1:0', log: quiet })).stop();
+    expect(quiet.lines.filter((l) => /loopback/.test(l.msg))).toEqual([]);
   });
 });
 

@@ -5,7 +5,7 @@
 import { FakeClock } from '../../src/clock.js';
 import { parseConfig, defaultConfigDocument, type Config } from '../../src/config.js';
 import { createApp, type AppHandle } from '../../src/app.js';
-import { memoryLogger } from '../../src/log.js';
+import { memoryLogger, type Level } from '../../src/log.js';
 import type { LiveConfig } from '../../src/live-config.js';
 import type { NodeStore } from '../../src/persist/nodes-store.js';
 import { buildCore, type Core } from '../../src/server.js';
@@ -40,10 +40,11 @@ export function testConfig(overrides: (doc: any) => void = () => {}): Config {
   return parseConfig(doc);
 }
 
-export async function harness(opts: { config?: Config; live?: LiveConfig; home?: string; clock?: FakeClock; store?: NodeStore } = {}): Promise<Harness> {
+/** `logLevel`: the log keeps only what a server at that level writes (default: every line). */
+export async function harness(opts: { config?: Config; live?: LiveConfig; home?: string; clock?: FakeClock; store?: NodeStore; logLevel?: Level } = {}): Promise<Harness> {
   const home = opts.home ?? tempDir('hc-test-');
   const clock = opts.clock ?? new FakeClock();
-  const log = memoryLogger();
+  const log = memoryLogger(opts.logLevel);
   const config = opts.live?.current ?? opts.config ?? testConfig();
   const core = await buildCore({ home, config, live: opts.live, clock, log, store: opts.store });
   const handle = createApp(core);

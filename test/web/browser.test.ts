@@ -78,8 +78,18 @@ describe.skipIf(!hasChromium)('web pages in a real browser', () => {
     await row.locator('td', { hasText: 'harbour / hall-2' }).waitFor();
   });
 
-  it('when Reprovision is clicked on the node page, then the flag reaches the agent in its next heartbeat', async () => {
+  it('when Reprovision is clicked on the node page, then it asks first: dismissed, nothing is sent; accepted, the flag reaches the agent in its next heartbeat', async () => {
     await page.goto(`${server.url}/nodes/${nodeId}`);
+    let asked = '';
+    page.once('dialog', (d) => {
+      asked = d.message();
+      void d.dismiss();
+    });
+    await page.click('#actions button:text("Reprovision")');
+    await page.locator('#actions [data-out]', { hasText: 'Not sent' }).first().waitFor();
+    expect(asked).toMatch(/^Reprovision web-node \(node-\w+\)\? Its roles are reinstalled from scratch/);
+    expect((await call(server.url, 'GET', `/nodes/${nodeId}`)).body.flags.reprovision).toBe(false);
+    page.once('dialog', (d) => void d.accept());
     await page.click('#actions button:text("Reprovision")');
     await page.locator('#actions [data-out].ok').first().waitFor();
     await eventually('agent got reprovision', async () => (/flags requested by the server.*reprovision/.test(agent!.output()) ? true : undefined), WAIT_MS);
@@ -160,6 +170,39 @@ describe.skipIf(!hasChromium)('web pages in a real browser', () => {
     }
     await anon.close();
     expect(overflow).toEqual(Object.fromEntries(Object.keys(overflow).map((k) => [k, 0])));
+  });
+
+  it('when Delete is clicked on a body\'s page, then it asks first; accepted, the body is gone and the head pinned to it is unpinned (audited)', async () => {
+    const e = await call(server.url, 'POST', '/enrollments', { name: 'doomed-body' });
+    const reg = await call(server.url, 'POST', '/register', {}, e.body.enrollment_token);
+    const body = reg.body.node_id;
+    const head = (await call(server.url, 'POST', '/heads', { name: 'pinned-ipad', district: 'harbour' }, FLEET)).body.head_id;
+    expect((await call(server.url, 'POST', `/nodes/${head}/head-assignment`, { body_id: body })).status).toBe(200);
+    await page.setViewportSize({ width: 1440, height: 900 });
+    await page.goto(`${server.url}/nodes/${body}`);
+    page.once('dialog', (d) => void d.dismiss());
+    await page.click('#actions button:text("Delete node")');
+    await page.locator('#actions [data-out]', { hasText: 'Not sent' }).first().waitFor();
+    expect((await call(server.url, 'GET', `/nodes/${body}`)).status).toBe(200);
+    let asked = '';
+    page.once('dialog', (d) => {
+      asked = d.message();
+      void d.accept();
+    });
+    await Promise.all([page.waitForURL(`${server.url}/`), page.click('#actions button:text("Delete node")')]);
+    expect(asked).toBe(`Delete doomed-body (${body})? Its token stops working at once and heads pinned to it lose the pin.`);
+    expect((await call(server.url, 'GET', `/nodes/${body}`)).status).toBe(404);
+    expect((await call(server.url, 'GET', `/heads/${head}`)).body.body_id).toBeNull();
+    const [line] = (await call(server.url, 'GET', `/audit?node=${head}&limit=1`)).body;
+    expect(line).toMatchObject({ action: 'node.delete', operator: 'admin', target: body, detail: { cleared_heads: [head] } });
+  });
+
+  it('when an iPad\'s page is opened, then it shows no exec-based action', async () => {
+    const head = (await call(server.url, 'GET', '/nodes?kind=ipad&name=pinned-ipad')).body[0].id;
+    await page.goto(`${server.url}/nodes/${head}`);
+    expect(await page.locator('#exec').count()).toBe(0);
+    expect(await page.locator('#actions button', { hasText: /Reprovision|Update|Drain/ }).count()).toBe(0);
+    expect(await page.locator('#actions button', { hasText: 'Delete node' }).count()).toBe(1);
   });
 });
 

@@ -2,11 +2,14 @@
  * Which nodes a batch target selects (SPEC §6b), read from the node records the node actors
  * publish to the fleet — no message to any node actor, in event-loop slices.
  * A node that matches every filter but `state` is reported as skipped (`not_online` when the
- * target wants online nodes), so an operator sees "12 render nodes in bxl1, 2 of them offline".
+ * target wants online nodes), so an operator sees "12 render nodes in bxl1, 2 of them offline";
+ * a matching iPad is skipped with `no_exec_channel` (SPEC §16.7), whatever its state.
  */
 import { isHeadKind, type NodeRecord, type NodeState } from '../node/record.js';
 import type { BatchSkip, BatchTarget } from '../../wire/index.js';
 import { forEachSliced } from './slices.js';
+import { hasExecChannel } from '../../wire/constants.js';
+import { NO_EXEC_CHANNEL_MESSAGE } from '../node/exec-channel.js';
 
 /** What a batch needs of a selected node. */
 export interface Selected {
@@ -51,7 +54,8 @@ export async function selectNodes(fleet: RecordSource, target: BatchTarget): Pro
   const skipped: BatchSkip[] = [];
   const consider = (r: NodeRecord): void => {
     if (!matchesFilters(r, target)) return;
-    if (r.state !== want) skipped.push(stateSkip(r, want));
+    if (!hasExecChannel(r.kind)) skipped.push({ node_id: r.id, name: r.name, reason: 'no_exec_channel', message: NO_EXEC_CHANNEL_MESSAGE });
+    else if (r.state !== want) skipped.push(stateSkip(r, want));
     else selected.push({ nodeId: r.id, name: r.name, os: r.reported.os });
   };
   if (target.ids) {

@@ -15,7 +15,7 @@ import type { ActorSystem } from '../kernel/system.js';
 import type { NodeIndexPort } from '../node/actor.js';
 import type { Fleet } from '../node/fleet.js';
 import { EMPTY_REPORTED, isHeadKind, nodeRecordSchema, type NodeRecord } from '../node/record.js';
-import { HeadActor } from './actor.js';
+import { askHead, HeadActor } from './actor.js';
 import { BodyIndex } from './eligibility.js';
 
 export interface HeadsDeps {
@@ -120,6 +120,22 @@ export class Heads implements NodeIndexPort {
       this.deps.log.info('head registered', { node_id: record.id, kind: 'ipad', name: input.name, district: input.district, venue: input.venue }),
     );
     return { id: record.id, token };
+  }
+
+  /**
+   * A body was deleted: every head the admin had assigned to it loses that assignment (durable,
+   * or handed to the request's `waiter` like any change) and falls back to eligibility. Returns the
+   * heads cleared, for the audit.
+   */
+  async clearAssignmentsTo(bodyId: string, waiter?: Waiter): Promise<string[]> {
+    const pinned = [...this.heads.values()].filter((h) => h.snapshot.assignment?.body_id === bodyId);
+    const cleared: string[] = [];
+    for (const head of pinned) {
+      await askHead(head, { type: 'assign', bodyId: null, bodyKind: 'unknown', appId: null }, { waiter });
+      this.deps.log.info('head assignment cleared: its body was deleted', { node_id: head.nodeId, body_id: bodyId });
+      cleared.push(head.nodeId);
+    }
+    return cleared;
   }
 
   private spawn(id: string, record: NodeRecord): void {

@@ -120,11 +120,17 @@ export class NodeActor extends ActorCell<NodeMsg, Result<unknown>> {
   private lastSeenMs = NaN; // NaN: never seen
   private pushedAt = 0;
   private diagnostics: Record<string, unknown> = {};
+  /**
+   * SPEC §16.7: restored from nodes.yaml at boot and not heard from since, so its state is the one
+   * it had before the restart (a dead node still shows `online` for offline_after_s). Memory only.
+   */
+  private isCarriedOver: boolean;
 
-  constructor(record: NodeRecord, private readonly deps: NodeActorDeps) {
+  constructor(record: NodeRecord, private readonly deps: NodeActorDeps, opts: { restored?: boolean } = {}) {
     super(record.id, 'node', deps.clock, deps.observer);
     const mono = deps.clock.mono();
     this.rec = record;
+    this.isCarriedOver = opts.restored === true && record.state !== 'enrolling' && record.state !== 'expired';
     this.lastBeat = mono;
     this.pushedAt = mono;
     this.lastSeenMs = record.last_seen ? Date.parse(record.last_seen) : NaN;
@@ -141,6 +147,11 @@ export class NodeActor extends ActorCell<NodeMsg, Result<unknown>> {
 
   stateName(): NodeState {
     return this.rec.state;
+  }
+
+  /** SPEC §16.7: restored at boot and not heard from since (the node object's `carried_over`). */
+  get carriedOver(): boolean {
+    return this.isCarriedOver;
   }
 
   /** Monotonic instant an unredeemed enrollment (or re-enrollment) expires, else null; read by the fleet's sweeper. */
@@ -161,7 +172,7 @@ export class NodeActor extends ActorCell<NodeMsg, Result<unknown>> {
     const execs = this.deps.execCounts(this.id);
     // SPEC §15: stalled means the node still heartbeats (online) while its work waits unfetched.
     const execStalled = execs.stalled === true && this.rec.state === 'online';
-    return toView(this.rec, { lastSeen: this.lastSeenIso(), diagnostics: this.diagnostics, execDepth: execs.depth, execStalled });
+    return toView(this.rec, { lastSeen: this.lastSeenIso(), diagnostics: this.diagnostics, execDepth: execs.depth, execStalled, carriedOver: this.isCarriedOver });
   }
 
   debugContext(): Record<string, unknown> {
@@ -240,6 +251,7 @@ export class NodeActor extends ActorCell<NodeMsg, Result<unknown>> {
       case 'heartbeat':
         return this.heartbeat(msg.report);
       case 'register': {
+        this.isCarriedOver = false;
         const mono = this.clock.mono();
         const ev: NodeEvent = { type: 'REGISTER', tokenHash: msg.tokenHash, reported: msg.reported, at: new Date(this.clock.now()).toISOString(), mono };
         return this.conclude(this.run(ev), () => this.view());
@@ -276,6 +288,7 @@ export class NodeActor extends ActorCell<NodeMsg, Result<unknown>> {
     const now = this.clock.now();
     this.lastBeat = mono;
     this.lastSeenMs = now;
+    this.isCarriedOver = false;
     if (report.diagnostics) this.diagnostics = report.diagnostics;
     const rec = this.rec;
     if (rec.state === 'online' && report.ack.length === 0 && !hasUnsentFlag(rec) && !rec.awaiting_report && !changesRecord(rec.reported, report.reported)) {

@@ -13,6 +13,7 @@ import { durableFor, type Waiter } from '../kernel/ask.js';
 import type { PersistPort } from '../kernel/store.js';
 import type { ActorSystem } from '../kernel/system.js';
 import { NodeActor, type NodeActorDeps, type NodeIndexPort, type NodeMsg } from './actor.js';
+import { NodeChangeLog } from './change-log.js';
 import { EMPTY_REPORTED, NODE_STATES, nodeRecordSchema, type NodeKind, type NodeRecord, type NodeState } from './record.js';
 
 export type TokenKind = 'node' | 'enrollment';
@@ -73,9 +74,10 @@ export class Fleet implements NodeIndexPort {
   /** Told when a node is deleted (or its enrollment refused): its exec queue, batch slots and shell sessions go with it. */
   onNodeGone: (nodeId: string) => void = () => {};
   /** Other indexes fed by the node actors' changes (the heads and the eligible bodies). */
-  readonly watchers: NodeIndexPort[] = [];
+  readonly watchers: NodeIndexPort[];
 
   constructor(private readonly deps: FleetDeps) {
+    this.watchers = [new NodeChangeLog(deps.log)];
     this.nodeDeps = {
       clock: deps.clock,
       observer: deps.system,
@@ -147,7 +149,7 @@ export class Fleet implements NodeIndexPort {
         throw new Error(`nodes.yaml: node ${id}: ${issue.path.join('.') || 'record'}: ${issue.message}`);
       }
       if (this.nodes.has(r.data.id)) throw new Error(`nodes.yaml: node ${r.data.id} appears twice`);
-      this.spawn(r.data);
+      this.spawn(r.data, true);
     });
     return this.nodes.size;
   }
@@ -274,8 +276,8 @@ export class Fleet implements NodeIndexPort {
     if (end < due.length) setImmediate(() => this.tellInSlices(due, end));
   }
 
-  private spawn(record: NodeRecord): NodeActor {
-    const node = new NodeActor(record, this.nodeDeps);
+  private spawn(record: NodeRecord, restored = false): NodeActor {
+    const node = new NodeActor(record, this.nodeDeps, { restored });
     this.nodes.set(record.id, node);
     this.deps.system.register(node);
     return node;

@@ -78,7 +78,7 @@ export type NodeRecord = z.infer<typeof nodeRecordSchema>;
 
 export function toView(
   r: NodeRecord,
-  live: { lastSeen: string | null; diagnostics: Record<string, unknown>; execDepth: number; execStalled?: boolean },
+  live: { lastSeen: string | null; diagnostics: Record<string, unknown>; execDepth: number; execStalled?: boolean; carriedOver?: boolean },
 ): NodeView {
   const rep = r.reported;
   return {
@@ -108,6 +108,7 @@ export function toView(
     flags: r.flags,
     exec_depth: live.execDepth,
     exec_stalled: live.execStalled ?? false,
+    carried_over: live.carriedOver ?? false,
     diagnostics: live.diagnostics,
     enrollment_id: r.reenrollment?.id ?? r.enrollment?.id ?? null,
     enrollment_expires_at: r.reenrollment?.expires_at ?? (r.enrollment && !r.enrollment.used_at ? r.enrollment.expires_at : null),
