@@ -42,7 +42,7 @@ async function stall(home: string, n: number) {
   const nodes = [...core.fleet.all()];
   const writes: Array<LoopWindow & { kind: string; bytes: number | null }> = [];
   for (const kind of ['first write after boot', 'all dirty #1', 'all dirty #2']) {
-    if (kind !== 'first write after boot') for (const node of nodes) core.store.put(node.id, node.record);
+    if (kind !== 'first write after boot') for (const node of nodes) core.store.put(node.id, node.published);
     gc(1);
     const s = await watchLoop(() => core.store.commit());
     writes.push({ kind, ...s, bytes: core.store.stats().lastWriteBytes });

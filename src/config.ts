@@ -238,10 +238,10 @@ export function loadConfig(home: string, listen?: string): LoadedConfig {
  * matching `public_url`) in the config in use and writes it to config.yaml, mode 0600. Refuses to
  * overwrite a config.yaml that appeared meanwhile.
  */
-export function writeFirstConfig(loaded: Extract<LoadedConfig, { created: true }>, served: string): void {
-  const { document, config, path } = loaded;
-  document.server.listen = config.server.listen = served;
-  document.server.public_url = config.server.public_url = publicUrlFor(served);
+export function writeFirstConfig(loaded: Extract<LoadedConfig, { created: true }>, served: string): Config {
+  const { path } = loaded;
+  const config = servedConfig(loaded, served);
+  const document = { ...loaded.document, server: { ...loaded.document.server, listen: config.server.listen, public_url: config.server.public_url } };
   mkdirSync(join(path, '..'), { recursive: true, mode: 0o700 });
   const text =
     '# HydraCluster server configuration (see README "Configuration").\n' +
@@ -249,14 +249,18 @@ export function writeFirstConfig(loaded: Extract<LoadedConfig, { created: true }
     stringify(document);
   writeFileSync(path, text, { mode: 0o600, flag: 'wx' });
   chmodSync(path, 0o600);
+  return config;
 }
 
 /**
- * Once listening: a config.yaml that names no `public_url` advertises the address actually served
- * (`--listen`, the bound port for port 0). A first start: see {@link writeFirstConfig}.
+ * Once listening, the config as served: a new value (the loaded one is never changed). A first
+ * start's config holds the address actually served (the bound port for port 0) and its URL; a
+ * config.yaml that names no `public_url` advertises the address served.
  */
-export function servedPublicUrl(loaded: LoadedConfig, served: string): void {
-  if (!loaded.created && !loaded.explicitPublicUrl) loaded.config.server.public_url = publicUrlFor(served);
+export function servedConfig(loaded: LoadedConfig, served: string): Config {
+  const c = loaded.config;
+  if (loaded.created) return { ...c, server: { ...c.server, listen: served, public_url: publicUrlFor(served) } };
+  return loaded.explicitPublicUrl ? c : { ...c, server: { ...c.server, public_url: publicUrlFor(served) } };
 }
 
 /** A config file that group or others may read or write: a warning is due (it holds the admin token). */

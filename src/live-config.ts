@@ -52,9 +52,14 @@ export class LiveConfig {
     return this.value;
   }
 
-  /** Once listening: a file without public_url advertises this address, now and after reloads. */
-  setServed(served: string): void {
+  /**
+   * Once listening: `config` is the running config as served (a new value, replacing the one
+   * built before the bind whole; nothing to tell: config.yaml did not change), and a file without
+   * public_url advertises the address served, now and after reloads.
+   */
+  setServed(served: string, config: Config): void {
     this.served = served;
+    this.value = config;
   }
 
   subscribe(fn: ConfigListener): void {
@@ -66,10 +71,12 @@ export class LiveConfig {
     if (this.source.home === null) throw new ConfigError('this server was not started from a config.yaml: nothing to reload');
     const loaded = loadConfig(this.source.home, this.source.listen);
     if (loaded.created) throw new ConfigError(`${loaded.path}: no such file (the running config is kept)`);
-    const next = loaded.config;
-    if (this.source.listen !== undefined) next.server.listen = this.value.server.listen;
-    if (!loaded.explicitPublicUrl && this.served !== null) next.server.public_url = publicUrlFor(this.served);
-    return this.swap(next);
+    const read = loaded.config;
+    // The final value, built before use (never patched after): --listen is kept, and a file without
+    // public_url advertises the address served.
+    const listen = this.source.listen !== undefined ? this.value.server.listen : read.server.listen;
+    const publicUrl = !loaded.explicitPublicUrl && this.served !== null ? publicUrlFor(this.served) : read.server.public_url;
+    return this.swap({ ...read, server: { ...read.server, listen, public_url: publicUrl } });
   }
 
   /** Swaps `next` in and tells every subscriber; returns what changed. */

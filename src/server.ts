@@ -17,7 +17,7 @@ import { Fleet, DEFAULT_SWEEP_INTERVAL_MS } from './actors/node/fleet.js';
 import { ActorSystem } from './actors/kernel/system.js';
 import { ShellSessions } from './actors/shell/sessions.js';
 import { systemClock, type Clock } from './clock.js';
-import { ConfigError, loadConfig, looseMode, servedPublicUrl, writeFirstConfig, type Config } from './config.js';
+import { ConfigError, loadConfig, looseMode, servedConfig, writeFirstConfig, type Config } from './config.js';
 import { ConnectionGuard } from './http/connection-guard.js';
 import { formatListen, listenProblem, parseListen } from './listen.js';
 import { createApp } from './app.js';
@@ -91,6 +91,15 @@ export async function buildCore(opts: { home: string; config: Config; live?: Liv
   const loaded = await loadNodesFile(path);
   const store = opts.store ?? new NodesFile({ path, clock, log: opts.log });
   const system = new ActorSystem(clock);
+  const execQueues = new ExecQueues({ clock, system, settings: execSettings(live.current) });
+  // SPEC §15, the runbook's "online but exec results stay pending": said once in the journal, when it starts and ends.
+  execQueues.onStalledChange = (id, stalled) =>
+    stalled ? opts.log.warn('node exec stalled: queued execs are not being fetched', { node_id: id }) : opts.log.info('node exec no longer stalled', { node_id: id });
+  const batches = new Batches({ clock, system, execQueues, resultTtlS: cfg.exec.result_ttl_s });
+  const shells = new ShellSessions({ clock, system, log: opts.log, settings: shellSettings(live.current) });
+  // The head actors and the eligibility index are fed by the node actors' changes (a watcher
+  // given to the fleet); a head reaches its node actor through the fleet, by id.
+  const heads = new Heads({ clock, system, node: (id) => fleet.get(id), log: opts.log });
   const fleet = new Fleet({
     clock,
     system,
@@ -98,36 +107,28 @@ export async function buildCore(opts: { home: string; config: Config; live?: Liv
     catalog: live.current.roles,
     log: opts.log,
     settings: { ...fleetSettings(live.current), sweepIntervalMs: DEFAULT_SWEEP_INTERVAL_MS },
+    watchers: [heads],
+    ports: {
+      execCounts: (id) => execQueues.counts(id),
+      shellPending: (id) => shells.pending(id),
+      nodeGone: (id) => {
+        execQueues.remove(id);
+        batches.nodeGone(id);
+        shells.removeNode(id);
+      },
+    },
   });
-  const execs = execSettings(live.current);
-  const execQueues = new ExecQueues({ clock, system, settings: execs });
-  fleet.execCounts = (id) => execQueues.counts(id);
-  // SPEC §15, the runbook's "online but exec results stay pending": said once in the journal, when it starts and ends.
-  execQueues.onStalledChange = (id, stalled) =>
-    stalled ? opts.log.warn('node exec stalled: queued execs are not being fetched', { node_id: id }) : opts.log.info('node exec no longer stalled', { node_id: id });
-  const batchDeps = { clock, system, execQueues, resultTtlS: cfg.exec.result_ttl_s };
-  const batches = new Batches(batchDeps);
-  const shellsSettings = shellSettings(live.current);
-  const shells = new ShellSessions({ clock, system, log: opts.log, settings: shellsSettings });
-  // A reload: every subsystem's own settings follow in the same turn (queues and sessions read
-  // theirs from these shared objects), and nodes holding a role whose recipe changed apply it afresh.
+  // A reload: every subsystem's own settings follow in the same turn (each replaced whole, never
+  // patched), and nodes holding a role whose recipe changed apply it afresh.
   live.subscribe((next, _prev, changed) => {
     const refreshed = changed.filter((k) => k.startsWith('roles.')).map((k) => k.slice('roles.'.length)).filter((r) => Object.hasOwn(next.roles, r));
     const asked = fleet.reconfigure(next.roles, fleetSettings(next), refreshed);
-    Object.assign(execs, execSettings(next));
-    Object.assign(shellsSettings, shellSettings(next));
-    batchDeps.resultTtlS = next.server.exec.result_ttl_s;
+    execQueues.reconfigure(execSettings(next));
+    shells.reconfigure(shellSettings(next));
+    batches.reconfigure(next.server.exec.result_ttl_s);
     opts.log.setLevel(next.server.log_level);
     if (changed.length > 0) opts.log.info('config reloaded', { changed, roles_refreshed: refreshed, nodes_asked: asked });
   });
-  fleet.shellPending = (id) => shells.pending(id);
-  fleet.onNodeGone = (id) => {
-    execQueues.remove(id);
-    batches.nodeGone(id);
-    shells.removeNode(id);
-  };
-  // Before the restore: the head actors and the eligibility index are fed by the nodes it creates.
-  const heads = new Heads({ clock, system, fleet, log: opts.log });
   const restored = fleet.restore(loaded.records);
   opts.log.info('nodes restored', { path, nodes: restored, source: loaded.source, ms: Math.round(performance.now() - t0) });
   fleet.start();
@@ -184,8 +185,8 @@ export async function startServer(opts: { home: string; listen?: string; clock?:
   const addr = server.address() as AddressInfo;
   const url = `http://${formatListen(addr.address, addr.port)}`;
   const served = formatListen(parseListen(listen).host, addr.port);
-  servedPublicUrl(loaded, served);
-  live.setServed(served);
+  // The running config as served: a new value replacing the one built before the bind, whole.
+  live.setServed(served, servedConfig(loaded, served));
   if (loaded.created) {
     // The first config holds what is actually served: the port bound for port 0, and its URL.
     try {
@@ -196,8 +197,8 @@ export async function startServer(opts: { home: string; listen?: string; clock?:
     }
     log.info('wrote a new config.yaml with fresh random tokens', {
       path: configPath,
-      listen: cfg.listen,
-      public_url: cfg.public_url,
+      listen: live.current.server.listen,
+      public_url: live.current.server.public_url,
       hint: `the admin token is server.admin_token in ${configPath} (readable by its owner only)`,
     });
   }

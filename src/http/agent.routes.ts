@@ -35,7 +35,7 @@ export function agentRoutes(d: RouteDeps): Hono<AppEnv> {
   });
 
   app.get('/body/provision', nodeOnly, (c) => {
-    const r = self(c.get('nodeId')).record;
+    const r = self(c.get('nodeId')).published;
     return c.json(provisionPlan(r.roles, r.flags.reprovision, d.config));
   });
 

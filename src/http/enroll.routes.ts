@@ -48,7 +48,7 @@ export function enrollRoutes(d: RouteDeps): Hono<AppEnv> {
     const body = await readJson(c, enrollmentBody);
     const ttlS = enrollmentTtl(d, body.ttl_s);
     const { node, token } = await d.fleet.enroll({ name: body.name, owner: body.owner, kind: body.kind, os: body.os ?? null, ttlS }, c.get('inflight'));
-    const r = node.record;
+    const r = node.published;
     c.set('auditNote', { node_id: r.id });
     return c.json(
       {

@@ -71,9 +71,9 @@ export function execRoutes(d: RouteDeps): Hono<AppEnv> {
   app.post('/nodes/:id/exec', adminOnly, async (c) => {
     const node = nodeOf(c);
     const body = await readJson(c, execSubmitBody);
-    requireExecChannel(node.record);
+    requireExecChannel(node.published);
     const queue = d.execQueues.ensure(node.id);
-    const msg = { type: 'submit', command: body.command, interpreter: body.interpreter, os: node.record.reported.os, timeoutS: body.timeout_s } as const;
+    const msg = { type: 'submit', command: body.command, interpreter: body.interpreter, os: node.published.reported.os, timeoutS: body.timeout_s } as const;
     const queued = await askExec(queue, msg, waiter(c));
     c.set('auditNote', { exec_id: queued.id });
     return c.json(queued, 202);

@@ -43,7 +43,7 @@ export function headExecRoutes(d: RouteDeps, library = liveLibrary(d)): Hono<App
     const head = headById(d.heads, d.fleet, c.req.param('id') ?? '');
     const node = d.fleet.get(head.nodeId);
     if (!node) throw new AppError('not_found', `no head ${head.nodeId}`);
-    const r = node.record;
+    const r = node.published;
     requireExecChannel(r); // an iPad: 409 at once, not a 504 after the budget
     const interpreter: Interpreter = r.kind === 'windows' ? 'powershell' : defaultInterpreter(r.reported.os);
     return { head, node, interpreter };
@@ -64,7 +64,7 @@ export function headExecRoutes(d: RouteDeps, library = liveLibrary(d)): Hono<App
 
   app.get('/heads/:id/experiences', adminOrHead, async (c) => {
     const head: HeadActor = headFromPath(d.heads, d.fleet, c);
-    const r = d.fleet.get(head.nodeId)?.record;
+    const r = d.fleet.get(head.nodeId)?.published;
     if (!r) throw new AppError('not_found', `no head ${head.nodeId}`);
     const catalog = await library.live(r.district, r.venue, c.req.raw.signal);
     return c.json(allowOnly(catalog, head.snapshot.allowed));

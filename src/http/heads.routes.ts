@@ -7,7 +7,8 @@
 import { Hono, type Context } from 'hono';
 import { askHead, type HeadActor } from '../actors/head/actor.js';
 import { toHeadView } from '../actors/head/view.js';
-import type { BodyKindSeen } from '../actors/head/machine.js';
+import { registerHead } from '../usecases/head-register.js';
+import { assignHead, reportHead } from '../usecases/head-report.js';
 import { AppError } from '../errors.js';
 import { allowedExperiencesBody, eligibleQuery, headAssignmentBody, headCreateBody, headPutBody, type HeadCreateReply, type HeadView } from '../wire/heads.js';
 import { bearer, classify, clientKey, refuse, requireAdmin } from './auth.js';
@@ -48,8 +49,7 @@ export function headsRoutes(d: RouteDeps): Hono<AppEnv> {
   app.put('/heads/:id', adminOrHead, async (c) => {
     const head = headOf(c);
     const b = await readJson(c, headPutBody);
-    const beat = c.get('admin') !== true;
-    await askHead(head, { type: 'report', status: b.status, diagnostics: b.diagnostics, streamingBodyId: b.streaming_body_id, beat }, waiter(c));
+    await reportHead(d.fleet, head, { status: b.status, diagnostics: b.diagnostics, streamingBodyId: b.streaming_body_id }, c.get('admin') !== true, waiter(c));
     return c.json(view(head));
   });
 
@@ -63,7 +63,7 @@ export function headsRoutes(d: RouteDeps): Hono<AppEnv> {
       throw new AppError('rate_limited', 'too many head registrations from this address; try again later');
     }
     const b = await readJson(c, headCreateBody);
-    const { id, token } = await d.heads.admit(b, d.config.server.max_pending_heads, c.get('inflight'));
+    const { id, token } = await registerHead(d, b, d.config.server.max_pending_heads, c.get('inflight'));
     c.set('auditNote', { node_id: id });
     return c.json({ head_id: id, token, server_url: d.config.server.public_url } satisfies HeadCreateReply, 201);
   });
@@ -74,10 +74,7 @@ export function headsRoutes(d: RouteDeps): Hono<AppEnv> {
   app.post('/nodes/:id/head-assignment', adminOnly, async (c) => {
     const head = adminHeadOf(c);
     const b = await readJson(c, headAssignmentBody);
-    const body = b.body_id === null ? undefined : d.fleet.get(b.body_id);
-    // What the fleet knows of body_id; the head's machine decides (null clears whatever this says).
-    const bodyKind: BodyKindSeen = body === undefined ? 'unknown' : d.heads.get(body.id) ? 'head' : 'body';
-    await askHead(head, { type: 'assign', bodyId: b.body_id, bodyKind, appId: b.app_id ?? null }, waiter(c));
+    await assignHead(d, head, b.body_id, b.app_id ?? null, waiter(c));
     d.log.info('head assignment', { node_id: head.nodeId, body_id: b.body_id, app_id: b.app_id ?? null });
     return c.json(view(head));
   });

@@ -77,7 +77,7 @@ export class Metrics {
       collect() {
         const counts = new Map<string, number>();
         for (const n of deps.fleet.all()) {
-          const key = `${n.stateName()}\u0000${n.record.kind}`;
+          const key = `${n.stateName()}\u0000${n.published.kind}`;
           counts.set(key, (counts.get(key) ?? 0) + 1);
         }
         for (const state of NODE_STATES) for (const kind of NODE_KINDS) this.set({ state, kind }, counts.get(`${state}\u0000${kind}`) ?? 0);

@@ -23,7 +23,7 @@ export function nodesRoutes(d: RouteDeps): Hono<AppEnv> {
 
   app.get('/nodes', adminOnly, (c) => {
     const q = readQuery(c, nodesQuery);
-    const nodes = [...d.fleet.all()].filter((n) => matchesNodeQuery(n.record, q));
+    const nodes = [...d.fleet.all()].filter((n) => matchesNodeQuery(n.published, q));
     return jsonArrayResponse(nodes, (n) => n.view());
   });
 

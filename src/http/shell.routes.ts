@@ -40,7 +40,7 @@ export function shellRoutes(d: RouteDeps): Hono<AppEnv> {
 
   app.get('/nodes/:id/shell', adminOnly, (c) => {
     const node = nodeFromPath(d.fleet, c);
-    requireExecChannel(node.record); // an iPad runs no shell either
+    requireExecChannel(node.published); // an iPad runs no shell either
     const q = readQuery(c, shellOpenQuery);
     needUpgrade(c);
     unwrap(d.shells.mayOpen(node.id));
@@ -88,7 +88,8 @@ export function shellRoutes(d: RouteDeps): Hono<AppEnv> {
       onOpen(_evt, ws) {
         const agent = rawSocket(ws.raw);
         if (!agent) return ws.close(CLOSE_POLICY, 'no socket');
-        session.send({ type: 'agent_socket', socket: agent }).catch(() => agent.close(CLOSE_POLICY, 'session ended'));
+        const taken = session.send({ type: 'agent_socket', socket: agent });
+        if (taken instanceof Promise) taken.catch(() => agent.close(CLOSE_POLICY, 'session ended'));
         d.log.info('shell session attached', { session_id: id, node_id: session.nodeId });
       },
     });

@@ -40,7 +40,7 @@ export function summarize(d: Pick<RouteDeps, 'fleet' | 'execQueues'>, release: s
   const s: Summary = { total, states, stalled: 0, drained: 0, carriedOver: 0, offRelease: 0 };
   for (const id of d.execQueues.stalledIds()) if (d.fleet.get(id)?.stateName() === 'online') s.stalled++;
   for (const n of d.fleet.all()) {
-    const r = n.record;
+    const r = n.published;
     if (r.drain) s.drained++;
     if (n.carriedOver) s.carriedOver++;
     const v = r.reported.agent_version;
@@ -148,7 +148,7 @@ export function dashboardPage(d: RouteDeps, admin: MiddlewareHandler<WebEnv>): H
     const rows: NodeView[] = [];
     let total = 0;
     for (const n of d.fleet.all()) {
-      if (!matchesNodeQuery(n.record, q)) continue;
+      if (!matchesNodeQuery(n.published, q)) continue;
       total++;
       if (rows.length < MAX_ROWS) rows.push(n.view());
     }

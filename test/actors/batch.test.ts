@@ -3,7 +3,8 @@
  * batches, their output), and the slicing that keeps a 10,000-node submit off one event-loop turn.
  */
 import { describe, expect, it } from 'vitest';
-import { batchMachine, INITIAL_BATCH, step, tallyKey, type BatchEvent } from '../../src/actors/batch/machine.js';
+import { batchMachine, INITIAL_BATCH, tallyKey, type BatchEvent } from '../../src/actors/batch/machine.js';
+import { runEffects, step } from '../../src/actors/kernel/machine.js';
 import { Batches } from '../../src/actors/batch/batches.js';
 import { askBatch } from '../../src/actors/batch/actor.js';
 import { forEachSliced } from '../../src/actors/batch/slices.js';
@@ -44,8 +45,9 @@ describe('batch statechart', () => {
     const ports = { progress: () => calls.push('progress'), finished: () => calls.push('finished') };
     let s = { value: INITIAL_BATCH.value as string, context: INITIAL_BATCH.context };
     const send = (e: BatchEvent) => {
-      const r = step(batchMachine, s.value, s.context, e, ports);
+      const r = step(batchMachine, s.value, s.context, e);
       s = { value: r.value, context: r.context };
+      runEffects(batchMachine.id, r.effects, ports);
       return r;
     };
     send({ type: 'SUBMITTED', total: 3, at: 0 });
@@ -60,7 +62,7 @@ describe('batch statechart', () => {
   });
 
   it('when nothing was submitted, then the batch is finished at once', () => {
-    const r = step(batchMachine, 'submitting', INITIAL_BATCH.context, { type: 'SUBMITTED', total: 0, at: 5 }, { progress: () => {}, finished: () => {} });
+    const r = step(batchMachine, 'submitting', INITIAL_BATCH.context, { type: 'SUBMITTED', total: 0, at: 5 });
     expect(r.value).toBe('finished');
   });
 });

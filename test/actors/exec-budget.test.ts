@@ -16,8 +16,8 @@ function finishOne(book: ExecBook, id: string, bytes: number, now: number): void
 describe('fleet-wide result budget', () => {
   it('when two queues together pass the budget, then the queue that finishes gives up its oldest results', () => {
     const budget = new ResultBudget(2500);
-    const a = new ExecBook(settings, () => {}, (m) => m, budget);
-    const b = new ExecBook(settings, () => {}, (m) => m, budget);
+    const a = new ExecBook(() => settings, () => {}, (m) => m, budget);
+    const b = new ExecBook(() => settings, () => {}, (m) => m, budget);
     finishOne(a, 'a1', 1000, 0);
     finishOne(a, 'a2', 1000, 1);
     expect(budget.bytes).toBe(2000);
@@ -36,16 +36,17 @@ describe('fleet-wide result budget', () => {
   it('when a cancelled exec\'s kill report keeps its output, then that output counts in the budget and leaves it with the result', () => {
     const budget = new ResultBudget();
     const forgotten: string[] = [];
-    const book = new ExecBook(settings, () => {}, (m) => m, budget, () => {}, (id) => forgotten.push(id));
+    const book = new ExecBook(() => settings, () => {}, (m) => m, budget, () => {}, (id) => forgotten.push(id));
     const e = book.add({ id: 'k1', command: 'sleep 60', interpreter: 'bash', timeoutS: 60, queuedAt: 0 });
     book.apply(e, { type: 'DELIVER', at: 0 });
     book.apply(e, { type: 'CANCEL', at: 1, listening: true });
     expect(budget.bytes).toBe(0);
     const kill = { id: 'k1', exit_code: 143, stdout: 'o'.repeat(300), stderr: '', timed_out: false, stdout_truncated: false, stderr_truncated: false, cancelled: true };
-    expect(book.amend(e, kill, 2)).toBe(true);
-    expect(budget.bytes).toBe(300);
-    expect(book.amend(e, kill, 3)).toBe(false);
-    expect(budget.bytes).toBe(300);
+    let amended = 0;
+    expect(book.report(e, kill, 2, () => amended++)).toBeNull();
+    expect([amended, budget.bytes]).toEqual([1, 300]);
+    expect(book.report(e, kill, 3, () => amended++)).toBeNull(); // a second kill report changes nothing
+    expect([amended, budget.bytes]).toEqual([1, 300]);
     book.due(1 + settings.resultTtlS * 1000);
     expect(budget.bytes).toBe(0);
     expect(forgotten).toEqual(['k1']);

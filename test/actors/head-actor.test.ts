@@ -1,5 +1,5 @@
 /**
- * The head actor on the kernel: the head statechart's rules, the durable side written through the
+ * The head actor on the kernel: the head statechart's rules, the durable side persisted through the
  * node actor (nothing adopted when the disk refuses it), nodes.yaml records without head fields for
  * bodies, the active-heads count, and the head actor's life following its node's.
  */
@@ -13,19 +13,19 @@ const ctx: HeadContext = { diagnostics: {}, streamingBodyId: null, assignment: n
 
 describe('head machine', () => {
   it('when the head reports a status, then that is its state; a report without one keeps it', () => {
-    const s = step(headMachine, 'idle', ctx, { type: 'REPORT', status: 'streaming', diagnostics: { app: 'moonlight' } }, {});
+    const s = step(headMachine, 'idle', ctx, { type: 'report', status: 'streaming', diagnostics: { app: 'moonlight' } });
     expect([s.value, s.context.diagnostics, s.persist]).toEqual(['streaming', { app: 'moonlight' }, null]);
-    const t = step(headMachine, 'streaming', s.context, { type: 'REPORT', diagnostics: { app: 'kiosk' } }, {});
+    const t = step(headMachine, 'streaming', s.context, { type: 'report', diagnostics: { app: 'kiosk' } });
     expect([t.value, t.context.diagnostics]).toEqual(['streaming', { app: 'kiosk' }]);
-    expect(step(headMachine, 'streaming', t.context, { type: 'REPORT', status: 'error' }, {}).value).toBe('error');
+    expect(step(headMachine, 'streaming', t.context, { type: 'report', status: 'error' }).value).toBe('error');
   });
 
   it('when an assignment names a body, a head or nothing known, then it is taken durably, refused wrong_kind, or refused not_found', () => {
-    const ok = step(headMachine, 'idle', ctx, { type: 'ASSIGN', bodyId: 'node-b', bodyKind: 'body', appId: 'Desktop' }, {});
+    const ok = step(headMachine, 'idle', ctx, { type: 'assign', bodyId: 'node-b', bodyKind: 'body', appId: 'Desktop' });
     expect([ok.context.assignment, ok.persist]).toEqual([{ body_id: 'node-b', app_id: 'Desktop' }, 'durable']);
-    expect(step(headMachine, 'idle', ctx, { type: 'ASSIGN', bodyId: 'node-h', bodyKind: 'head', appId: null }, {}).rejected?.code).toBe('wrong_kind');
-    expect(step(headMachine, 'idle', ctx, { type: 'ASSIGN', bodyId: 'node-x', bodyKind: 'unknown', appId: null }, {}).rejected?.code).toBe('not_found');
-    const cleared = step(headMachine, 'idle', ok.context, { type: 'ASSIGN', bodyId: null, bodyKind: 'unknown', appId: null }, {});
+    expect(step(headMachine, 'idle', ctx, { type: 'assign', bodyId: 'node-h', bodyKind: 'head', appId: null }).rejected?.code).toBe('wrong_kind');
+    expect(step(headMachine, 'idle', ctx, { type: 'assign', bodyId: 'node-x', bodyKind: 'unknown', appId: null }).rejected?.code).toBe('not_found');
+    const cleared = step(headMachine, 'idle', ok.context, { type: 'assign', bodyId: null, bodyKind: 'unknown', appId: null });
     expect([cleared.context.assignment, cleared.persist]).toEqual([null, 'durable']);
   });
 });

@@ -1,15 +1,17 @@
 /**
- * The actor kernel on its own: the mailbox (ActorCell), parked replies (Parking), one statechart
- * step with its kernel actions (step), and the typed ask with its timeout (asker). Time is a
+ * The actor kernel on its own: the mailbox (ActorCell), the durable commit (Commit), parked replies
+ * (Parking), one statechart step with its kernel actions (step), and the typed ask with its timeout
+ * (asker). The kernel path that runs a machine (MachineActor) is in machine-actor.test.ts. Time is a
  * FakeClock (Parking) or vitest's fake timers (ask's timeout); nothing here sleeps.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { assign, setup } from 'xstate';
 import { FakeClock } from '../../src/clock.js';
 import { AppError, fail, ok, type Result } from '../../src/errors.js';
-import { asker, durableFor, type Waiter } from '../../src/actors/kernel/ask.js';
-import { ActorCell, Committing, Later, settled, type Answer } from '../../src/actors/kernel/cell.js';
-import { kernelActions, persist, reject, step } from '../../src/actors/kernel/machine.js';
+import { asker, committed, type Waiter } from '../../src/actors/kernel/ask.js';
+import { ActorCell } from '../../src/actors/kernel/cell.js';
+import { Commit, settled, type Reply } from '../../src/actors/kernel/commit.js';
+import { kernelActions, persist, reject, runEffects, step } from '../../src/actors/kernel/machine.js';
 import { Parking } from '../../src/actors/kernel/parking.js';
 import { ActorSystem } from '../../src/actors/kernel/system.js';
 
@@ -42,7 +44,7 @@ class Gates {
 }
 
 /** A cell whose handler logs each message it starts and answers as the message says. */
-class TestCell extends ActorCell<Msg, Result<unknown>> {
+class TestCell extends ActorCell<Msg, Reply> {
   readonly started: string[] = [];
   readonly gates = new Gates();
 
@@ -50,19 +52,20 @@ class TestCell extends ActorCell<Msg, Result<unknown>> {
     super('test-1', 'test', clock, system);
   }
 
-  protected handle(msg: Msg): Answer<Result<unknown>> {
+  protected handle(msg: Msg): Reply | Promise<Reply> {
     this.started.push('tag' in msg ? msg.tag : msg.type);
     switch (msg.type) {
       case 'now':
         return ok(msg.tag);
       case 'hold':
-        return this.gates.make(msg.tag).then(ok);
+        return this.hold(this.gates.make(msg.tag).then(ok));
       case 'park':
-        return new Later(this.gates.make(msg.tag).then(ok));
+        return this.gates.make(msg.tag).then(ok);
       case 'commit': {
         // Decided now; "durable" when the gate opens (or failed, as a rolled-back write answers).
         const decided = ok(`decided ${msg.tag}`);
-        return new Committing(decided, this.gates.make(msg.tag).then(() => (msg.fails ? fail('persist_failed', 'disk full') : decided)));
+        const final = this.hold(this.gates.make(msg.tag).then(() => (msg.fails ? fail('persist_failed', 'disk full') : decided)));
+        return new Commit(decided, final);
       }
       case 'refuse':
         return fail('wrong_state', 'refused');
@@ -90,9 +93,9 @@ const askTest = asker<Msg, Replies>();
 const turn = () => new Promise<void>((r) => setImmediate(r));
 
 /** Records whether a promise has settled yet, and with what. */
-function watch<T>(p: Promise<T>): { settled: boolean; value?: T; error?: unknown } {
+function watch<T>(p: T | Promise<T>): { settled: boolean; value?: T; error?: unknown } {
   const w: { settled: boolean; value?: T; error?: unknown } = { settled: false };
-  p.then(
+  Promise.resolve(p).then(
     (value) => Object.assign(w, { settled: true, value }),
     (error) => Object.assign(w, { settled: true, error }),
   );
@@ -114,7 +117,7 @@ describe('ActorCell mailbox', () => {
     expect(cell.mailboxDepth).toBe(0);
   });
 
-  it('when a handler returns a Promise, then the mailbox waits for it to settle', async () => {
+  it('when a handler holds a Promise, then the mailbox waits for it to settle', async () => {
     const cell = new TestCell();
     const held = watch(cell.send({ type: 'hold', tag: 'h' }));
     const next = watch(cell.send({ type: 'now', tag: 'a' }));
@@ -127,7 +130,7 @@ describe('ActorCell mailbox', () => {
     expect([held.value, next.value]).toEqual([ok('h'), ok('a')]);
   });
 
-  it('when a handler returns a Later, then the next message is handled at once and the parked reply comes when settled', async () => {
+  it('when a handler returns a Promise it does not hold (a parked reply), then the next message is handled at once and the reply comes when settled', async () => {
     const cell = new TestCell();
     const parked = watch(cell.send({ type: 'park', tag: 'p' }));
     expect(cell.mailboxDepth).toBe(0);
@@ -147,18 +150,18 @@ describe('ActorCell mailbox', () => {
     expect(await good).toEqual(ok('a'));
   });
 
-  it('when the cell is idle and the handler answers synchronously, then deliver() returns the reply itself, not a promise', () => {
+  it('when the cell is idle and the handler answers synchronously, then send() returns the reply itself, not a promise', () => {
     const cell = new TestCell();
-    expect(cell.deliver({ type: 'now', tag: 'a' })).toEqual(ok('a'));
+    expect(cell.send({ type: 'now', tag: 'a' })).toEqual(ok('a'));
     expect(cell.mailboxDepth).toBe(0);
     expect(cell.lastEvent.type).toBe('now');
   });
 
-  it('when the cell is busy, then deliver() queues the message behind the current one and returns a promise', async () => {
+  it('when the cell is busy, then send() queues the message behind the current one and returns a promise', async () => {
     const cell = new TestCell();
-    const held = cell.deliver({ type: 'hold', tag: 'h' });
+    const held = cell.send({ type: 'hold', tag: 'h' });
     expect(held).toBeInstanceOf(Promise);
-    const queued = cell.deliver({ type: 'now', tag: 'a' });
+    const queued = cell.send({ type: 'now', tag: 'a' });
     expect(queued).toBeInstanceOf(Promise);
     expect(cell.started).toEqual(['h']);
     cell.gates.open('h');
@@ -166,22 +169,22 @@ describe('ActorCell mailbox', () => {
     expect(await held).toEqual(ok('h'));
   });
 
-  it('when deliver() gets a Later from an idle cell, then it returns the parked reply and the mailbox is free', async () => {
+  it('when send() gets a parked reply from an idle cell, then it returns its promise and the mailbox is free', async () => {
     const cell = new TestCell();
-    const parked = cell.deliver({ type: 'park', tag: 'p' });
+    const parked = cell.send({ type: 'park', tag: 'p' });
     expect(parked).toBeInstanceOf(Promise);
     expect(cell.mailboxDepth).toBe(0);
-    expect(cell.deliver({ type: 'now', tag: 'a' })).toEqual(ok('a'));
+    expect(cell.send({ type: 'now', tag: 'a' })).toEqual(ok('a'));
     cell.gates.open('p');
     expect(await parked).toEqual(ok('p'));
   });
 
-  it('when a Promise holds the mailbox past the threshold, then the actor system lists the cell as stuck until it settles', async () => {
+  it('when a held Promise keeps the mailbox past the threshold, then the actor system lists the cell as stuck until it settles', async () => {
     const clock = new FakeClock();
     const system = new ActorSystem(clock);
     const cell = new TestCell(clock, system);
     system.register(cell);
-    const held = cell.deliver({ type: 'hold', tag: 'h' });
+    const held = cell.send({ type: 'hold', tag: 'h' });
     clock.advance(4_000);
     expect(system.stuck(5_000)).toEqual([]);
     clock.advance(1_001);
@@ -204,14 +207,14 @@ describe('ActorCell mailbox', () => {
   });
 });
 
-describe('Committing: a change decided before it is durable', () => {
-  it('when a handler answers Committing, then the mailbox waits for the write, send() gets the final reply and deliver() the Committing itself', async () => {
+describe('Commit: a change decided before it is durable', () => {
+  it('when a handler answers a Commit, then the mailbox waits for the write and the sender gets the Commit itself (through a promise when it queued)', async () => {
     const cell = new TestCell();
-    const direct = cell.deliver({ type: 'commit', tag: 'c1' });
-    expect(direct).toBeInstanceOf(Committing);
-    expect((direct as Committing<Result<unknown>>).decided).toEqual(ok('decided c1'));
+    const direct = cell.send({ type: 'commit', tag: 'c1' });
+    expect(direct).toBeInstanceOf(Commit);
+    expect((direct as Commit<Result<unknown>>).decided).toEqual(ok('decided c1'));
     const queuedSend = watch(cell.send({ type: 'now', tag: 'a' }));
-    const queuedDeliver = cell.deliver({ type: 'commit', tag: 'c2' });
+    const queuedDeliver = cell.send({ type: 'commit', tag: 'c2' });
     await turn();
     expect(cell.started).toEqual(['c1']); // held until c1 is durable
     expect(queuedSend.settled).toBe(false);
@@ -219,20 +222,20 @@ describe('Committing: a change decided before it is durable', () => {
     await turn();
     expect(cell.started).toEqual(['c1', 'a', 'c2']);
     expect(queuedSend.value).toEqual(ok('a'));
-    // A deliver() that had to queue gets the Committing too, through its promise.
+    // A send() that had to queue gets the Commit too, through its promise.
     const c2 = await queuedDeliver;
-    expect(c2).toBeInstanceOf(Committing);
+    expect(c2).toBeInstanceOf(Commit);
     expect(cell.mailboxDepth).toBe(1);
     const sent = watch(cell.send({ type: 'now', tag: 'b' }));
     cell.gates.open('c2');
     await turn();
     expect(sent.value).toEqual(ok('b'));
-    expect(await settled(c2 as Committing<Result<unknown>>)).toEqual(ok('decided c2'));
+    expect(await settled(c2 as Commit<Result<unknown>>)).toEqual(ok('decided c2'));
   });
 
-  it('when send() posts a message answered with Committing, then it resolves with the final reply: the failure after a failed write', async () => {
+  it('when a Commit is settled(), then it resolves with the final reply: the failure after a failed write', async () => {
     const cell = new TestCell();
-    const r = watch(cell.send({ type: 'commit', tag: 'c', fails: true }));
+    const r = watch(settled(cell.send({ type: 'commit', tag: 'c', fails: true })));
     await turn();
     expect(r.settled).toBe(false);
     cell.gates.open('c');
@@ -273,15 +276,15 @@ describe('Committing: a change decided before it is durable', () => {
     expect((err as AppError).code).toBe('persist_failed');
   });
 
-  it('when a change is made outside a mailbox, then durableFor hands its write to a request that takes it, else returns it to await', async () => {
+  it('when a change is made outside a mailbox, then its Commit is answered the same way: handed to a request that takes it, else awaited', async () => {
     let finish!: () => void;
-    const write = new Promise<void>((r) => (finish = r));
+    const final = new Promise<Result<unknown>>((r) => (finish = () => r(ok(null))));
     const taken: Array<Promise<unknown>> = [];
-    const handedOver = watch(durableFor({ waitingOn: null, durable: (w) => void taken.push(w) }, write));
-    const awaited = watch(durableFor({ waitingOn: null }, write));
+    const handedOver = watch(committed('n1', 'admit', new Commit(ok(null), final), { waiter: { waitingOn: null, durable: (w) => void taken.push(w) } }));
+    const awaited = watch(committed('n1', 'admit', new Commit(ok(null), final), { waiter: { waitingOn: null } }));
     await turn();
     expect(handedOver.settled).toBe(true);
-    expect(taken).toEqual([write]);
+    expect(taken).toHaveLength(1);
     expect(awaited.settled).toBe(false);
     finish();
     await turn();
@@ -297,7 +300,7 @@ describe('Parking', () => {
 
   it('when a parked reply waits its full time, then it is answered with its fallback, not a moment earlier', async () => {
     const { clock, parking } = setupParking();
-    const w = watch(parking.park('k', 1_000, 'fallback').reply);
+    const w = watch(parking.park('k', 1_000, 'fallback'));
     clock.advance(999);
     await turn();
     expect(w.settled).toBe(false);
@@ -312,7 +315,7 @@ describe('Parking', () => {
   it('when the asker aborts, then the reply is answered with its fallback at once and answerOne finds nobody to give to', async () => {
     const { parking } = setupParking();
     const ac = new AbortController();
-    const w = watch(parking.park('k', 60_000, 'fallback', ac.signal).reply);
+    const w = watch(parking.park('k', 60_000, 'fallback', ac.signal));
     ac.abort();
     await turn();
     expect(w.value).toBe('fallback');
@@ -326,7 +329,7 @@ describe('Parking', () => {
     const { parking } = setupParking();
     const ac = new AbortController();
     ac.abort();
-    expect(await parking.park('k', 60_000, 'fallback', ac.signal).reply).toBe('fallback');
+    expect(await parking.park('k', 60_000, 'fallback', ac.signal)).toBe('fallback');
     expect(parking.size).toBe(0);
   });
 
@@ -334,8 +337,8 @@ describe('Parking', () => {
     const { parking } = setupParking();
     // A signal already marked aborted whose listeners have not run yet.
     const stale = { aborted: false, addEventListener() {}, removeEventListener() {} };
-    const gone = watch(parking.park('k', 60_000, 'fallback', stale as unknown as AbortSignal).reply);
-    const live = watch(parking.park('k', 60_000, 'fallback').reply);
+    const gone = watch(parking.park('k', 60_000, 'fallback', stale as unknown as AbortSignal));
+    const live = watch(parking.park('k', 60_000, 'fallback'));
     stale.aborted = true;
     const produce = vi.fn(() => 'exec-1');
     expect(parking.answerOne('k', produce)).toBe(true);
@@ -348,8 +351,8 @@ describe('Parking', () => {
 
   it('when several wait under a key, then answerOne answers the oldest only, and returns false without calling produce() when none waits', async () => {
     const { parking } = setupParking();
-    const first = watch(parking.park('k', 60_000, 'fallback').reply);
-    const second = watch(parking.park('k', 60_000, 'fallback').reply);
+    const first = watch(parking.park('k', 60_000, 'fallback'));
+    const second = watch(parking.park('k', 60_000, 'fallback'));
     expect(parking.answerOne('k', () => 'one')).toBe(true);
     await turn();
     expect(first.value).toBe('one');
@@ -362,14 +365,14 @@ describe('Parking', () => {
 
   it('when answerAll is called, then every waiter under that key gets the value (or its own produced one) and other keys keep waiting', async () => {
     const { parking } = setupParking();
-    const ws = [1, 2, 3].map(() => watch(parking.park('k', 60_000, 'fallback').reply));
-    const other = watch(parking.park('other', 60_000, 'fallback').reply);
+    const ws = [1, 2, 3].map(() => watch(parking.park('k', 60_000, 'fallback')));
+    const other = watch(parking.park('other', 60_000, 'fallback'));
     expect(parking.answerAll('k', 'done')).toBe(3);
     await turn();
     expect(ws.map((w) => w.value)).toEqual(['done', 'done', 'done']);
     expect(other.settled).toBe(false);
     let n = 0;
-    const more = [1, 2].map(() => watch(parking.park('m', 60_000, 'fallback').reply));
+    const more = [1, 2].map(() => watch(parking.park('m', 60_000, 'fallback')));
     expect(parking.answerAll('m', () => `v${++n}`)).toBe(2);
     await turn();
     expect(more.map((w) => w.value)).toEqual(['v1', 'v2']);
@@ -379,8 +382,8 @@ describe('Parking', () => {
 
   it('when releaseAll is called, then every waiter of every key gets its own fallback and its timer no longer fires', async () => {
     const { clock, parking } = setupParking();
-    const a = watch(parking.park('a', 1_000, 'fa').reply);
-    const b = watch(parking.park('b', 1_000, 'fb').reply);
+    const a = watch(parking.park('a', 1_000, 'fa'));
+    const b = watch(parking.park('b', 1_000, 'fb'));
     expect(parking.releaseAll()).toBe(2);
     await turn();
     expect([a.value, b.value]).toEqual(['fa', 'fb']);
@@ -392,7 +395,7 @@ describe('Parking', () => {
   it('when a reply was answered, then its timeout and a later abort do not answer it again or miscount', async () => {
     const { clock, parking } = setupParking();
     const ac = new AbortController();
-    const w = watch(parking.park('k', 1_000, 'fallback', ac.signal).reply);
+    const w = watch(parking.park('k', 1_000, 'fallback', ac.signal));
     parking.park('k', 5_000, 'fallback');
     parking.answerOne('k', () => 'first');
     clock.advance(1_000);
@@ -436,42 +439,44 @@ describe('step()', () => {
 
   it('when the machine rejects the event, then value and context are unchanged and the error is returned', () => {
     const context = { n: 1 };
-    const s = step(m, 'a', context, { type: 'REFUSE' }, {});
-    expect(s).toEqual({ value: 'a', context, changed: false, rejected: { ok: false, code: 'wrong_state', message: 'not now' }, persist: null });
+    const s = step(m, 'a', context, { type: 'REFUSE' });
+    expect(s).toEqual({ value: 'a', context, changed: false, rejected: { ok: false, code: 'wrong_state', message: 'not now' }, persist: null, effects: [] });
     expect(s.context).toBe(context);
   });
 
   it('when a transition asks for persist, then a lazy one is reported lazy and any durable one makes it durable', () => {
-    expect(step(m, 'a', { n: 0 }, { type: 'GO' }, {})).toMatchObject({ value: 'b', context: { n: 1 }, changed: true, persist: 'lazy', rejected: null });
-    expect(step(m, 'a', { n: 0 }, { type: 'MIXED' }, {}).persist).toBe('durable');
-    expect(step(m, 'b', { n: 0 }, { type: 'BACK' }, {})).toMatchObject({ value: 'a', changed: true, persist: null });
+    expect(step(m, 'a', { n: 0 }, { type: 'GO' })).toMatchObject({ value: 'b', context: { n: 1 }, changed: true, persist: 'lazy', rejected: null });
+    expect(step(m, 'a', { n: 0 }, { type: 'MIXED' }).persist).toBe('durable');
+    expect(step(m, 'b', { n: 0 }, { type: 'BACK' })).toMatchObject({ value: 'a', changed: true, persist: null });
   });
 
-  it('when an action is neither a kernel action nor a given port, then step throws naming it', () => {
-    expect(() => step(m, 'a', { n: 0 }, { type: 'STRANGE' }, {})).toThrow('no port for action "strange"');
+  it('when an effect is neither a kernel action nor a given port, then running it throws naming it', () => {
+    const s = step(m, 'a', { n: 0 }, { type: 'STRANGE' });
+    expect(() => runEffects(m.id, s.effects, {})).toThrow('no port for action "strange"');
   });
 
-  it('when an action names a port, then the port runs with the params resolved from the next context', () => {
+  it('when an action names a port, then step returns it as an effect with the params resolved from the next context, and runEffects calls the port', () => {
     const calls: unknown[] = [];
-    step(m, 'a', { n: 4 }, { type: 'NOTE' }, { notify: (p: never) => void calls.push(p) });
+    const s = step(m, 'a', { n: 4 }, { type: 'NOTE' });
+    expect(s.effects).toEqual([{ type: 'notify', params: { n: 5 } }]);
+    runEffects(m.id, s.effects, { notify: (p: never) => void calls.push(p) });
     expect(calls).toEqual([{ n: 5 }]);
   });
 
-  it('when a refused transition also names a port, then the port never runs', () => {
-    const calls: unknown[] = [];
-    const s = step(m, 'a', { n: 0 }, { type: 'NOTE_THEN_REFUSE' }, { notify: (p: never) => void calls.push(p) });
+  it('when a refused transition also names a port, then no effect is returned', () => {
+    const s = step(m, 'a', { n: 0 }, { type: 'NOTE_THEN_REFUSE' });
     expect(s.rejected?.code).toBe('wrong_state');
-    expect(calls).toEqual([]);
+    expect(s.effects).toEqual([]);
   });
 
   it('when a transition only asks for persist (no target, no assign), then it counts as changed', () => {
-    expect(step(m, 'a', { n: 0 }, { type: 'SAVE' }, {})).toMatchObject({ value: 'a', changed: true, persist: 'durable' });
+    expect(step(m, 'a', { n: 0 }, { type: 'SAVE' })).toMatchObject({ value: 'a', changed: true, persist: 'durable' });
   });
 
   it('when the event does not apply in the current state, then changed is false and value and context stay', () => {
     const context = { n: 7 };
-    const s = step(m, 'b', context, { type: 'GO' }, {});
-    expect(s).toEqual({ value: 'b', context, changed: false, rejected: null, persist: null });
+    const s = step(m, 'b', context, { type: 'GO' });
+    expect(s).toEqual({ value: 'b', context, changed: false, rejected: null, persist: null, effects: [] });
     expect(s.context).toBe(context);
   });
 });

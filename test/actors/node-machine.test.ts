@@ -1,10 +1,11 @@
 /**
  * The node lifecycle machine driven through the kernel's step() with plain contexts: no actor, no
- * store, no clock. Time is the `mono` an event carries; every rule is a guard of the machine.
+ * store, no clock. Time is the context's `now` and `mono` (a test event may name its `mono`); every
+ * rule is a guard of the machine.
  */
 import { describe, expect, it } from 'vitest';
 import { step, type Step } from '../../src/actors/kernel/machine.js';
-import { nodeMachine, type NodeContext, type NodeEvent, type NodeSettings } from '../../src/actors/node/machine.js';
+import { nodeMachine, type HeartbeatReport, type NodeContext, type NodeEvent, type NodeSettings } from '../../src/actors/node/machine.js';
 import { nodeRecordSchema, type NodeRecord } from '../../src/actors/node/record.js';
 import type { NodeState } from '../../src/wire/constants.js';
 
@@ -19,21 +20,28 @@ function record(state: NodeState, over: Partial<NodeRecord> = {}): NodeRecord {
 }
 
 function context(rec: NodeRecord, over: Partial<NodeContext> = {}): NodeContext {
-  return { record: rec, settings: SETTINGS, lastBeat: 0, enrollDeadline: null, beatDurable: false, ...over };
+  return { record: rec, settings: SETTINGS, now: Date.parse(LATER), mono: 0, lastBeat: 0, enrollDeadline: null, beatDurable: false, ...over };
 }
 
+/** An event, optionally with the monotonic time it is handled at. */
+type TestEvent = NodeEvent & { mono?: number };
+
 /** One event from `ctx`, in the state its record holds (as the node actor runs it). */
-const run = (ctx: NodeContext, ev: NodeEvent): Step<NodeContext> => step(nodeMachine, ctx.record.state, ctx, ev, {});
+const run = (ctx: NodeContext, ev: TestEvent): Step<NodeContext> => {
+  const { mono, ...event } = ev;
+  const c = mono === undefined ? ctx : { ...ctx, mono };
+  return step(nodeMachine, c.record.state, c, event as NodeEvent);
+};
 
 /** The context after `s`, as the node actor adopts it: the record carries the new state. */
 const adopt = (s: Step<NodeContext>): NodeContext => ({ ...s.context, record: { ...s.context.record, state: s.value as NodeState }, beatDurable: false });
 
-const beat = (over: Partial<Extract<NodeEvent, { type: 'HEARTBEAT' }>> = {}): NodeEvent => ({ type: 'HEARTBEAT', reported: {}, ack: [], at: LATER, ...over });
+const beat = (over: Partial<HeartbeatReport> = {}): NodeEvent => ({ type: 'heartbeat', report: { reported: {}, ack: [], ...over } });
 
 describe('node machine: registration', () => {
   const enrolling = (over: Partial<NodeRecord> = {}) =>
     record('enrolling', { enrollment: { id: 'enr-1', token_hash: 'eh', expires_at: AT, used_at: null }, ...over });
-  const register = (mono: number): NodeEvent => ({ type: 'REGISTER', tokenHash: 'th', reported: { hostname: 'h1' }, at: LATER, mono });
+  const register = (mono: number): TestEvent => ({ type: 'register', tokenHash: 'th', reported: { hostname: 'h1' }, mono });
 
   it('when the enrollment is open and its monotonic deadline not reached, then the node registers into provisioning, durably', () => {
     // expires_at (wall) is already past: only the monotonic deadline counts.
@@ -47,7 +55,7 @@ describe('node machine: registration', () => {
     const ctx = context(enrolling({ enrollment: { id: 'enr-1', token_hash: 'eh', expires_at: '2099-01-01T00:00:00.000Z', used_at: null } }), { enrollDeadline: 10_000 });
     const s = run(ctx, register(10_000));
     expect(s).toMatchObject({ value: 'enrolling', changed: false, persist: null, rejected: { code: 'unauthorized' } });
-    expect(s.context).toBe(ctx);
+    expect(s.context.record).toBe(ctx.record);
   });
 
   it('when the enrollment has no deadline or was already used, then registration is refused unauthorized', () => {
@@ -57,19 +65,19 @@ describe('node machine: registration', () => {
     expect(run(context({ ...used, state: 'provisioning' }), register(0)).rejected).toMatchObject({ code: 'unauthorized', message: expect.stringContaining('already used') });
   });
 
-  it('when EXPIRE_DUE comes before the deadline, then nothing changes; at the deadline, then the node expires (lazily persisted)', () => {
+  it('when expire_due comes before the deadline, then nothing changes; at the deadline, then the node expires (lazily persisted)', () => {
     const ctx = context(enrolling(), { enrollDeadline: 10_000 });
-    expect(run(ctx, { type: 'EXPIRE_DUE', mono: 9_999 })).toMatchObject({ value: 'enrolling', changed: false });
-    expect(run(ctx, { type: 'EXPIRE_DUE', mono: 10_000 })).toMatchObject({ value: 'expired', persist: 'lazy', context: { enrollDeadline: null } });
+    expect(run(ctx, { type: 'expire_due', mono: 9_999 })).toMatchObject({ value: 'enrolling', changed: false });
+    expect(run(ctx, { type: 'expire_due', mono: 10_000 })).toMatchObject({ value: 'expired', persist: 'lazy', context: { enrollDeadline: null } });
   });
 });
 
 describe('node machine: offline', () => {
   for (const state of ['online', 'provisioning'] as const) {
-    it(`when an ${state} node has been silent for just under offlineAfterMs, then OFFLINE_DUE changes nothing; at offlineAfterMs, then it goes offline`, () => {
+    it(`when an ${state} node has been silent for just under offlineAfterMs, then offline_due changes nothing; at offlineAfterMs, then it goes offline`, () => {
       const ctx = context(record(state), { lastBeat: 5_000 });
-      expect(run(ctx, { type: 'OFFLINE_DUE', mono: 5_000 + OFFLINE_AFTER_MS - 1 })).toMatchObject({ value: state, changed: false, persist: null });
-      expect(run(ctx, { type: 'OFFLINE_DUE', mono: 5_000 + OFFLINE_AFTER_MS })).toMatchObject({ value: 'offline', changed: true, persist: 'lazy' });
+      expect(run(ctx, { type: 'offline_due', mono: 5_000 + OFFLINE_AFTER_MS - 1 })).toMatchObject({ value: state, changed: false, persist: null });
+      expect(run(ctx, { type: 'offline_due', mono: 5_000 + OFFLINE_AFTER_MS })).toMatchObject({ value: 'offline', changed: true, persist: 'lazy' });
     });
   }
 
@@ -81,31 +89,31 @@ describe('node machine: offline', () => {
 describe('node machine: admin changes', () => {
   it('when a head is drained, then it is refused wrong_kind; when a body is, then drain and reason are set durably', () => {
     const head = context(record('online', { kind: 'flatscreen' }));
-    const s = run(head, { type: 'DRAIN', drain: true, reason: 'maintenance' });
+    const s = run(head, { type: 'drain', drain: true, reason: 'maintenance' });
     expect(s).toMatchObject({ changed: false, rejected: { code: 'wrong_kind' } });
     expect(s.context.record.drain).toBe(false);
-    const body = run(context(record('online')), { type: 'DRAIN', drain: true, reason: 'maintenance' });
+    const body = run(context(record('online')), { type: 'drain', drain: true, reason: 'maintenance' });
     expect(body).toMatchObject({ persist: 'durable', rejected: null, context: { record: { drain: true, drain_reason: 'maintenance' } } });
-    expect(run(adopt(body), { type: 'DRAIN', drain: false, reason: 'ignored' }).context.record).toMatchObject({ drain: false, drain_reason: null });
+    expect(run(adopt(body), { type: 'drain', drain: false, reason: 'ignored' }).context.record).toMatchObject({ drain: false, drain_reason: null });
   });
 
   it('when an update changes the kind from body to flatscreen, then it is refused wrong_kind and nothing changes', () => {
     const ctx = context(record('online', { kind: 'body' }));
-    const s = run(ctx, { type: 'UPDATE', changes: { kind: 'flatscreen', name: 'renamed' } });
+    const s = run(ctx, { type: 'update', changes: { kind: 'flatscreen', name: 'renamed' } });
     expect(s).toMatchObject({ changed: false, persist: null, rejected: { code: 'wrong_kind' } });
     expect(s.context.record).toMatchObject({ kind: 'body', name: 'n1' });
   });
 
   it('when an update changes the kind from flatscreen to windows (both heads), then it is applied durably', () => {
-    const s = run(context(record('online', { kind: 'flatscreen' })), { type: 'UPDATE', changes: { kind: 'windows', venue: 'hall' } });
+    const s = run(context(record('online', { kind: 'flatscreen' })), { type: 'update', changes: { kind: 'windows', venue: 'hall' } });
     expect(s).toMatchObject({ value: 'online', rejected: null, persist: 'durable', context: { record: { kind: 'windows', venue: 'hall' } } });
   });
 
   it('when roles are assigned to an online node that has not applied them, then it provisions; when roles are removed down to the applied ones, then it is online', () => {
     const online = context(record('online', { roles: ['plain-role'], reported: { roles_applied: ['plain-role'] } as NodeRecord['reported'] }));
-    const more = run(online, { type: 'SET_ROLES', roles: ['plain-role', 'other'] });
+    const more = run(online, { type: 'set_roles', roles: ['plain-role', 'other'] });
     expect(more).toMatchObject({ value: 'provisioning', persist: 'durable' });
-    expect(run(adopt(more), { type: 'SET_ROLES', roles: ['plain-role'] })).toMatchObject({ value: 'online', persist: 'durable' });
+    expect(run(adopt(more), { type: 'set_roles', roles: ['plain-role'] })).toMatchObject({ value: 'online', persist: 'durable' });
   });
 
   it('when a role with a provider is reported applied, then the node is online whatever provider_status says (SPEC §4: state is roles applied)', () => {
@@ -142,7 +150,7 @@ describe('node machine: flags and acks', () => {
 
   it('when a flag is set again after a reply carried it, then it leaves flags_sent and an ack of the old delivery does not clear it', () => {
     const ctx = context(record('online', { flags: { update_node: true, update_services: true, reprovision: false }, flags_sent: ['update_node', 'update_services'] }));
-    const set = run(ctx, { type: 'SET_FLAG', flag: 'update_node' });
+    const set = run(ctx, { type: 'set_flag', flag: 'update_node' });
     expect(set).toMatchObject({ persist: 'durable', context: { record: { flags: { update_node: true }, flags_sent: ['update_services'] } } });
     const acked = run(adopt(set), beat({ ack: ['update_node'] }));
     expect(acked.context.record.flags.update_node).toBe(true);
@@ -157,12 +165,12 @@ describe('node machine: reprovision', () => {
   const applied = { roles_applied: ['plain-role'] };
 
   it('when a reprovision is requested, then the node provisions with the flag set, durably', () => {
-    const s = run(onlineWithRole(), { type: 'REPROVISION' });
+    const s = run(onlineWithRole(), { type: 'reprovision' });
     expect(s).toMatchObject({ value: 'provisioning', persist: 'durable', context: { record: { reprovision_pending: true, reprovision_acked: false, flags: { reprovision: true } } } });
   });
 
   it('when the agent reports every role but has not acked, or acked before a reply carried the flag, then the reprovision is not done', () => {
-    const requested = adopt(run(onlineWithRole(), { type: 'REPROVISION' }));
+    const requested = adopt(run(onlineWithRole(), { type: 'reprovision' }));
     // The ack arrives before any reply carried the flag: premature, ignored.
     const premature = run(requested, beat({ reported: applied, ack: ['reprovision'] }));
     expect(premature).toMatchObject({ value: 'provisioning', context: { record: { reprovision_pending: true, reprovision_acked: false, flags: { reprovision: true } } } });
@@ -171,7 +179,7 @@ describe('node machine: reprovision', () => {
   });
 
   it('when the agent acks a carried reprovision, then it is done only at the heartbeat that reports every role applied', () => {
-    const carried = adopt(run(adopt(run(onlineWithRole(), { type: 'REPROVISION' })), beat({ reported: { roles_applied: [] } })));
+    const carried = adopt(run(adopt(run(onlineWithRole(), { type: 'reprovision' })), beat({ reported: { roles_applied: [] } })));
     expect(carried.record.flags_sent).toEqual(['reprovision']);
     const acked = run(carried, beat({ reported: { roles_applied: [] }, ack: ['reprovision'] }));
     expect(acked).toMatchObject({
@@ -185,7 +193,7 @@ describe('node machine: reprovision', () => {
 
   it('when a reprovisioned role has a provider, then the reprovision is done only at the heartbeat that also reports provider_status running', () => {
     const render = context(record('online', { roles: ['render-node'], reported: { roles_applied: ['render-node'], provider_status: 'running' } as NodeRecord['reported'] }));
-    const carried = adopt(run(adopt(run(render, { type: 'REPROVISION' })), beat({ reported: { roles_applied: [], provider_status: 'installing' } })));
+    const carried = adopt(run(adopt(run(render, { type: 'reprovision' })), beat({ reported: { roles_applied: [], provider_status: 'installing' } })));
     const acked = adopt(run(carried, beat({ reported: { roles_applied: ['render-node'], provider_status: 'starting' }, ack: ['reprovision'] })));
     expect(acked.record).toMatchObject({ state: 'provisioning', reprovision_pending: true, reprovision_acked: true });
     const stopped = run(acked, beat({ reported: { roles_applied: ['render-node'], provider_status: 'stopped' } }));

@@ -132,8 +132,9 @@ describe('config.yaml on disk', () => {
     expect(loaded.created).toBe(true);
     expect(existsSync(join(home, 'config.yaml'))).toBe(false);
     if (!loaded.created) throw new Error('unreachable');
-    writeFirstConfig(loaded, '127.0.0.1:18555');
-    expect(loaded.config.server.public_url).toBe('http://127.0.0.1:18555');
+    const served = writeFirstConfig(loaded, '127.0.0.1:18555');
+    expect(served.server.public_url).toBe('http://127.0.0.1:18555');
+    expect(loaded.config.server.public_url).not.toBe('http://127.0.0.1:18555'); // the loaded value is never patched
     const path = join(home, 'config.yaml');
     expect(statSync(path).mode & 0o777).toBe(0o600);
     const written = parse(readFileSync(path, 'utf8'));

@@ -26,6 +26,6 @@ describe('deleting a body', () => {
     for (const head of [head1, head2]) expect((await h.json('GET', `/audit?node=${head.id}&limit=1`)).body[0]).toEqual(del);
     expect((await h.json('GET', `/audit?node=${head3.id}&limit=1`)).body[0].action).toBe('head.assign');
     // The pin is gone from nodes.yaml too (restored as cleared).
-    expect(h.core.fleet.get(head1.id)!.record.assignment).toBeUndefined();
+    expect(h.core.fleet.get(head1.id)!.published.assignment).toBeUndefined();
   });
 });

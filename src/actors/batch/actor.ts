@@ -9,13 +9,16 @@
  */
 import type { Clock } from '../../clock.js';
 import { iso, wallOf } from '../../clock.js';
-import { fail, ok, type Result } from '../../errors.js';
+import { ok, type Result } from '../../errors.js';
 import { BATCH_PAGE_OUTPUT_CHARS, type BatchSkip, type BatchView, type ExecResultView, type Interpreter } from '../../wire/index.js';
 import { asker } from '../kernel/ask.js';
-import { ActorCell, Later, type CellObserver } from '../kernel/cell.js';
+import type { CellObserver } from '../kernel/cell.js';
+import { Commit, type Reply } from '../kernel/commit.js';
+import { MachineActor } from '../kernel/machine-actor.js';
+import type { Snapshot } from '../kernel/machine.js';
 import { Parking } from '../kernel/parking.js';
 import { askExec, type ExecQueueActor } from '../exec/queue-actor.js';
-import { INITIAL_BATCH, batchMachine, openCount, step, type BatchContext, type BatchEvent, type BatchState } from './machine.js';
+import { INITIAL_BATCH, batchMachine, openCount, type BatchContext, type BatchState } from './machine.js';
 import type { Selected } from './select.js';
 import { goneResult, pageOf, skipOf, toMember, type Member } from './view.js';
 import { forEachSliced } from './slices.js';
@@ -67,7 +70,17 @@ export interface PageAsk {
 
 const keyOf = (p: PageAsk) => (p.since === undefined ? `done:${p.offset ?? 0}` : `since:${p.since}`);
 
-export class BatchActor extends ActorCell<BatchMsg, Result<unknown>> {
+export class BatchActor extends MachineActor<BatchMsg, typeof batchMachine> {
+  protected readonly machine = batchMachine;
+  protected readonly ports = {
+    /** A member finished: the reads following the batch hear of it. */
+    progress: () => this.wakeFollowers(),
+    /** Every member finished: the waits are answered, the result TTL starts. */
+    finished: () => {
+      this.wakeFollowers();
+      this.deps.finished(this);
+    },
+  };
   private value: BatchState = INITIAL_BATCH.value;
   private ctx: BatchContext = INITIAL_BATCH.context;
   private readonly members: Member[] = [];
@@ -100,10 +113,23 @@ export class BatchActor extends ActorCell<BatchMsg, Result<unknown>> {
     return { command: this.spec.command.slice(0, 256), state: this.value, ...this.ctx, open: openCount(this.ctx), skipped: this.skipped.length, parked: this.parking.debug() };
   }
 
-  protected handle(msg: BatchMsg): Result<unknown> | Promise<Result<unknown>> | Later<Result<unknown>> {
+  protected current(): Snapshot<BatchContext> {
+    return { value: this.value, context: this.ctx };
+  }
+
+  protected adopt(s: Snapshot<BatchContext>): void {
+    this.value = s.value as BatchState;
+    this.ctx = s.context;
+  }
+
+  protected handle(msg: BatchMsg): Reply | Promise<Reply> {
     switch (msg.type) {
-      case 'start':
-        return this.start(msg.nodes, msg.skipped);
+      case 'start': {
+        const accepted = this.run({ type: 'START' }, () => null);
+        if (accepted instanceof Commit || !accepted.ok) return accepted;
+        // Submitted in slices: the mailbox holds, so member ends queue up behind.
+        return this.hold(this.start(msg.nodes, msg.skipped));
+      }
       case 'member_done': {
         const i = this.byExec.get(msg.execId);
         if (i === undefined || this.members[i]!.result) return ok(null);
@@ -129,9 +155,8 @@ export class BatchActor extends ActorCell<BatchMsg, Result<unknown>> {
     }
   }
 
-  /** Submits in event-loop slices; the mailbox waits meanwhile, so member ends queue up behind. */
+  /** Submits in event-loop slices (the caller holds the mailbox meanwhile). */
   private async start(nodes: Selected[], skipped: BatchSkip[]): Promise<Result<BatchReplies['start']>> {
-    if (this.value !== 'submitting') return fail('wrong_state', `batch ${this.id} was already started`);
     this.skipped = skipped;
     const later: Array<Promise<void>> = [];
     const { command, interpreter, timeoutS } = this.spec;
@@ -147,7 +172,7 @@ export class BatchActor extends ActorCell<BatchMsg, Result<unknown>> {
       }
     });
     await Promise.all(later);
-    this.apply({ type: 'SUBMITTED', total: this.members.length, at: this.clock.mono() });
+    this.run({ type: 'SUBMITTED', total: this.members.length, at: this.clock.mono() }, () => null);
     return ok({ execs: this.members.map((m) => ({ node_id: m.nodeId, name: m.name, id: m.execId })), skipped: this.skipped });
   }
 
@@ -157,32 +182,13 @@ export class BatchActor extends ActorCell<BatchMsg, Result<unknown>> {
     this.deps.track(execId, this);
   }
 
-  private finishMember(i: number, result: ExecResultView): Result<null> {
+  private finishMember(i: number, result: ExecResultView): Reply {
     const m = this.members[i]!;
     m.result = result;
     this.outputChars += result.stdout.length + result.stderr.length;
     this.order.push(i);
     this.deps.untrack(m.execId);
-    const r = this.apply({ type: 'MEMBER_DONE', status: result.status, exitCode: result.exit_code, at: this.clock.mono() });
-    return r ?? ok(null);
-  }
-
-  /** Steps the machine; its port calls run once the new state is in place (they read it). */
-  private apply(event: BatchEvent): Result<never> | null {
-    const effects: Array<() => void> = [];
-    const s = step(batchMachine, this.value, this.ctx, event, {
-      progress: () => effects.push(() => this.wakeFollowers()),
-      finished: () =>
-        effects.push(() => {
-          this.wakeFollowers();
-          this.deps.finished(this);
-        }),
-    });
-    if (s.rejected) return s.rejected;
-    this.value = s.value as BatchState;
-    this.ctx = s.context;
-    for (const run of effects) run();
-    return null;
+    return this.run({ type: 'MEMBER_DONE', status: result.status, exitCode: result.exit_code, at: this.clock.mono() }, () => null);
   }
 
   /** True when a read of `p` has something to say: the end, or (with `since`) a member past it. */
@@ -200,12 +206,11 @@ export class BatchActor extends ActorCell<BatchMsg, Result<unknown>> {
     }
   }
 
-  private get(waitMs: number, p: PageAsk, signal: AbortSignal | undefined): Result<BatchView | null> | Later<Result<unknown>> {
+  private get(waitMs: number, p: PageAsk, signal: AbortSignal | undefined): Result<BatchView | null> | Promise<Result<unknown>> {
     if (this.hasNews(p) || waitMs <= 0 || this.deps.closing() || this.value === 'submitting') return ok(this.view(p));
     const key = keyOf(p);
     this.waiting.set(key, p);
-    const later = this.parking.park(key, waitMs, null, signal);
-    return new Later(later.reply.then((v) => ok(v)));
+    return this.parking.park(key, waitMs, null, signal).then((v) => ok(v));
   }
 
   /**

@@ -14,6 +14,7 @@ import { AppError } from '../../errors.js';
 import { newBatchId } from '../../ids.js';
 import type { ExecResultView } from '../../wire/index.js';
 import type { ExecQueues } from '../exec/queues.js';
+import { tell } from '../kernel/ask.js';
 import type { ActorSystem } from '../kernel/system.js';
 import { BatchActor, type BatchSpec } from './actor.js';
 
@@ -39,9 +40,17 @@ export class Batches {
   private readonly owners = new Map<string, BatchActor>();
   private readonly expiry = new Map<string, TimerHandle>();
   private closing = false;
+  /** How long a finished batch stays readable: replaced by {@link reconfigure}. */
+  private resultTtlS: number;
 
   constructor(private readonly deps: BatchesDeps) {
+    this.resultTtlS = deps.resultTtlS;
     deps.execQueues.onFinished = (_nodeId, execId, view) => this.execFinished(execId, view);
+  }
+
+  /** A config reload: batches finishing from now on stay readable `resultTtlS`. */
+  reconfigure(resultTtlS: number): void {
+    this.resultTtlS = resultTtlS;
   }
 
   get size(): number {
@@ -75,13 +84,13 @@ export class Batches {
 
   /** The node was deleted: every running batch with a member there closes that member. */
   nodeGone(nodeId: string): void {
-    for (const b of this.batches.values()) if (!b.isFinished) b.send({ type: 'node_gone', nodeId }).catch(() => {});
+    for (const b of this.batches.values()) if (!b.isFinished) tell(b, { type: 'node_gone', nodeId });
   }
 
   /** Shutdown: every parked read is answered now, and none parks from here on. */
   wakeAll(): void {
     this.closing = true;
-    for (const b of this.batches.values()) b.send({ type: 'wake' }).catch(() => {});
+    for (const b of this.batches.values()) tell(b, { type: 'wake' });
   }
 
   /** The exec queues' notification port: an exec a batch owns reached a final state. */
@@ -89,11 +98,11 @@ export class Batches {
     const batch = this.owners.get(execId);
     if (!batch) return;
     this.owners.delete(execId);
-    batch.send({ type: 'member_done', execId, result: view() }).catch(() => {});
+    tell(batch, { type: 'member_done', execId, result: view() });
   }
 
   private finished(batch: BatchActor): void {
-    this.expiry.set(batch.id, this.deps.clock.after(this.deps.resultTtlS * 1000, () => this.forget(batch.id)));
+    this.expiry.set(batch.id, this.deps.clock.after(this.resultTtlS * 1000, () => this.forget(batch.id)));
     const maxChars = this.deps.maxOutputChars ?? MAX_BATCH_OUTPUT_CHARS;
     while (this.finishedOutputChars() > maxChars && this.forgetOldestFinished(batch)) {
       // forgot one more
@@ -124,6 +133,6 @@ export class Batches {
     this.expiry.get(id)?.cancel();
     this.expiry.delete(id);
     this.deps.system.unregister(b);
-    b.send({ type: 'stop' }).catch(() => {});
+    tell(b, { type: 'stop' });
   }
 }

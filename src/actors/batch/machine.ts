@@ -1,7 +1,7 @@
 /**
  * The life of one fleet-exec batch (SPEC §6b), as an explicit statechart:
  *
- *   submitting ──SUBMITTED (none sent)──────────────▶ finished
+ *   submitting ──START (once)── SUBMITTED (none sent)──▶ finished
  *       │ SUBMITTED                                     ▲
  *       ▼                                               │
  *    running ──MEMBER_DONE (the last open member)──────┘
@@ -14,7 +14,7 @@
  * (every member finished: answer the waits, start the result TTL).
  */
 import { assign, setup } from 'xstate';
-import { kernelActions, reject, step } from '../kernel/machine.js';
+import { kernelActions, reject } from '../kernel/machine.js';
 import type { FinalStatus } from '../../wire/index.js';
 
 export type BatchState = 'submitting' | 'running' | 'finished';
@@ -29,11 +29,14 @@ export interface BatchTally {
 }
 
 export type BatchEvent =
+  /** The submit begins (only once: a second start is refused). */
+  | { type: 'START' }
   | { type: 'SUBMITTED'; total: number; at: number }
   /** One member reached a final state (`exitCode`: the agent's, for `done`). */
   | { type: 'MEMBER_DONE'; status: FinalStatus; exitCode: number | null; at: number };
 
 export interface BatchContext extends BatchTally {
+  started: boolean;
   finishedAt: number | null;
 }
 
@@ -48,29 +51,34 @@ export function tallyKey(status: FinalStatus, exitCode: number | null): keyof Om
 export const batchMachine = setup({
   types: { context: {} as BatchContext, events: {} as BatchEvent },
   guards: {
+    notStarted: ({ context }) => !context.started,
     noneSent: ({ event }) => event.type === 'SUBMITTED' && event.total === 0,
     lastOpen: ({ context }) => open(context) === 1,
     anyOpen: ({ context }) => open(context) > 0,
   },
   actions: {
     ...kernelActions,
+    // Ports: the actor does these, after the new state is in place.
     progress: () => {},
     finished: () => {},
+    markStarted: assign({ started: true }),
     setTotal: assign({ total: ({ event }) => (event.type === 'SUBMITTED' ? event.total : 0) }),
     count: assign(({ context, event }) => {
       if (event.type !== 'MEMBER_DONE') return {};
       const key = tallyKey(event.status, event.exitCode);
       return { [key]: context[key] + 1 };
     }),
-    markFinished: assign({ finishedAt: ({ event }) => event.at }),
+    markFinished: assign({ finishedAt: ({ event }) => ('at' in event ? event.at : null) }),
   },
 }).createMachine({
   id: 'batch',
-  context: { total: 0, ok: 0, failed: 0, timed_out: 0, cancelled: 0, expired: 0, finishedAt: null },
+  context: { total: 0, ok: 0, failed: 0, timed_out: 0, cancelled: 0, expired: 0, started: false, finishedAt: null },
   initial: 'submitting',
+  on: { START: { actions: reject('wrong_state', 'the batch was already started') } },
   states: {
     submitting: {
       on: {
+        START: [{ guard: 'notStarted', actions: 'markStarted' }, { actions: reject('wrong_state', 'the batch was already started') }],
         SUBMITTED: [
           { guard: 'noneSent', target: 'finished', actions: ['setTotal', 'markFinished', 'finished'] },
           { target: 'running', actions: 'setTotal' },
@@ -93,10 +101,9 @@ export const batchMachine = setup({
 
 export const INITIAL_BATCH: { value: BatchState; context: BatchContext } = {
   value: 'submitting',
-  context: { total: 0, ok: 0, failed: 0, timed_out: 0, cancelled: 0, expired: 0, finishedAt: null },
+  context: { total: 0, ok: 0, failed: 0, timed_out: 0, cancelled: 0, expired: 0, started: false, finishedAt: null },
 };
 
 /** Open members: submitted and not yet finished. */
 export const openCount = open;
 
-export { step };

@@ -26,8 +26,8 @@ export interface Selection {
 
 /** Where the records are read: the fleet (`Fleet.get`, `Fleet.all`). */
 export interface RecordSource {
-  get(id: string): { record: NodeRecord } | undefined;
-  all(): Iterable<{ record: NodeRecord }>;
+  get(id: string): { published: Readonly<NodeRecord> } | undefined;
+  all(): Iterable<{ published: Readonly<NodeRecord> }>;
 }
 
 /** True when `r` matches every given filter except `state` (`kind: head`: any head kind). */
@@ -65,13 +65,13 @@ export async function selectNodes(fleet: RecordSource, target: BatchTarget): Pro
       seen.add(id);
       const node = fleet.get(id);
       if (!node) skipped.push({ node_id: id, name: null, reason: 'not_found', message: 'no such node' });
-      else if (!matchesFilters(node.record, target)) {
+      else if (!matchesFilters(node.published, target)) {
         // Named, but another filter excludes it: said, not silently dropped.
-        skipped.push({ node_id: id, name: node.record.name, reason: 'filter_mismatch', message: 'the node does not match the other filters of the target' });
-      } else consider(node.record);
+        skipped.push({ node_id: id, name: node.published.name, reason: 'filter_mismatch', message: 'the node does not match the other filters of the target' });
+      } else consider(node.published);
     });
   } else {
-    await forEachSliced(fleet.all(), (n) => consider(n.record));
+    await forEachSliced(fleet.all(), (n) => consider(n.published));
   }
   selected.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.nodeId < b.nodeId ? -1 : 1));
   return { selected, skipped };

@@ -4,7 +4,8 @@
  * timer here: callers pass `now`, and the book names the deadlines it needs (`arm`).
  */
 import type { ExecResultBody } from '../../wire/index.js';
-import { isFinished, newExec, statusOf, stepExec, type ExecEvent, type ExecInput, type ExecOutcome, type ExecSnapshot } from './machine.js';
+import type { Fail } from '../../errors.js';
+import { applyExec, newExec, statusOf, type ExecEvent, type ExecInput, type ExecOutcome, type ExecSnapshot } from './machine.js';
 import { capUtf8, toQueueItem, type ExecQueueView, type ToWall } from './view.js';
 
 /** server.exec from config.yaml, plus offline_after_s (queued execs expire by it). */
@@ -67,7 +68,8 @@ export class ExecBook {
    * @param budget the fleet-wide cap on kept output, shared with every other queue.
    */
   constructor(
-    private readonly settings: ExecSettings,
+    /** The settings now (a reload replaces the value whole). */
+    private readonly settings: () => Readonly<ExecSettings>,
     private readonly arm: (at: number) => void,
     private readonly wall: ToWall,
     private readonly budget: ResultBudget,
@@ -101,56 +103,57 @@ export class ExecBook {
     return position;
   }
 
-  /** Steps one exec's statechart and files it under its new state. */
-  apply(e: Entry, event: ExecEvent): void {
+  /**
+   * One event for one exec on the kernel path: the machine's refusal, or its next state adopted
+   * and the exec filed by the machine's effects (`delivered`, `finished`, `amended`).
+   */
+  apply(e: Entry, event: ExecEvent, amended: () => void = () => {}): Fail | null {
+    return applyExec(e.snap, event, (next) => (e.snap = next), {
+      delivered: () => this.file(e, this.delivered),
+      finished: () => {
+        e.outputBytes = e.snap.context.outcome?.bytes ?? 0;
+        this.file(e, this.finished);
+        this.keep(e.outputBytes);
+        this.onFinish(e);
+      },
+      // The agent's kill report of a cancelled exec (SPEC §16.7): its output so far is kept (once).
+      amended: () => {
+        e.outputBytes = e.snap.context.outcome?.bytes ?? 0;
+        if (this.finished.has(e.snap.context.id)) this.keep(e.outputBytes);
+        amended();
+      },
+    });
+  }
+
+  /** Moves the exec to `to` and asks for a tick by its new deadline. */
+  private file(e: Entry, to: Map<string, Entry>): void {
     const id = e.snap.context.id;
-    const before = statusOf(e.snap);
-    e.snap = stepExec(e.snap, event);
-    if (statusOf(e.snap) === before) return;
     this.queued.delete(id);
     this.delivered.delete(id);
-    if (isFinished(e.snap)) {
-      this.finished.set(id, e);
-      this.finishedBytes += e.outputBytes;
-      this.budget.bytes += e.outputBytes;
-      this.trimFinished();
-      this.onFinish(e);
-    } else {
-      this.delivered.set(id, e);
-    }
+    to.set(id, e);
     this.arm(this.deadline(e));
   }
 
-  /**
-   * Records the agent's report on a delivered exec, each stream cut to max_output_bytes (the agent
-   * cuts there itself and says so; the server cuts again for older agents).
-   */
-  report(e: Entry, r: AgentResult, now: number): void {
-    const { outcome, bytes } = this.outcomeOf(r);
-    e.outputBytes = bytes;
-    this.apply(e, { type: 'RESULT', at: now, outcome, timedOut: r.timed_out });
+  /** Finished output now kept (in this queue and fleet-wide), trimmed to the bounds. */
+  private keep(bytes: number): void {
+    this.finishedBytes += bytes;
+    this.budget.bytes += bytes;
+    this.trimFinished();
   }
 
   /**
-   * The agent's kill report of a cancelled exec (SPEC §16.7): its output so far is kept (once),
-   * the status stays `cancelled`. False when the machine ignored it (any other late result).
+   * The agent's report, each stream cut to max_output_bytes (the agent cuts there itself and says
+   * so; the server cuts again for older agents). The machine decides what it is: the result of a
+   * delivered exec, the kill report of a cancelled one (`amended` runs), a late or repeated one
+   * (nothing), or refused (never delivered).
    */
-  amend(e: Entry, r: AgentResult, now: number): boolean {
-    const { outcome, bytes } = this.outcomeOf(r);
-    const before = e.snap;
-    e.snap = stepExec(e.snap, { type: 'RESULT', at: now, outcome, timedOut: r.timed_out, killReport: r.cancelled === true });
-    if (e.snap === before) return false;
-    e.outputBytes = bytes;
-    if (this.finished.has(e.snap.context.id)) {
-      this.finishedBytes += bytes;
-      this.budget.bytes += bytes;
-      this.trimFinished();
-    }
-    return true;
+  report(e: Entry, r: AgentResult, now: number, amended?: () => void): Fail | null {
+    const outcome = this.outcomeOf(r);
+    return this.apply(e, { type: 'RESULT', at: now, outcome, timedOut: r.timed_out, killReport: r.cancelled === true }, amended);
   }
 
-  private outcomeOf(r: AgentResult): { outcome: ExecOutcome; bytes: number } {
-    const max = this.settings.maxOutputBytes;
+  private outcomeOf(r: AgentResult): ExecOutcome {
+    const max = this.settings().maxOutputBytes;
     const out = capUtf8(r.stdout, max);
     const err = capUtf8(r.stderr, max);
     const outcome = {
@@ -161,8 +164,9 @@ export class ExecBook {
       stderrTruncated: err.truncated || r.stderr_truncated,
       startedAtMs: parseTime(r.started_at),
       agentFinishedAtMs: parseTime(r.finished_at),
+      bytes: out.bytes + err.bytes,
     };
-    return { outcome, bytes: out.bytes + err.bytes };
+    return outcome;
   }
 
   /**
@@ -210,7 +214,7 @@ export class ExecBook {
   /** When the exec's current state runs out: expiry, timeout, or the end of its result's TTL. */
   private deadline(e: Entry): number {
     const c = e.snap.context;
-    const s = this.settings;
+    const s = this.settings();
     switch (statusOf(e.snap)) {
       case 'queued':
         return c.queuedAt + (c.timeoutS + s.offlineAfterS) * MS_PER_S;

@@ -10,13 +10,17 @@
  * not_listening); in `cancelled` the agent's own kill report (RESULT with `killReport`, once)
  * records the output so far and keeps the status (SPEC §16.7). Any other late RESULT changes nothing.
  *
- * The queue actor steps it with the kernel's `step()` (xstate's pure `transition()` seeded with
- * `resolveState`) and keeps only each exec's state name and context: no actor, no timer, no
- * subscription per exec. Time never enters the machine: every event carries `at` (monotonic ms
+ * The queue's book steps it on the kernel path (`step()`, then the effects by key: `delivered`
+ * when it leaves the queue, `finished` when it reaches a final status, `amended` when a kill
+ * report adds the output so far) and keeps only each exec's state name and context: no actor, no
+ * timer, no subscription per exec. The rules are guards and refusals here: a result for an exec
+ * never delivered is refused (409 `wrong_state`), a finished exec cannot be cancelled (409
+ * `already_finished`). Time never enters the machine: every event carries `at` (monotonic ms
  * from the injected Clock), and the queue actor decides when TIMEOUT and EXPIRE are due.
  */
 import { assign, setup } from 'xstate';
-import { kernelActions, step } from '../kernel/machine.js';
+import { kernelActions, runEffects, step, type Ports } from '../kernel/machine.js';
+import type { Fail } from '../../errors.js';
 import type { FinalStatus, Interpreter } from '../../wire/index.js';
 
 export { FINAL_STATUSES, INTERPRETERS, type FinalStatus, type Interpreter } from '../../wire/index.js';
@@ -32,6 +36,8 @@ export interface ExecOutcome {
   /** The agent's own clock, when it sent valid RFC 3339 times: used for duration_ms. */
   startedAtMs: number | null;
   agentFinishedAtMs: number | null;
+  /** UTF-8 bytes of stdout and stderr together (what the kept result weighs). */
+  bytes?: number;
 }
 
 export interface ExecInput {
@@ -63,6 +69,12 @@ export type ExecEvent =
   /** `listening`: the agent holds the exec's cancel channel (told by the queue at once). */
   | { type: 'CANCEL'; at: number; listening?: boolean };
 
+/** A cancel of a finished exec: refused, naming the status it finished in. */
+const alreadyFinished = (status: FinalStatus) => ({
+  type: 'reject' as const,
+  params: ({ context }: { context: ExecContext }) => ({ code: 'already_finished' as const, message: `exec ${context.id} already finished (${status})` }),
+});
+
 /** The exec statechart; see the diagram above. */
 export const execMachine = setup({
   types: {
@@ -83,6 +95,10 @@ export const execMachine = setup({
     }),
     markKillAsked: assign({ kill: ({ event }) => (event.type === 'CANCEL' && event.listening ? 'awaited' : 'not_listening') }),
     markKillReported: assign({ kill: 'reported' as const }),
+    // Ports: the queue's book files the exec by these, after the step.
+    delivered: () => {},
+    finished: () => {},
+    amended: () => {},
   },
 }).createMachine({
   id: 'exec',
@@ -91,27 +107,33 @@ export const execMachine = setup({
   states: {
     queued: {
       on: {
-        DELIVER: { target: 'delivered', actions: 'markDelivered' },
-        CANCEL: { target: 'cancelled', actions: 'markFinished' },
-        EXPIRE: { target: 'expired', actions: 'markFinished' },
+        DELIVER: { target: 'delivered', actions: ['markDelivered', 'delivered'] },
+        CANCEL: { target: 'cancelled', actions: ['markFinished', 'finished'] },
+        EXPIRE: { target: 'expired', actions: ['markFinished', 'finished'] },
+        RESULT: { actions: { type: 'reject', params: ({ context }) => ({ code: 'wrong_state' as const, message: `exec ${context.id} was never delivered to its node; its result is refused` }) } },
       },
     },
     delivered: {
       on: {
         RESULT: [
-          { guard: 'agentTimedOut', target: 'timed_out', actions: ['recordOutcome', 'markFinished'] },
-          { target: 'done', actions: ['recordOutcome', 'markFinished'] },
+          { guard: 'agentTimedOut', target: 'timed_out', actions: ['recordOutcome', 'markFinished', 'finished'] },
+          { target: 'done', actions: ['recordOutcome', 'markFinished', 'finished'] },
         ],
-        TIMEOUT: { target: 'timed_out', actions: 'markFinished' },
-        CANCEL: { target: 'cancelled', actions: ['markFinished', 'markKillAsked'] },
+        TIMEOUT: { target: 'timed_out', actions: ['markFinished', 'finished'] },
+        CANCEL: { target: 'cancelled', actions: ['markFinished', 'markKillAsked', 'finished'] },
       },
     },
     // Final: a late RESULT (after CANCEL or TIMEOUT) or a repeated one changes nothing, except
-    // the agent's first kill report of a cancelled delivered exec (its output so far).
-    done: { type: 'final' },
-    timed_out: { type: 'final' },
-    cancelled: { on: { RESULT: { guard: 'firstKillReport', actions: ['recordOutcome', 'markKillReported'] } } },
-    expired: { type: 'final' },
+    // the agent's first kill report of a cancelled delivered exec (its output so far); a cancel is refused.
+    done: { type: 'final', on: { CANCEL: { actions: alreadyFinished('done') } } },
+    timed_out: { type: 'final', on: { CANCEL: { actions: alreadyFinished('timed_out') } } },
+    cancelled: {
+      on: {
+        RESULT: { guard: 'firstKillReport', actions: ['recordOutcome', 'markKillReported', 'amended'] },
+        CANCEL: { actions: alreadyFinished('cancelled') },
+      },
+    },
+    expired: { type: 'final', on: { CANCEL: { actions: alreadyFinished('expired') } } },
   },
 });
 
@@ -126,10 +148,23 @@ export function newExec(input: ExecInput): ExecSnapshot {
   return { value: 'queued', context: { ...input, deliveredAt: null, finishedAt: null, outcome: null, kill: null } };
 }
 
-/** The next state for `event` (the same state when the event does not apply). */
+/** The next state for `event` (the same state when the event does not apply or is refused). */
 export function stepExec(snap: ExecSnapshot, event: ExecEvent): ExecSnapshot {
-  const s = step(execMachine, snap.value, snap.context, event, {});
+  const s = step(execMachine, snap.value, snap.context, event);
   return s.changed ? { value: s.value as ExecStatus, context: s.context } : snap;
+}
+
+/**
+ * One event on the kernel path for one exec: the refusal; or the next snapshot adopted (`adopt`),
+ * then its effects run by key through `ports` (`delivered`, `finished`, `amended`).
+ */
+export function applyExec(snap: ExecSnapshot, event: ExecEvent, adopt: (next: ExecSnapshot) => void, ports: Ports): Fail | null {
+  const s = step(execMachine, snap.value, snap.context, event);
+  if (s.rejected) return s.rejected;
+  if (!s.changed) return null;
+  adopt({ value: s.value as ExecStatus, context: s.context });
+  runEffects(execMachine.id, s.effects, ports);
+  return null;
 }
 
 /** The exec's state name. */

@@ -61,7 +61,8 @@ export interface ExecReplies {
 export interface ExecQueueDeps {
   clock: Clock;
   observer: CellObserver;
-  settings: ExecSettings;
+  /** The settings now (a reload replaces the value whole). */
+  settings(): Readonly<ExecSettings>;
   /** Finished output kept by all queues together (bounded). */
   budget: ResultBudget;
   /** True once the server is stopping: replies are answered at once, never parked. */

@@ -10,8 +10,8 @@
 import { wallOf, type TimerHandle } from '../../clock.js';
 import { fail, ok, type Result } from '../../errors.js';
 import { newExecId } from '../../ids.js';
-import { asker } from '../kernel/ask.js';
-import { ActorCell, Later } from '../kernel/cell.js';
+import { asker, tell } from '../kernel/ask.js';
+import { ActorCell } from '../kernel/cell.js';
 import { Parking } from '../kernel/parking.js';
 import { StallWatch } from './stall.js';
 import { ExecBook, type Entry } from './book.js';
@@ -48,7 +48,7 @@ export class ExecQueueActor extends ActorCell<ExecMsg, Result<unknown>> {
     const forget = (id: string) => deps.indexed?.(id, null);
     this.book = new ExecBook(deps.settings, (at) => this.armFor(at), this.wall, deps.budget, (e) => this.finished(e), forget);
     this.parking = new Parking<Parked>(deps.clock);
-    this.stall = new StallWatch((deps.settings.stalledAfterS ?? MIN_STALLED_AFTER_S) * 1000, (s) => deps.onStalled?.(nodeId, s));
+    this.stall = new StallWatch((deps.settings().stalledAfterS ?? MIN_STALLED_AFTER_S) * 1000, (s) => deps.onStalled?.(nodeId, s));
   }
 
   /** Queued, not yet delivered (the heartbeat's `exec_pending`). */
@@ -92,7 +92,7 @@ export class ExecQueueActor extends ActorCell<ExecMsg, Result<unknown>> {
     };
   }
 
-  protected handle(msg: ExecMsg): Result<unknown> | Promise<Result<unknown>> | Later<Result<unknown>> {
+  protected handle(msg: ExecMsg): Result<unknown> | Promise<Result<unknown>> {
     const now = this.clock.mono();
     if (msg.type === 'poll' || msg.type === 'result') {
       this.stall.fetched(now);
@@ -100,8 +100,11 @@ export class ExecQueueActor extends ActorCell<ExecMsg, Result<unknown>> {
     }
     const reply = this.dispatch(msg, now);
     if (msg.type === 'stop') this.stall.stop();
-    else if (reply instanceof Promise) void reply.then(() => this.checkStalled(), () => {});
-    else this.checkStalled();
+    else {
+      this.checkStalled();
+      // A bulk step held in slices, or a parked reply: checked again once it has settled.
+      if (reply instanceof Promise) void reply.then(() => this.stopped || this.checkStalled(), () => {});
+    }
     return reply;
   }
 
@@ -110,7 +113,7 @@ export class ExecQueueActor extends ActorCell<ExecMsg, Result<unknown>> {
     if (due !== null) this.armFor(due);
   }
 
-  private dispatch(msg: ExecMsg, now: number): Result<unknown> | Promise<Result<unknown>> | Later<Result<unknown>> {
+  private dispatch(msg: ExecMsg, now: number): Result<unknown> | Promise<Result<unknown>> {
     switch (msg.type) {
       case 'submit':
         return this.submit(msg, now);
@@ -119,15 +122,11 @@ export class ExecQueueActor extends ActorCell<ExecMsg, Result<unknown>> {
       case 'result': {
         const e = this.book.find(msg.report.id);
         if (!e) return this.unknown(msg.report.id);
-        const status = statusOf(e.snap);
-        if (status === 'queued') return fail('wrong_state', `exec ${msg.report.id} was never delivered to ${this.nodeId}; its result is refused`);
-        // Repeated, or late (after a cancel or a timeout): acknowledged and ignored, except the
-        // agent's kill report of a cancelled exec, kept with its output so far (SPEC §16.7).
-        if (status === 'delivered') this.book.report(e, msg.report, now);
-        else if (status === 'cancelled' && msg.report.cancelled === true && this.book.amend(e, msg.report, now)) {
-          this.parking.answerAll(execKey(msg.report.id), () => this.execView(e, now));
-        }
-        return ok({ ok: true });
+        // The machine decides: refused if never delivered; repeated or late (after a cancel or a
+        // timeout): acknowledged and ignored, except the agent's kill report of a cancelled exec,
+        // kept with its output so far (SPEC §16.7), which answers the waits on the exec.
+        const amended = () => void this.parking.answerAll(execKey(msg.report.id), () => this.execView(e, now));
+        return this.book.report(e, msg.report, now, amended) ?? ok({ ok: true });
       }
       case 'get_result':
         return this.getResult(msg.id, msg.waitMs ?? 0, msg.signal);
@@ -164,12 +163,12 @@ export class ExecQueueActor extends ActorCell<ExecMsg, Result<unknown>> {
   }
 
   private submit(msg: Extract<ExecMsg, { type: 'submit' }>, now: number): Result<{ id: string }> {
-    const max = this.deps.settings.maxQueue;
+    const max = this.deps.settings().maxQueue;
     if (this.depth >= max) {
       return fail('queue_full', `the exec queue of ${this.nodeId} is full (${this.depth} of max_queue ${max}); wait for results or clear it`);
     }
     const id = newExecId();
-    const timeoutS = msg.timeoutS ?? this.deps.settings.defaultTimeoutS;
+    const timeoutS = msg.timeoutS ?? this.deps.settings().defaultTimeoutS;
     this.book.add({ id, command: msg.command, interpreter: msg.interpreter ?? defaultInterpreter(msg.os), timeoutS, queuedAt: now });
     this.deps.indexed?.(id, this.nodeId);
     // A parked poll whose agent hung up is skipped; the exec then stays queued for the next poll.
@@ -177,7 +176,7 @@ export class ExecQueueActor extends ActorCell<ExecMsg, Result<unknown>> {
     return ok({ id });
   }
 
-  private poll(waitMs: number, signal: AbortSignal | undefined, now: number): Result<ExecDelivery | null> | Later<Result<unknown>> {
+  private poll(waitMs: number, signal: AbortSignal | undefined, now: number): Result<ExecDelivery | null> | Promise<Result<unknown>> {
     // A newer poll from the node replaces the parked one, which is answered with nothing.
     this.parking.answerAll(POLL, null);
     if (signal?.aborted) return ok(null);
@@ -185,8 +184,8 @@ export class ExecQueueActor extends ActorCell<ExecMsg, Result<unknown>> {
     if (waitMs <= 0 || this.deps.closing()) return ok(null);
     const parked = this.parking.park(POLL, waitMs, null, signal);
     // The agent fetched for as long as it waited here (a poll cut by its death ends now).
-    void parked.reply.then(() => void (this.fetchedAt = this.clock.mono()));
-    return okLater(parked);
+    void parked.then(() => void (this.fetchedAt = this.clock.mono()));
+    return okParked(parked);
   }
 
   /**
@@ -197,27 +196,26 @@ export class ExecQueueActor extends ActorCell<ExecMsg, Result<unknown>> {
     const e = this.book.find(id);
     if (!e) return this.unknown(id);
     const was = statusOf(e.snap);
-    if (was !== 'queued' && was !== 'delivered') return fail('already_finished', `exec ${id} already finished (${was})`);
     const listening = this.parking.has(cancelKey(id));
     const why = was === 'queued' ? { not_delivered: notDelivered(this.book, node, this.fetchedAt, this.wall) } : { agent_listening: listening };
-    this.book.apply(e, { type: 'CANCEL', at: now, listening });
-    return ok({ ...toResult(e.snap, this.wall), was, ...why });
+    // The machine refuses a cancel of a finished exec (409 already_finished).
+    return this.book.apply(e, { type: 'CANCEL', at: now, listening }) ?? ok({ ...toResult(e.snap, this.wall), was: was as 'queued' | 'delivered', ...why });
   }
 
   /** The agent's cancel channel: answered when the exec ends (`cancelled`: by a cancel), or null after the wait. */
-  private watchCancel(id: string, waitMs: number, signal: AbortSignal | undefined): Result<CancelWatchReply | null> | Later<Result<unknown>> {
+  private watchCancel(id: string, waitMs: number, signal: AbortSignal | undefined): Result<CancelWatchReply | null> | Promise<Result<unknown>> {
     const e = this.book.find(id);
     if (!e) return this.unknown(id);
     if (isFinished(e.snap)) return ok({ cancelled: statusOf(e.snap) === 'cancelled' });
     if (waitMs <= 0 || this.deps.closing()) return ok(null);
-    return okLater(this.parking.park(cancelKey(id), waitMs, null, signal));
+    return okParked(this.parking.park(cancelKey(id), waitMs, null, signal));
   }
 
-  private getExec(id: string, waitMs: number, signal: AbortSignal | undefined, now: number): Result<ExecView | null> | Later<Result<unknown>> {
+  private getExec(id: string, waitMs: number, signal: AbortSignal | undefined, now: number): Result<ExecView | null> | Promise<Result<unknown>> {
     const e = this.book.find(id);
     if (!e) return this.unknown(id);
     const parkMs = isSettled(e.snap, now) || this.deps.closing() ? 0 : settleWaitMs(e.snap, waitMs, now);
-    return parkMs > 0 ? okLater(this.parking.park(execKey(id), parkMs, null, signal)) : ok(this.execView(e, now));
+    return parkMs > 0 ? okParked(this.parking.park(execKey(id), parkMs, null, signal)) : ok(this.execView(e, now));
   }
 
   private execView(e: Entry, now: number): ExecView {
@@ -255,22 +253,22 @@ export class ExecQueueActor extends ActorCell<ExecMsg, Result<unknown>> {
       for (const [e, ev] of steps) this.book.apply(e, ev);
       return then();
     }
-    return (async () => {
+    return this.hold((async () => {
       for (let i = 0; i < steps.length; i += BULK_CHUNK) {
         if (i > 0) await new Promise((r) => setImmediate(r));
         for (const [e, ev] of steps.slice(i, i + BULK_CHUNK)) this.book.apply(e, ev);
       }
       return then();
-    })();
+    })());
   }
 
-  private getResult(id: string, waitMs: number, signal: AbortSignal | undefined): Result<ResultReply> | Later<Result<unknown>> {
+  private getResult(id: string, waitMs: number, signal: AbortSignal | undefined): Result<ResultReply> | Promise<Result<unknown>> {
     const e = this.book.find(id);
     if (!e) return this.unknown(id);
     if (isFinished(e.snap)) return ok({ finished: true, result: toResult(e.snap, this.wall) });
     if (waitMs > 0 && !this.deps.closing()) {
       // Answered by finished(), or with null when the wait runs out: then the caller asks again.
-      return okLater(this.parking.park(resultKey(id), waitMs, null, signal));
+      return okParked(this.parking.park(resultKey(id), waitMs, null, signal));
     }
     return ok({ finished: false, pending: this.pendingView(id, e) });
   }
@@ -291,15 +289,15 @@ export class ExecQueueActor extends ActorCell<ExecMsg, Result<unknown>> {
     this.timer?.handle.cancel();
     const handle = this.clock.after(Math.max(0, at - this.clock.mono()), () => {
       this.timer = null;
-      this.send({ type: 'tick' }).catch(() => {});
+      tell(this, { type: 'tick' });
     });
     this.timer = { at, handle };
   }
 }
 
 /** A parked value, wrapped as the domain reply `ok(value)` when it comes. */
-function okLater<T>(later: Later<T>): Later<Result<unknown>> {
-  return new Later(later.reply.then((v) => ok(v)));
+function okParked<T>(parked: Promise<T>): Promise<Result<unknown>> {
+  return parked.then((v) => ok(v));
 }
 
 /** ask() for an exec queue, typed by message: the reply value, or the AppError of its code. */

@@ -4,6 +4,7 @@
  * deleted. Counts are read straight from the queue (no message), for heartbeats and node objects.
  */
 import type { Clock } from '../../clock.js';
+import { tell } from '../kernel/ask.js';
 import type { ActorSystem } from '../kernel/system.js';
 import { ResultBudget, type ExecSettings } from './book.js';
 import { ExecQueueActor } from './queue-actor.js';
@@ -40,7 +41,17 @@ export class ExecQueues {
   /** Notification port: told when any exec reaches a final state (the fleet-exec batches listen). */
   onFinished: (nodeId: string, execId: string, view: () => ExecResultView) => void = () => {};
 
-  constructor(private readonly deps: { clock: Clock; system: ActorSystem; settings: ExecSettings }) {}
+  /** The settings now: an immutable value, replaced whole by {@link reconfigure}. */
+  private settings: Readonly<ExecSettings>;
+
+  constructor(private readonly deps: { clock: Clock; system: ActorSystem; settings: ExecSettings }) {
+    this.settings = Object.freeze({ ...deps.settings });
+  }
+
+  /** A config reload: every queue reads the new settings from its next message on. */
+  reconfigure(settings: ExecSettings): void {
+    this.settings = Object.freeze({ ...settings });
+  }
 
   /** The node's queue, if it was ever used. */
   get(nodeId: string): ExecQueueActor | undefined {
@@ -54,7 +65,7 @@ export class ExecQueues {
       q = new ExecQueueActor(nodeId, {
         clock: this.deps.clock,
         observer: this.deps.system,
-        settings: this.deps.settings,
+        settings: () => this.settings,
         budget: this.budget,
         closing: () => this.closing,
         finished: (nodeId, execId, view) => this.onFinished(nodeId, execId, view),
@@ -111,12 +122,12 @@ export class ExecQueues {
     this.queues.delete(nodeId);
     this.stalled.delete(nodeId);
     this.deps.system.unregister(q);
-    q.send({ type: 'stop' }).catch(() => {});
+    tell(q, { type: 'stop' });
   }
 
   /** Shutdown: every parked reply (polls: 204, result waits: 202) is answered now, and none parks from here on. */
   wakeAll(): void {
     this.closing = true;
-    for (const q of this.queues.values()) if (q.hasParked) q.send({ type: 'wake' }).catch(() => {});
+    for (const q of this.queues.values()) if (q.hasParked) tell(q, { type: 'wake' });
   }
 }

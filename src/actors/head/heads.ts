@@ -6,31 +6,23 @@
  * which body they stream from, which gives each body's `active_heads`.
  */
 import type { Clock } from '../../clock.js';
-import { AppError } from '../../errors.js';
-import { hashToken, newNodeId, newToken } from '../../ids.js';
 import type { Logger } from '../../log.js';
+import { AppError } from '../../errors.js';
 import type { EligibleBody } from '../../wire/heads.js';
-import type { Waiter } from '../kernel/ask.js';
+import { tell } from '../kernel/ask.js';
 import type { ActorSystem } from '../kernel/system.js';
-import type { NodeIndexPort } from '../node/actor.js';
-import type { Fleet } from '../node/fleet.js';
-import { EMPTY_REPORTED, isHeadKind, nodeRecordSchema, type NodeRecord } from '../node/record.js';
+import type { Waiter } from '../kernel/ask.js';
+import type { NodeActor, NodeIndexPort } from '../node/actor.js';
+import { isHeadKind, type NodeRecord } from '../node/record.js';
 import { askHead, HeadActor } from './actor.js';
 import { BodyIndex } from './eligibility.js';
 
 export interface HeadsDeps {
   clock: Clock;
   system: ActorSystem;
-  fleet: Fleet;
-  log: Logger;
-}
-
-/** What an iPad sends to register itself. */
-export interface NewHead {
-  name: string;
-  district: string;
-  venue: string;
-  owner: string;
+  /** The node actor of a node id (a head's own: its persist port, its place). */
+  node(id: string): NodeActor | undefined;
+  log?: Logger;
 }
 
 export class Heads implements NodeIndexPort {
@@ -40,9 +32,8 @@ export class Heads implements NodeIndexPort {
   private pending = 0;
   readonly bodies = new BodyIndex();
 
-  constructor(private readonly deps: HeadsDeps) {
-    deps.fleet.watchers.push(this);
-  }
+  /** Given to the fleet as one of its watchers (a NodeIndexPort), at construction. */
+  constructor(private readonly deps: HeadsDeps) {}
 
   changed(id: string, prev: NodeRecord | null, next: NodeRecord | null): void {
     this.bodies.changed(id, prev, next);
@@ -78,48 +69,11 @@ export class Heads implements NodeIndexPort {
   /** The eligible bodies for the head `headId`, best first (SPEC §8). */
   eligibleFor(headId: string): EligibleBody[] {
     const head = this.heads.get(headId);
-    const node = this.deps.fleet.get(headId);
+    const node = this.deps.node(headId);
     if (!head || !node) throw new AppError('not_found', `no head ${JSON.stringify(headId.slice(0, 64))}`);
-    const r = node.record;
+    const r = node.published;
     const place = { district: r.district, venue: r.venue, owner: r.owner, pinnedBodyId: head.snapshot.assignment?.body_id ?? null };
     return this.bodies.rank(place, (b) => this.activeHeads(b));
-  }
-
-  /**
-   * An iPad's self-registration (fleet enrollment token): a head of kind `ipad`, auto-approved,
-   * `online` at once, with its node token. Returns once nodes.yaml holds it (or its write is
-   * handed to the request, see `Waiter.durable`). Refused (429 `too_many_pending_heads`) while
-   * `maxPending` heads so registered have never reported back: a leaked fleet token cannot add
-   * heads without bound. Checked and counted in the same turn, so concurrent requests never pass it.
-   */
-  async admit(input: NewHead, maxPending: number, waiter?: Waiter): Promise<{ id: string; token: string }> {
-    if (this.pending >= maxPending) {
-      throw new AppError(
-        'too_many_pending_heads',
-        `${this.pending} heads registered with the fleet enrollment token have never reported back (server.max_pending_heads ${maxPending}); ` +
-          'delete the ones that are not real heads (never seen: last_seen equals created_at), and change server.fleet_enrollment_token if it leaked',
-      );
-    }
-    const now = new Date(this.deps.clock.now()).toISOString();
-    const token = newToken('hcn');
-    const record: NodeRecord = nodeRecordSchema.parse({
-      id: newNodeId(),
-      name: input.name,
-      kind: 'ipad',
-      state: 'online',
-      owner: input.owner,
-      district: input.district,
-      venue: input.venue,
-      created_at: now,
-      last_seen: now,
-      token_hash: hashToken(token),
-      reported: { ...EMPTY_REPORTED, os: 'ios' },
-      awaiting_report: true,
-    });
-    await this.deps.fleet.admit(record, 'the head was not registered', waiter, () =>
-      this.deps.log.info('head registered', { node_id: record.id, kind: 'ipad', name: input.name, district: input.district, venue: input.venue }),
-    );
-    return { id: record.id, token };
   }
 
   /**
@@ -132,7 +86,7 @@ export class Heads implements NodeIndexPort {
     const cleared: string[] = [];
     for (const head of pinned) {
       await askHead(head, { type: 'assign', bodyId: null, bodyKind: 'unknown', appId: null }, { waiter });
-      this.deps.log.info('head assignment cleared: its body was deleted', { node_id: head.nodeId, body_id: bodyId });
+      this.deps.log?.info('head assignment cleared: its body was deleted', { node_id: head.nodeId, body_id: bodyId });
       cleared.push(head.nodeId);
     }
     return cleared;
@@ -142,7 +96,7 @@ export class Heads implements NodeIndexPort {
     const head = new HeadActor(id, record, {
       clock: this.deps.clock,
       observer: this.deps.system,
-      node: (nodeId) => this.deps.fleet.get(nodeId),
+      node: this.deps.node,
       activeMoved: (prev, next) => this.moveActive(prev, next),
     });
     this.heads.set(id, head);
@@ -152,7 +106,7 @@ export class Heads implements NodeIndexPort {
   private drop(head: HeadActor): void {
     this.heads.delete(head.nodeId);
     this.deps.system.unregister(head);
-    head.send({ type: 'stop' }).catch(() => {});
+    tell(head, { type: 'stop' });
   }
 
   private moveActive(prev: string | null, next: string | null): void {

@@ -21,8 +21,8 @@ export function headDiagnostics(fromBeat: Record<string, unknown>, head: HeadSna
 
 export function toHeadView(head: HeadSnapshot, node: NodeActor, body: NodeActor | undefined, experienceLibraryUrl: string): HeadView {
   const v = node.view();
-  const r = node.record;
-  const reported = body?.record.reported;
+  const r = node.published;
+  const reported = body?.published.reported;
   const diagnostics = headDiagnostics(v.diagnostics, head);
   const out: HeadView = {
     id: r.id,
@@ -35,7 +35,7 @@ export function toHeadView(head: HeadSnapshot, node: NodeActor, body: NodeActor 
     node_status: nodeStatus(r.state),
     last_seen: v.last_seen,
     body_id: head.assignment?.body_id ?? null,
-    assigned_body_name: body?.record.name ?? null,
+    assigned_body_name: body?.published.name ?? null,
     app_id: head.assignment?.app_id ?? null,
     stream_url: streamUrl(reported?.wg_ip ?? null),
     stream_url_lan: streamUrl(reported?.lan_ip ?? null),

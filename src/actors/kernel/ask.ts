@@ -6,7 +6,7 @@
  * returned as a value: no promise, no timer. Replies are domain results (`{ ok, value | code }`),
  * unwrapped here into the value or the AppError of the code.
  *
- * A change that is decided but not yet durable (a {@link Committing}) is awaited here until it is
+ * A change that is decided but not yet durable (a {@link Commit}) is awaited here until it is
  * durable — unless the request takes durability into its own hands (`waiter.durable`, set by the
  * audit trail): then the decided reply comes back at once and the write goes on in the background,
  * so the audit line and nodes.yaml reach the disk in the same fsync round; the request awaits both
@@ -14,7 +14,8 @@
  */
 import { AppError, unwrap, type Result } from '../../errors.js';
 import type { ActorCell, Message } from './cell.js';
-import { ActorStoppedError, Committing } from './cell.js';
+import { ActorStoppedError } from './cell.js';
+import { Commit, type Reply } from './commit.js';
 
 /** What a request exposes to the registry of requests in flight. */
 export interface Waiter {
@@ -41,21 +42,24 @@ export const DEFAULT_ASK_TIMEOUT_MS = 15_000;
  */
 export function asker<M extends Message, Rep extends { [K in M['type']]: unknown }>() {
   return function askTyped<T extends M['type']>(
-    cell: ActorCell<M, Result<unknown>>,
+    cell: ActorCell<M, Reply>,
     msg: Extract<M, { type: T }>,
     opts: AskOptions = {},
   ): Rep[T] | Promise<Rep[T]> {
-    const reply = cell.deliver(msg);
-    if (reply instanceof Committing) return committed(cell.id, msg.type, reply, opts) as Rep[T] | Promise<Rep[T]>;
+    const reply = cell.send(msg);
+    if (reply instanceof Commit) return committed(cell.id, msg.type, reply, opts) as Rep[T] | Promise<Rep[T]>;
     if (!(reply instanceof Promise)) return unwrap(reply) as Rep[T];
     return awaitReply(cell.id, msg.type, reply, opts).then((r) =>
-      (r instanceof Committing ? committed(cell.id, msg.type, r, opts) : unwrap(r)) as Rep[T] | Promise<Rep[T]>,
+      (r instanceof Commit ? committed(cell.id, msg.type, r, opts) : unwrap(r)) as Rep[T] | Promise<Rep[T]>,
     );
   };
 }
 
-/** A decided change: its reply now if the request takes the write (`waiter.durable`), else once durable. */
-function committed(actorId: string, msgType: string, c: Committing<Result<unknown>>, opts: AskOptions): unknown {
+/**
+ * A decided change (from an actor, or made outside a mailbox: a new node's first record): its
+ * reply now if the request takes the write (`waiter.durable`), else once durable.
+ */
+export function committed(actorId: string, msgType: string, c: Commit<Result<unknown>>, opts: AskOptions): unknown {
   const write = awaitReply(actorId, msgType, c.final, opts).then(unwrap);
   const take = opts.waiter?.durable;
   if (take === undefined) return write;
@@ -63,14 +67,10 @@ function committed(actorId: string, msgType: string, c: Committing<Result<unknow
   return unwrap(c.decided);
 }
 
-/**
- * For a change made outside a mailbox (a new actor's first record): hands its write to the request
- * when the request awaits durability itself (see {@link Waiter.durable}), else returns it to await.
- */
-export function durableFor(waiter: Waiter | undefined, write: Promise<void>): Promise<void> {
-  if (waiter?.durable === undefined) return write;
-  waiter.durable(write);
-  return Promise.resolve();
+/** Posts a message whose reply nobody awaits (a sweep, a notification); a failure is dropped. */
+export function tell<M extends Message>(cell: ActorCell<M, unknown>, msg: M): void {
+  const r = cell.send(msg);
+  if (r instanceof Promise) r.catch(() => {});
 }
 
 /** Waits for a reply already posted to actor `actorId`, with the timeout and the bookkeeping. */

@@ -1,62 +1,29 @@
 /**
  * ActorCell: the mailbox every actor in HydraCluster runs behind.
  *
- * Messages are handled one at a time, in arrival order. A handler answers in one of three ways:
- * - a value: the reply, at once;
- * - a promise: the reply once it settles (e.g. nodes.yaml is durable) — the mailbox waits, so the
- *   actor's changes stay ordered;
- * - a {@link Later} (see parking.ts): the reply comes when something happens (an exec arrives, a
- *   result is posted, a wait runs out) — the mailbox does NOT wait; the actor answers it later;
- * - a {@link Committing}: the change is decided and its reply known, but it is not durable yet —
- *   the mailbox waits for the write, and an asker that writes its own record of the change (the
- *   audit trail) may take the decided reply at once and share the fsync round (see ask.ts).
+ * Messages are handled one at a time, in arrival order. A handler's reply is a value or a promise;
+ * the mailbox goes on at once either way (a reply parked until something happens — an exec
+ * arrives, a wait runs out — is simply a promise). Work the next message must not overtake — an
+ * asynchronous step, a write to nodes.yaml — is *held*: `hold(work)` keeps the mailbox until it
+ * settles, so the actor's changes stay ordered. There is one way in, `send()`: when the cell is
+ * idle and the handler answers synchronously, the reply comes back as a value (no promise, no
+ * timer: the heartbeat hot path); otherwise as a promise.
+ *
  * Each actor is single-threaded without a lock. Nothing here is shared: one cell owns its state,
  * other code talks to it only through send(). Mailbox depth and the age of the oldest message are
  * what the debug endpoints and the health check read (ages on the monotonic clock).
  */
 import { wallOf, type Clock } from '../../clock.js';
 
-const NOOP = (): void => {};
-
-/** A reply parked outside the mailbox: the asker awaits `reply`, the actor goes on. */
-export class Later<R> {
-  constructor(readonly reply: Promise<R>) {}
-}
-
-/**
- * A decided change on its way to disk: `decided` is the reply if the write succeeds, `final` the
- * reply once the write has settled (`decided`, or the failure after the actor rolled back; it
- * never rejects). The mailbox is held until `final` settles, so the next message sees a change
- * only once it is durable or undone.
- */
-export class Committing<R> {
-  constructor(
-    readonly decided: R,
-    readonly final: Promise<R>,
-  ) {}
-}
-
-/** The reply once durable, from whatever deliver() gave (for a caller that has no use for the decided one). */
-export function settled<R>(x: R | Committing<R> | Promise<R | Committing<R>>): R | Promise<R> {
-  if (x instanceof Committing) return x.final;
-  if (x instanceof Promise) return x.then((r) => (r instanceof Committing ? r.final : r));
-  return x;
-}
-
-/** What a handler may answer (see the file's comment). */
-export type Answer<R> = R | Promise<R> | Later<R> | Committing<R>;
-
 export interface Message {
   type: string;
 }
 
-interface Envelope<M, R> {
+interface Envelope<M> {
   msg: M;
   enqueuedAt: number;
-  resolve: (r: R | Committing<R>) => void;
+  resolve: (r: unknown) => void;
   reject: (e: unknown) => void;
-  /** Takes a {@link Committing} as it is (deliver), not its final reply (send). */
-  whole: boolean;
 }
 
 /** Where a cell reports that it became busy or idle (the actor system keeps the busy set). */
@@ -66,8 +33,10 @@ export interface CellObserver {
 }
 
 export abstract class ActorCell<M extends Message, R> {
-  private queue: Array<Envelope<M, R>> = [];
-  private current: Envelope<M, R> | null = null;
+  private queue: Array<Envelope<M>> = [];
+  private inProgress: Envelope<M> | null = null;
+  /** Set by hold() during a handler: what the mailbox waits for before the next message. */
+  private held: Promise<unknown> | null = null;
   private lastEventType: string | null = null;
   private lastEventTime = NaN; // NaN: none yet. A number field, so a new value allocates nothing.
   protected stopped = false;
@@ -79,11 +48,8 @@ export abstract class ActorCell<M extends Message, R> {
     private readonly observer?: CellObserver,
   ) {}
 
-  /**
-   * Handles one message. Runs with the cell to itself; a returned promise or {@link Committing}
-   * holds the mailbox, a returned {@link Later} does not.
-   */
-  protected abstract handle(msg: M): Answer<R>;
+  /** Handles one message, with the cell to itself: the reply, or a promise of it. */
+  protected abstract handle(msg: M): R | Promise<R>;
 
   /** The actor's lifecycle state for debug listings. */
   abstract stateName(): string;
@@ -96,67 +62,40 @@ export abstract class ActorCell<M extends Message, R> {
     return null;
   }
 
-  /** Posts a message; the promise settles with the handler's reply. */
-  send(msg: M): Promise<R> {
-    return this.post(msg, false) as Promise<R>;
-  }
-
-  private post(msg: M, whole: boolean): Promise<R | Committing<R>> {
+  /**
+   * Posts a message. The reply itself when the cell was idle and the handler answered
+   * synchronously; else a promise of it. A handler that throws rejects the promise (it never
+   * throws at the sender).
+   */
+  send(msg: M): R | Promise<R> {
     if (this.stopped) return Promise.reject(new ActorStoppedError(this.id));
-    return new Promise<R | Committing<R>>((resolve, reject) => {
-      this.queue.push({ msg, enqueuedAt: this.clock.mono(), resolve, reject, whole });
-      if (this.current === null) this.drain();
-    });
+    if (this.inProgress !== null || this.queue.length > 0) {
+      return new Promise<R>((resolve, reject) => {
+        this.queue.push({ msg, enqueuedAt: this.clock.mono(), resolve: resolve as (r: unknown) => void, reject });
+        if (this.inProgress === null) this.drain();
+      });
+    }
+    const out = this.process({ msg, enqueuedAt: this.clock.mono(), resolve: NOOP, reject: NOOP });
+    if (this.inProgress === null && this.queue.length > 0) this.drain(); // messages the handler sent to itself
+    return out;
   }
 
   /**
-   * Like send(), but when the cell is idle and the handler answers synchronously, the reply is
-   * returned as a value: no promise, no timer (the heartbeat hot path); a change that is decided
-   * but not yet durable comes back as the {@link Committing} itself (also through the promise,
-   * when the message had to queue). Same single-threaded semantics either way.
+   * Keeps the mailbox until `work` settles (called from a handler): the next message sees the
+   * actor only once the work is done. Returns `work`.
    */
-  deliver(msg: M): R | Committing<R> | Promise<R | Committing<R>> {
-    if (this.stopped || this.current !== null || this.queue.length > 0) return this.post(msg, true);
-    // No promise unless the handler needs one: the synchronous answer is the common case.
-    const env: Envelope<M, R> = { msg, enqueuedAt: this.clock.mono(), resolve: NOOP, reject: NOOP, whole: true };
-    this.current = env;
-    this.lastEventType = msg.type;
-    this.lastEventTime = env.enqueuedAt;
-    let out: Answer<R>;
-    try {
-      out = this.handle(msg);
-    } catch (e) {
-      this.current = null;
-      this.drain();
-      return Promise.reject(e); // as send() would: a failed handler never throws at the sender
-    }
-    if (out instanceof Committing) {
-      this.observer?.busy(this);
-      out.final.then(() => this.settle(NOOP));
-      return out;
-    }
-    if (out instanceof Promise) {
-      this.observer?.busy(this);
-      return out.then(
-        (r) => (this.settle(NOOP), r),
-        (e: unknown) => {
-          this.settle(NOOP);
-          throw e;
-        },
-      );
-    }
-    this.current = null;
-    if (this.queue.length > 0) this.drain(); // messages the handler sent to itself
-    return out instanceof Later ? out.reply : out;
+  protected hold<T>(work: Promise<T>): Promise<T> {
+    this.held = work;
+    return work;
   }
 
   get mailboxDepth(): number {
-    return this.queue.length + (this.current ? 1 : 0);
+    return this.queue.length + (this.inProgress ? 1 : 0);
   }
 
   /** Age of the oldest message not yet answered (the one in progress counts), or null. */
   oldestMessageAgeMs(now = this.clock.mono()): number | null {
-    const oldest = this.current ?? this.queue[0];
+    const oldest = this.inProgress ?? this.queue[0];
     return oldest ? now - oldest.enqueuedAt : null;
   }
 
@@ -171,8 +110,8 @@ export abstract class ActorCell<M extends Message, R> {
   }
 
   pending(now = this.clock.mono()): Array<{ type: string; age_ms: number; in_progress: boolean }> {
-    const all = this.current ? [this.current, ...this.queue] : this.queue;
-    return all.map((e) => ({ type: e.msg.type, age_ms: now - e.enqueuedAt, in_progress: e === this.current }));
+    const all = this.inProgress ? [this.inProgress, ...this.queue] : this.queue;
+    return all.map((e) => ({ type: e.msg.type, age_ms: now - e.enqueuedAt, in_progress: e === this.inProgress }));
   }
 
   /** Stops the cell: queued messages are rejected, nothing new is accepted. */
@@ -183,50 +122,44 @@ export abstract class ActorCell<M extends Message, R> {
     for (const e of rest) e.reject(new ActorStoppedError(this.id));
   }
 
-  private drain(): void {
-    if (this.current === null && this.queue.length > 0) this.observer?.busy(this);
-    while (this.current === null && this.queue.length > 0) {
-      const env = this.queue.shift()!;
-      this.current = env;
-      this.lastEventType = env.msg.type;
-      this.lastEventTime = this.clock.mono();
-      let out: Answer<R>;
-      try {
-        out = this.handle(env.msg);
-      } catch (e) {
-        this.current = null;
-        env.reject(e);
-        continue;
-      }
-      if (out instanceof Committing) {
-        if (env.whole) {
-          env.resolve(out);
-          out.final.then(() => this.settle(NOOP));
-        } else {
-          out.final.then((r) => this.settle(() => env.resolve(r)));
-        }
-        return;
-      }
-      if (out instanceof Promise) {
-        out.then(
-          (r) => this.settle(() => env.resolve(r)),
-          (e) => this.settle(() => env.reject(e)),
-        );
-        return;
-      }
-      this.current = null;
-      if (out instanceof Later) out.reply.then(env.resolve, env.reject);
-      else env.resolve(out);
+  /** Runs one message; the cell stays current while the handler holds it. */
+  private process(env: Envelope<M>): R | Promise<R> {
+    this.inProgress = env;
+    this.lastEventType = env.msg.type;
+    this.lastEventTime = this.clock.mono();
+    let out: R | Promise<R>;
+    try {
+      out = this.handle(env.msg);
+    } catch (e) {
+      out = Promise.reject(e);
     }
-    if (this.current === null) this.observer?.idle(this);
+    const held = this.held;
+    if (held === null) this.inProgress = null;
+    else {
+      this.held = null;
+      this.observer?.busy(this);
+      const next = () => {
+        this.inProgress = null;
+        this.drain();
+      };
+      held.then(next, next);
+    }
+    return out;
   }
 
-  private settle(done: () => void): void {
-    this.current = null;
-    done();
-    this.drain();
+  private drain(): void {
+    if (this.inProgress === null && this.queue.length > 0) this.observer?.busy(this);
+    while (this.inProgress === null && this.queue.length > 0) {
+      const env = this.queue.shift()!;
+      const out = this.process(env);
+      if (out instanceof Promise) out.then(env.resolve, env.reject);
+      else env.resolve(out);
+    }
+    if (this.inProgress === null) this.observer?.idle(this);
   }
 }
+
+const NOOP = (): void => {};
 
 export class ActorStoppedError extends Error {
   constructor(readonly actorId: string) {

@@ -1,14 +1,13 @@
 /**
  * Parking: the kernel's one way to "answer when something happens" — the agent's exec long-poll,
- * an admin's result wait, and later a shell attach, a screenshot, a fleet batch. An actor parks a
- * reply under a key and returns the {@link Later} from its handler: the mailbox goes on, and the
+ * an admin's result wait, a shell check, a fleet batch's read. An actor parks a reply under a key
+ * and returns its promise from the handler: the mailbox goes on (nothing is held), and the
  * actor answers the reply when the event comes (`answerOne`, `answerAll`), all from inside its
  * own handlers. A parked reply also ends by itself, with its fallback value, when its wait runs out
  * or its asker goes away (the abort signal of the HTTP request): a waiter that is gone is never
  * answered with something that would then be lost (e.g. an exec marked delivered).
  */
 import type { Clock, TimerHandle } from '../../clock.js';
-import { Later } from './cell.js';
 
 interface Waiter<T> {
   key: string;
@@ -44,10 +43,10 @@ export class Parking<T> {
 
   /**
    * Parks a reply under `key` for at most `waitMs`; then, or when `signal` aborts, it is answered
-   * with `fallback`. Returned from a handler, the Later frees the mailbox at once.
+   * with `fallback`. Returned from a handler, the promise leaves the mailbox free.
    */
-  park(key: string, waitMs: number, fallback: T, signal?: AbortSignal): Later<T> {
-    if (signal?.aborted) return new Later(Promise.resolve(fallback));
+  park(key: string, waitMs: number, fallback: T, signal?: AbortSignal): Promise<T> {
+    if (signal?.aborted) return Promise.resolve(fallback);
     let resolve!: (v: T) => void;
     const reply = new Promise<T>((r) => (resolve = r));
     const w: Waiter<T> = {
@@ -65,7 +64,7 @@ export class Parking<T> {
     if (!set) this.byKey.set(key, (set = new Set()));
     set.add(w);
     this.total++;
-    return new Later(reply);
+    return reply;
   }
 
   /**

@@ -1,45 +1,30 @@
 /**
- * NodeActor: one per node, on the kernel. Owns the node's record (its lifecycle state included)
- * and live telemetry. Every change is decided by the lifecycle machine (./machine.ts), stepped by
- * the kernel from the actor's data; the actor applies the result, publishes what changed to the
- * fleet's indexes, and pushes the record to the store — before its reply when the machine asked
- * for `persist: durable`, rolling the change back if the write fails (503 `persist_failed`, no
- * trace in memory). A heartbeat that changes nothing the machine cares about (the steady state of
- * a healthy fleet) skips the machine: it refreshes last_seen and answers synchronously.
+ * NodeActor: one per node, on the kernel path (../kernel/machine-actor.ts). Owns the node's record
+ * (its lifecycle state included) and live telemetry. Every change is decided by the lifecycle
+ * machine (./machine.ts); adopting its result publishes what changed to the fleet's indexes, and
+ * `persist` pushes the record to the store (durable before the reply when the machine asked for
+ * it; the kernel undoes a change whose write failed: 503 `persist_failed`, no trace in memory). A
+ * heartbeat that changes nothing the machine cares about (the steady state of a healthy fleet)
+ * skips the machine: it refreshes last_seen and answers synchronously.
  */
 import { isoCached, wallOf, type Clock } from '../../clock.js';
-import { fail, ok, type Result } from '../../errors.js';
+import { AppError, ok, type Result } from '../../errors.js';
 import { asker } from '../kernel/ask.js';
-import { ActorCell, Committing, type Answer, type CellObserver } from '../kernel/cell.js';
-import { step, type Step } from '../kernel/machine.js';
+import type { CellObserver } from '../kernel/cell.js';
+import type { Commit } from '../kernel/commit.js';
+import { MachineActor } from '../kernel/machine-actor.js';
+import type { Snapshot } from '../kernel/machine.js';
 import type { PersistPort } from '../kernel/store.js';
 import type { AgentLimits, HeartbeatReplyOut } from '../../wire/agent.js';
-import { hasUnsentFlag, nodeMachine, type HeadChanges, type NodeContext, type NodeEvent, type NodeSettings, type UpdateChanges } from './machine.js';
-import { toView, type FlagName, type NodeRecord, type NodeState, type NodeView, type Reported } from './record.js';
+import { hasUnsentFlag, nodeMachine, type HeartbeatReport, type NodeContext, type NodeEvent, type NodeSettings } from './machine.js';
+import { toView, type NodeRecord, type NodeState, type NodeView, type Reported } from './record.js';
 
-export interface HeartbeatReport {
-  reported: Partial<Reported>;
-  diagnostics?: Record<string, unknown>;
-  ack: readonly FlagName[];
-}
+export type { HeartbeatReport, NodeEvent } from './machine.js';
 
 export type HeartbeatReply = HeartbeatReplyOut;
 
-export type NodeMsg =
-  | { type: 'heartbeat'; report: HeartbeatReport }
-  | { type: 'register'; tokenHash: string; reported: Partial<Reported> }
-  /** SPEC §16.3: a new single-use enrollment for this node (its id, the token's hash, its lifetime). */
-  | { type: 'reenroll'; enrollmentId: string; tokenHash: string; ttlS: number }
-  | { type: 'set_roles'; roles: string[] }
-  | { type: 'update'; changes: UpdateChanges }
-  | { type: 'drain'; drain: boolean; reason: string | null }
-  /** From the node's head actor: its durable side (assignment, allowed experiences). */
-  | { type: 'set_head'; changes: HeadChanges }
-  | { type: 'set_flag'; flag: 'update_node' | 'update_services' }
-  | { type: 'reprovision' }
-  | { type: 'offline_due' }
-  | { type: 'expire_due' }
-  | { type: 'delete' };
+/** The node actor's messages: its machine's events, and its removal. */
+export type NodeMsg = NodeEvent | { type: 'delete' };
 
 export interface NodeReplies {
   heartbeat: HeartbeatReply;
@@ -62,16 +47,22 @@ export interface NodeIndexPort {
   changed(id: string, prev: NodeRecord | null, next: NodeRecord | null): void;
 }
 
-/** What a node actor needs from the rest of the server (ports, injected by the fleet). */
+/** The config a node actor reads: one immutable value, replaced whole by a reload. */
+export interface NodeConfig {
+  readonly settings: NodeSettings;
+  readonly heartbeatIntervalS: number;
+  /** The limits every heartbeat reply tells the agent (one shared object, not one per reply). */
+  readonly limits: Readonly<AgentLimits>;
+}
+
+/** What a node actor needs from the rest of the server (ports, injected by the fleet at construction). */
 export interface NodeActorDeps {
   clock: Clock;
   observer: CellObserver;
   store: PersistPort;
   index: NodeIndexPort;
-  settings: NodeSettings;
-  heartbeatIntervalS: number;
-  /** The limits every heartbeat reply tells the agent (one shared object, not one per reply). */
-  limits: Readonly<AgentLimits>;
+  /** The config now (a reload replaces the value). */
+  config(): NodeConfig;
   /** Queue counts from the node's exec-queue actor (published, read without a message). */
   execCounts(nodeId: string): { pending: number; depth: number; stalled?: boolean };
   shellPending(nodeId: string): number;
@@ -107,7 +98,10 @@ function changesRecord(prev: Reported, next: Partial<Reported>): boolean {
   return next.provision_errors !== undefined && !sameErrors(prev.provision_errors, next.provision_errors);
 }
 
-export class NodeActor extends ActorCell<NodeMsg, Result<unknown>> {
+export class NodeActor extends MachineActor<NodeMsg, typeof nodeMachine> {
+  protected readonly machine = nodeMachine;
+  /** Every node effect is publishing (adopt) and persisting: no other port. */
+  protected readonly ports = {};
   private rec: NodeRecord;
   // Number fields start as numbers, never null or undefined: V8 then stores each new value into
   // the field's own box instead of allocating one per heartbeat (measured: three boxes a
@@ -141,7 +135,11 @@ export class NodeActor extends ActorCell<NodeMsg, Result<unknown>> {
     deps.index.changed(record.id, null, record);
   }
 
-  get record(): NodeRecord {
+  /**
+   * The node's record as the actor last published it: an immutable value (replaced whole at every
+   * change, never mutated), for the fleet's read models. Changes go through messages.
+   */
+  get published(): Readonly<NodeRecord> {
     return this.rec;
   }
 
@@ -196,20 +194,21 @@ export class NodeActor extends ActorCell<NodeMsg, Result<unknown>> {
     this.deps.store.put(this.id, this.persisted());
   }
 
-  /** One event through the lifecycle machine, from this actor's data. */
-  private run(ev: NodeEvent): Step<NodeContext> {
+  protected current(): Snapshot<NodeContext> {
     const context: NodeContext = {
       record: this.rec,
-      settings: this.deps.settings,
+      settings: this.deps.config().settings,
+      now: this.clock.now(),
+      mono: this.clock.mono(),
       lastBeat: this.lastBeat,
       enrollDeadline: this.enrollDeadline,
       beatDurable: false,
     };
-    return step(nodeMachine, this.rec.state, context, ev, {});
+    return { value: this.rec.state, context };
   }
 
-  /** Takes the machine's result as the actor's own, and tells the indexes. */
-  private adopt(s: Step<NodeContext>): void {
+  /** Takes a snapshot as the actor's own, and tells the indexes what changed. */
+  protected adopt(s: Snapshot<NodeContext>): void {
     const prev = this.rec;
     const state = s.value as NodeState;
     this.rec = s.context.record.state === state ? s.context.record : { ...s.context.record, state };
@@ -218,72 +217,33 @@ export class NodeActor extends ActorCell<NodeMsg, Result<unknown>> {
     if (this.rec !== prev) this.deps.index.changed(this.id, prev, this.rec);
   }
 
-  /**
-   * Applies a step and answers: the refusal; or, for a durable change, the decided reply while the
-   * store writes it (the mailbox waits; a failed write rolls the change back and answers 503
-   * instead); or at once, the store written within seconds.
-   */
-  private conclude<T>(s: Step<NodeContext>, reply: () => T): Result<T> | Committing<Result<T>> {
-    if (s.rejected) return s.rejected;
-    const before = { rec: this.rec, lastBeat: this.lastBeat, enrollDeadline: this.enrollDeadline };
-    this.adopt(s);
-    const after = this.rec;
-    if (s.persist === null) return ok(reply());
+  protected persist(durable: boolean): Promise<void> | void {
     this.push();
-    if (s.persist === 'lazy') return ok(reply());
-    const decided = ok(reply());
-    return new Committing(decided, this.deps.store.commit().then(
-      () => decided,
-      (e: unknown) => {
-        // Leave no trace: the record, the indexes and the store go back to what they were.
-        this.rec = before.rec;
-        this.lastBeat = before.lastBeat;
-        this.enrollDeadline = before.enrollDeadline;
-        if (after !== before.rec) this.deps.index.changed(this.id, after, before.rec);
-        this.push();
-        return fail('persist_failed', `nodes.yaml could not be written, nothing was changed: ${(e as Error).message}`);
-      },
-    ));
+    if (!durable) return;
+    return this.deps.store.commit().catch((e: unknown) => {
+      throw new AppError('persist_failed', `nodes.yaml could not be written, nothing was changed: ${(e as Error).message}`);
+    });
   }
 
-  protected handle(msg: NodeMsg): Answer<Result<unknown>> {
+  protected handle(msg: NodeMsg): Result<unknown> | Commit<Result<unknown>> {
     switch (msg.type) {
       case 'heartbeat':
-        return this.heartbeat(msg.report);
-      case 'register': {
+        return this.heartbeat(msg);
+      case 'register':
         this.isCarriedOver = false;
-        const mono = this.clock.mono();
-        const ev: NodeEvent = { type: 'REGISTER', tokenHash: msg.tokenHash, reported: msg.reported, at: new Date(this.clock.now()).toISOString(), mono };
-        return this.conclude(this.run(ev), () => this.view());
-      }
-      case 'reenroll': {
-        const now = this.clock.now();
-        const enrollment = { id: msg.enrollmentId, token_hash: msg.tokenHash, expires_at: new Date(now + msg.ttlS * 1000).toISOString() };
-        return this.conclude(this.run({ type: 'REENROLL', enrollment, deadline: this.clock.mono() + msg.ttlS * 1000 }), () => this.view());
-      }
-      case 'set_roles':
-        return this.conclude(this.run({ type: 'SET_ROLES', roles: msg.roles }), () => this.view());
-      case 'update':
-        return this.conclude(this.run({ type: 'UPDATE', changes: msg.changes }), () => this.view());
-      case 'drain':
-        return this.conclude(this.run({ type: 'DRAIN', drain: msg.drain, reason: msg.reason }), () => this.view());
-      case 'set_head':
-        return this.conclude(this.run({ type: 'SET_HEAD', changes: msg.changes }), () => this.view());
-      case 'set_flag':
-        return this.conclude(this.run({ type: 'SET_FLAG', flag: msg.flag }), () => this.view());
-      case 'reprovision':
-        return this.conclude(this.run({ type: 'REPROVISION' }), () => this.view());
-      case 'offline_due':
-        // The machine re-checks: a heartbeat may have been handled since the sweeper looked.
-        return this.conclude(this.run({ type: 'OFFLINE_DUE', mono: this.clock.mono() }), () => null);
+        return this.run(msg, () => this.view());
+      case 'offline_due': // the machine re-checks: a heartbeat may have been handled since the sweeper looked
       case 'expire_due':
-        return this.conclude(this.run({ type: 'EXPIRE_DUE', mono: this.clock.mono() }), () => null);
+        return this.run(msg, () => null);
       case 'delete':
         return this.delete();
+      default:
+        return this.run(msg, () => this.view());
     }
   }
 
-  private heartbeat(report: HeartbeatReport): Result<HeartbeatReply> | Committing<Result<HeartbeatReply>> {
+  private heartbeat(msg: Extract<NodeEvent, { type: 'heartbeat' }>): Result<HeartbeatReply> | Commit<Result<HeartbeatReply>> {
+    const report: HeartbeatReport = msg.report;
     const mono = this.clock.mono();
     const now = this.clock.now();
     this.lastBeat = mono;
@@ -296,13 +256,12 @@ export class NodeActor extends ActorCell<NodeMsg, Result<unknown>> {
       if (mono - this.pushedAt >= LAST_SEEN_REFRESH_MS) this.push();
       return ok(this.beatReply(now));
     }
-    const s = this.run({ type: 'HEARTBEAT', reported: report.reported, ack: report.ack, at: new Date(now).toISOString() });
-    if (!s.changed) return ok(this.beatReply(now)); // enrolling/expired: nothing to do
-    return this.conclude(s, () => this.beatReply(now));
+    return this.run(msg, () => this.beatReply(now));
   }
 
   private beatReply(now: number): HeartbeatReply {
     const r = this.rec;
+    const config = this.deps.config();
     return {
       node_id: this.id,
       state: r.state,
@@ -313,28 +272,26 @@ export class NodeActor extends ActorCell<NodeMsg, Result<unknown>> {
       flags: r.flags,
       exec_pending: this.deps.execCounts(this.id).pending,
       shell_pending: this.deps.shellPending(this.id),
-      heartbeat_interval_s: this.deps.heartbeatIntervalS,
+      heartbeat_interval_s: config.heartbeatIntervalS,
       server_time: isoCached(now),
-      limits: this.deps.limits,
+      limits: config.limits,
     };
   }
 
-  /** Removes the node once nodes.yaml no longer holds it; a failed write leaves it as it was. */
-  private delete(): Committing<Result<null>> {
+  /** Removes the node once nodes.yaml no longer holds it (a durable commit); a failed write leaves it as it was. */
+  private delete(): Commit<Result<null>> {
     this.deps.store.remove(this.id);
-    const decided = ok(null);
-    return new Committing(decided, this.deps.store.commit().then(
+    const write = this.deps.store.commit().then(
       () => {
         this.deps.index.changed(this.id, this.rec, null);
         this.stopCell();
         this.deps.onDeleted(this.id);
-        return decided;
       },
       (e: unknown) => {
-        this.push();
-        return fail('persist_failed', `nodes.yaml could not be written, the node was not deleted: ${(e as Error).message}`);
+        throw new AppError('persist_failed', `nodes.yaml could not be written, the node was not deleted: ${(e as Error).message}`);
       },
-    ));
+    );
+    return this.commit(ok(null), write, () => this.push());
   }
 }
 

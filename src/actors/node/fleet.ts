@@ -6,13 +6,14 @@
  */
 import type { Clock, TimerHandle } from '../../clock.js';
 import type { RoleCatalog } from '../../config.js';
-import { AppError } from '../../errors.js';
+import { fail, ok } from '../../errors.js';
 import { hashToken, newEnrollmentId, newNodeId, newToken } from '../../ids.js';
 import type { Logger } from '../../log.js';
-import { durableFor, type Waiter } from '../kernel/ask.js';
+import { committed, tell, type Waiter } from '../kernel/ask.js';
+import { Commit } from '../kernel/commit.js';
 import type { PersistPort } from '../kernel/store.js';
 import type { ActorSystem } from '../kernel/system.js';
-import { NodeActor, type NodeActorDeps, type NodeIndexPort, type NodeMsg } from './actor.js';
+import { NodeActor, type NodeActorDeps, type NodeConfig, type NodeIndexPort, type NodeMsg } from './actor.js';
 import { NodeChangeLog } from './change-log.js';
 import { EMPTY_REPORTED, NODE_STATES, nodeRecordSchema, type NodeKind, type NodeRecord, type NodeState } from './record.js';
 
@@ -26,13 +27,26 @@ export interface FleetSettings {
   maxOutputBytes: number;
 }
 
+/** What the fleet needs of the node's other actor families (exec queue, shells), injected at construction. */
+export interface FleetPorts {
+  /** Queue counts from the node's exec-queue actor (published, read without a message). */
+  execCounts(nodeId: string): { pending: number; depth: number; stalled?: boolean };
+  /** Shell sessions waiting for the node's agent. */
+  shellPending(nodeId: string): number;
+  /** The node was deleted: what it had elsewhere (exec queue, batch members, shell sessions) goes with it. */
+  nodeGone(nodeId: string): void;
+}
+
 export interface FleetDeps {
   clock: Clock;
   system: ActorSystem;
   store: PersistPort;
   catalog: RoleCatalog;
   log: Logger;
-  settings: FleetSettings;
+  settings: Readonly<FleetSettings>;
+  ports: FleetPorts;
+  /** Other indexes fed by the node actors' changes (the heads and the eligible bodies). */
+  watchers?: readonly NodeIndexPort[];
 }
 
 export interface TokenEntry {
@@ -56,6 +70,14 @@ const openEnrollmentHash = (r: NodeRecord): string | null =>
 /** Roles whose catalog entry names a provider: those also need `provider_status: running`. */
 const providerRolesOf = (catalog: RoleCatalog): string[] => Object.entries(catalog).filter(([, r]) => r.provider).map(([name]) => name);
 
+/** What every node actor reads of the config (one frozen value per reload). */
+const nodeConfigOf = (catalog: RoleCatalog, s: Readonly<FleetSettings>): NodeConfig =>
+  Object.freeze({
+    settings: Object.freeze({ providerRoles: providerRolesOf(catalog), offlineAfterMs: s.offlineAfterS * 1000 }),
+    heartbeatIntervalS: s.heartbeatIntervalS,
+    limits: Object.freeze({ max_output_bytes: s.maxOutputBytes }),
+  });
+
 export const DEFAULT_SWEEP_INTERVAL_MS = 1000;
 /** Nodes told per event-loop turn by the sweeper. */
 const SWEEP_SLICE = 500;
@@ -68,26 +90,24 @@ export class Fleet implements NodeIndexPort {
   private readonly counts = Object.fromEntries(NODE_STATES.map((s) => [s, 0])) as Record<NodeState, number>;
   private readonly nodeDeps: NodeActorDeps;
   private sweeper: TimerHandle | null = null;
-  /** Ports filled in by the exec and shell subsystems when they exist. */
-  execCounts: (nodeId: string) => { pending: number; depth: number; stalled?: boolean } = () => ({ pending: 0, depth: 0 });
-  shellPending: (nodeId: string) => number = () => 0;
-  /** Told when a node is deleted (or its enrollment refused): its exec queue, batch slots and shell sessions go with it. */
-  onNodeGone: (nodeId: string) => void = () => {};
-  /** Other indexes fed by the node actors' changes (the heads and the eligible bodies). */
-  readonly watchers: NodeIndexPort[];
+  /** The settings now: an immutable value, replaced whole by a reload. */
+  private settings: Readonly<FleetSettings>;
+  private nodeConfig: NodeConfig;
+  /** The journal's node-change lines, then the indexes given at construction (the heads). */
+  private readonly watchers: readonly NodeIndexPort[];
 
   constructor(private readonly deps: FleetDeps) {
-    this.watchers = [new NodeChangeLog(deps.log)];
+    this.settings = deps.settings;
+    this.nodeConfig = nodeConfigOf(deps.catalog, deps.settings);
+    this.watchers = [new NodeChangeLog(deps.log), ...(deps.watchers ?? [])];
     this.nodeDeps = {
       clock: deps.clock,
       observer: deps.system,
       store: deps.store,
       index: this,
-      settings: { providerRoles: providerRolesOf(deps.catalog), offlineAfterMs: deps.settings.offlineAfterS * 1000 },
-      heartbeatIntervalS: deps.settings.heartbeatIntervalS,
-      limits: Object.freeze({ max_output_bytes: deps.settings.maxOutputBytes }),
-      execCounts: (id) => this.execCounts(id),
-      shellPending: (id) => this.shellPending(id),
+      config: () => this.nodeConfig,
+      execCounts: deps.ports.execCounts,
+      shellPending: deps.ports.shellPending,
       onDeleted: (id) => this.forget(id),
     };
   }
@@ -99,16 +119,14 @@ export class Fleet implements NodeIndexPort {
    * failed install's backoff does not hold them; returns how many nodes were asked.
    */
   reconfigure(catalog: RoleCatalog, settings: Omit<FleetSettings, 'sweepIntervalMs'>, refreshed: readonly string[]): number {
-    Object.assign(this.deps.settings, settings);
-    this.nodeDeps.settings = { providerRoles: providerRolesOf(catalog), offlineAfterMs: settings.offlineAfterS * 1000 };
-    this.nodeDeps.heartbeatIntervalS = settings.heartbeatIntervalS;
-    this.nodeDeps.limits = Object.freeze({ max_output_bytes: settings.maxOutputBytes });
+    this.settings = Object.freeze({ ...settings, sweepIntervalMs: this.settings.sweepIntervalMs });
+    this.nodeConfig = nodeConfigOf(catalog, this.settings);
     if (refreshed.length === 0) return 0;
     const due: Array<readonly [NodeActor, { type: 'set_flag'; flag: 'update_services' }]> = [];
     for (const node of this.nodes.values()) {
       const state = node.stateName();
       if (state === 'enrolling' || state === 'expired') continue;
-      if (node.record.roles.some((r) => refreshed.includes(r))) due.push([node, { type: 'set_flag', flag: 'update_services' }]);
+      if (node.published.roles.some((r) => refreshed.includes(r))) due.push([node, { type: 'set_flag', flag: 'update_services' }]);
     }
     this.tellInSlices(due);
     return due.length;
@@ -136,7 +154,7 @@ export class Fleet implements NodeIndexPort {
     const node = this.nodes.get(id);
     this.nodes.delete(id);
     if (node) this.deps.system.unregister(node);
-    this.onNodeGone(id);
+    this.deps.ports.nodeGone(id);
   }
 
   /** Re-creates node actors from nodes.yaml records; a bad record stops the start with its id. */
@@ -155,7 +173,7 @@ export class Fleet implements NodeIndexPort {
   }
 
   start(): void {
-    this.sweeper ??= this.deps.clock.every(this.deps.settings.sweepIntervalMs, () => this.sweep());
+    this.sweeper ??= this.deps.clock.every(this.settings.sweepIntervalMs, () => this.sweep());
   }
 
   stop(): void {
@@ -169,7 +187,7 @@ export class Fleet implements NodeIndexPort {
    */
   async enroll(input: NewEnrollment, waiter?: Waiter): Promise<{ node: NodeActor; token: string }> {
     const now = this.deps.clock.now();
-    const ttlS = input.ttlS ?? this.deps.settings.enrollmentTtlS;
+    const ttlS = input.ttlS ?? this.settings.enrollmentTtlS;
     const token = newToken('hce');
     const record: NodeRecord = {
       ...nodeRecordSchema.parse({
@@ -195,20 +213,24 @@ export class Fleet implements NodeIndexPort {
   }
 
   /**
-   * Creates a node actor from a complete record (an enrollment, an iPad's self-registration) and
-   * returns once nodes.yaml holds it (or at once, its write handed to the request: see
-   * `Waiter.durable`); if it cannot be written the node is dropped again (503 `persist_failed`, no
-   * trace). `what` ends the error message; `done` runs once the record is durable.
+   * Creates a node actor from a complete record (an enrollment, an iPad's self-registration): a
+   * durable commit like any actor's change, answered once nodes.yaml holds it (or at once, its
+   * write handed to the request: see `Waiter.durable`); if it cannot be written the node is dropped
+   * again (503 `persist_failed`, no trace). `what` ends the error message; `done` runs once the
+   * record is durable.
    */
   async admit(record: NodeRecord, what: string, waiter: Waiter | undefined, done: () => void): Promise<NodeActor> {
     const node = this.spawn(record);
-    const write = this.deps.store.commit().then(done, (e: unknown) => {
-      this.deps.store.remove(record.id);
-      this.changed(record.id, record, null);
-      this.forget(record.id);
-      throw new AppError('persist_failed', `nodes.yaml could not be written, ${what}: ${(e as Error).message}`);
-    });
-    await durableFor(waiter, write);
+    const final = this.deps.store.commit().then(
+      () => (done(), ok(null)),
+      (e: unknown) => {
+        this.deps.store.remove(record.id);
+        this.changed(record.id, record, null);
+        this.forget(record.id);
+        return fail('persist_failed', `nodes.yaml could not be written, ${what}: ${(e as Error).message}`);
+      },
+    );
+    await committed(record.id, 'admit', new Commit(ok(null), final), { waiter });
     return node;
   }
 
@@ -240,7 +262,7 @@ export class Fleet implements NodeIndexPort {
    */
   sweep(): void {
     const now = this.deps.clock.mono();
-    const offlineAfterMs = this.deps.settings.offlineAfterS * 1000;
+    const offlineAfterMs = this.settings.offlineAfterS * 1000;
     const offline: NodeActor[] = [];
     const expired: NodeActor[] = [];
     for (const node of this.nodes.values()) {
@@ -271,7 +293,7 @@ export class Fleet implements NodeIndexPort {
     const end = Math.min(due.length, from + SWEEP_SLICE);
     for (let i = from; i < end; i++) {
       const [node, msg] = due[i]!;
-      node.send(typeof msg === 'string' ? { type: msg } : msg).catch(() => {});
+      tell(node, typeof msg === 'string' ? { type: msg } : msg);
     }
     if (end < due.length) setImmediate(() => this.tellInSlices(due, end));
   }

@@ -2,22 +2,24 @@
  * The node lifecycle statechart (SPEC §4), run by the kernel's `step()` (pure `transition()`,
  * seeded from the node's data with `resolveState`: no interpreter, no routing state):
  *
- *   enrolling ─REGISTER─▶ provisioning ─all roles applied─▶ online
- *       │ EXPIRE_DUE           ▲  │ OFFLINE_DUE              │ OFFLINE_DUE
+ *   enrolling ─register─▶ provisioning ─all roles applied─▶ online
+ *       │ expire_due           ▲  │ offline_due              │ offline_due
  *       ▼                      │  ▼                          ▼
- *    expired          roles / reprovision ◀──HEARTBEAT──── offline
+ *    expired          roles / reprovision ◀──heartbeat──── offline
  *
  * The rules live here as guards: a registration needs an unused, unexpired enrollment; only
  * bodies are drained; a node never changes between body and head kinds; an ack clears only a
- * flag a reply has carried; a node goes offline only when it has been silent long enough. Time
- * enters only through events (`mono`: the monotonic clock; `at`: wall time for stored stamps).
- * A re-enrollment (REENROLL, SPEC §16.3) opens a single-use token on a registered node; REGISTER
+ * flag a reply has carried; a node goes offline only when it has been silent long enough. The
+ * events are the node actor's messages as sent; time enters through the context (`mono`: the
+ * monotonic clock, what is counted; `now`: wall time, for stored stamps).
+ * A re-enrollment (`reenroll`, SPEC §16.3) opens a single-use token on a registered node; `register`
  * with it takes the node to provisioning with a new token and everything else kept
  * (./reenroll-fields.ts); before a first registration it simply replaces the enrollment's token.
  * Effects are actions the kernel runs by key: `persist` (durable before the reply, or lazy),
  * `reject` (the refusal and its error code).
  */
 import { assign, setup } from 'xstate';
+import { isoCached } from '../../clock.js';
 import { kernelActions, persist, reject } from '../kernel/machine.js';
 import { applyHeadChanges, type HeadChanges } from './head-fields.js';
 import { reenrollmentDropped, reenrollmentOpened, reissued, reregistered, type Reenrollment } from './reenroll-fields.js';
@@ -34,6 +36,9 @@ export interface NodeContext {
   /** The durable record; `record.state` is the state before the event. */
   record: NodeRecord;
   settings: NodeSettings;
+  /** When the event is handled: wall ms (what is shown and stored) and monotonic ms (what is counted). */
+  now: number;
+  mono: number;
   /** Monotonic instant the offline clock counts from (last heartbeat, registration, or boot). */
   lastBeat: number;
   /** Monotonic instant an unredeemed enrollment expires, or null. */
@@ -46,19 +51,31 @@ export type { HeadChanges };
 
 export type UpdateChanges = Partial<Pick<NodeRecord, 'name' | 'owner' | 'district' | 'venue' | 'kind'>>;
 
+/** A heartbeat as the agent sent it: telemetry, diagnostics, and the flags it acknowledges. */
+export interface HeartbeatReport {
+  reported: Partial<Reported>;
+  diagnostics?: Record<string, unknown>;
+  ack: readonly FlagName[];
+}
+
+/**
+ * The node actor's messages, which are its machine's events (one vocabulary). Senders say only what
+ * they know; the time of handling is in the context (`now`, `mono`).
+ */
 export type NodeEvent =
-  | { type: 'REGISTER'; tokenHash: string; reported: Partial<Reported>; at: string; mono: number }
-  /** SPEC §16.3: a new single-use enrollment for this node; `deadline` is monotonic. */
-  | { type: 'REENROLL'; enrollment: Reenrollment; deadline: number }
-  | { type: 'HEARTBEAT'; reported: Partial<Reported>; ack: readonly FlagName[]; at: string }
-  | { type: 'OFFLINE_DUE'; mono: number }
-  | { type: 'EXPIRE_DUE'; mono: number }
-  | { type: 'SET_ROLES'; roles: string[] }
-  | { type: 'REPROVISION' }
-  | { type: 'SET_FLAG'; flag: 'update_node' | 'update_services' }
-  | { type: 'UPDATE'; changes: UpdateChanges }
-  | { type: 'DRAIN'; drain: boolean; reason: string | null }
-  | { type: 'SET_HEAD'; changes: HeadChanges };
+  | { type: 'heartbeat'; report: HeartbeatReport }
+  | { type: 'register'; tokenHash: string; reported: Partial<Reported> }
+  /** SPEC §16.3: a new single-use enrollment for this node (its id, the token's hash, its lifetime). */
+  | { type: 'reenroll'; enrollmentId: string; tokenHash: string; ttlS: number }
+  | { type: 'set_roles'; roles: string[] }
+  | { type: 'update'; changes: UpdateChanges }
+  | { type: 'drain'; drain: boolean; reason: string | null }
+  /** From the node's head actor: its durable side (assignment, allowed experiences). */
+  | { type: 'set_head'; changes: HeadChanges }
+  | { type: 'set_flag'; flag: 'update_node' | 'update_services' }
+  | { type: 'reprovision' }
+  | { type: 'offline_due' }
+  | { type: 'expire_due' };
 
 /** The node has heartbeated and reports every assigned role applied. */
 function rolesApplied(record: NodeRecord): boolean {
@@ -99,18 +116,18 @@ const sameList = (a: readonly string[], b: readonly string[]) => a.length === b.
  * the reprovision completed when acked and every role is applied again, and every flag still set
  * marked as carried by this heartbeat's reply.
  */
-function applyHeartbeat(ctx: NodeContext, ev: Extract<NodeEvent, { type: 'HEARTBEAT' }>): NodeRecord {
+function applyHeartbeat(ctx: NodeContext, report: HeartbeatReport): NodeRecord {
   const prev = ctx.record;
   const sent = new Set(prev.flags_sent ?? []);
   const flags = { ...prev.flags };
   let acked = prev.reprovision_acked;
-  for (const f of ev.ack) {
+  for (const f of report.ack) {
     if (!flags[f] || !sent.has(f)) continue; // stale or premature: a newer request stands
     flags[f] = false;
     sent.delete(f);
     if (f === 'reprovision' && prev.reprovision_pending) acked = true;
   }
-  let next: NodeRecord = { ...prev, flags, reprovision_acked: acked, last_seen: ev.at, reported: { ...prev.reported, ...ev.reported } };
+  let next: NodeRecord = { ...prev, flags, reprovision_acked: acked, last_seen: isoCached(ctx.now), reported: { ...prev.reported, ...report.reported } };
   if (next.awaiting_report) delete next.awaiting_report; // the head has reported back
   // A reprovision is done once the agent acked it and then reports every role applied (and running) again.
   if (next.reprovision_pending && acked && reprovisionDone(next, ctx.settings)) {
@@ -131,6 +148,15 @@ function heartbeatIsDurable(prev: NodeRecord, next: NodeRecord): boolean {
   );
 }
 
+const MS_PER_S = 1000;
+
+/** The enrollment a `reenroll` opens: its id and token hash, expiring `ttlS` from now. */
+const reenrollmentOf = (c: NodeContext, e: Extract<NodeEvent, { type: 'reenroll' }>): Reenrollment => ({
+  id: e.enrollmentId,
+  token_hash: e.tokenHash,
+  expires_at: new Date(c.now + e.ttlS * MS_PER_S).toISOString(),
+});
+
 const kindClass = (k: NodeKind) => (isHeadKind(k) ? 'head' : 'body');
 
 /** Persist after the evaluation that follows a heartbeat: durable if the state changes too. */
@@ -148,34 +174,33 @@ export const nodeMachine = setup({
     provisioned: ({ context }) => isProvisioned(context.record),
     enrollmentOpen: ({ context, event }) => {
       const e = context.record.enrollment;
-      return event.type === 'REGISTER' && !!e && !e.used_at && context.enrollDeadline !== null && event.mono < context.enrollDeadline;
+      return event.type === 'register' && !!e && !e.used_at && context.enrollDeadline !== null && context.mono < context.enrollDeadline;
     },
     enrollmentUsed: ({ context }) => !!context.record.enrollment?.used_at,
     reenrollmentOpen: ({ context, event }) =>
-      event.type === 'REGISTER' && !!context.record.reenrollment && context.enrollDeadline !== null && event.mono < context.enrollDeadline,
+      event.type === 'register' && !!context.record.reenrollment && context.enrollDeadline !== null && context.mono < context.enrollDeadline,
     reenrollmentPending: ({ context }) => !!context.record.reenrollment,
     notIpad: ({ context }) => context.record.kind !== 'ipad',
-    silentTooLong: ({ context, event }) => event.type === 'OFFLINE_DUE' && event.mono - context.lastBeat >= context.settings.offlineAfterMs,
-    enrollmentOver: ({ context, event }) =>
-      event.type === 'EXPIRE_DUE' && context.enrollDeadline !== null && event.mono >= context.enrollDeadline,
+    silentTooLong: ({ context }) => context.mono - context.lastBeat >= context.settings.offlineAfterMs,
+    enrollmentOver: ({ context }) => context.enrollDeadline !== null && context.mono >= context.enrollDeadline,
     isBody: ({ context }) => context.record.kind === 'body',
     isHead: ({ context }) => isHeadKind(context.record.kind),
     kindChangeAllowed: ({ context, event }) =>
-      event.type !== 'UPDATE' || event.changes.kind === undefined || kindClass(event.changes.kind) === kindClass(context.record.kind),
+      event.type !== 'update' || event.changes.kind === undefined || kindClass(event.changes.kind) === kindClass(context.record.kind),
   },
   actions: {
     ...kernelActions,
     heartbeat: assign(({ context, event }) => {
-      if (event.type !== 'HEARTBEAT') return {};
-      const record = applyHeartbeat(context, event);
+      if (event.type !== 'heartbeat') return {};
+      const record = applyHeartbeat(context, event.report);
       return { record, beatDurable: heartbeatIsDurable(context.record, record) };
     }),
     setRoles: assign({
-      record: ({ context, event }) => (event.type === 'SET_ROLES' ? { ...context.record, roles: event.roles } : context.record),
+      record: ({ context, event }) => (event.type === 'set_roles' ? { ...context.record, roles: event.roles } : context.record),
     }),
     setFlag: assign({
       record: ({ context, event }) => {
-        if (event.type !== 'SET_FLAG') return context.record;
+        if (event.type !== 'set_flag') return context.record;
         const r = context.record;
         // Set again: delivered again, and only an ack of the new delivery clears it.
         const sent = (r.flags_sent ?? []).filter((f) => f !== event.flag);
@@ -196,39 +221,39 @@ export const nodeMachine = setup({
       },
     }),
     update: assign({
-      record: ({ context, event }) => (event.type === 'UPDATE' ? { ...context.record, ...event.changes } : context.record),
+      record: ({ context, event }) => (event.type === 'update' ? { ...context.record, ...event.changes } : context.record),
     }),
     drain: assign({
       record: ({ context, event }) =>
-        event.type === 'DRAIN' ? { ...context.record, drain: event.drain, drain_reason: event.drain ? event.reason : null } : context.record,
+        event.type === 'drain' ? { ...context.record, drain: event.drain, drain_reason: event.drain ? event.reason : null } : context.record,
     }),
     setHead: assign({
-      record: ({ context, event }) => (event.type === 'SET_HEAD' ? applyHeadChanges(context.record, event.changes) : context.record),
+      record: ({ context, event }) => (event.type === 'set_head' ? applyHeadChanges(context.record, event.changes) : context.record),
     }),
     register: assign(({ context, event }) => {
-      if (event.type !== 'REGISTER') return {};
+      if (event.type !== 'register') return {};
       const r = context.record;
       return {
         record: {
           ...r,
           token_hash: event.tokenHash,
-          enrollment: r.enrollment ? { ...r.enrollment, used_at: event.at } : null,
+          enrollment: r.enrollment ? { ...r.enrollment, used_at: isoCached(context.now) } : null,
           reported: { ...r.reported, ...event.reported },
         },
-        lastBeat: event.mono,
+        lastBeat: context.mono,
         enrollDeadline: null,
       };
     }),
     closeEnrollment: assign({ enrollDeadline: null }),
     reissueEnrollment: assign(({ context, event }) =>
-      event.type === 'REENROLL' ? { record: reissued(context.record, event.enrollment), enrollDeadline: event.deadline } : {},
+      event.type === 'reenroll' ? { record: reissued(context.record, reenrollmentOf(context, event)), enrollDeadline: context.mono + event.ttlS * MS_PER_S } : {},
     ),
     openReenrollment: assign(({ context, event }) =>
-      event.type === 'REENROLL' ? { record: reenrollmentOpened(context.record, event.enrollment), enrollDeadline: event.deadline } : {},
+      event.type === 'reenroll' ? { record: reenrollmentOpened(context.record, reenrollmentOf(context, event)), enrollDeadline: context.mono + event.ttlS * MS_PER_S } : {},
     ),
     dropReenrollment: assign(({ context }) => ({ record: reenrollmentDropped(context.record), enrollDeadline: null })),
     reregister: assign(({ context, event }) =>
-      event.type === 'REGISTER' ? { record: reregistered(context.record, event.tokenHash, event.reported, event.at), lastBeat: event.mono, enrollDeadline: null } : {},
+      event.type === 'register' ? { record: reregistered(context.record, event.tokenHash, event.reported, isoCached(context.now)), lastBeat: context.mono, enrollDeadline: null } : {},
     ),
   },
 }).createMachine({
@@ -236,21 +261,21 @@ export const nodeMachine = setup({
   context: ({ input }) => input as NodeContext,
   initial: 'enrolling',
   on: {
-    SET_FLAG: { actions: ['setFlag', persist(true)] },
-    UPDATE: [
+    set_flag: { actions: ['setFlag', persist(true)] },
+    update: [
       { guard: 'kindChangeAllowed', actions: ['update', persist(true)] },
       { actions: reject('wrong_kind', 'a node cannot change between a body kind and a head kind; delete it and enroll it again') },
     ],
-    DRAIN: [
+    drain: [
       { guard: 'isBody', actions: ['drain', persist(true)] },
       { actions: reject('wrong_kind', 'only bodies are drained; this node is a head') },
     ],
-    SET_HEAD: [
+    set_head: [
       { guard: 'isHead', actions: ['setHead', persist(true)] },
       { actions: reject('wrong_kind', 'this node is a body; only heads have assignments and allowed experiences') },
     ],
-    REENROLL: { actions: reject('wrong_kind', 'an iPad enrolls again with the fleet enrollment QR, not with an install command') },
-    REGISTER: [
+    reenroll: { actions: reject('wrong_kind', 'an iPad enrolls again with the fleet enrollment QR, not with an install command') },
+    register: [
       { guard: 'enrollmentUsed', actions: reject('unauthorized', 'the enrollment token was already used') },
       { actions: reject('unauthorized', 'the enrollment token is not valid') },
     ],
@@ -258,55 +283,55 @@ export const nodeMachine = setup({
   states: {
     enrolling: {
       on: {
-        REGISTER: [
+        register: [
           { guard: 'enrollmentOpen', target: 'provisioning', actions: ['register', persist(true)] },
           { actions: reject('unauthorized', 'the enrollment token has expired') },
         ],
-        EXPIRE_DUE: { guard: 'enrollmentOver', target: 'expired', actions: ['closeEnrollment', persist(false)] },
-        REENROLL: { guard: 'notIpad', actions: ['reissueEnrollment', persist(true)] },
-        SET_ROLES: { actions: ['setRoles', persist(true)] },
-        REPROVISION: { actions: ['reprovision', persist(true)] },
+        expire_due: { guard: 'enrollmentOver', target: 'expired', actions: ['closeEnrollment', persist(false)] },
+        reenroll: { guard: 'notIpad', actions: ['reissueEnrollment', persist(true)] },
+        set_roles: { actions: ['setRoles', persist(true)] },
+        reprovision: { actions: ['reprovision', persist(true)] },
       },
     },
     provisioning: {
       on: {
-        REENROLL: { guard: 'notIpad', actions: ['openReenrollment', persist(true)] },
-        REGISTER: [
+        reenroll: { guard: 'notIpad', actions: ['openReenrollment', persist(true)] },
+        register: [
           { guard: 'reenrollmentOpen', target: 'provisioning', actions: ['reregister', persist(true)] },
           { guard: 'reenrollmentPending', actions: reject('unauthorized', 'the enrollment token has expired') },
         ],
-        EXPIRE_DUE: { guard: 'enrollmentOver', actions: ['dropReenrollment', persist(false)] },
-        HEARTBEAT: { target: 'evaluating', actions: 'heartbeat' },
-        SET_ROLES: { target: 'evaluating', actions: ['setRoles', persist(true)] },
-        REPROVISION: { actions: ['reprovision', persist(true)] },
-        OFFLINE_DUE: { guard: 'silentTooLong', target: 'offline', actions: persist(false) },
+        expire_due: { guard: 'enrollmentOver', actions: ['dropReenrollment', persist(false)] },
+        heartbeat: { target: 'evaluating', actions: 'heartbeat' },
+        set_roles: { target: 'evaluating', actions: ['setRoles', persist(true)] },
+        reprovision: { actions: ['reprovision', persist(true)] },
+        offline_due: { guard: 'silentTooLong', target: 'offline', actions: persist(false) },
       },
     },
     online: {
       on: {
-        REENROLL: { guard: 'notIpad', actions: ['openReenrollment', persist(true)] },
-        REGISTER: [
+        reenroll: { guard: 'notIpad', actions: ['openReenrollment', persist(true)] },
+        register: [
           { guard: 'reenrollmentOpen', target: 'provisioning', actions: ['reregister', persist(true)] },
           { guard: 'reenrollmentPending', actions: reject('unauthorized', 'the enrollment token has expired') },
         ],
-        EXPIRE_DUE: { guard: 'enrollmentOver', actions: ['dropReenrollment', persist(false)] },
-        HEARTBEAT: { target: 'evaluating', actions: 'heartbeat' },
-        SET_ROLES: { target: 'evaluating', actions: ['setRoles', persist(true)] },
-        REPROVISION: { target: 'provisioning', actions: ['reprovision', persist(true)] },
-        OFFLINE_DUE: { guard: 'silentTooLong', target: 'offline', actions: persist(false) },
+        expire_due: { guard: 'enrollmentOver', actions: ['dropReenrollment', persist(false)] },
+        heartbeat: { target: 'evaluating', actions: 'heartbeat' },
+        set_roles: { target: 'evaluating', actions: ['setRoles', persist(true)] },
+        reprovision: { target: 'provisioning', actions: ['reprovision', persist(true)] },
+        offline_due: { guard: 'silentTooLong', target: 'offline', actions: persist(false) },
       },
     },
     offline: {
       on: {
-        REENROLL: { guard: 'notIpad', actions: ['openReenrollment', persist(true)] },
-        REGISTER: [
+        reenroll: { guard: 'notIpad', actions: ['openReenrollment', persist(true)] },
+        register: [
           { guard: 'reenrollmentOpen', target: 'provisioning', actions: ['reregister', persist(true)] },
           { guard: 'reenrollmentPending', actions: reject('unauthorized', 'the enrollment token has expired') },
         ],
-        EXPIRE_DUE: { guard: 'enrollmentOver', actions: ['dropReenrollment', persist(false)] },
-        HEARTBEAT: { target: 'evaluating', actions: 'heartbeat' },
-        SET_ROLES: { actions: ['setRoles', persist(true)] },
-        REPROVISION: { actions: ['reprovision', persist(true)] },
+        expire_due: { guard: 'enrollmentOver', actions: ['dropReenrollment', persist(false)] },
+        heartbeat: { target: 'evaluating', actions: 'heartbeat' },
+        set_roles: { actions: ['setRoles', persist(true)] },
+        reprovision: { actions: ['reprovision', persist(true)] },
       },
     },
     /** Transient: decides provisioning vs online from the context just updated. */
@@ -318,9 +343,9 @@ export const nodeMachine = setup({
     },
     expired: {
       on: {
-        SET_ROLES: { actions: ['setRoles', persist(true)] },
-        REGISTER: { actions: reject('unauthorized', 'the enrollment token has expired') },
-        REENROLL: { guard: 'notIpad', target: 'enrolling', actions: ['reissueEnrollment', persist(true)] },
+        set_roles: { actions: ['setRoles', persist(true)] },
+        register: { actions: reject('unauthorized', 'the enrollment token has expired') },
+        reenroll: { guard: 'notIpad', target: 'enrolling', actions: ['reissueEnrollment', persist(true)] },
       },
     },
   },

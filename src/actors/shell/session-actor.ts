@@ -1,6 +1,6 @@
 /**
  * ShellSessionActor: one WebSocket PTY session (actor id `shell-<ULID>`, kind `shell`), on the
- * kernel. Its statechart (machine.ts) holds the rules; its mailbox sees only the few events of a
+ * kernel path. Its statechart (machine.ts) holds the rules; its mailbox sees only the few events of a
  * session's life (attach, the agent's socket, timeouts, the end) — the PTY bytes go through the
  * {@link ShellBridge} outside it. Two timers on the injected clock: the attach timeout (the agent
  * must attach and connect by then, else the client gets `agent_unavailable`) and the idle
@@ -8,21 +8,16 @@
  */
 import type { WebSocket } from 'ws';
 import { wallOf, type Clock, type TimerHandle } from '../../clock.js';
-import { fail, ok, type Result } from '../../errors.js';
 import { CLOSE_POLICY, type ShellSession } from '../../wire/shell.js';
-import { asker } from '../kernel/ask.js';
-import { ActorCell, type CellObserver } from '../kernel/cell.js';
+import { asker, tell } from '../kernel/ask.js';
+import type { CellObserver } from '../kernel/cell.js';
+import { MachineActor } from '../kernel/machine-actor.js';
+import type { Snapshot } from '../kernel/machine.js';
 import { ShellBridge } from './bridge.js';
-import { stepShell, type CloseReason, type ShellContext, type ShellEvent, type ShellState } from './machine.js';
+import { shellMachine, type ShellContext, type ShellEvent, type ShellState } from './machine.js';
 
-export type ShellMsg =
-  /** The agent asks to attach (before its WebSocket upgrade): the machine's rules decide. */
-  | { type: 'attach'; nodeId: string }
-  /** The attached agent's socket is open. */
-  | { type: 'agent_socket'; socket: WebSocket }
-  | { type: 'attach_timeout' }
-  | { type: 'idle_check' }
-  | { type: 'end'; reason: CloseReason };
+/** The session actor's messages: its machine's events. */
+export type ShellMsg = ShellEvent;
 
 export interface ShellReplies {
   attach: null;
@@ -40,12 +35,25 @@ export interface ShellSettings {
 export interface ShellSessionDeps {
   clock: Clock;
   observer: CellObserver;
-  settings: ShellSettings;
+  /** The settings now (a reload replaces the value whole). */
+  settings(): Readonly<ShellSettings>;
   /** Told once, when the session has closed. */
   onClosed(session: ShellSessionActor): void;
 }
 
-export class ShellSessionActor extends ActorCell<ShellMsg, Result<unknown>> {
+export class ShellSessionActor extends MachineActor<ShellMsg, typeof shellMachine> {
+  protected readonly machine = shellMachine;
+  protected readonly ports = {
+    connectAgent: (p: { socket: WebSocket | null }) => {
+      this.attachTimer?.cancel();
+      this.attachTimer = null;
+      this.lastActivity = this.ctx.now;
+      this.bridge.attachAgent(p.socket!);
+    },
+    refuseSocket: (p: { socket: WebSocket | null }) => p.socket?.close(CLOSE_POLICY, 'this shell session has no place for another agent'),
+    rearmIdle: () => this.armIdle(this.lastActivity + this.deps.settings().idleTimeoutMs - this.ctx.now),
+    teardown: () => this.teardown(),
+  };
   private value: ShellState = 'waiting';
   private ctx: ShellContext;
   private readonly bridge: ShellBridge;
@@ -60,14 +68,18 @@ export class ShellSessionActor extends ActorCell<ShellMsg, Result<unknown>> {
   ) {
     super(id, 'shell', deps.clock, deps.observer);
     const now = deps.clock.mono();
-    this.ctx = { id, nodeId: init.nodeId, cols: init.cols, rows: init.rows, command: init.command, openedAt: now, attachedAt: null, closedAt: null, reason: null };
+    this.ctx = {
+      id, nodeId: init.nodeId, cols: init.cols, rows: init.rows, command: init.command,
+      openedAt: now, attachedAt: null, connectedAt: null, closedAt: null, reason: null,
+      idleMs: deps.settings().idleTimeoutMs, now, lastActivity: now,
+    };
     this.lastActivity = now;
     this.bridge = new ShellBridge(init.client, {
-      end: (reason) => void this.send({ type: 'end', reason }).catch(() => {}),
+      end: (reason) => tell(this, { type: 'end', reason }),
       activity: () => (this.lastActivity = this.clock.mono()),
     });
-    this.attachTimer = deps.clock.after(deps.settings.attachTimeoutMs, () => void this.send({ type: 'attach_timeout' }).catch(() => {}));
-    this.armIdle(deps.settings.idleTimeoutMs);
+    this.attachTimer = deps.clock.after(deps.settings().attachTimeoutMs, () => tell(this, { type: 'attach_timeout' }));
+    this.armIdle(deps.settings().idleTimeoutMs);
   }
 
   get nodeId(): string {
@@ -109,48 +121,20 @@ export class ShellSessionActor extends ActorCell<ShellMsg, Result<unknown>> {
     };
   }
 
-  protected handle(msg: ShellMsg): Result<unknown> {
-    const at = this.clock.mono();
-    switch (msg.type) {
-      case 'attach':
-        return this.apply({ type: 'ATTACH', nodeId: msg.nodeId, at });
-      case 'agent_socket':
-        if (this.value !== 'attached' || this.bridge.agentConnected) {
-          msg.socket.close(CLOSE_POLICY, 'this shell session has no place for another agent');
-          return ok(null);
-        }
-        this.attachTimer?.cancel();
-        this.attachTimer = null;
-        this.lastActivity = at;
-        this.bridge.attachAgent(msg.socket);
-        return ok(null);
-      case 'attach_timeout':
-        // Waiting: no agent came. Attached but its socket never opened: the same for the client.
-        if (this.value === 'waiting') return this.apply({ type: 'ATTACH_TIMEOUT', at });
-        if (this.value === 'attached' && !this.bridge.agentConnected) return this.apply({ type: 'END', reason: 'agent_unavailable', at });
-        return ok(null);
-      case 'idle_check': {
-        const left = this.lastActivity + this.deps.settings.idleTimeoutMs - at;
-        if (left > 0) return (this.armIdle(left), ok(null));
-        return this.apply({ type: 'END', reason: 'idle_timeout', at });
-      }
-      case 'end':
-        return this.apply({ type: 'END', reason: msg.reason, at });
-    }
+  protected handle(msg: ShellMsg) {
+    return this.run(msg, () => null);
   }
 
-  private apply(event: ShellEvent): Result<unknown> {
-    if (this.value === 'closed') return event.type === 'ATTACH' ? fail('not_found', 'this shell session has ended') : ok(null);
-    let ended = false;
-    const s = stepShell(this.value, this.ctx, event, { teardown: () => (ended = true) });
-    if (s.rejected) return s.rejected;
+  protected current(): Snapshot<ShellContext> {
+    return { value: this.value, context: { ...this.ctx, now: this.clock.mono(), lastActivity: this.lastActivity, idleMs: this.deps.settings().idleTimeoutMs } };
+  }
+
+  protected adopt(s: Snapshot<ShellContext>): void {
     this.value = s.value as ShellState;
     this.ctx = s.context;
-    if (ended) this.teardown();
-    return ok(null);
   }
 
-  /** The `teardown` port's work, after the step: sockets closed, timers off, registry told. */
+  /** The `teardown` port: sockets closed, timers off, registry told. */
   private teardown(): void {
     this.attachTimer?.cancel();
     this.idleTimer?.cancel();
@@ -161,7 +145,7 @@ export class ShellSessionActor extends ActorCell<ShellMsg, Result<unknown>> {
   }
 
   private armIdle(ms: number): void {
-    this.idleTimer = this.clock.after(ms, () => void this.send({ type: 'idle_check' }).catch(() => {}));
+    this.idleTimer = this.clock.after(ms, () => tell(this, { type: 'idle_check' }));
   }
 }
 

@@ -11,6 +11,7 @@ import type { Logger } from '../../log.js';
 import { fail, ok, type Result } from '../../errors.js';
 import { newShellId } from '../../ids.js';
 import type { ShellSession } from '../../wire/shell.js';
+import { tell } from '../kernel/ask.js';
 import { Parking } from '../kernel/parking.js';
 import type { ActorSystem } from '../kernel/system.js';
 import { ShellSessionActor, type ShellSettings } from './session-actor.js';
@@ -33,8 +34,17 @@ export class ShellSessions {
   private readonly checks: Parking<ShellSession[]>;
   private closing = false;
 
+  /** The settings now: an immutable value, replaced whole by {@link reconfigure}. */
+  private settings: Readonly<ShellSessionsSettings>;
+
   constructor(private readonly deps: { clock: Clock; system: ActorSystem; settings: ShellSessionsSettings; log?: Logger }) {
     this.checks = new Parking(deps.clock);
+    this.settings = Object.freeze({ ...deps.settings });
+  }
+
+  /** A config reload: new sessions and every session's next message read the new settings. */
+  reconfigure(settings: ShellSessionsSettings): void {
+    this.settings = Object.freeze({ ...settings });
   }
 
   get size(): number {
@@ -49,7 +59,7 @@ export class ShellSessions {
   mayOpen(nodeId: string): Result<null> {
     if (this.closing) return fail('shutting_down', 'the server is shutting down; retry in a few seconds');
     const open = this.byNode.get(nodeId)?.size ?? 0;
-    const max = this.deps.settings.maxSessionsPerNode;
+    const max = this.settings.maxSessionsPerNode;
     if (open >= max) return fail('too_many_sessions', `node ${nodeId} already has ${open} open shell sessions (server.shell.max_sessions_per_node ${max}); close one first`);
     return ok(null);
   }
@@ -58,8 +68,9 @@ export class ShellSessions {
   open(nodeId: string, opts: ShellOpen, client: WebSocket): Result<ShellSessionActor> {
     const allowed = this.mayOpen(nodeId);
     if (!allowed.ok) return allowed;
-    const { clock, system, settings } = this.deps;
-    const session = new ShellSessionActor(newShellId(), { nodeId, ...opts, client }, { clock, observer: system, settings, onClosed: (s) => this.closed(s) });
+    const { clock, system } = this.deps;
+    const deps = { clock, observer: system, settings: () => this.settings, onClosed: (s: ShellSessionActor) => this.closed(s) };
+    const session = new ShellSessionActor(newShellId(), { nodeId, ...opts, client }, deps);
     this.sessions.set(session.id, session);
     let set = this.byNode.get(nodeId);
     if (!set) this.byNode.set(nodeId, (set = new Set()));
@@ -90,12 +101,12 @@ export class ShellSessions {
     if (now.length > 0 || waitMs <= 0 || this.closing) return now;
     // A newer check from the node replaces a parked one.
     this.checks.answerAll(nodeId, NONE);
-    return this.checks.park(nodeId, waitMs, NONE, signal).reply;
+    return this.checks.park(nodeId, waitMs, NONE, signal);
   }
 
   /** The node was deleted: its sessions end. */
   removeNode(nodeId: string): void {
-    for (const s of this.byNode.get(nodeId) ?? []) s.send({ type: 'end', reason: 'agent_closed' }).catch(() => {});
+    for (const s of this.byNode.get(nodeId) ?? []) tell(s, { type: 'end', reason: 'agent_closed' });
     this.checks.answerAll(nodeId, NONE);
   }
 
@@ -103,7 +114,7 @@ export class ShellSessions {
   closeAll(): void {
     this.closing = true;
     this.checks.releaseAll();
-    for (const s of this.sessions.values()) s.send({ type: 'end', reason: 'shutting_down' }).catch(() => {});
+    for (const s of this.sessions.values()) tell(s, { type: 'end', reason: 'shutting_down' });
   }
 
   private closed(s: ShellSessionActor): void {
