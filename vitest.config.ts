@@ -8,5 +8,7 @@ export default defineConfig({
     // Two cores on CI: some suites spawn real servers.
     maxWorkers: 2,
     reporters: ['default', './test/support/summary-reporter.ts'],
+    // Removes the temp folders a test file made (test/support/temp.ts) when the file ends.
+    setupFiles: ['./test/support/setup.ts'],
   },
 });

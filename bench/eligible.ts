@@ -6,10 +6,10 @@
 import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { FakeClock } from '../src/clock.js';
-import { createApp } from '../src/http/app.js';
+import { createApp } from '../src/app.js';
 import { hashToken, newNodeId, newToken } from '../src/ids.js';
 import { memoryLogger } from '../src/log.js';
-import { nodeRecordSchema, type NodeRecord } from '../src/actors/node-actor.js';
+import { nodeRecordSchema, type NodeRecord } from '../src/actors/node/record.js';
 import { MemoryStore } from '../src/persist/memory-store.js';
 import { buildCore } from '../src/server.js';
 import { benchConfig, makeFleet, writeNodesYaml } from './fixtures.js';

@@ -5,7 +5,7 @@
  * the baseline. Prints one JSON line.
  */
 import { loadavg } from 'node:os';
-import { createApp } from '../src/http/app.js';
+import { createApp } from '../src/app.js';
 import { benchConfig } from './fixtures.js';
 import { buildBenchCore, reportChild, watchLoop, type LoopWindow } from './loop-window.js';
 

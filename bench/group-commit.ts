@@ -11,8 +11,8 @@
  */
 import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
-import { askNode } from '../src/actors/node-actor.js';
-import { createApp } from '../src/http/app.js';
+import { askNode } from '../src/actors/node/actor.js';
+import { createApp } from '../src/app.js';
 import { memoryLogger } from '../src/log.js';
 import { buildCore } from '../src/server.js';
 import type { AuditEntry } from '../src/wire/audit.js';

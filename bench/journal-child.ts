@@ -8,7 +8,7 @@
  * Prints one JSON line with the result.
  */
 import { readFileSync } from 'node:fs';
-import { askNode } from '../src/actors/node-actor.js';
+import { askNode } from '../src/actors/node/actor.js';
 import type { FakeClock } from '../src/clock.js';
 import type { NodesFile } from '../src/persist/nodes-file.js';
 import { buildBenchCore, reportChild } from './loop-window.js';

@@ -44,7 +44,7 @@ const CANCEL_NOTE = '\n[hydranode: the exec was cancelled; the command was kille
  * cancelled gets a line saying so at the end of stderr, within the same `maxBytes` (the command's
  * own output comes first); a cancelled one is flagged `cancelled` (SPEC §16.7).
  */
-export function toResult(id: string, o: RunOutcome, maxBytes: number, cancelled = false): ExecResultBody {
+export function resultBody(id: string, o: RunOutcome, maxBytes: number, cancelled = false): ExecResultBody {
   const note = o.aborted ? (cancelled ? CANCEL_NOTE : STOP_NOTE) : null;
   const stderr = note ? capUtf8(o.stderr + note, maxBytes) : { text: o.stderr, truncated: false };
   return {
@@ -163,7 +163,7 @@ export class ExecLoop {
       stderr_truncated: outcome.stderrTruncated,
       max_output_bytes: maxOutputBytes,
     });
-    await deliverResult(toResult(order.id, outcome, maxOutputBytes, cancelled), {
+    await deliverResult(resultBody(order.id, outcome, maxOutputBytes, cancelled), {
       client: this.deps.client,
       log,
       backoff: this.deps.backoff,

@@ -10,13 +10,10 @@ import { closeSync, constants, openSync } from 'node:fs';
 import type { WebSocket as WsSocket } from 'ws';
 import type { IPty } from 'node-pty';
 import type { Logger } from '../log.js';
-import { parseControl, type ShellSession } from '../wire/shell.js';
+import { CLOSE_GOING_AWAY, CLOSE_INTERNAL_ERROR, CLOSE_NORMAL, parseControl, SHELL_HIGH_WATER_BYTES, SHELL_LOW_WATER_BYTES, type ShellSession } from '../wire/shell.js';
 
 /** Largest binary frame the agent sends (the server's default max_frame_bytes is 64 KiB). */
 export const MAX_FRAME_BYTES = 16 * 1024;
-/** The PTY is paused while this much is unsent on the socket (a slow operator), resumed below the low mark. */
-const HIGH_WATER_BYTES = 1024 * 1024;
-const LOW_WATER_BYTES = 256 * 1024;
 /** After SIGHUP, the process group gets this long before SIGKILL. */
 export const KILL_GRACE_MS = 2000;
 const CONNECT_TIMEOUT_MS = 10_000;
@@ -122,7 +119,7 @@ export async function runShellPty(o: ShellPtyOptions): Promise<void> {
   if (!pty) {
     log.warn('shell session refused: no PTY support in this agent', { session_id: session.id });
     ws.send(JSON.stringify({ type: 'error', error: 'spawn_failed', message: NO_PTY_MESSAGE }));
-    ws.close(1011, 'spawn_failed');
+    ws.close(CLOSE_INTERNAL_ERROR, 'spawn_failed');
     return;
   }
   const launch = shellLaunch(session.command, o.env, o.platform ?? process.platform);
@@ -139,11 +136,11 @@ export async function runShellPty(o: ShellPtyOptions): Promise<void> {
   } catch (e) {
     log.error('shell PTY could not start', { session_id: session.id, error: (e as Error).message });
     ws.send(JSON.stringify({ type: 'error', error: 'spawn_failed', message: (e as Error).message.slice(0, 500) }));
-    ws.close(1011, 'spawn_failed');
+    ws.close(CLOSE_INTERNAL_ERROR, 'spawn_failed');
     return;
   }
   const heldSlave = holdSlave(term);
-  o.signal?.addEventListener('abort', () => ws.close(1001, 'agent stopping'), { once: true });
+  o.signal?.addEventListener('abort', () => ws.close(CLOSE_GOING_AWAY, 'agent stopping'), { once: true });
   log.info('shell session started', { session_id: session.id, pid: term.pid, command: session.command !== null });
   let exited = false;
   let paused = false;
@@ -153,13 +150,13 @@ export async function runShellPty(o: ShellPtyOptions): Promise<void> {
     const buf = typeof d === 'string' ? Buffer.from(d, 'utf8') : d;
     for (let i = 0; i < buf.length; i += MAX_FRAME_BYTES) {
       ws.send(buf.subarray(i, i + MAX_FRAME_BYTES), { binary: true }, () => {
-        if (paused && ws.bufferedAmount < LOW_WATER_BYTES) {
+        if (paused && ws.bufferedAmount < SHELL_LOW_WATER_BYTES) {
           paused = false;
           term.resume();
         }
       });
     }
-    if (!paused && ws.bufferedAmount > HIGH_WATER_BYTES) {
+    if (!paused && ws.bufferedAmount > SHELL_HIGH_WATER_BYTES) {
       paused = true;
       term.pause();
     }
@@ -179,7 +176,7 @@ export async function runShellPty(o: ShellPtyOptions): Promise<void> {
       log.info('shell session ended', { session_id: session.id, exit_code: code });
       if (ws.readyState === WebSocket.OPEN) {
         ws.send(JSON.stringify({ type: 'exit', code }));
-        ws.close(1000, 'exit');
+        ws.close(CLOSE_NORMAL, 'exit');
       }
       if ((o.platform ?? process.platform) !== 'win32') killGroup(term.pid); // what the program left running in its group goes with it
       resolve();

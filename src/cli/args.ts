@@ -9,7 +9,6 @@ import { parseWhere, type FleetExecCommand } from './where.js';
 import { UsageError } from './errors.js';
 import { COMMON, connOf, need, noMore, parse, parseDuration, type ConnectionFlags } from './argv.js';
 import { parseEnroll, parseNodes, type EnrollCommand, type NodesAction } from './nodes-args.js';
-import type { CancelCommand, ResultCommand } from './exec-control.js';
 
 export type Interpreter = 'powershell' | 'bash' | 'cmd';
 
@@ -36,6 +35,21 @@ export interface AuditCommand {
   /** A duration back from now (`1h`) or an RFC 3339 time; the server reads both. */
   since?: string;
   limit?: number;
+  json: boolean;
+}
+
+/** `hydracluster cancel EXEC_ID` (cli/exec-control.ts runs it). */
+export interface CancelCommand {
+  cmd: 'cancel';
+  execId: string;
+  json: boolean;
+}
+
+/** `hydracluster result EXEC_ID [--wait]`. */
+export interface ResultCommand {
+  cmd: 'result';
+  execId: string;
+  wait: boolean;
   json: boolean;
 }
 

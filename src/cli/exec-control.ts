@@ -3,6 +3,7 @@
  * reached by its id alone (`DELETE`/`GET /execs/{execId}`). Replies are read zod-free
  * (./exec-replies.ts); what a cancel stopped is said by ./exec-notes.ts.
  */
+import type { CancelCommand, ResultCommand } from './args.js';
 import { seg, type Api } from './client.js';
 import { report, type ExecIo } from './exec.js';
 import { cancelText } from './exec-notes.js';
@@ -14,19 +15,6 @@ import { MAX_RESULT_WAIT_S } from '../wire/constants.js';
 /** A long-poll request's own timeout is its wait plus this. */
 const WAIT_MARGIN_MS = 10_000;
 const MS_PER_S = 1000;
-
-export interface CancelCommand {
-  cmd: 'cancel';
-  execId: string;
-  json: boolean;
-}
-
-export interface ResultCommand {
-  cmd: 'result';
-  execId: string;
-  wait: boolean;
-  json: boolean;
-}
 
 /** `hydracluster cancel EXEC_ID`. */
 export async function runCancel(c: CancelCommand, api: Api, io: ExecIo): Promise<number> {

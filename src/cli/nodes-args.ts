@@ -4,8 +4,7 @@
  * options. Pure: argv in, a typed command out, or a UsageError.
  */
 import type { ParseArgsConfig } from 'node:util';
-import type { ParsedCli } from './args.js';
-import { COMMON, connOf, need, noMore, parse, parseDuration } from './argv.js';
+import { COMMON, connOf, need, noMore, parse, parseDuration, type ConnectionFlags } from './argv.js';
 import { UsageError } from './errors.js';
 import { KIND_FILTERS, NODE_STATES } from '../wire/constants.js';
 
@@ -74,7 +73,13 @@ function parseChanges(pairs: string[]): NodeChanges {
   return changes;
 }
 
-export function parseNodes(argv: string[]): ParsedCli {
+/** A parsed command with its connection flags (a ParsedCli of args.ts, which imports this module). */
+interface Parsed<C> {
+  command: C;
+  conn: ConnectionFlags;
+}
+
+export function parseNodes(argv: string[]): Parsed<{ cmd: 'nodes'; json: boolean } & NodesAction> {
   const { values: v, positionals: p } = parse(argv, NODES_OPTIONS);
   const action = p[0] ?? 'list';
   const conn = connOf(v);
@@ -109,7 +114,7 @@ function oneOf<T extends string>(flag: string, value: string | undefined, allowe
 }
 
 /** `enroll NAME [--os windows|linux|macos] [--kind body|flatscreen|windows] [--owner O] [--ttl 15m]`. */
-export function parseEnroll(argv: string[]): ParsedCli {
+export function parseEnroll(argv: string[]): Parsed<EnrollCommand> {
   const { values: v, positionals: p } = parse(argv, ENROLL_OPTIONS);
   const name = need(p, 0, 'node name: hydracluster enroll NAME [--os linux] [--ttl 15m]');
   noMore(p, 1);

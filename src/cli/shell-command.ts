@@ -12,7 +12,7 @@ import { resolveConnection, type Env } from './connection.js';
 import { CliError, reportFailure } from './errors.js';
 import { EX_SOFTWARE, EX_TIMEOUT, EX_UNAVAILABLE, EX_USAGE } from '../sysexits.js';
 import { CrLfToLf, openShell, sendBytes } from './shell.js';
-import { parseControl } from '../wire/shell.js';
+import { CLOSE_NORMAL, CLOSE_TOO_BIG, parseControl } from '../wire/shell.js';
 import { NODE_ID_PATTERN } from '../wire/constants.js';
 import { createApi } from './client.js';
 import { resolveNode } from './node-names.js';
@@ -109,7 +109,7 @@ function pump(ws: WebSocket, out: NodeJS.WriteStream, transform: (b: Buffer) => 
     ws.on('close', (wsCode) => {
       if (code !== null) return resolve(code);
       if (error) return reject(error);
-      if (wsCode === 1009) return reject(new CliError(EX_SOFTWARE, 'the server closed the session: a frame was too large (1009)'));
+      if (wsCode === CLOSE_TOO_BIG) return reject(new CliError(EX_SOFTWARE, 'the server closed the session: a frame was too large (1009)'));
       reject(new CliError(EX_UNAVAILABLE, `the session ended without an exit code (close ${wsCode})`));
     });
     ws.on('error', () => {});
@@ -126,7 +126,7 @@ async function execShell(c: ShellCommand, conn: { server: string; token: string 
   const timedOut = new Promise<number>((resolve) => {
     timer = setTimeout(() => {
       io.stderr.write(`hydracluster: the command did not finish within ${c.timeoutS} s; the session was closed (its processes are killed)\n`);
-      ws.close(1000, 'timeout');
+      ws.close(CLOSE_NORMAL, 'timeout');
       resolve(EX_TIMEOUT);
     }, (c.timeoutS ?? DEFAULT_SHELL_TIMEOUT_S) * 1000);
   });
@@ -148,7 +148,7 @@ async function interactive(c: ShellCommand, conn: { server: string; token: strin
   };
   const onInput = (d: Buffer) => sendBytes(ws, d);
   const onResize = () => ws.send(JSON.stringify({ type: 'resize', cols: stdout.columns, rows: stdout.rows }));
-  const onSignal = () => ws.close(1000, 'signal');
+  const onSignal = () => ws.close(CLOSE_NORMAL, 'signal');
   if (stdin.isTTY) stdin.setRawMode(true);
   stdin.on('data', onInput);
   stdin.resume();

@@ -5,7 +5,7 @@
  * (the whole fleet, as `all` or `all=true`).
  */
 import type { BatchTarget, Interpreter, NodeState } from '../wire/index.js';
-import { UsageError } from './args.js';
+import { UsageError } from './errors.js';
 
 // The wire's plain values (no zod: every `exec` is parsed with this module); `kind=head`: any head.
 export { KIND_FILTERS as KINDS, NODE_STATES as STATES } from '../wire/constants.js';

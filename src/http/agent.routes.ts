@@ -2,13 +2,13 @@
  * Agent endpoints (SPEC §5), node token only: heartbeat and the provision poll.
  */
 import { Hono } from 'hono';
-import { askNode } from '../actors/node-actor.js';
+import { askNode } from '../actors/node/actor.js';
 import { AppError } from '../errors.js';
 import { authenticateNode, requireNode } from './auth.js';
 import type { RouteDeps } from './deps.js';
 import type { AppEnv } from './env.js';
 import { provisionPlan } from './provision-plan.js';
-import { heartbeatBody, parseHeartbeatFast, type HeartbeatBody } from './schemas.js';
+import { heartbeatBody, parseHeartbeatFast, type HeartbeatBody } from '../wire/agent.js';
 import { readJson } from './validate.js';
 
 function toReport(b: HeartbeatBody) {

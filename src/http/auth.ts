@@ -10,12 +10,12 @@
 import { hash, timingSafeEqual } from 'node:crypto';
 import type { Context, MiddlewareHandler } from 'hono';
 import { getConnInfo } from '@hono/node-server/conninfo';
-import type { Fleet, TokenEntry } from '../actors/node-actor.js';
+import type { Fleet, TokenEntry } from '../actors/node/fleet.js';
 import { AppError } from '../errors.js';
 import type { AppEnv } from './env.js';
 import { addressKey, type RateLimiter } from './rate-limit.js';
 import { hashToken } from '../ids.js';
-import { apiSession, type SessionStore } from '../web/session.js';
+import { apiSession, type SessionStore } from './session.js';
 
 export type Credential =
   /** `operator`: whose admin token it is (`admin` for server.admin_token), recorded in the audit log. */

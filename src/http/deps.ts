@@ -1,8 +1,8 @@
 import type { Batches } from '../actors/batch/batches.js';
 import type { ActorSystem } from '../actors/kernel/system.js';
-import type { ExecQueues } from '../actors/exec-queue-actor.js';
-import type { Fleet } from '../actors/node-actor.js';
-import type { Heads } from '../actors/head-actor.js';
+import type { ExecQueues } from '../actors/exec/queues.js';
+import type { Fleet } from '../actors/node/fleet.js';
+import type { Heads } from '../actors/head/heads.js';
 import type { ShellSessions } from '../actors/shell/sessions.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
@@ -12,7 +12,7 @@ import type { AuditSink } from '../persist/audit-log.js';
 import type { NodeStore } from '../persist/nodes-store.js';
 import type { AuthDeps } from './auth.js';
 import type { RateLimiter } from './rate-limit.js';
-import type { RequestRegistry } from './requests.js';
+import type { RequestRegistry } from './request-registry.js';
 
 /** Everything the HTTP layer talks to; built by `serve` and by tests. */
 export interface AppDeps {

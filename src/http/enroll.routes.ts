@@ -3,19 +3,18 @@
  * The install commands in the reply are built by install-commands.ts.
  */
 import { Hono } from 'hono';
-import { askNode } from '../actors/node-actor.js';
+import { askNode } from '../actors/node/actor.js';
 import { AppError } from '../errors.js';
 import { hashToken, newEnrollmentId, newToken } from '../ids.js';
 import { readReleaseManifest, releaseDirs } from '../persist/releases.js';
-import { apiSession } from '../web/session.js';
+import { apiSession } from './session.js';
 import { bearer, classify, clientKey, refuse, requireAdmin, type Credential } from './auth.js';
 import type { RouteDeps } from './deps.js';
 import type { AppEnv } from './env.js';
 import { installCommands } from './install-commands.js';
 import { nodeFromPath } from './params.js';
-import { enrollmentBody, reenrollBody, registerBody } from './schemas.js';
+import { enrollmentBody, reenrollBody, registerBody, type ReenrollReply } from '../wire/agent.js';
 import { readJson } from './validate.js';
-import type { ReenrollReply } from '../wire/agent.js';
 
 /** An enrollment's lifetime: `ttl_s` when given (at most `enrollment_ttl_s`), else `enrollment_ttl_s`. */
 function enrollmentTtl(d: RouteDeps, ttlS: number | undefined): number {

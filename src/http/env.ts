@@ -1,4 +1,4 @@
-import type { InFlight } from './requests.js';
+import type { InFlight } from './request-registry.js';
 
 /** Per-request variables set by middleware. */
 export type AppEnv = {

@@ -4,7 +4,7 @@
  * token: only its own node's execs). The exec-id index lives in ExecQueues.
  */
 import { Hono, type Context } from 'hono';
-import { askExec, type ExecQueueActor } from '../actors/exec-queue-actor.js';
+import { askExec, type ExecQueueActor } from '../actors/exec/queue-actor.js';
 import { AppError } from '../errors.js';
 import { cancelWatchQuery, execViewQuery } from '../wire/exec-control.js';
 import { requireAdmin, requireNode } from './auth.js';

@@ -4,14 +4,14 @@
  * actor; a node token only ever reaches its own node's queue.
  */
 import { Hono, type Context } from 'hono';
-import { askExec, type ExecQueueActor, type ExecQueueView } from '../actors/exec-queue-actor.js';
-import type { NodeActor } from '../actors/node-actor.js';
+import { askExec, type ExecQueueActor } from '../actors/exec/queue-actor.js';
+import type { NodeActor } from '../actors/node/actor.js';
 import { requireExecChannel } from '../actors/node/exec-channel.js';
 import { AppError } from '../errors.js';
 import { requireAdmin, requireNode } from './auth.js';
 import type { RouteDeps } from './deps.js';
 import type { AppEnv } from './env.js';
-import { execPollQuery, execResultBody, execResultQuery, execSubmitBody } from './schemas.js';
+import { execPollQuery, execResultBody, execResultQuery, execSubmitBody, type ExecQueueView } from '../wire/exec.js';
 import { nodeFacts, nodeFromPath } from './params.js';
 import { readJson, readQuery } from './validate.js';
 

@@ -4,9 +4,9 @@
  * token, a body's token or the fleet token: 403; no or an unknown token: 401.
  */
 import type { Context, MiddlewareHandler } from 'hono';
-import type { HeadActor } from '../actors/head-actor.js';
-import type { Heads } from '../actors/head-actor.js';
-import type { Fleet } from '../actors/node-actor.js';
+import type { HeadActor } from '../actors/head/actor.js';
+import type { Heads } from '../actors/head/heads.js';
+import type { Fleet } from '../actors/node/fleet.js';
 import { AppError } from '../errors.js';
 import { bearer, classify, refuse, type AuthDeps } from './auth.js';
 import type { AppEnv } from './env.js';

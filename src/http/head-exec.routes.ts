@@ -5,8 +5,12 @@
  * Parking), not a polling loop. No answer in the budget: the exec is cancelled and the reply 504.
  */
 import { Hono, type Context } from 'hono';
-import { askExec, defaultInterpreter, type ExecResultView, type Interpreter } from '../actors/exec-queue-actor.js';
-import { headDiagnostics, type HeadActor } from '../actors/head-actor.js';
+import { askExec } from '../actors/exec/queue-actor.js';
+import { defaultInterpreter } from '../actors/exec/machine.js';
+import type { ExecResultView } from '../wire/exec.js';
+import type { Interpreter } from '../wire/constants.js';
+import { headDiagnostics } from '../actors/head/view.js';
+import type { HeadActor } from '../actors/head/actor.js';
 import { logsCommand, readLogLines, readScreenshot, screenshotCommand } from '../actors/head/capture.js';
 import { allowOnly, ExperienceLibrary } from '../actors/head/experience-library.js';
 import { requireExecChannel } from '../actors/node/exec-channel.js';

@@ -5,7 +5,8 @@
  * change is one message to the head's actor.
  */
 import { Hono, type Context } from 'hono';
-import { askHead, toHeadView, type HeadActor } from '../actors/head-actor.js';
+import { askHead, type HeadActor } from '../actors/head/actor.js';
+import { toHeadView } from '../actors/head/view.js';
 import { registerHead } from '../usecases/head-register.js';
 import { assignHead, reportHead } from '../usecases/head-report.js';
 import { AppError } from '../errors.js';

@@ -9,9 +9,9 @@
  */
 import { Hono, type Context } from 'hono';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { ExecQueues } from '../actors/exec-queue-actor.js';
+import type { ExecQueues } from '../actors/exec/queues.js';
+import type { Fleet } from '../actors/node/fleet.js';
 import type { ActorSystem } from '../actors/kernel/system.js';
-import type { Fleet } from '../actors/node-actor.js';
 import { NODE_KINDS, NODE_STATES } from '../wire/common.js';
 import { matchedRoutes } from 'hono/route';
 import type { RouterRoute } from 'hono/types';

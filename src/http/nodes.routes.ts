@@ -3,14 +3,14 @@
  * is one message to that node's actor, answered once nodes.yaml has it.
  */
 import { Hono, type Context } from 'hono';
-import { askNode, type NodeActor } from '../actors/node-actor.js';
+import { askNode, type NodeActor } from '../actors/node/actor.js';
 import { matchesNodeQuery } from '../actors/node/filter.js';
 import { AppError } from '../errors.js';
 import { requireAdmin } from './auth.js';
 import type { RouteDeps } from './deps.js';
 import type { AppEnv } from './env.js';
 import { jsonArrayResponse } from './json-stream.js';
-import { drainBody, nodesQuery, patchBody, rolesBody } from './schemas.js';
+import { drainBody, nodesQuery, patchBody, rolesBody } from '../wire/nodes.js';
 import { nodeFromPath } from './params.js';
 import { readJson, readQuery } from './validate.js';
 

@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import type { NodeFacts } from '../actors/exec/control.js';
-import type { Fleet, NodeActor } from '../actors/node-actor.js';
+import type { Fleet } from '../actors/node/fleet.js';
+import type { NodeActor } from '../actors/node/actor.js';
 import { AppError } from '../errors.js';
 
 /** The node named by the route's `:id`, or a 404 naming it. */

@@ -1,78 +1,20 @@
 /**
- * Requests in flight, and the request log (SPEC §10, §11). An operator's request is logged when it
- * arrives and when it completes, and every request is listed with the actor it waits on until it
- * completes: a request that never finishes is visible in both places. Agent traffic (heartbeats,
- * long-polls, results) is counted, and logged at info only when it is notable (see
- * {@link notableAgentRequest}); at `debug` it has both lines too.
+ * The request log (SPEC §10, §11). An operator's request is logged when it arrives and when it
+ * completes, and every request is listed in the registry (request-registry.ts) with the actor it
+ * waits on until it completes: a request that never finishes is visible in both places. Agent
+ * traffic (heartbeats, long-polls, results) is counted, and logged at info only when it is notable
+ * (see {@link notableAgentRequest}); at `debug` it has both lines too.
  */
 import type { Context, MiddlewareHandler } from 'hono';
 import type { AppEnv } from './env.js';
-import type { Waiter } from '../actors/kernel/ask.js';
 import type { Level, Logger } from '../log.js';
+import type { InFlight, RequestRegistry } from './request-registry.js';
 
 /** Who sent a request, as the request log tells them apart (./agent-traffic.ts decides). */
 export type Traffic = 'operator' | 'agent' | 'heartbeat';
 
 /** An agent request answered slower than this, beyond a long-poll's own `?wait=`, is logged at info. */
 export const SLOW_AGENT_REQUEST_MS = 1000;
-
-export interface InFlight extends Waiter {
-  id: string;
-  method: string;
-  path: string;
-  startedAt: number;
-  /** The registry's own links: the requests in flight form a list, oldest first. */
-  prev: InFlight | null;
-  next: InFlight | null;
-}
-
-/**
- * The requests in flight, as an intrusive doubly linked list: adding and removing one allocates
- * nothing. (A Set was measured to reallocate its table as requests come and go: ~120 bytes a
- * request that outlived young-generation GCs, most of what a steady heartbeat left in the heap.)
- */
-export class RequestRegistry {
-  private head: InFlight | null = null;
-  private tail: InFlight | null = null;
-  private count = 0;
-  private seq = 0;
-  /** Requests answered since the start, by who sent them (the summary line's rates). */
-  readonly answered = { operator: 0, agent: 0, heartbeat: 0 };
-
-  start(method: string, path: string): InFlight {
-    const r: InFlight = { id: `req-${(++this.seq).toString(36)}`, method, path, startedAt: performance.now(), waitingOn: null, durable: undefined, prev: this.tail, next: null };
-    if (this.tail) this.tail.next = r;
-    else this.head = r;
-    this.tail = r;
-    this.count++;
-    return r;
-  }
-
-  /** Removes a request (once; a second call for the same request does nothing). */
-  end(r: InFlight): void {
-    if (r.prev === null && this.head !== r) return;
-    if (r.prev) r.prev.next = r.next;
-    else this.head = r.next;
-    if (r.next) r.next.prev = r.prev;
-    else this.tail = r.prev;
-    r.prev = r.next = null;
-    this.count--;
-  }
-
-  get size(): number {
-    return this.count;
-  }
-
-  /** Oldest first. */
-  list(): Array<{ id: string; method: string; path: string; age_ms: number; waiting_on: string | null }> {
-    const now = performance.now();
-    const out = [];
-    for (let r = this.head; r !== null; r = r.next) {
-      out.push({ id: r.id, method: r.method, path: r.path, age_ms: Math.round(now - r.startedAt), waiting_on: r.waitingOn });
-    }
-    return out;
-  }
-}
 
 /**
  * Agent traffic worth a line at info: a failure beyond the expected (5xx; 400, 401, 403, 413: a

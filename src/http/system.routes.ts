@@ -6,7 +6,7 @@ import { AppError } from '../errors.js';
 import { requireAdmin } from './auth.js';
 import type { RouteDeps } from './deps.js';
 import type { AppEnv } from './env.js';
-import { actorsQuery } from './schemas.js';
+import { actorsQuery } from '../wire/nodes.js';
 import { readQuery } from './validate.js';
 
 /** An actor with a message waiting longer than this makes the server `degraded`. */

@@ -3,11 +3,11 @@
  * still shows the server is alive and what it serves, one line every SUMMARY_INTERVAL_MS: requests
  * and heartbeats per second over the interval, requests in flight, nodes by state, queued execs.
  */
-import type { ExecQueues } from '../actors/exec-queue-actor.js';
-import type { Fleet } from '../actors/node-actor.js';
+import type { ExecQueues } from '../actors/exec/queues.js';
+import type { Fleet } from '../actors/node/fleet.js';
 import type { Clock, TimerHandle } from '../clock.js';
 import type { Logger } from '../log.js';
-import type { RequestRegistry } from './requests.js';
+import type { RequestRegistry } from './request-registry.js';
 
 /** How often the summary line is written. */
 export const SUMMARY_INTERVAL_MS = 5 * 60_000;

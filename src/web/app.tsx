@@ -16,7 +16,7 @@ import { page } from './render.js';
 import { loginRoutes } from './login.routes.js';
 import { dashboardPage } from './dashboard.page.js';
 import { nodePage } from './node.page.js';
-import { sessionOf, type SessionStore } from './session.js';
+import { sessionOf, type SessionStore } from '../http/session.js';
 import type { WebEnv } from './web-env.js';
 
 /** Pages that need the admin session: without one, 303 to /login (and back here after it). */

@@ -10,7 +10,7 @@ import { isLoopbackUrl } from '../wire/constants.js';
 import { Layout } from './layout.js';
 import { enrollQrJson, qrSvg } from './qr.js';
 import { page } from './render.js';
-import { sessionOf, type Session, type SessionStore } from './session.js';
+import { sessionOf, type Session, type SessionStore } from '../http/session.js';
 import type { WebEnv } from './web-env.js';
 
 function Tabs({ on }: { on: 'pc' | 'ipad' }) {

@@ -3,7 +3,7 @@
  * stylesheet and the one script. `csrf` goes into a meta tag the script sends back on changes.
  */
 import type { Child } from 'hono/jsx';
-import type { Session } from './session.js';
+import type { Session } from '../http/session.js';
 
 export interface PageProps {
   title: string;

@@ -2,7 +2,7 @@
  * /login (one field, `token`), POST /login and POST /logout (SPEC §14). A wrong token counts against
  * the address like a failed API authentication (the same limiter): past `rate_limit_per_min`, 429.
  * Both forms carry a CSRF token (the login form the one of a short-lived pre-login cookie, the
- * logout form the session's), must come from public_url's origin (origin.ts) and are read strictly
+ * logout form the session's), must come from public_url's origin (http/origin.ts) and are read strictly
  * (form.ts: a malformed body is a 400).
  */
 import { Hono, type Context } from 'hono';
@@ -12,8 +12,8 @@ import type { RouteDeps } from '../http/deps.js';
 import { Layout } from './layout.js';
 import { page } from './render.js';
 import { readForm } from './form.js';
-import { crossOriginMessage, foreignOrigin } from './origin.js';
-import { CSRF_FIELD, randomToken, sameSecret, SESSION_COOKIE, sessionOf, type SessionStore } from './session.js';
+import { crossOriginMessage, foreignOrigin } from '../http/origin.js';
+import { CSRF_FIELD, randomToken, sameSecret, SESSION_COOKIE, sessionOf, type SessionStore } from '../http/session.js';
 import type { WebEnv } from './web-env.js';
 
 const LOGIN_COOKIE = 'hc_login';

@@ -7,7 +7,8 @@
  * GET /api/v1/nodes/{id} and GET /api/v1/nodes/{id}/exec do; every button calls the API.
  */
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
-import { askExec, type ExecQueueView } from '../actors/exec-queue-actor.js';
+import { askExec } from '../actors/exec/queue-actor.js';
+import type { ExecQueueView } from '../wire/exec.js';
 import type { NodeView } from '../actors/node/record.js';
 import type { RouteDeps } from '../http/deps.js';
 import { nodeFromPath } from '../http/params.js';

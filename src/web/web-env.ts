@@ -1,5 +1,5 @@
 import type { AppEnv } from '../http/env.js';
-import type { Session } from './session.js';
+import type { Session } from '../http/session.js';
 
 /** The API's per-request variables plus the page's admin session (set by needSession). */
 export type WebEnv = { Variables: AppEnv['Variables'] & { session: Session } };

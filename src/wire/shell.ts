@@ -15,6 +15,21 @@ export const MAX_SHELL_WAIT_S = 30;
 export const DEFAULT_COLS = 80;
 export const DEFAULT_ROWS = 24;
 
+/** WebSocket close codes of a shell session's sockets, at every end (server, agent, CLI; RFC 6455 §7.4.1). */
+export const CLOSE_NORMAL = 1000;
+export const CLOSE_GOING_AWAY = 1001;
+export const CLOSE_POLICY = 1008;
+export const CLOSE_TOO_BIG = 1009;
+export const CLOSE_INTERNAL_ERROR = 1011;
+export const CLOSE_TRY_AGAIN = 1013;
+
+/**
+ * Backpressure on a shell socket, at the server's bridge and the agent's PTY alike: past the high
+ * mark of unsent bytes the side feeding it is paused, and resumed below the low mark.
+ */
+export const SHELL_HIGH_WATER_BYTES = 1024 * 1024;
+export const SHELL_LOW_WATER_BYTES = 256 * 1024;
+
 const size = (max: number, fallback: number) =>
   z.coerce.number().int('must be a whole number').min(1, 'must be at least 1').max(max, `must be at most ${max}`).default(fallback);
 

@@ -3,7 +3,7 @@
  * oldest finished results first.
  */
 import { describe, expect, it } from 'vitest';
-import { ExecBook, ResultBudget, type ExecSettings } from '../../src/actors/exec-queue-actor.js';
+import { ExecBook, ResultBudget, type ExecSettings } from '../../src/actors/exec/book.js';
 
 const settings: ExecSettings = { maxQueue: 100, defaultTimeoutS: 60, resultTtlS: 3600, maxOutputBytes: 1000, offlineAfterS: 90 };
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { newExec, statusOf, stepExec, type ExecOutcome, type ExecSnapshot } from '../../src/actors/exec-queue-actor.js';
+import { newExec, statusOf, stepExec, type ExecOutcome, type ExecSnapshot } from '../../src/actors/exec/machine.js';
 
 const T0 = 1_000;
 const outcome: ExecOutcome = {

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { FakeClock, type Clock, type TimerHandle } from '../../src/clock.js';
 import { ActorSystem } from '../../src/actors/kernel/system.js';
-import { askExec, ExecQueues, type AgentResult, type ExecSettings } from '../../src/actors/exec-queue-actor.js';
+import { askExec } from '../../src/actors/exec/queue-actor.js';
+import { ExecQueues } from '../../src/actors/exec/queues.js';
+import type { AgentResult, ExecSettings } from '../../src/actors/exec/book.js';
 
 const SETTINGS: ExecSettings = { maxQueue: 10, defaultTimeoutS: 60, resultTtlS: 3600, maxOutputBytes: 1024, offlineAfterS: 90 };
 const POLL_WAIT_MS = 30_000;

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { step } from '../../src/actors/kernel/machine.js';
-import { headMachine, type HeadContext } from '../../src/actors/head-actor.js';
+import { headMachine, type HeadContext } from '../../src/actors/head/machine.js';
 import { MemoryStore } from '../../src/persist/memory-store.js';
 import { FLEET, harness } from '../support/harness.js';
 

@@ -5,16 +5,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { step, type Step } from '../../src/actors/kernel/machine.js';
-import {
-  nodeMachine,
-  nodeRecordSchema,
-  type NodeContext,
-  type HeartbeatReport,
-  type NodeEvent,
-  type NodeRecord,
-  type NodeSettings,
-  type NodeState,
-} from '../../src/actors/node-actor.js';
+import { nodeMachine, type HeartbeatReport, type NodeContext, type NodeEvent, type NodeSettings } from '../../src/actors/node/machine.js';
+import { nodeRecordSchema, type NodeRecord } from '../../src/actors/node/record.js';
+import type { NodeState } from '../../src/wire/constants.js';
 
 const OFFLINE_AFTER_MS = 90_000;
 const SETTINGS: NodeSettings = { providerRoles: ['render-node'], offlineAfterMs: OFFLINE_AFTER_MS };

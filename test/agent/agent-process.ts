@@ -4,11 +4,11 @@
  * against the real server, and finding leftover processes by a unique marker. Loopback only.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { call } from '../support/process.js';
+import { tempDir } from '../support/temp.js';
 
 export const AGENT = resolve(import.meta.dirname, '../../dist/src/agent/main.js');
 
@@ -16,7 +16,8 @@ export function assertAgentBuilt(): void {
   if (!existsSync(AGENT)) throw new Error(`${AGENT} is missing: run \`npm run build\` first`);
 }
 
-export const tempDir = (prefix: string): string => mkdtempSync(join(tmpdir(), prefix));
+/** The tests' one temp-folder helper (removed when the test file ends), here for the agent tests that import it with the rest. */
+export { tempDir };
 
 /** The agent's environment without HYDRANODE_HOME, so only --home decides. */
 function agentEnv(): NodeJS.ProcessEnv {

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import { memoryLogger } from '../../src/log.js';
 import { ApiClient } from '../../src/agent/api-client.js';
-import { ExecLoop, toResult } from '../../src/agent/exec-loop.js';
+import { ExecLoop, resultBody } from '../../src/agent/exec-loop.js';
 import { findInterpreters, notStarted } from '../../src/agent/exec-runner.js';
 import { DEFAULT_MAX_OUTPUT_BYTES, ServerLimits } from '../../src/agent/limits.js';
 import type { ExecResultBody } from '../../src/wire/exec.js';
@@ -136,8 +136,8 @@ describe('exec loop', () => {
 describe('exec result and server limits', () => {
   it('when a command killed at agent stop already filled stderr, then the stop note is left out and stderr is flagged cut', () => {
     const full = { ...notStarted(''), exitCode: 143, stderr: 'e'.repeat(100), aborted: true };
-    expect(toResult('exec-1', full, 100)).toMatchObject({ stderr: 'e'.repeat(100), stderr_truncated: true });
-    expect(toResult('exec-1', { ...full, stderr: 'e' }, 100).stderr).toMatch(/^e\n\[hydranode: the agent was stopping/);
+    expect(resultBody('exec-1', full, 100)).toMatchObject({ stderr: 'e'.repeat(100), stderr_truncated: true });
+    expect(resultBody('exec-1', { ...full, stderr: 'e' }, 100).stderr).toMatch(/^e\n\[hydranode: the agent was stopping/);
   });
 
   it('when no reply has told a limit, then 1 MiB is used; when a reply tells one, then it is used from the next exec on', () => {

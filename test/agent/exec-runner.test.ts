@@ -51,12 +51,12 @@ describe('exec runner', () => {
   });
 
   it('when the exec asks for powershell and none is installed, then it cannot launch and says why', () => {
-    const l = launchFor('powershell', 'Get-Date', { bash: '/bin/bash', powershell: null });
+    const l = launchFor('powershell', 'Get-Date', { bash: '/bin/bash', powershell: null, cmd: null });
     expect(l).toEqual({ error: expect.stringMatching(/PowerShell is not available on this node/) });
   });
 
   it('when pwsh is installed, then powershell execs run it non-interactively', () => {
-    expect(launchFor('powershell', 'Get-Date', { bash: null, powershell: '/usr/bin/pwsh' })).toEqual({
+    expect(launchFor('powershell', 'Get-Date', { bash: null, powershell: '/usr/bin/pwsh', cmd: null })).toEqual({
       file: '/usr/bin/pwsh',
       args: ['-NoProfile', '-NonInteractive', '-Command', 'Get-Date'],
     });

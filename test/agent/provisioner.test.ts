@@ -68,8 +68,8 @@ describe('provisioner', () => {
   });
 
   it('when a recipe only has PowerShell scripts and the host has no PowerShell, then it is not applicable here', () => {
-    expect(pickScripts({ powershell: 'x', check_powershell: 'y' }, { bash: '/bin/bash', powershell: null }, 'linux')).toBeNull();
-    expect(pickScripts({ powershell: 'x', bash: 'b' }, { bash: '/bin/bash', powershell: '/usr/bin/pwsh' }, 'win32')).toEqual({ interpreter: 'powershell', install: 'x', check: undefined });
+    expect(pickScripts({ powershell: 'x', check_powershell: 'y' }, { bash: '/bin/bash', powershell: null, cmd: null }, 'linux')).toBeNull();
+    expect(pickScripts({ powershell: 'x', bash: 'b' }, { bash: '/bin/bash', powershell: '/usr/bin/pwsh', cmd: null }, 'win32')).toEqual({ interpreter: 'powershell', install: 'x', check: undefined });
   });
 
   it('when the server names which roles have a provider, then provider_status speaks only for those', async () => {

@@ -8,7 +8,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { loadConfig } from '../../src/config.js';
-import { createApp } from '../../src/http/app.js';
+import { createApp } from '../../src/app.js';
 import { memoryLogger } from '../../src/log.js';
 import { buildCore } from '../../src/server.js';
 import type { HeartbeatBody } from '../../src/wire/agent.js';

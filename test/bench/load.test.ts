@@ -4,17 +4,13 @@
  * skipped where Debian's wrk is not installed (.ci/run installs it).
  */
 import { createServer, type Server } from 'node:http';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PATH, SkipPart, findWrk, makeRequests, requireWrk, runLoad, writeLoadScript } from '../../bench/load.js';
+import { tempDir } from '../support/temp.js';
 
-const dirs: string[] = [];
 const servers: Server[] = [];
 afterEach(() => {
   for (const s of servers.splice(0)) s.close();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
 describe('bench load (wrk)', () => {
@@ -50,8 +46,7 @@ describe('bench load (wrk)', () => {
     servers.push(server);
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const port = (server.address() as { port: number }).port;
-    const dir = mkdtempSync(join(tmpdir(), 'hc-load-'));
-    dirs.push(dir);
+    const dir = tempDir('hc-load-');
 
     const r = await runLoad('t', `http://127.0.0.1:${port}`, writeLoadScript(dir, 'load', reqs), 1, process.pid);
 

@@ -1,9 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { runAdmin } from '../../src/cli/admin.js';
-import { parseClientArgs } from '../../src/cli/args.js';
+import { parseClientArgs, type ClientCommand } from '../../src/cli/args.js';
 import { CliError, type Api, type Reply } from '../../src/cli/client.js';
 import type { ExecQueueItem } from '../../src/wire/exec.js';
 import { nodeView } from './fake-api.js';
+
+/** The commands runAdmin takes (its parameter type checks the list). */
+type AdminCommand = Parameters<typeof runAdmin>[0];
+const ADMIN_COMMANDS: ReadonlySet<string> = new Set<AdminCommand['cmd']>(['queue', 'nodes', 'debug', 'reload']);
+const isAdmin = (c: ClientCommand): c is AdminCommand => ADMIN_COMMANDS.has(c.cmd);
 
 const NODE = { ...nodeView(1), id: 'node-1', name: 'body-1', exec_depth: 2, last_seen: '2026-01-01T00:00:00.000Z' };
 const item = (id: string, command: string, age_s: number): ExecQueueItem => ({
@@ -26,7 +31,7 @@ async function run(argv: string[], body: unknown = NODE, manifest: unknown = nul
   };
   let stdout = '';
   const { command } = parseClientArgs(argv[0]!, argv.slice(1));
-  if (command.cmd === 'exec') throw new Error('not an admin command');
+  if (!isAdmin(command)) throw new Error(`not an admin command: ${command.cmd}`);
   const code = await runAdmin(command, api, { write: (s: string) => (stdout += s) }, confirm);
   return { code, calls, stdout };
 }

@@ -1,6 +1,5 @@
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/cli/args.js';
@@ -9,8 +8,9 @@ import { DEFAULT_SERVER, resolveConnection } from '../../src/cli/connection.js';
 import { resolveHome as cliHome } from '../../src/home.js';
 import { httpTransport, type HttpResponse, type Transport } from '../../src/cli/http.js';
 import { resolveHome as serverHome } from '../../src/config.js';
+import { tempDir } from '../support/temp.js';
 
-const emptyHome = () => mkdtempSync(join(tmpdir(), 'hc-cli-'));
+const emptyHome = () => tempDir('hc-cli-');
 function homeWith(config: string): string {
   const home = emptyHome();
   writeFileSync(join(home, 'config.yaml'), config);

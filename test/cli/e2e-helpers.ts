@@ -3,10 +3,10 @@
  * `npm test`'s pretest), over a temp home folder.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import { tempDir } from '../support/temp.js';
 
 export const MAIN = resolve(import.meta.dirname, '../../dist/src/cli/main.js');
 export const E2E_ADMIN = 'hca_e2e-admin-token-0123456789abcdef';
@@ -20,7 +20,7 @@ export function requireBuild(): void {
 
 /** A home folder with a config.yaml whose admin token the tests know. */
 export function e2eHome(): string {
-  const home = mkdtempSync(join(tmpdir(), 'hc-e2e-'));
+  const home = tempDir('hc-e2e-');
   writeFileSync(
     join(home, 'config.yaml'),
     ['server:', '  listen: 127.0.0.1:0', `  admin_token: "${E2E_ADMIN}"`, '  fleet_enrollment_token: "hcf_e2e-fleet-token-0123456789abcdef"', '  rate_limit_per_min: 1000', ''].join('\n'),
@@ -76,7 +76,7 @@ export interface CliRun {
 
 /** Runs the real CLI; the environment carries no HC_* and an empty home, so only flags count. */
 export function runCli(args: string[]): Promise<CliRun> {
-  const env: NodeJS.ProcessEnv = { ...process.env, HYDRACLUSTER_HOME: mkdtempSync(join(tmpdir(), 'hc-cli-home-')) };
+  const env: NodeJS.ProcessEnv = { ...process.env, HYDRACLUSTER_HOME: tempDir('hc-cli-home-') };
   delete env.HC_SERVER;
   delete env.HC_TOKEN;
   const proc = spawn(process.execPath, [MAIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });

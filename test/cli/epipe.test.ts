@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { closeSync, existsSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAIN, requireBuild } from './e2e-helpers.js';
 import { FAKE_TOKEN, nodeView, startFakeApi, type FakeApi } from './fake-api.js';
+import { tempDir } from '../support/temp.js';
 
 // Well over a pipe's buffer (64 KiB), so the CLI is still writing when the reader leaves.
 const BIG_STDOUT = Array.from({ length: 200_000 }, (_, i) => `${i + 1}\n`).join('');
@@ -20,7 +20,7 @@ interface Early {
 
 /** Runs the built CLI with its stdout on a pipe whose reader closes after the first chunk (like `| head -1`). */
 function runIntoEarlyClose(args: string[]): Promise<Early> {
-  const env: NodeJS.ProcessEnv = { ...process.env, HYDRACLUSTER_HOME: mkdtempSync(join(tmpdir(), 'hc-epipe-')) };
+  const env: NodeJS.ProcessEnv = { ...process.env, HYDRACLUSTER_HOME: tempDir('hc-epipe-') };
   delete env.HC_SERVER;
   delete env.HC_TOKEN;
   const child = spawn(process.execPath, [MAIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -64,7 +64,7 @@ describe('the CLI when its stdout fails: a reader that closes early (… | head 
     const child = spawn(process.execPath, [MAIN, 'exec', NODE, 'seq 1 200000', ...conn()], { stdio: ['ignore', full, 'pipe'] });
     closeSync(full);
     let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
     const code = await new Promise((resolve) => child.once('close', resolve));
     expect(stderr).toBe('hydracluster: cannot write to stdout: ENOSPC\n');
     expect(code).toBe(3);

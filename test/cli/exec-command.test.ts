@@ -1,5 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ExecCommand } from '../../src/cli/args.js';
@@ -7,6 +6,7 @@ import { CliError, type Api, type CallOptions, type Reply } from '../../src/cli/
 import { FALLBACK_FIRST_MS, FALLBACK_MAX_MS, MAX_WAIT_S, REPORT_GRACE_MS, runExec, WAIT_MARGIN_MS, type ExecIo } from '../../src/cli/exec.js';
 import { MAX_RESULT_WAIT_S } from '../../src/wire/exec.js';
 import { FAKE_EXEC_ID as ID, resultView } from './fake-api.js';
+import { tempDir } from '../support/temp.js';
 
 const PENDING: Reply = { status: 202, body: { status: 'pending', state: 'delivered', position: null } };
 const done = (over: Parameters<typeof resultView>[0] = {}): Reply => ({ status: 200, body: resultView({ stdout: 'out\n', stderr: 'err\n', ...over }) });
@@ -159,7 +159,7 @@ describe('hydracluster exec (command logic)', () => {
   });
 
   it('when --file names a .ps1 script, then its content is sent as the command with powershell; a missing file is 66', async () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'hc-file-')), 'setup.ps1');
+    const file = join(tempDir('hc-file-'), 'setup.ps1');
     writeFileSync(file, 'Write-Output hi\n');
     const s = setup([atOnce(done())]);
     await runExec(cmd({ source: { kind: 'file', path: file } }), s.api, s.io);

@@ -1,10 +1,10 @@
 import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startScriptedAgent, type ScriptedAgent } from '../support/agent-script.js';
 import { E2E_ADMIN, e2eHome, requireBuild, runCli, startServerProcess, type ServerProcess } from './e2e-helpers.js';
+import { tempDir } from '../support/temp.js';
 
 const EXEC_ID = /exec-[0-9A-Z]{26}/;
 
@@ -56,7 +56,7 @@ describe('hydracluster exec against a real server and a scripted agent', () => {
   });
 
   it("when --file is given, then the file's content is what the node runs", async () => {
-    const file = join(tmpdir(), `hc-e2e-${process.pid}.ps1`);
+    const file = join(tempDir('hc-e2e-'), 'setup.ps1');
     writeFileSync(file, 'Get-Service\nGet-Process | Select-Object -First 5\n');
     const r = await cli('exec', agent.nodeId, '--file', file);
     expect(r.code).toBe(0);

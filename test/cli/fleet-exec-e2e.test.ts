@@ -2,13 +2,12 @@
  * `hydracluster exec --where` end to end: the real server, the real agent on two nodes (child
  * processes on loopback) and the real CLI: prefixed lines, the summary line, exit codes, --json.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { enrolledAgent, eventually, nodeWhen, runNode, stop, type AgentProcess } from '../agent/agent-process.js';
 import { ADMIN } from '../support/harness.js';
 import { CLI, call, makeHome, startServerProcess, type ServerProcess } from '../support/process.js';
+import { tempDir } from '../support/temp.js';
 
 const NAMES = ['fx-a', 'fx-b'] as const;
 
@@ -45,7 +44,7 @@ describe('hydracluster exec --where against a real server and two real agents', 
   });
 
   it('when one node fails, then the summary counts it and the exit code is 1', async () => {
-    const lock = join(mkdtempSync(join(tmpdir(), 'hc-fx-')), 'first');
+    const lock = join(tempDir('hc-fx-'), 'first');
     // mkdir is atomic: exactly one of the two nodes creates the folder and exits 0.
     const r = await cli('--where', 'district=fx1,kind=body', `mkdir ${lock} 2>/dev/null && echo first || exit 3`, '--timeout', '20s');
     expect(r.stdout.trimEnd().split('\n').at(-1)).toBe('1 ok, 1 failed, 0 timed out, 0 skipped');

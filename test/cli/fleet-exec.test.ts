@@ -118,7 +118,7 @@ describe('hydracluster exec --where: following the batch', () => {
     let stdout = '';
     let stderr = '';
     const io = { stdout: { write: (s: string) => (stdout += s) }, stderr: { write: (s: string) => (stderr += s) }, now, sleep: async () => {} };
-    const wrapped: Api = { call: async (m, p, b) => ((t += 8000), api.call(m, p, b)) };
+    const wrapped: Api = { call: async (m, p, b) => ((t += 8000), api.call(m, p, b)), close: () => api.close() };
     const code = await runFleetExec({ cmd: 'fleet-exec', target: { all: true }, command: 'x', json: false, timeoutS: 5 }, wrapped, io);
     expect(code).toBe(124);
     expect(stdout).toBe('0 ok, 0 failed, 1 timed out, 0 skipped\n');

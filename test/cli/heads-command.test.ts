@@ -5,7 +5,7 @@
  */
 import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import jsQR from 'jsqr';
+import jsqr from 'jsqr';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/cli/args.js';
@@ -13,6 +13,9 @@ import { parseHeadsArgs } from '../../src/cli/heads.js';
 import { runNode, stop, tempDir } from '../agent/agent-process.js';
 import { ADMIN, FLEET } from '../support/harness.js';
 import { CLI, call, makeHome, startServerProcess, type ServerProcess } from '../support/process.js';
+
+// jsqr is CommonJS typed as ESM: the default import is module.exports, whose `default` is the decoder.
+const jsQR = jsqr.default;
 
 describe('heads and enroll-qr arguments', () => {
   it('when the forms are valid, then they parse; when not, then a usage error', () => {

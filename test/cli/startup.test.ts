@@ -1,17 +1,17 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAIN, requireBuild } from './e2e-helpers.js';
 import { FAKE_TOKEN, nodeView, startFakeApi, type FakeApi } from './fake-api.js';
+import { tempDir } from '../support/temp.js';
 
 /**
  * Start-up cost is measured in `npm run bench` (bench/cli.ts); here, what it comes from: the
  * modules a command loads, recorded by a module loader hook in the CLI's own process.
  */
-const dir = mkdtempSync(join(tmpdir(), 'hc-modules-'));
+const dir = tempDir('hc-modules-');
 const HOOKS = join(dir, 'hooks.mjs');
 const REGISTER = join(dir, 'register.mjs');
 writeFileSync(HOOKS, `import { appendFileSync } from 'node:fs';
@@ -27,7 +27,7 @@ let runs = 0;
 function modulesOf(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; modules: string[] }> {
   const log = join(dir, `run-${++runs}.log`);
   writeFileSync(log, '');
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, HYDRACLUSTER_HOME: mkdtempSync(join(tmpdir(), 'hc-home-')), HC_MODULE_LOG: log, ...env };
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, HYDRACLUSTER_HOME: tempDir('hc-home-'), HC_MODULE_LOG: log, ...env };
   if (!env.HC_SERVER) delete childEnv.HC_SERVER;
   if (!env.HC_TOKEN) delete childEnv.HC_TOKEN;
   const child = spawn(process.execPath, ['--import', pathToFileURL(REGISTER).href, MAIN, ...args], { env: childEnv, stdio: 'ignore' });
@@ -64,7 +64,7 @@ describe('what each command loads at start', () => {
   });
 
   it('when exec has to read config.yaml for its token, then it loads yaml, but still no zod and no config module', async () => {
-    const home = mkdtempSync(join(tmpdir(), 'hc-home-'));
+    const home = tempDir('hc-home-');
     writeFileSync(join(home, 'config.yaml'), `server:\n  admin_token: ${FAKE_TOKEN}\n`);
     const r = await modulesOf(['exec', nodeView(0).id, 'echo hi', '--server', api.url, '--home', home]);
     expect(r.code).toBe(0);

@@ -2,13 +2,13 @@
  * config.yaml validation (src/config.ts, src/listen.ts): the defaults, every refusal with the key
  * named, and the first-start file.
  */
-import { chmodSync, existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { ConfigError, defaultConfigDocument, loadConfig, looseMode, parseConfig, writeFirstConfig } from '../../src/config.js';
 import { listenProblem, parseListen, publicUrlFor } from '../../src/listen.js';
+import { tempDir } from '../support/temp.js';
 
 const ADMIN = 'hca_config-test-admin-0123456789abcdef';
 const FLEET = 'hcf_config-test-fleet-0123456789abcdef';
@@ -127,7 +127,7 @@ describe('listen addresses', () => {
 
 describe('config.yaml on disk', () => {
   it('when there is none, then loading writes nothing; the first config is written 0600 with the address served', () => {
-    const home = mkdtempSync(join(tmpdir(), 'hc-config-'));
+    const home = tempDir('hc-config-');
     const loaded = loadConfig(home, '127.0.0.1:0');
     expect(loaded.created).toBe(true);
     expect(existsSync(join(home, 'config.yaml'))).toBe(false);
@@ -147,7 +147,7 @@ describe('config.yaml on disk', () => {
   });
 
   it('when config.yaml is readable by group or others, then its mode is reported loose', () => {
-    const home = mkdtempSync(join(tmpdir(), 'hc-config-'));
+    const home = tempDir('hc-config-');
     writeFileSync(join(home, 'config.yaml'), `server:\n  admin_token: ${ADMIN}\n  fleet_enrollment_token: ${FLEET}\n`);
     chmodSync(join(home, 'config.yaml'), 0o644);
     const loaded = loadConfig(home);

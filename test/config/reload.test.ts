@@ -5,8 +5,7 @@
  * and nothing else (exec queues, sessions) is touched.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -15,17 +14,13 @@ import { defaultConfigDocument, loadConfig } from '../../src/config.js';
 import { changedKeys, LiveConfig } from '../../src/live-config.js';
 import { ADMIN, FLEET, harness } from '../support/harness.js';
 import { CLI, makeHome, startServerProcess, type ServerProcess } from '../support/process.js';
+import { tempDir } from '../support/temp.js';
 
 const run = promisify(execFile);
-const homes: string[] = [];
-afterEach(() => {
-  for (const h of homes.splice(0)) rmSync(h, { recursive: true, force: true });
-});
 
 /** A home whose config.yaml the test edits, and a harness whose config can be reloaded from it. */
 async function reloadable() {
-  const home = mkdtempSync(join(tmpdir(), 'hc-reload-'));
-  homes.push(home);
+  const home = tempDir('hc-reload-');
   const doc: any = defaultConfigDocument();
   doc.server.admin_token = ADMIN;
   doc.server.fleet_enrollment_token = FLEET;
@@ -140,7 +135,6 @@ describe('config reload in the real server', () => {
 
   it('when SIGHUP arrives or `hydracluster reload` runs, then the server re-reads config.yaml without a restart', async () => {
     const home = makeHome();
-    homes.push(home);
     server = await startServerProcess(home);
     const path = join(home, 'config.yaml');
     const edit = (fn: (d: any) => void) => {

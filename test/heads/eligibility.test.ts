@@ -4,8 +4,8 @@
  * change, a delete) without asking any actor; and the same through GET /bodies/eligible.
  */
 import { describe, expect, it } from 'vitest';
-import { BodyIndex, type HeadPlace } from '../../src/actors/head-actor.js';
-import { nodeRecordSchema, type NodeRecord } from '../../src/actors/node-actor.js';
+import { BodyIndex, type HeadPlace } from '../../src/actors/head/eligibility.js';
+import { nodeRecordSchema, type NodeRecord } from '../../src/actors/node/record.js';
 import { FLEET, harness, type Harness } from '../support/harness.js';
 
 let seq = 0;

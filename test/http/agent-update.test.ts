@@ -41,6 +41,8 @@ describe('agent_update on the node object', () => {
     const n = await h.addNode();
     await h.heartbeat(n.token, { agent_version: '0.1.0' });
     await store.commit();
-    expect(Object.keys((store.durable.get(n.id) as { reported: object }).reported)).not.toContain('agent_update');
+    const record = store.durable.get(n.id);
+    expect(record).toHaveProperty('reported');
+    expect(record).not.toHaveProperty('reported.agent_update');
   });
 });

@@ -59,6 +59,7 @@ function holdFirstCommit(real: NodeStore): { store: NodeStore; release: () => vo
     remove: (id) => real.remove(id),
     close: () => real.close(),
     stats: () => real.stats(),
+    backup: (path, note) => real.backup(path, note),
     commit: () => {
       if (!first) return real.commit();
       first = false;

@@ -45,7 +45,7 @@ describe('replies against the OpenAPI document', () => {
     const node = await h.addNode({ name: 'bxl1-r1', os: 'windows' });
     await h.json('POST', '/register', { token: 'hce_not-a-token', body: {} });
     await h.json('POST', '/enrollments', { body: { name: 7 } });
-    await h.json('POST', '/enrollments', { raw: '{not json' });
+    await h.req('POST', '/enrollments', { raw: '{not json' });
     await h.heartbeat(node.token, { hostname: 'r1', os: 'linux', roles_applied: [], diagnostics: { gpu: 'ok' } });
     await h.json('GET', '/body/provision', { token: node.token });
     await h.json('GET', '/nodes', { token: node.token });

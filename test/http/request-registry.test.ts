@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RequestRegistry } from '../../src/http/requests.js';
+import { RequestRegistry } from '../../src/http/request-registry.js';
 
 const ids = (reg: RequestRegistry) => reg.list().map((r) => r.path);
 

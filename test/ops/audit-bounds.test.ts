@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../src/clock.js';
 import { AUDIT_MAX_ITEMS, auditTrail } from '../../src/http/audit.js';
 import type { AppEnv } from '../../src/http/env.js';
-import { RequestRegistry } from '../../src/http/requests.js';
+import { RequestRegistry } from '../../src/http/request-registry.js';
 import { memoryLogger } from '../../src/log.js';
 import type { AuditSink } from '../../src/persist/audit-log.js';
 import type { AuditEntry } from '../../src/wire/audit.js';

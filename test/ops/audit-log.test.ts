@@ -1,9 +1,9 @@
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AuditLog } from '../../src/persist/audit-log.js';
 import type { AuditEntry } from '../../src/wire/audit.js';
+import { tempDir } from '../support/temp.js';
 
 const entry = (i: number): AuditEntry => ({
   time: new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString(),
@@ -20,7 +20,7 @@ const linesOf = (path: string): AuditEntry[] =>
 
 describe('audit log file', () => {
   it('when lines are written past max size, then the log rotates keeping at most 5 old files, each line whole, none lost at a boundary', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'hc-audit-'));
+    const dir = tempDir('hc-audit-');
     const path = join(dir, 'audit.log');
     const log = new AuditLog(path, { maxBytes: 2000 });
     // One at a time, then in concurrent bursts (group commits that must not be split).
@@ -41,7 +41,7 @@ describe('audit log file', () => {
   });
 
   it('when many changes append at once, then they share fsyncs (group commit) and all are readable newest first', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'hc-audit-'));
+    const dir = tempDir('hc-audit-');
     const log = new AuditLog(join(dir, 'audit.log'));
     await Promise.all(Array.from({ length: 50 }, (_, i) => log.append(entry(i))));
     expect(log.commits).toBeLessThan(50);
@@ -52,7 +52,7 @@ describe('audit log file', () => {
   });
 
   it('when rotated files exist, then a query reads through them in order', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'hc-audit-'));
+    const dir = tempDir('hc-audit-');
     const log = new AuditLog(join(dir, 'audit.log'), { maxBytes: 1000 });
     for (let i = 0; i < 20; i++) await log.append(entry(i));
     const all = await log.query({ limit: 1000 });
@@ -68,7 +68,7 @@ describe('auditEvent', () => {
   it('when a change outside a mutating request is recorded (a shell session), then its line carries the operator, address and no secret', async () => {
     const { Hono } = await import('hono');
     const { auditEvent } = await import('../../src/http/audit.js');
-    const dir = mkdtempSync(join(tmpdir(), 'hc-audit-'));
+    const dir = tempDir('hc-audit-');
     const log = new AuditLog(join(dir, 'audit.log'));
     const app = new Hono<any>();
     app.get('/shell', async (c) => {

@@ -4,18 +4,18 @@
  * reopens at once; an outside copytruncate leaves no hole. The real server process shows it
  * through GET /api/v1/audit and `kill -HUP`.
  */
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, truncateSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, existsSync, readFileSync, renameSync, rmSync, statSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AuditLog } from '../../src/persist/audit-log.js';
 import type { AuditEntry } from '../../src/wire/audit.js';
 import { eventually, stop } from '../agent/agent-process.js';
 import { call, makeHome, startServerProcess } from '../support/process.js';
+import { tempDir } from '../support/temp.js';
 
 const entry = (n: string): AuditEntry => ({ time: new Date(Date.UTC(2026, 0, 1)).toISOString(), operator: 'admin', address: '127.0.0.1', action: 'node.update', target: n, detail: {}, status: 200 });
 const targets = (path: string): string[] => readFileSync(path, 'utf8').split('\n').filter(Boolean).map((l) => (JSON.parse(l) as AuditEntry).target!);
-const tempLog = () => join(mkdtempSync(join(tmpdir(), 'hc-audit-reopen-')), 'audit.log');
+const tempLog = () => join(tempDir('hc-audit-reopen-'), 'audit.log');
 
 describe('audit.log moved, deleted or rotated from outside', () => {
   it('when audit.log is moved, then the next append goes to a new audit.log (0600) and the moved file keeps only the earlier lines', async () => {

@@ -10,6 +10,7 @@ const fakeApi = (body: unknown, calls: string[] = []): Api => ({
     calls.push(`${method} ${path}`);
     return { status: 200, body };
   },
+  close() {},
 });
 
 const ENTRY = { time: '2026-01-01T00:00:00.000Z', operator: 'alice', address: '10.0.0.5', action: 'exec.submit', target: 'node-1', detail: { command: 'systemctl   restart\nlarkxr', exec_id: 'e1' }, status: 202 };

@@ -6,16 +6,12 @@ import { ADMIN, type Harness } from '../support/harness.js';
 const METRICS_TOKEN = 'hcm_metrics-token-0123456789abcdef';
 const ALICE = 'hco_alice-token-0123456789abcdef';
 
-interface Family {
-  name: string;
-  type: string;
-  metrics: Array<{ value?: string; labels?: Record<string, string>; count?: string; sum?: string; buckets?: Record<string, string> }>;
-}
+type Family = parsePrometheusTextFormat.MetricFamily;
 
 async function scrape(h: Harness, token: string | null = ADMIN): Promise<{ status: number; families: Map<string, Family>; text: string }> {
   const res = await h.handle.app.request('/metrics', { headers: token ? { authorization: `Bearer ${token}` } : {} });
   const text = await res.text();
-  const families = res.status === 200 ? new Map((parsePrometheusTextFormat(text) as Family[]).map((f) => [f.name, f])) : new Map();
+  const families = res.status === 200 ? new Map(parsePrometheusTextFormat(text).map((f) => [f.name, f])) : new Map();
   return { status: res.status, families, text };
 }
 
@@ -75,7 +71,7 @@ describe('metrics', () => {
     // This parser folds a labelled histogram's series into one: its _count lines are parsed on their own.
     const name = 'hydracluster_http_request_duration_seconds_count';
     const countLines = text.split('\n').filter((l) => l.startsWith(`${name}{`));
-    const counts = parsePrometheusTextFormat(`# TYPE ${name} counter\n${countLines.join('\n')}\n`) as Family[];
+    const counts = parsePrometheusTextFormat(`# TYPE ${name} counter\n${countLines.join('\n')}\n`);
     const labels = counts[0]!.metrics.map((m) => m.labels!);
     expect(labels).toContainEqual({ method: 'GET', route: '/api/v1/nodes/:id', status: '200' });
     expect(labels).toContainEqual({ method: 'GET', route: '/api/v1/nodes/:id', status: '404' });

@@ -2,7 +2,7 @@
  * kill -9 in the middle of a stream of admin changes, 20 rounds: every change that got a 2xx is
  * there after restart, and nodes.yaml always parses (also while it is being replaced). The kill
  * point is an event, not a delay: the server dies right after a random number of acknowledged
- * changes, while the other workers' changes are in flight; the file is read at every
+ * changes (seeded: test/support/random.ts), while the other workers' changes are in flight; the file is read at every
  * acknowledgment, i.e. while the server is writing the next ones.
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { call, makeHome, startServerProcess } from '../support/process.js';
+import { testRandom } from '../support/random.js';
 
 const ROUNDS = 20;
 const WORKERS = 6;
@@ -26,6 +27,8 @@ interface Worker {
 
 describe('crash safety', () => {
   it(`when the server is killed with SIGKILL during admin changes, ${ROUNDS} rounds, then no acknowledged change is lost and nodes.yaml always parses`, async () => {
+    const random = testRandom();
+    const seed = `seed ${random.seed}`;
     const home = makeHome();
     const path = join(home, 'nodes.yaml');
     const enrolled = new Set<string>();
@@ -41,12 +44,12 @@ describe('crash safety', () => {
       // Verify everything acknowledged before the last kill.
       const listed = (await call(srv.url, 'GET', '/nodes')).body as Array<{ id: string; venue: string }>;
       const byId = new Map(listed.map((n) => [n.id, n]));
-      for (const id of enrolled) if (!deleted.has(id) && !deleting.has(id)) expect(byId.has(id), `enrolled ${id} lost in round ${round}`).toBe(true);
-      for (const id of deleted) expect(byId.has(id), `deleted ${id} came back in round ${round}`).toBe(false);
+      for (const id of enrolled) if (!deleted.has(id) && !deleting.has(id)) expect(byId.has(id), `enrolled ${id} lost in round ${round}, ${seed}`).toBe(true);
+      for (const id of deleted) expect(byId.has(id), `deleted ${id} came back in round ${round}, ${seed}`).toBe(false);
       for (const w of workers) {
         const venue = byId.get(w.id)?.venue;
         const allowed = [`v${w.acked}`, ...(w.inflight !== null ? [`v${w.inflight}`] : [])];
-        expect(allowed, `node ${w.id} venue after round ${round}`).toContain(venue);
+        expect(allowed, `node ${w.id} venue after round ${round}, ${seed}`).toContain(venue);
       }
 
       // A fresh set of nodes to change in this round.
@@ -60,7 +63,7 @@ describe('crash safety', () => {
 
       let killed = false;
       let acks = 0;
-      const killAt = MIN_ACKS_BEFORE_KILL + Math.floor(Math.random() * ACKS_BEFORE_KILL_SPREAD);
+      const killAt = MIN_ACKS_BEFORE_KILL + random.below(ACKS_BEFORE_KILL_SPREAD);
       /** The file as read at each acknowledgment (parsed after the round: parsing is slow). */
       const seen = new Set<string>();
       /** One more change acknowledged: the file is read now; the kill comes at the chosen one. */
@@ -106,9 +109,9 @@ describe('crash safety', () => {
       await srv.exited;
       await Promise.all([...streams, enrollStream]);
       for (const text of seen) {
-        expect(() => parse(text), `nodes.yaml as read during round ${round}`).not.toThrow(); // never observed half-written
+        expect(() => parse(text), `nodes.yaml as read during round ${round}, ${seed}`).not.toThrow(); // never observed half-written
       }
-      if (existsSync(path)) expect(Array.isArray(parse(readFileSync(path, 'utf8')).nodes)).toBe(true);
+      if (existsSync(path)) expect(Array.isArray(parse(readFileSync(path, 'utf8')).nodes), seed).toBe(true);
       for (const w of workers) if (w.inflight === w.acked) w.inflight = null;
     }
     expect(reads).toBeGreaterThanOrEqual(ROUNDS * MIN_ACKS_BEFORE_KILL);

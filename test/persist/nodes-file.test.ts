@@ -1,6 +1,5 @@
-import { describe, it, expect, afterEach } from 'vitest';
+import { describe, it, expect } from 'vitest';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parse, stringify } from 'yaml';
@@ -8,6 +7,7 @@ import { FakeClock, type TimerHandle } from '../../src/clock.js';
 import { memoryLogger } from '../../src/log.js';
 import { NodesFile, loadNodesFile, loadState, type NodesFileOptions } from '../../src/persist/nodes-file.js';
 import type { StoredRecord } from '../../src/persist/nodes-store.js';
+import { tempDir } from '../support/temp.js';
 
 type Rec = StoredRecord & Record<string, unknown>;
 
@@ -22,14 +22,8 @@ class WatchedClock extends FakeClock {
   }
 }
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
-
 function setup(extra: Partial<NodesFileOptions> = {}) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hc-nodes-'));
-  dirs.push(dir);
+  const dir = tempDir('hc-nodes-');
   const file = path.join(dir, 'nodes.yaml');
   const clock = new WatchedClock();
   const log = memoryLogger();
@@ -108,11 +102,11 @@ describe('NodesFile and loadNodesFile', () => {
 
   it('when a record is put again or removed, then the next write appends only what changed to the journal, and nodes.yaml stays', async () => {
     const { file, store } = setup();
-    for (const id of ['a', 'b', 'c']) store.put(id, { id, v: 1, tags: ['x'] });
+    for (const id of ['a', 'b', 'c']) store.put(id, { id, v: 1, tags: ['x'] } as Rec);
     await store.commit();
     const snapshot = fs.readFileSync(file, 'utf8');
-    store.put('a', { id: 'a', v: 1, tags: ['x'] }); // the same content again: nothing to write
-    store.put('b', { id: 'b', v: 2, tags: ['x'] });
+    store.put('a', { id: 'a', v: 1, tags: ['x'] } as Rec); // the same content again: nothing to write
+    store.put('b', { id: 'b', v: 2, tags: ['x'] } as Rec);
     store.remove('c');
     await store.commit();
     expect(fs.readFileSync(file, 'utf8')).toBe(snapshot);

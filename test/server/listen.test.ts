@@ -4,12 +4,12 @@
  * exits 69 naming it; none of them leaves a config.yaml behind on a first start.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CLI, assertBuilt, makeHome } from '../support/process.js';
+import { tempDir } from '../support/temp.js';
 
 function serve(args: string[]): Promise<{ code: number | null; stderr: string }> {
   assertBuilt();
@@ -19,7 +19,7 @@ function serve(args: string[]): Promise<{ code: number | null; stderr: string }>
   return new Promise((r) => child.once('close', (code) => r({ code, stderr })));
 }
 
-const freshHome = () => mkdtempSync(join(tmpdir(), 'hc-listen-'));
+const freshHome = () => tempDir('hc-listen-');
 
 describe('listen addresses', () => {
   it('when --listen is not HOST:PORT, then serve exits 64 naming --listen, with no Node internals and no config written', async () => {

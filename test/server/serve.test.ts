@@ -5,8 +5,7 @@
  * in the "hydracluster listening" log line.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
@@ -14,6 +13,7 @@ import { parse } from 'yaml';
 import { loadConfig } from '../../src/config.js';
 import { ADMIN } from '../support/harness.js';
 import { call, makeHome, startServerProcess, assertBuilt } from '../support/process.js';
+import { tempDir } from '../support/temp.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -36,8 +36,8 @@ function logLine(child: ChildProcess, msg: string, seen: string[]): Promise<Reco
 describe('serve', () => {
   it('when npm start runs with --listen 127.0.0.1:0 on a fresh home, then it serves health at the address it logs and writes config.yaml 0600 holding that address', async () => {
     assertBuilt();
-    const fakeHome = mkdtempSync(join(tmpdir(), 'hc-home-'));
-    const env = { ...process.env, HOME: fakeHome };
+    const fakeHome = tempDir('hc-home-');
+    const env: NodeJS.ProcessEnv = { ...process.env, HOME: fakeHome };
     delete env.HYDRACLUSTER_HOME;
     const child = spawn('npm', ['start', '--silent', '--', '--listen', '127.0.0.1:0'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     const out: string[] = [];
@@ -78,7 +78,7 @@ describe('serve', () => {
   });
 
   it('when there is no config and no --listen, then the embedded default is 127.0.0.1:8080 (checked without binding it)', () => {
-    const home = mkdtempSync(join(tmpdir(), 'hc-home-'));
+    const home = tempDir('hc-home-');
     const loaded = loadConfig(home);
     expect(loaded.created).toBe(true);
     expect(loaded.config.server.listen).toBe('127.0.0.1:8080');
@@ -184,7 +184,7 @@ describe('clean stop', () => {
     const commitHeld = new Promise<void>((r) => (held = r));
     let hold = false;
     const store = { ...real, put: real.put.bind(real), remove: real.remove.bind(real),
-      close: real.close.bind(real), stats: real.stats.bind(real),
+      close: real.close.bind(real), stats: real.stats.bind(real), backup: real.backup.bind(real),
       commit: () => {
         if (!hold) return real.commit();
         held();

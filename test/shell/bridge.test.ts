@@ -6,7 +6,8 @@
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import type { WebSocket } from 'ws';
-import { HIGH_WATER_BYTES, LOW_WATER_BYTES, ShellBridge } from '../../src/actors/shell/bridge.js';
+import { ShellBridge } from '../../src/actors/shell/bridge.js';
+import { SHELL_HIGH_WATER_BYTES, SHELL_LOW_WATER_BYTES } from '../../src/wire/shell.js';
 import type { CloseReason } from '../../src/actors/shell/machine.js';
 
 class FakeSocket extends EventEmitter {
@@ -70,11 +71,11 @@ describe('shell bridge', () => {
       sent += chunk.length;
     }
     expect(agent.isPaused).toBe(true);
-    expect(client.bufferedAmount).toBeLessThanOrEqual(HIGH_WATER_BYTES + chunk.length);
-    client.flush(client.bufferedAmount - LOW_WATER_BYTES - chunk.length); // above the low mark: stays paused
+    expect(client.bufferedAmount).toBeLessThanOrEqual(SHELL_HIGH_WATER_BYTES + chunk.length);
+    client.flush(client.bufferedAmount - SHELL_LOW_WATER_BYTES - chunk.length); // above the low mark: stays paused
     expect(agent.isPaused).toBe(true);
     client.flush(2 * chunk.length);
-    expect(client.bufferedAmount).toBeLessThan(LOW_WATER_BYTES);
+    expect(client.bufferedAmount).toBeLessThan(SHELL_LOW_WATER_BYTES);
     expect(agent.isPaused).toBe(false);
   });
 

@@ -21,7 +21,7 @@ export interface ShellServer {
 export async function shellServer(overrides: (doc: any) => void = () => {}): Promise<ShellServer> {
   const home = makeHome(overrides);
   const clock = new FakeClock();
-  const running = await startServer({ home, clock, log: memoryLogger() });
+  const running = await startServer({ home, listen: '127.0.0.1:0', clock, log: memoryLogger() });
   const url = running.url;
   return {
     running,

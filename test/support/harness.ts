@@ -2,16 +2,15 @@
  * Test harness: the real app (createApp) over a temp home folder, a FakeClock and an in-memory
  * logger, driven with app.request(). Helpers enroll and register nodes through the real API.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { FakeClock } from '../../src/clock.js';
 import { parseConfig, defaultConfigDocument, type Config } from '../../src/config.js';
-import { createApp, type AppHandle } from '../../src/http/app.js';
+import { createApp, type AppHandle } from '../../src/app.js';
 import { memoryLogger, type Level } from '../../src/log.js';
 import type { LiveConfig } from '../../src/live-config.js';
 import type { NodeStore } from '../../src/persist/nodes-store.js';
 import { buildCore, type Core } from '../../src/server.js';
+import type { EnrollmentReply } from '../../src/wire/agent.js';
+import { tempDir } from './temp.js';
 
 export const ADMIN = 'hca_test-admin-token-0123456789abcdef';
 export const FLEET = 'hcf_test-fleet-token-0123456789abcdef';
@@ -24,7 +23,7 @@ export interface Harness {
   home: string;
   req(method: string, path: string, opts?: { token?: string | null; body?: unknown; raw?: string; headers?: Record<string, string> }): Promise<Response>;
   json<T = any>(method: string, path: string, opts?: { token?: string | null; body?: unknown }): Promise<{ status: number; body: T }>;
-  enroll(body?: Record<string, unknown>): Promise<{ node_id: string; enrollment_token: string }>;
+  enroll(body?: Record<string, unknown>): Promise<EnrollmentReply>;
   register(enrollmentToken: string, body?: Record<string, unknown>): Promise<{ node_id: string; token: string }>;
   /** Enrolls and registers a node; returns its id and node token. */
   addNode(body?: Record<string, unknown>): Promise<{ id: string; token: string }>;
@@ -46,7 +45,7 @@ export type ReplyHook = (method: string, path: string, res: Response) => void;
 
 /** `logLevel`: the log keeps only what a server at that level writes (default: every line). */
 export async function harness(opts: { config?: Config; live?: LiveConfig; home?: string; clock?: FakeClock; store?: NodeStore; logLevel?: Level; onReply?: ReplyHook } = {}): Promise<Harness> {
-  const home = opts.home ?? mkdtempSync(join(tmpdir(), 'hc-test-'));
+  const home = opts.home ?? tempDir('hc-test-');
   const clock = opts.clock ?? new FakeClock();
   const log = memoryLogger(opts.logLevel);
   const config = opts.live?.current ?? opts.config ?? testConfig();

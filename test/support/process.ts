@@ -3,12 +3,12 @@
  * a config.yaml carrying known test tokens. Used by crash, shutdown and end-to-end tests.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { defaultConfigDocument } from '../../src/config.js';
 import { ADMIN, FLEET } from './harness.js';
+import { tempDir } from './temp.js';
 
 export const CLI = resolve(import.meta.dirname, '../../dist/src/cli/main.js');
 
@@ -17,7 +17,7 @@ export function assertBuilt(): void {
 }
 
 export function makeHome(overrides: (doc: any) => void = () => {}): string {
-  const home = mkdtempSync(join(tmpdir(), 'hc-proc-'));
+  const home = tempDir('hc-proc-');
   mkdirSync(home, { recursive: true });
   const doc: any = defaultConfigDocument();
   doc.server.admin_token = ADMIN;

@@ -5,9 +5,9 @@
  * dispose() stops its wineserver and removes it (about 700 MB).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { tempDir } from './temp.js';
 
 export const WINE = '/usr/lib/wine/wine64';
 const WINESERVER = '/usr/lib/wine/wineserver';
@@ -26,13 +26,16 @@ export interface WineRun {
 }
 
 export class WinePrefix {
-  readonly dir = mkdtempSync(join(tmpdir(), 'hc-wine-'));
+  readonly dir = tempDir('hc-wine-');
   readonly env: NodeJS.ProcessEnv;
   private ready: Promise<void> | null = null;
 
   constructor(extraEnv: NodeJS.ProcessEnv = {}) {
-    // No Mono or Gecko install prompts; no Wine debug chatter in the output files.
-    this.env = { ...process.env, WINEPREFIX: join(this.dir, 'prefix'), WINEDEBUG: '-all', WINEDLLOVERRIDES: 'mscoree,mshtml=', ...extraEnv };
+    // No Mono or Gecko install prompts; no Wine debug chatter in the output files. TMPDIR: the
+    // wineserver's own folder (wine-XXXXXX) goes inside this one, removed with it.
+    const tmp = join(this.dir, 'tmp');
+    mkdirSync(tmp);
+    this.env = { ...process.env, WINEPREFIX: join(this.dir, 'prefix'), TMPDIR: tmp, WINEDEBUG: '-all', WINEDLLOVERRIDES: 'mscoree,mshtml=', ...extraEnv };
   }
 
   /** Creates the prefix and sets Windows 10 (Node 20 refuses Wine's default, Windows 7). */

@@ -34,7 +34,7 @@ describe.skipIf(!hasChromium)('attacks through the admin\'s browser', () => {
   let node = { id: '', token: '' };
 
   beforeAll(async () => {
-    [running, browser] = await Promise.all([startServer({ home: makeHome((d) => delete d.server.public_url), log: memoryLogger() }), launch()]);
+    [running, browser] = await Promise.all([startServer({ home: makeHome((d) => delete d.server.public_url), listen: '127.0.0.1:0', log: memoryLogger() }), launch()]);
     attacker = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>cat pictures</title>'));
     await new Promise<void>((resolve) => attacker.listen(0, '127.0.0.1', resolve));
     attackerUrl = `http://127.0.0.1:${(attacker.address() as AddressInfo).port}`;

@@ -6,12 +6,15 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PNG } from 'pngjs';
-import jsQR from 'jsqr';
+import jsqr from 'jsqr';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { ADMIN, FLEET } from '../support/harness.js';
 import { call, makeHome, startServerProcess, type ServerProcess } from '../support/process.js';
 import { eventually, installAgent, nodeWhen, startAgent, stop, tempDir, type AgentProcess } from '../agent/agent-process.js';
 import { hasChromium, launch, logIn, shoot } from './browser.js';
+
+// jsqr is CommonJS typed as ESM: the default import is module.exports, whose `default` is the decoder.
+const jsQR = jsqr.default;
 
 const WAIT_MS = 20_000;
 

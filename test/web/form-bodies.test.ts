@@ -12,7 +12,7 @@ let h: Harness;
 afterEach(() => h?.core.fleet.stop());
 
 /** [content-type, body] pairs that are not a well-formed form. */
-const MALFORMED: Array<[string, string | Uint8Array]> = [
+const MALFORMED: Array<[string, string | Uint8Array<ArrayBuffer>]> = [
   ['multipart/form-data; boundary=x', '{}'],
   ['multipart/form-data', 'token=x'],
   ['multipart/form-data; boundary=x', '--x\r\nContent-Disposition: form-data; name="token"\r\n\r\nunterminated'],

@@ -6,7 +6,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { ADMIN, harness, testConfig, type Harness } from '../support/harness.js';
-import { originOf } from '../../src/web/origin.js';
+import { originOf } from '../../src/http/origin.js';
 import { webClient, type WebClient } from './web-client.js';
 
 let h: Harness;

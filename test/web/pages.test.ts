@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { ADMIN, FLEET, harness, testConfig, type Harness } from '../support/harness.js';
-import { SESSION_TTL_S } from '../../src/web/session.js';
+import { SESSION_TTL_S } from '../../src/http/session.js';
 import { webClient } from './web-client.js';
 
 const ADMIN_PAGES = ['/', '/heads', '/debug', '/enroll?tab=ipad'];

@@ -3,22 +3,14 @@
  * mailbox (PTY bytes never queue behind messages). Binary frames pass through as they are; text
  * frames are control messages, parsed and checked (a frame that does not parse is dropped):
  * `resize` goes client → agent, `exit` and `error` agent → client. Backpressure: when one side's
- * send buffer passes {@link HIGH_WATER_BYTES}, the other side's socket is paused (TCP pushes back
- * on its sender) until the buffer drains below {@link LOW_WATER_BYTES}; nothing is buffered
+ * send buffer passes {@link SHELL_HIGH_WATER_BYTES}, the other side's socket is paused (TCP pushes back
+ * on its sender) until the buffer drains below {@link SHELL_LOW_WATER_BYTES}; nothing is buffered
  * without bound. Until an agent attaches the client's socket is paused too.
  */
 import type { WebSocket, RawData } from 'ws';
-import { parseControl, type ShellError } from '../../wire/shell.js';
+import { CLOSE_GOING_AWAY, CLOSE_NORMAL, CLOSE_TRY_AGAIN, parseControl, SHELL_HIGH_WATER_BYTES, SHELL_LOW_WATER_BYTES, type ShellError } from '../../wire/shell.js';
 import type { CloseReason } from './machine.js';
 
-export const HIGH_WATER_BYTES = 1024 * 1024;
-export const LOW_WATER_BYTES = 256 * 1024;
-
-/** WebSocket close codes used by the server's end of a session. */
-export const CLOSE_NORMAL = 1000;
-export const CLOSE_GOING_AWAY = 1001;
-export const CLOSE_POLICY = 1008;
-export const CLOSE_TRY_AGAIN = 1013;
 /** A peer that has not answered the close handshake by then is cut (ws itself would wait 30 s). */
 export const CLOSE_GRACE_MS = 3000;
 
@@ -130,9 +122,9 @@ class Flow {
     dest.send(buf, { binary: true }, () => {
       this.inFlight--;
       const src = this.src();
-      if (src?.isPaused && src.readyState === OPEN && (dest.bufferedAmount < LOW_WATER_BYTES || this.inFlight === 0)) src.resume();
+      if (src?.isPaused && src.readyState === OPEN && (dest.bufferedAmount < SHELL_LOW_WATER_BYTES || this.inFlight === 0)) src.resume();
     });
-    if (dest.bufferedAmount > HIGH_WATER_BYTES) this.src()?.pause();
+    if (dest.bufferedAmount > SHELL_HIGH_WATER_BYTES) this.src()?.pause();
   }
 }
 

@@ -8,7 +8,7 @@
  */
 import type { WebSocket } from 'ws';
 import { wallOf, type Clock, type TimerHandle } from '../../clock.js';
-import type { ShellSession } from '../../wire/shell.js';
+import { CLOSE_POLICY, type ShellSession } from '../../wire/shell.js';
 import { asker, tell } from '../kernel/ask.js';
 import type { CellObserver } from '../kernel/cell.js';
 import { MachineActor } from '../kernel/machine-actor.js';
@@ -50,7 +50,7 @@ export class ShellSessionActor extends MachineActor<ShellMsg, typeof shellMachin
       this.lastActivity = this.ctx.now;
       this.bridge.attachAgent(p.socket!);
     },
-    refuseSocket: (p: { socket: WebSocket | null }) => p.socket?.close(1008, 'this shell session has no place for another agent'),
+    refuseSocket: (p: { socket: WebSocket | null }) => p.socket?.close(CLOSE_POLICY, 'this shell session has no place for another agent'),
     rearmIdle: () => this.armIdle(this.lastActivity + this.deps.settings().idleTimeoutMs - this.ctx.now),
     teardown: () => this.teardown(),
   };

@@ -1,6 +1,7 @@
 /**
- * createApp(): the one HTTP application, used by `serve` and by tests. Installs the request log,
- * the body limit, one error handler and the routes under /api/v1.
+ * createApiApp(): the API half of the HTTP application (createApp in src/app.ts mounts the web
+ * pages on it). Installs the request log, the body limit, one error handler and the routes under
+ * /api/v1, /metrics and /downloads.
  */
 import { Hono } from 'hono';
 import { AppError } from '../errors.js';
@@ -29,8 +30,7 @@ import { RateLimiter } from './rate-limit.js';
 import { requestLog } from './requests.js';
 import { shellRoutes } from './shell.routes.js';
 import { systemRoutes } from './system.routes.js';
-import { SessionStore } from '../web/session.js';
-import { webRoutes } from '../web/app.js';
+import { SessionStore } from './session.js';
 
 /** The configured secrets as the digests auth compares in constant time. */
 function secretDigests(config: Config): Pick<AuthDeps, 'adminDigest' | 'fleetDigest' | 'operators' | 'metricsDigest'> {
@@ -43,13 +43,15 @@ function secretDigests(config: Config): Pick<AuthDeps, 'adminDigest' | 'fleetDig
   };
 }
 
-export interface AppHandle {
+export interface ApiApp {
   app: Hono<AppEnv>;
+  /** What the routes were given (the web pages get the same). */
+  routeDeps: RouteDeps;
   /** From now on every new request gets 503 `shutting_down`. */
   beginShutdown(): void;
 }
 
-export function createApp(deps: AppDeps): AppHandle {
+export function createApiApp(deps: AppDeps): ApiApp {
   const cfg = deps.config.server;
   let shuttingDown = false;
   const limiter = new RateLimiter(cfg.rate_limit_per_min, deps.clock);
@@ -116,8 +118,6 @@ export function createApp(deps: AppDeps): AppHandle {
   app.route('/api/v1', backupRoutes(d));
   if (metrics) app.route('/', metricsRoutes(metrics, d.auth));
   app.route('/', downloadsRoutes(d));
-  // The web pages (SPEC §14): server-rendered, on the same actors and indexes as the API.
-  app.route('/', webRoutes(d));
 
-  return { app, beginShutdown: () => void (shuttingDown = true) };
+  return { app, routeDeps: d, beginShutdown: () => void (shuttingDown = true) };
 }

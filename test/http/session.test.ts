@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../src/clock.js';
-import { SessionStore } from '../../src/web/session.js';
+import { SessionStore } from '../../src/http/session.js';
 
 describe('web session store', () => {
   it('when more sessions are created than the bound, then the oldest are dropped and the size stays at the bound', () => {
