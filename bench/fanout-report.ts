@@ -2,7 +2,7 @@
 import type { FanoutResult } from './fanout.js';
 import { int, median, ms, table, verdict } from './report.js';
 
-/** The bound on one event-loop turn while submitting (SPEC §6b). */
+/** The bound on one event-loop turn while submitting (docs/api.md#fleet-exec). */
 const STALL_TARGET_MS = 20;
 
 

@@ -1,5 +1,5 @@
 /**
- * Issue [fanout] figures (SPEC §6b):
+ * Issue [fanout] figures (docs/api.md#fleet-exec):
  * - a fleet exec over 1,000 simulated nodes (`hydranode sim --long-poll`, each answering at once):
  *   the submit time (POST /exec → 202) and the time until the last result (the batch's ?wait read
  *   returns finished), against the shell loop it replaces (one single exec after another, each

@@ -1,5 +1,5 @@
 /**
- * Bench part (SPEC §15, issue [ops]): what an audited durable change costs on a real disk. The
+ * Bench part (docs/api.md#accountability, issue [ops]): what an audited durable change costs on a real disk. The
  * real app in-process over a real nodes.yaml (1,000 nodes) and audit.log in the bench's temp
  * folder. Timed, each the median of ROUNDS in turn:
  * - `POST /nodes/{id}/drain` through the app (HTTP layer, actor, nodes.yaml rewrite and audit

@@ -57,7 +57,7 @@ export interface HeartbeatResult {
 
 /**
  * Counts the server's "response" log lines by status, any dropped lines or errors, and the lines
- * stamped within the measured runs' windows (SPEC §11: at info, heartbeats write none).
+ * stamped within the measured runs' windows (docs/operations.md#logs: at info, heartbeats write none).
  */
 async function scanServerLog(path: string, windows: readonly Window[]): Promise<ServerLogCheck> {
   const out: ServerLogCheck = { responses: 0, non200: {}, droppedLines: 0, errors: 0, loadLines: 0, loadS: windows.reduce((a, [f, t]) => a + (t - f) / 1000, 0) };

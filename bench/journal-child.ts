@@ -1,5 +1,5 @@
 /**
- * The journal bench's measurements (SPEC §16.6), each in its own child process:
+ * The journal bench's measurements (docs/architecture.md#nodesyaml-and-its-journal), each in its own child process:
  *   disk HOME N CYCLES — N nodes heartbeating every 30 s, time compressed: a FakeClock steps 1 s at
  *                        a time while 1/30 of the nodes beat (asked of their actors directly), so
  *                        CYCLES × 30 s of fleet time run in seconds; disk bytes from /proc/self/io

@@ -1,5 +1,5 @@
 /**
- * Bench part `journal` (SPEC §16.6, issue [scale]): what nodes.yaml costs the disk with a journal.
+ * Bench part `journal` (docs/architecture.md#nodesyaml-and-its-journal, issue [scale]): what nodes.yaml costs the disk with a journal.
  * - disk bytes written per second at 10,000 and 100,000 nodes heartbeating every 30 s (time
  *   compressed in-process, see journal-child.ts), compactions included: target ≤ 300 KB/s at
  *   10,000, and at 100,000 ≤ a tenth of what rewriting the file every 2 s (the lazy flush before

@@ -1,5 +1,5 @@
 /**
- * SPEC §15 acceptance 5: what metrics and the audit trail cost on the heartbeat hot path. Two real
+ * docs/api.md#accountability acceptance 5: what metrics and the audit trail cost on the heartbeat hot path. Two real
  * servers over the same 10,000-node nodes.yaml, one as configured by default (metrics on, audit
  * trail installed) and one with `metrics_enabled: false`, and a bare Hono route, loaded in turn
  * in short rounds whose order rotates (each server goes first, second and third equally often: a

@@ -1,6 +1,6 @@
 /**
  * createApp(): the one HTTP application, used by `serve` and by tests: the API (src/http/api.ts)
- * with the web pages (src/web, SPEC §14) mounted at / after it, server-rendered on the same actors
+ * with the web pages (src/web, docs/architecture.md#web-pages) mounted at / after it, server-rendered on the same actors
  * and indexes. It sits above both: the pages may use http's helpers, the API never reaches into
  * the pages.
  */

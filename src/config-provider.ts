@@ -1,5 +1,5 @@
 /**
- * The provider keys of a RoleCatalog entry (SPEC §16.4), validated with config.yaml: `package`
+ * The provider keys of a RoleCatalog entry (docs/api.md#providers), validated with config.yaml: `package`
  * (`url`, `sha256`, `version`), `install_dir`, `start`, `stop.processes`, `health.ports` and
  * `health.processes`. A `package` needs the others (and `provider`); they mean nothing without
  * it. Every refusal names its key, as every config error does.

@@ -96,16 +96,16 @@ const serverSchema = z
     max_pending_enrollments: z.number().int().min(1).max(1_000_000).default(1000),
     /** POST /heads (fleet token) is refused (429) while this many heads it registered never reported back. */
     max_pending_heads: z.number().int().min(1).max(1_000_000).default(1000),
-    /** Install commands' source of the agent (§16.1): "" = this server's /downloads/, "none" = installed already, or a URL. */
+    /** Install commands' source of the agent (docs/operations.md#agent-distribution): "" = this server's /downloads/, "none" = installed already, or a URL. */
     agent_downloads: z
       .object({ windows: agentSource, linux: agentSource })
       .strict()
       .default({ windows: '', linux: '' }),
-    /** §15: a token that may read /metrics only; "" = admin tokens only. */
+    /** docs/api.md#accountability: a token that may read /metrics only; "" = admin tokens only. */
     metrics_token: z.string().refine((t) => t === '' || t.length >= 16, 'must be empty or at least 16 characters').default(''),
     /** false: no /metrics and no per-request measurement (the bench's baseline). */
     metrics_enabled: z.boolean().default(true),
-    /** §16.6: compact once nodes.journal holds this many bytes; 0 = max(1 MiB, half of nodes.yaml). */
+    /** docs/architecture.md#nodesyaml-and-its-journal: compact once nodes.journal holds this many bytes; 0 = max(1 MiB, half of nodes.yaml). */
     journal_compact_bytes: z.number().int().min(0).max(2 ** 40).default(0),
   })
   .strict()
@@ -134,7 +134,7 @@ export const configSchema = z
   .object({
     server: serverSchema,
     roles: z.record(z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'role names are lower-case, digits, . _ -'), roleSchema).default({}),
-    /** §15: named admin tokens, recorded in the audit log under their name. */
+    /** docs/api.md#accountability: named admin tokens, recorded in the audit log under their name. */
     operators: operatorsSchema.default({}),
   })
   .strict()
@@ -170,7 +170,7 @@ const DEFAULT_ROLES = {
   hydraheadflatscreen: { description: 'Kiosk head agent (hydraheadflatscreen)' },
 };
 
-/** Where the server listens unless told otherwise (SPEC §3: everything local). */
+/** Where the server listens unless told otherwise (docs/operations.md#the-home-folder: everything local). */
 export const DEFAULT_LISTEN = '127.0.0.1:8080';
 
 /** The document a first start runs on (and writes, once listening): fresh random tokens. */

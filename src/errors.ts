@@ -10,13 +10,13 @@ export const ERROR_STATUS = {
   invalid_config: 400,
   unauthorized: 401,
   forbidden: 403,
-  /** A session-cookie change or upgrade not from public_url's origin (SPEC §14). */
+  /** A session-cookie change or upgrade not from public_url's origin (docs/architecture.md#web-pages). */
   cross_origin: 403,
   not_found: 404,
   wrong_kind: 409,
   wrong_state: 409,
   already_finished: 409,
-  /** SPEC §16.7: the node (an iPad) runs no command. */
+  /** docs/api.md#exec: the node (an iPad) runs no command. */
   no_exec_channel: 409,
   payload_too_large: 413,
   range_not_satisfiable: 416,

@@ -93,7 +93,7 @@ export async function buildCore(opts: { home: string; config: Config; live?: Liv
   const store = opts.store ?? new NodesFile({ path, clock, log: opts.log, loaded, ...(compactBytes > 0 && { compactMinBytes: compactBytes, compactRatio: 0 }) });
   const system = new ActorSystem(clock);
   const execQueues = new ExecQueues({ clock, system, settings: execSettings(live.current) });
-  // SPEC §15, the runbook's "online but exec results stay pending": said once in the journal, when it starts and ends.
+  // docs/api.md#accountability, the runbook's "online but exec results stay pending": said once in the journal, when it starts and ends.
   execQueues.onStalledChange = (id, stalled) =>
     stalled ? opts.log.warn('node exec stalled: queued execs are not being fetched', { node_id: id }) : opts.log.info('node exec no longer stalled', { node_id: id });
   const batches = new Batches({ clock, system, execQueues, resultTtlS: cfg.exec.result_ttl_s });

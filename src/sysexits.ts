@@ -1,4 +1,4 @@
-/** Exit codes of both commands (`hydracluster`, `hydranode`): sysexits(3), SPEC §12. */
+/** Exit codes of both commands (`hydracluster`, `hydranode`): sysexits(3), docs/operations.md#the-cli. */
 export const EX_OK = 0;
 export const EX_USAGE = 64;
 export const EX_NOINPUT = 66;

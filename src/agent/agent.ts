@@ -46,7 +46,7 @@ export interface AgentOptions {
   arch?: string;
 }
 
-/** Provider timings from the agent's config.yaml (SPEC §16.4). */
+/** Provider timings from the agent's config.yaml (docs/api.md#providers). */
 function providerTimings(c: AgentConfig): Partial<ProviderTimings> {
   return {
     startTimeoutMs: c.provider_start_timeout_s * MS_PER_S,
@@ -68,7 +68,7 @@ export class NodeAgent {
   private readonly interpreters: Interpreters;
   private work: Promise<void> | null = null;
   private readonly version: string;
-  /** The self-update's last step (SPEC §16.2), sent in every heartbeat once there is one. */
+  /** The self-update's last step (docs/api.md#agent-self-update), sent in every heartbeat once there is one. */
   private update: AgentUpdate | null;
   private restartWanted!: () => void;
   /** Resolves when the agent wants to be restarted by its service (a new binary is in place). */

@@ -1,5 +1,5 @@
 /**
- * The agent's side of the wire (SPEC §5): one small HTTP client over node:http(s) with a shared
+ * The agent's side of the wire (docs/api.md#agents-heartbeat-flags-and-the-provision-poll): one small HTTP client over node:http(s) with a shared
  * keep-alive connection pool, a per-request timeout, and every reply validated before use. A
  * failure is one {@link ApiError} whose `status` tells the caller what to do (null: the server
  * could not be reached or did not answer in time).
@@ -115,7 +115,7 @@ export class ApiClient {
     return r.status === HTTP_NO_CONTENT ? null : parseReply(r, READ.exec, 'GET /body/exec');
   }
 
-  /** Shell sessions waiting for this node, waiting up to `waitS` for one (SPEC §5). */
+  /** Shell sessions waiting for this node, waiting up to `waitS` for one (docs/api.md#agents-heartbeat-flags-and-the-provision-poll). */
   async shellCheck(waitS: number, signal?: AbortSignal): Promise<ShellSession[]> {
     const timeoutMs = waitS * 1000 + LONG_POLL_MARGIN_MS;
     const r = await this.send('GET', `/body/shell/check?wait=${waitS}`, { signal, timeoutMs });
@@ -123,7 +123,7 @@ export class ApiClient {
   }
 
   /**
-   * SPEC §16.7: the cancel channel of the exec this agent runs, waiting up to `waitS`: null while
+   * docs/api.md#exec: the cancel channel of the exec this agent runs, waiting up to `waitS`: null while
    * it runs on (204), else whether it ended by a cancel.
    */
   async cancelWatch(execId: string, waitS: number, signal?: AbortSignal): Promise<{ cancelled: boolean } | null> {

@@ -1,7 +1,7 @@
 /**
  * Waiting, with jitter: exponential backoff for a server that is away or slow, jittered intervals
  * for the heartbeat tick, and an abortable sleep. Jitter keeps a fleet that lost its server at the
- * same instant from coming back at the same instant (SPEC §4: agents reconnect with jitter).
+ * same instant from coming back at the same instant (docs/api.md#node-lifecycle: agents reconnect with jitter).
  */
 
 /** Source of randomness in [0, 1); injectable so tests can pin it. */

@@ -1,5 +1,5 @@
 /**
- * The cancel channel (SPEC §16.7): while an exec runs, the agent holds
+ * The cancel channel (docs/api.md#exec): while an exec runs, the agent holds
  * `GET /body/exec/{execId}/cancel?wait=25` beside it, so that a cancel reaches it within a moment
  * (its heartbeat comes every 30 s, and it polls for execs only between them). 204: still running,
  * asked again; 200 `{"cancelled": true}`: kill the command; `{"cancelled": false}`: the exec ended

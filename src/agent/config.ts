@@ -41,7 +41,7 @@ export interface AgentConfig {
   update_command: string;
   log_level: (typeof LOG_LEVELS)[number];
   script_timeout_s: number;
-  /** SPEC §16.4: a started provider must be healthy this soon, else the start failed. */
+  /** docs/api.md#providers: a started provider must be healthy this soon, else the start failed. */
   provider_start_timeout_s: number;
   /** First pause before a stopped provider is restarted, doubling up to provider_restart_max_s. */
   provider_restart_s: number;

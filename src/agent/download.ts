@@ -1,5 +1,5 @@
 /**
- * Plain GETs from the server's `/downloads/` (SPEC §16.1): no token (the files hold no secret), a
+ * Plain GETs from the server's `/downloads/` (docs/operations.md#agent-distribution): no token (the files hold no secret), a
  * small reply read into memory (the manifest), or a large one streamed to a file while its size
  * and SHA-256 are counted, so a 100 MB agent build never sits in memory.
  */

@@ -1,5 +1,5 @@
 /**
- * Remote exec on the node (SPEC §6, runbook "Structured Exec"): waits in the long-poll
+ * Remote exec on the node (docs/api.md#exec, runbook "Structured Exec"): waits in the long-poll
  * `GET /body/exec?wait=25`, runs each exec in its interpreter with its timeout, and delivers the
  * result. One exec at a time, in the order the server hands them out (the queue is FIFO). Beside
  * the running exec it holds the exec's cancel channel (./cancel-watch.ts): a cancel kills the
@@ -15,7 +15,7 @@ import { deliverResult } from './exec-result.js';
 import { launchFor, notStarted, runCommand, type Interpreters, type RunOutcome } from './exec-runner.js';
 import type { ServerLimits } from './limits.js';
 
-/** Long-poll wait (SPEC §5 allows 0–30 s); under typical proxies' 30 s idle limits. */
+/** Long-poll wait (docs/api.md#exec allows 0–30 s); under typical proxies' 30 s idle limits. */
 export const EXEC_POLL_WAIT_S = 25;
 /** At shutdown, a result still undelivered after the exec is given this long, then abandoned. */
 export const RESULT_SHUTDOWN_GRACE_MS = 2000;
@@ -42,7 +42,7 @@ const CANCEL_NOTE = '\n[hydranode: the exec was cancelled; the command was kille
 /**
  * The wire form of a run's outcome. A command killed because the agent stopped or the exec was
  * cancelled gets a line saying so at the end of stderr, within the same `maxBytes` (the command's
- * own output comes first); a cancelled one is flagged `cancelled` (SPEC §16.7).
+ * own output comes first); a cancelled one is flagged `cancelled` (docs/api.md#exec).
  */
 export function resultBody(id: string, o: RunOutcome, maxBytes: number, cancelled = false): ExecResultBody {
   const note = o.aborted ? (cancelled ? CANCEL_NOTE : STOP_NOTE) : null;

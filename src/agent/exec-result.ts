@@ -1,5 +1,5 @@
 /**
- * Delivering an exec result (SPEC §5 `POST /body/exec/result`): retried with exponential backoff
+ * Delivering an exec result (docs/api.md#exec `POST /body/exec/result`): retried with exponential backoff
  * and jitter until the server answers 2xx, because a result is the one thing an operator waits
  * for. A 404 means the server forgot the exec (its queue is in memory and it restarted): logged and
  * dropped.

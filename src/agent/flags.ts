@@ -1,5 +1,5 @@
 /**
- * The admin flags of SPEC §5 on the agent's side. A flag arrives in every heartbeat reply until the
+ * The admin flags of docs/api.md#agents-heartbeat-flags-and-the-provision-poll on the agent's side. A flag arrives in every heartbeat reply until the
  * agent acknowledges it, so each one moves through: wanted (a heartbeat reply carried it) →
  * running (its work started) → done (work finished; ack owed) → acknowledged in the next
  * heartbeat's `ack_flags`, then forgotten. A flag seen again while its work runs or its ack is owed

@@ -1,5 +1,5 @@
 /**
- * The heartbeat tick (SPEC §5 `POST /body/heartbeat`): every `heartbeat_interval_s` (the server's
+ * The heartbeat tick (docs/api.md#agents-heartbeat-flags-and-the-provision-poll `POST /body/heartbeat`): every `heartbeat_interval_s` (the server's
  * number, from each reply) with ±20 % jitter. When the server is away or slow — connection
  * errors, timeouts, 5xx — it backs off with jitter (1 s doubling to 60 s) and keeps trying
  * forever: it never exits and never touches the host (runbook: the network-recovery misfire).
@@ -13,7 +13,7 @@ import type { HeartbeatBody, HeartbeatReply } from '../wire/agent.js';
 
 /** ±20 % around the interval, so a fleet started together spreads out. */
 export const HEARTBEAT_JITTER = 0.2;
-/** Until the server tells its interval (SPEC §3 default). */
+/** Until the server tells its interval (docs/operations.md#the-home-folder default). */
 export const DEFAULT_HEARTBEAT_INTERVAL_S = 30;
 const MS_PER_S = 1000;
 

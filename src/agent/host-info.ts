@@ -1,5 +1,5 @@
 /**
- * What the agent reports about its host (SPEC §5 heartbeat fields) and where its interpreters are.
+ * What the agent reports about its host (docs/api.md#agents-heartbeat-flags-and-the-provision-poll heartbeat fields) and where its interpreters are.
  */
 import { accessSync, constants, statSync } from 'node:fs';
 import { arch, hostname, networkInterfaces, platform, type NetworkInterfaceInfo } from 'node:os';
@@ -16,7 +16,7 @@ export interface HostFacts {
   arch: string;
 }
 
-/** The SPEC's OS names for Node's platform names. */
+/** The wire contract's OS names for Node's platform names. */
 export function osName(p: NodeJS.Platform = platform()): string {
   if (p === 'win32') return 'windows';
   if (p === 'darwin') return 'macos';

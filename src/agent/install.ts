@@ -1,5 +1,5 @@
 /**
- * `hydranode install` (SPEC §13, §16.1): redeems a single-use enrollment token for this node's
+ * `hydranode install` (docs/operations.md#the-agent, docs/operations.md#agent-distribution): redeems a single-use enrollment token for this node's
  * identity (`POST /register`), writes it to `<home>/config.yaml` (mode 0600), then installs and
  * starts the service (service.ts) unless `--no-service`. With no token: an existing config only
  * (re)installs the service (the manual update); with no config, `enroll.yaml` beside the program

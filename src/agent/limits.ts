@@ -1,5 +1,5 @@
 /**
- * The server's limits this agent honours (SPEC §5), learned from the `limits` field of the provision
+ * The server's limits this agent honours (docs/api.md#agents-heartbeat-flags-and-the-provision-poll), learned from the `limits` field of the provision
  * poll and of the heartbeat reply (an addition to the contract; see the README). Until the server
  * has told them, the defaults are the server's own defaults.
  */

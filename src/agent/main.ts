@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `hydranode`: the reference node agent (SPEC §13). `install` registers the node, `run` is the
+ * `hydranode`: the reference node agent (docs/operations.md#the-agent). `install` registers the node, `run` is the
  * long-running agent (heartbeat, exec, provisioning), `sim` simulates a fleet for load tests.
  * Exit codes follow sysexits: 64 usage, 69 server unreachable, 77 token refused, 78 bad config.
  */

@@ -2,7 +2,7 @@
  * One output stream of a running command, bounded in memory however much the command writes: the
  * first `max` bytes are kept, the rest only counted. The text it yields is at most `max` bytes of
  * UTF-8, never cut inside a character, with no marker text; the cut is reported as a flag
- * (SPEC §6: each stream is kept up to `max_output_bytes`, the rest is cut and flagged).
+ * (docs/api.md#exec: each stream is kept up to `max_output_bytes`, the rest is cut and flagged).
  */
 import { StringDecoder } from 'node:string_decoder';
 import { capUtf8 } from '../wire/utf8.js';

@@ -1,5 +1,5 @@
 /**
- * What provisioning reports (SPEC §13, §16.4): one `provider_status` over the roles that have a
+ * What provisioning reports (docs/operations.md#the-agent, docs/api.md#providers): one `provider_status` over the roles that have a
  * provider, and each role's last failure as a `provision_errors` entry built from what failed —
  * a script's exit, a missing recipe, a provider step.
  */

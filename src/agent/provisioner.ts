@@ -1,5 +1,5 @@
 /**
- * Applying roles (SPEC §5 provision poll, §16.4 providers, runbook "Render Node Provisioning").
+ * Applying roles (docs/api.md#agents-heartbeat-flags-and-the-provision-poll provision poll, docs/api.md#providers providers, runbook "Render Node Provisioning").
  * A role may have a provider package (./provider/provider-role.ts: downloaded, checked, installed,
  * started, health-checked, restarted) and recipe scripts: its check runs on every pass — exit 0
  * means applied — and when it fails (or a reinstall is forced by `reprovision`/`update_services`)

@@ -1,5 +1,5 @@
 /**
- * Self-update on the `update_node` flag (SPEC §16.2), with no hook: read the server's release
+ * Self-update on the `update_node` flag (docs/api.md#agent-self-update), with no hook: read the server's release
  * manifest; when its version is not this agent's, download this platform's file into the data
  * folder, check its size and SHA-256, run it once as `<new> probe --home <home>` (it must start,
  * read the config and reach the server), and only then swap it in (./swap.ts). The caller then

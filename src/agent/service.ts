@@ -1,5 +1,5 @@
 /**
- * The agent as a service (SPEC §16.1), installed by `hydranode install` unless `--no-service`:
+ * The agent as a service (docs/operations.md#agent-distribution), installed by `hydranode install` unless `--no-service`:
  * - Linux: `/etc/systemd/system/hydranode.service` (Restart=always), then `systemctl daemon-reload`,
  *   `enable` and `restart` (a reinstall runs the new binary) where systemd runs; else how to start it.
  * - Windows: the scheduled task `HydraNode`, from an XML definition: SYSTEM, at startup, repeating

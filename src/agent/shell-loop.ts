@@ -1,5 +1,5 @@
 /**
- * The shell beside the exec long-poll (SPEC §13): waits in `GET /body/shell/check?wait=25`, and
+ * The shell beside the exec long-poll (docs/operations.md#the-agent): waits in `GET /body/shell/check?wait=25`, and
  * attaches to each session the moment it appears, each in its own PTY (a second shell while one
  * runs works). It shares nothing with the exec loop: a backed-up exec queue never delays a shell.
  */

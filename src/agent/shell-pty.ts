@@ -1,5 +1,5 @@
 /**
- * One shell session on the node (SPEC §7): the agent's WebSocket to the server and a PTY
+ * One shell session on the node (docs/api.md#shell-sessions): the agent's WebSocket to the server and a PTY
  * (node-pty) running the session's command under the user's shell, or a login shell. PTY bytes go
  * out as binary frames (cut to {@link MAX_FRAME_BYTES}, under the server's frame limit); binary
  * frames in are the operator's keystrokes; `resize` frames resize the PTY. When the program exits

@@ -1,5 +1,5 @@
 /**
- * The binary swap of a self-update (SPEC §16.2) and `hydranode rollback`. Both Linux and Windows
+ * The binary swap of a self-update (docs/api.md#agent-self-update) and `hydranode rollback`. Both Linux and Windows
  * let a running executable be renamed (Windows refuses to delete or overwrite it, not to rename
  * it), so the running file is renamed aside and the new one renamed into its place; the running
  * process keeps its (renamed) file until it exits and the service starts the new one.

@@ -34,7 +34,7 @@ export function table(cells: string[][]): string {
   return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ')).join('\n') + '\n';
 }
 
-/** The re-enrollment's install commands, for the operator to run on the machine (SPEC §16.3). */
+/** The re-enrollment's install commands, for the operator to run on the machine (docs/api.md#re-enrollment). */
 function reenrollText(id: string, body: unknown): string {
   const r = body as { enrollment_token?: string; expires_at?: string; install?: { powershell?: string; bash?: string } };
   if (!r?.install?.powershell || !r.install.bash) throw new CliError(EX_SOFTWARE, 'the server answered in an unexpected shape (install)');

@@ -27,7 +27,7 @@ export interface ExecCommand {
 
 export type { EnrollCommand, NodeChanges, NodeListFilters, NodesAction } from './nodes-args.js';
 export { SETTABLE } from './nodes-args.js';
-/** `hydracluster audit` (SPEC §15). */
+/** `hydracluster audit` (docs/api.md#accountability). */
 export interface AuditCommand {
   cmd: 'audit';
   node?: string;
@@ -105,7 +105,7 @@ function parseExec(argv: string[]): ParsedCli {
   return { command: { cmd: 'exec', nodeId, source, timeoutS, interpreter, json: v.json, async: v.async }, conn: connOf(v) };
 }
 
-/** `exec --where KEY=VALUE "<command>"`: a fleet exec (SPEC §6b). */
+/** `exec --where KEY=VALUE "<command>"`: a fleet exec (docs/api.md#fleet-exec). */
 function parseFleetExec(v: ReturnType<typeof parse<typeof EXEC_OPTIONS>>['values'], p: string[]): ParsedCli {
   if (v.file !== undefined || v.async) throw new UsageError('--where takes a command text; --file and --async go with one node');
   const command = need(p, 0, 'command: hydracluster exec --where KEY=VALUE "<command>"');
@@ -166,7 +166,7 @@ function parseBackup(argv: string[]): ParsedCli {
   return { command: { cmd: 'backup', out: v.out, json: v.json }, conn: connOf(v) };
 }
 
-/** `cancel EXEC_ID` and `result EXEC_ID [--wait]` (SPEC §16.7). */
+/** `cancel EXEC_ID` and `result EXEC_ID [--wait]` (docs/api.md#exec). */
 function parseCancel(argv: string[]): ParsedCli {
   const { values: v, positionals: p } = parse(argv, COMMON);
   noMore(p, 1);

@@ -1,5 +1,5 @@
 /**
- * What every client command's parser shares (SPEC §12): the connection flags, the option set they
+ * What every client command's parser shares (docs/operations.md#the-cli): the connection flags, the option set they
  * all take, strict parsing into a UsageError, positional checks and durations. Pure.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
@@ -12,7 +12,7 @@ export interface ConnectionFlags {
   home?: string;
 }
 
-/** The longest exec timeout the server accepts (SPEC: timeout_s). */
+/** The longest exec timeout the server accepts (`timeout_s`, docs/api.md#exec). */
 export const MAX_TIMEOUT_S = 86_400;
 const UNIT_S: Record<string, number> = { s: 1, m: 60, h: 3600 };
 

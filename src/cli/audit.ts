@@ -1,6 +1,6 @@
 /**
  * `hydracluster audit [--node ID] [--operator NAME] [--since 1h] [--limit N] [--json]`: the audit
- * log (SPEC §15), newest first, as a table (or the server's JSON).
+ * log (docs/api.md#accountability), newest first, as a table (or the server's JSON).
  */
 import { z } from 'zod';
 import { auditEntry } from '../wire/audit.js';

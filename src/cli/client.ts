@@ -1,7 +1,7 @@
 /**
  * The server's admin API as the CLI sees it: one `call()` with the admin token and a per-request
  * timeout, which resolves with 2xx replies and turns every other outcome into a CliError carrying
- * its sysexits code (SPEC §12): 77 token refused, 66 unknown node or exec, 69 unreachable, 70 else.
+ * its sysexits code (docs/operations.md#the-cli): 77 token refused, 66 unknown node or exec, 69 unreachable, 70 else.
  */
 import { CliError } from './errors.js';
 import { httpTransport, type Transport } from './http.js';
@@ -34,7 +34,7 @@ export interface Api {
   close(): void;
 }
 
-/** "<message> (<status> <code>)" from an error body (SPEC §2), read with the wire schema. */
+/** "<message> (<status> <code>)" from an error body (docs/api.md#conventions), read with the wire schema. */
 async function explain(status: number, body: unknown): Promise<string> {
   // Only failures need the schema, so zod is loaded on this path alone.
   const { errorBody } = await import('../wire/common.js');

@@ -1,5 +1,5 @@
 /**
- * Which server and admin token the CLI uses (SPEC §12): `--server` / `--admin-token`, else
+ * Which server and admin token the CLI uses (docs/operations.md#the-cli): `--server` / `--admin-token`, else
  * HC_SERVER / HC_TOKEN, else the local config.yaml (`server.public_url`, `server.admin_token`),
  * which a client never creates. config.yaml (and the yaml parser) is read only when a flag or
  * variable is missing, so the usual `HC_SERVER=… HC_TOKEN=… hydracluster exec` loads neither.
@@ -11,7 +11,7 @@ import { CliError } from './errors.js';
 import { resolveHome } from '../home.js';
 import { EX_SOFTWARE } from '../sysexits.js';
 
-/** The server an embedded-default install listens on (SPEC §3). */
+/** The server an embedded-default install listens on (docs/operations.md#the-home-folder). */
 export const DEFAULT_SERVER = 'http://127.0.0.1:8080';
 
 export type Env = Record<string, string | undefined>;

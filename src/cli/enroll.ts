@@ -1,6 +1,6 @@
 /**
  * `hydracluster enroll NAME [--os windows|linux|macos] [--kind body|flatscreen|windows] [--owner O]
- * [--ttl 15m]` (SPEC §16.7): an enrollment issued with the admin token (`POST /enrollments`), and
+ * [--ttl 15m]` (docs/api.md#exec): an enrollment issued with the admin token (`POST /enrollments`), and
  * the install commands to run on the machine — the one for its OS, or both when none is given.
  * A loopback `public_url` in them is warned about: they would only work on the server itself.
  */

@@ -1,4 +1,4 @@
-/** The CLI's own failures: one line on stderr and a sysexits code (SPEC §12). */
+/** The CLI's own failures: one line on stderr and a sysexits code (docs/operations.md#the-cli). */
 import { EX_USAGE } from '../sysexits.js';
 import { printable } from './printable.js';
 

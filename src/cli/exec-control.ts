@@ -1,5 +1,5 @@
 /**
- * `hydracluster cancel EXEC_ID` and `hydracluster result EXEC_ID [--wait]` (SPEC §16.7): an exec
+ * `hydracluster cancel EXEC_ID` and `hydracluster result EXEC_ID [--wait]` (docs/api.md#exec): an exec
  * reached by its id alone (`DELETE`/`GET /execs/{execId}`). Replies are read zod-free
  * (./exec-replies.ts); what a cancel stopped is said by ./exec-notes.ts.
  */

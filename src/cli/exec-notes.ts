@@ -1,5 +1,5 @@
 /**
- * What a cancel stopped, in the operator's words (SPEC §16.7): said by `hydracluster cancel` and by
+ * What a cancel stopped, in the operator's words (docs/api.md#exec): said by `hydracluster cancel` and by
  * `exec` when it gives up on an exec that never reached its node.
  */
 import type { CancelNote } from './exec-replies.js';

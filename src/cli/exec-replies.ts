@@ -57,9 +57,9 @@ export function readPending(b: unknown): ExecPendingView | null {
   return status === 'pending' && isOneOf(PENDING_STATES, state) && orNull(isNumber)(position) ? { status, state, position } : null;
 }
 
-/** What a cancel reply (SPEC §16.7) says beyond the result: what the exec was, and why it never reached its node. */
+/** What a cancel reply (docs/api.md#exec) says beyond the result: what the exec was, and why it never reached its node. */
 export interface CancelNote {
-  /** null: a server older than §16.7 did not say. */
+  /** null: a server older than docs/api.md#exec did not say. */
   was: 'queued' | 'delivered' | null;
   notDelivered: NotDelivered | null;
   agentListening: boolean | null;

@@ -1,10 +1,10 @@
 /**
  * `hydracluster exec`: submit one command to a node's exec queue, then wait for its result with
- * the result long-poll (SPEC §6 `?wait=N`: the server answers the moment the exec finishes), one
+ * the result long-poll (docs/api.md#exec `?wait=N`: the server answers the moment the exec finishes), one
  * request at a time until the CLI's own deadline, and behave like the remote command: its stdout
  * on stdout, its stderr on stderr, its exit code. `--json` prints the result object instead;
  * `--async` prints the exec id and returns. Deadline passed: 124; an exec that never reached the node
- * is cancelled (it must not run later, SPEC §16.7) and the CLI says why; a running one is named with
+ * is cancelled (it must not run later, docs/api.md#exec) and the CLI says why; a running one is named with
  * how to follow or cancel it.
  * Replies are read with ./exec-replies.ts (the wire contract's shapes, checked without zod).
  */

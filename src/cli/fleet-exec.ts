@@ -1,5 +1,5 @@
 /**
- * `hydracluster exec --where KEY=VALUE "<command>"` (SPEC §6b, §12): one command on every node the
+ * `hydracluster exec --where KEY=VALUE "<command>"` (docs/api.md#fleet-exec, docs/operations.md#the-cli): one command on every node the
  * target selects. Each node's output is printed as it arrives, every line prefixed with the node's
  * name (stderr lines on stderr), then one summary line: `12 ok, 1 failed, 0 timed out, 2 skipped`.
  * Before waiting it says on stderr which batch went to which nodes, so a failure while waiting (a
@@ -107,7 +107,7 @@ export async function runFleetExec(c: FleetExecCommand, api: Api, io: ExecIo): P
 }
 
 /**
- * No node got the command (SPEC §16.7): no node matched the target at all (66, said so), or every
+ * No node got the command (docs/api.md#exec): no node matched the target at all (66, said so), or every
  * node that matched was skipped (1, each with its reason). `--json` still prints the submit reply.
  */
 function nothingSent(c: FleetExecCommand, sub: BatchSubmitReply, io: ExecIo): number {

@@ -1,6 +1,6 @@
 /**
  * `hydracluster heads [list|show ID|assign HEAD BODY [--app APP]]` and `hydracluster enroll-qr
- * [--png FILE]` (SPEC §12): the head objects, the admin's assignment override (`assign HEAD none`
+ * [--png FILE]` (docs/operations.md#the-cli): the head objects, the admin's assignment override (`assign HEAD none`
  * clears it), and the iPad enrollment QR — the JSON of `GET /enroll-qr`, drawn in the terminal or
  * written as a PNG. The QR library is loaded only by the command that draws.
  */

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * `hydracluster`: the server (`serve`) and the operator's client commands.
- * Exit codes follow sysexits (SPEC §12): 64 usage, 66 unknown node/exec, 69 unreachable,
+ * Exit codes follow sysexits (docs/operations.md#the-cli): 64 usage, 66 unknown node/exec, 69 unreachable,
  * 77 token refused, 70 internal.
  *
  * This entry point imports only what every command needs (no zod, no yaml, no config module):

@@ -1,5 +1,5 @@
 /**
- * Every node argument of the CLI takes a node id or a unique node name (SPEC §16.7): an id
+ * Every node argument of the CLI takes a node id or a unique node name (docs/api.md#exec): an id
  * (`node-<ULID>`) is used as it is; anything else is looked up with `GET /nodes?name=` — one
  * round trip, only then. No node by that name: 66; several: 64, listing them so the operator can
  * pick an id. Read without zod (`exec <name>` stays as light as `exec <id>`).

@@ -1,5 +1,5 @@
 /**
- * `hydracluster nodes …` and `hydracluster enroll …` parsed (SPEC §12, §16.7): the node actions,
+ * `hydracluster nodes …` and `hydracluster enroll …` parsed (docs/operations.md#the-cli, docs/api.md#exec): the node actions,
  * the list filters (query parameters of `GET /nodes`), `nodes set ID KEY=VALUE…` and the enrollment
  * options. Pure: argv in, a typed command out, or a UsageError.
  */
@@ -8,7 +8,7 @@ import { COMMON, connOf, need, noMore, parse, parseDuration, type ConnectionFlag
 import { UsageError } from './errors.js';
 import { KIND_FILTERS, NODE_STATES } from '../wire/constants.js';
 
-/** `nodes list` filters: query parameters of `GET /nodes` (SPEC §16.7). */
+/** `nodes list` filters: query parameters of `GET /nodes` (docs/api.md#exec). */
 export interface NodeListFilters {
   state?: string;
   kind?: string;
@@ -27,7 +27,7 @@ export type NodesAction =
   | { action: 'roles'; id: string; roles: string[] }
   | { action: 'set'; id: string; changes: NodeChanges };
 
-/** `hydracluster enroll NAME` (SPEC §16.7): an enrollment and its install commands. */
+/** `hydracluster enroll NAME` (docs/api.md#exec): an enrollment and its install commands. */
 export interface EnrollCommand {
   cmd: 'enroll';
   name: string;

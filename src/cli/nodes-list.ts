@@ -1,6 +1,6 @@
 /**
  * `hydracluster nodes list [--state S] [--kind K] [--role R] [--district D] [--venue V]`: the
- * filters are query parameters of `GET /nodes`, applied by the server (SPEC §16.7); the table has
+ * filters are query parameters of `GET /nodes`, applied by the server (docs/api.md#exec); the table has
  * what an operator reads a fleet by: state, roles, place, provider, agent version (marked `*` off
  * the server's release), exec depth (STALLED), flags, last seen.
  */

@@ -1,6 +1,6 @@
 /**
  * The client side of `hydracluster`: parse, find the server, run one command, and turn the CLI's
- * own failures into one line on stderr and a sysexits code (SPEC §12). Only `exec` <node> is loaded
+ * own failures into one line on stderr and a sysexits code (docs/operations.md#the-cli). Only `exec` <node> is loaded
  * up front: the admin, heads and fleet-exec modules (and the zod their wire schemas bring) are
  * loaded when one of them runs.
  */

@@ -1,6 +1,6 @@
 /**
  * `hydracluster exec --shell <nodeId> "<command>" [--timeout 10s]` and `hydracluster shell
- * <nodeId> [command]` (SPEC §12): the WebSocket PTY, which never goes through the exec queue.
+ * <nodeId> [command]` (docs/operations.md#the-cli): the WebSocket PTY, which never goes through the exec queue.
  * `exec --shell` prints the command's output (the PTY's CR LF turned back into LF) and exits with
  * its code: 124 on --timeout, 69 when no agent attached (`agent_unavailable`). `shell` is
  * interactive: the terminal in raw mode, resized with the window, and restored however it ends.
@@ -66,7 +66,7 @@ export async function runShellCommand(cmd: string, argv: string[], io: ShellIo):
     const c = parseShellArgs(cmd, argv);
     const conn = await resolveConnection(c.conn, io.env);
     if (!NODE_ID_PATTERN.test(c.nodeId)) {
-      // A node name: looked up once over the admin API (SPEC §16.7).
+      // A node name: looked up once over the admin API (docs/api.md#exec).
       const api = createApi(conn);
       try {
         c.nodeId = await resolveNode(api, c.nodeId);

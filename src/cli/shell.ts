@@ -1,5 +1,5 @@
 /**
- * The CLI's end of a shell session (SPEC §7, §12): opens `GET /nodes/{id}/shell` as a WebSocket
+ * The CLI's end of a shell session (docs/api.md#shell-sessions, docs/operations.md#the-cli): opens `GET /nodes/{id}/shell` as a WebSocket
  * with the admin token and turns the server's refusals into the CLI's exit codes. `ws` is loaded
  * here, on first use, so commands that do not need it never load it.
  */

@@ -1,5 +1,5 @@
 /**
- * `hydracluster exec --where KEY=VALUE[,KEY=VALUE]`: the target of a fleet exec (SPEC §6b, §12),
+ * `hydracluster exec --where KEY=VALUE[,KEY=VALUE]`: the target of a fleet exec (docs/api.md#fleet-exec, docs/operations.md#the-cli),
  * parsed without a server so a typo is a usage error (64), never a fleet-wide run.
  * Keys: `role`, `district`, `venue`, `kind`, `state`, `id` (repeatable: several nodes), and `all`
  * (the whole fleet, as `all` or `all=true`).

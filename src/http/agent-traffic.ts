@@ -1,5 +1,5 @@
 /**
- * Which requests are agent traffic (SPEC §11): the agents' own endpoints (`/api/v1/body/...`:
+ * Which requests are agent traffic (docs/operations.md#logs): the agents' own endpoints (`/api/v1/body/...`:
  * heartbeats, exec and shell long-polls, exec results, provision polls), and a head's own
  * endpoints (`/heads/{id}...`, `/bodies/eligible`) called with a node token. The request log
  * writes no line for them at info unless one is notable; everything else is an operator's.

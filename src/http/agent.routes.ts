@@ -1,5 +1,5 @@
 /**
- * Agent endpoints (SPEC §5), node token only: heartbeat and the provision poll.
+ * Agent endpoints (docs/api.md#agents-heartbeat-flags-and-the-provision-poll), node token only: heartbeat and the provision poll.
  */
 import { Hono } from 'hono';
 import { askNode } from '../actors/node/actor.js';

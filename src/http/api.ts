@@ -72,10 +72,10 @@ export function createApiApp(deps: AppDeps): ApiApp {
   });
 
   const app = new Hono<AppEnv>();
-  // SPEC §15: measured first, so a request's duration covers all of its handling.
+  // docs/api.md#accountability: measured first, so a request's duration covers all of its handling.
   const metrics = cfg.metrics_enabled ? new Metrics(deps) : null;
   // One middleware logs, lists and measures every request (each layer costs a heartbeat ~1 µs).
-  // Agent traffic is logged at info only when notable (SPEC §11): its arrival is told apart by path.
+  // Agent traffic is logged at info only when notable (docs/operations.md#logs): its arrival is told apart by path.
   app.use(requestLog(deps.requests, deps.log, { trafficOf: agentTraffic(d.auth), onDone: metrics ? (c, t0) => metrics.observe(c, t0) : undefined }));
   // An exec result carries two output streams of up to max_output_bytes each, plus JSON escaping.
   const limit = limitBody((c) => {

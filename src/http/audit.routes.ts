@@ -1,5 +1,5 @@
 /**
- * GET /api/v1/audit (SPEC §15, admin): the audit log newest first, filtered by node, operator and
+ * GET /api/v1/audit (docs/api.md#accountability, admin): the audit log newest first, filtered by node, operator and
  * time (`since`: an RFC 3339 time or a duration back from now such as `1h`), at most `limit` lines.
  */
 import { Hono } from 'hono';

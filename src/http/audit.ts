@@ -1,5 +1,5 @@
 /**
- * The audit trail (SPEC §15): one middleware records every request that changes something, in one
+ * The audit trail (docs/api.md#accountability): one middleware records every request that changes something, in one
  * place, once its outcome is known: who (operator), from where, what (action and route template),
  * on which node, with what (the validated body, secrets left out, plus what the handler noted,
  * e.g. an exec id), and the status answered. The line is on disk before the response leaves: a

@@ -1,5 +1,5 @@
 /**
- * Authentication (SPEC §2). Four kinds of bearer token: admin, node, fleet enrollment and
+ * Authentication (docs/api.md#conventions). Four kinds of bearer token: admin, node, fleet enrollment and
  * per-enrollment. Missing or unknown token: 401; a valid token outside its rights: 403. Secrets
  * are compared in constant time; node and enrollment tokens are looked up by their SHA-256.
  * The token is always checked first: a valid token passes whatever its address did before. Only
@@ -37,7 +37,7 @@ export interface AuthDeps {
   metricsDigest: Buffer | null;
   fleet: Fleet;
   limiter: RateLimiter;
-  /** The web pages' sessions (SPEC §14): the admin API also accepts their cookie, with CSRF on changes. */
+  /** The web pages' sessions (docs/architecture.md#web-pages): the admin API also accepts their cookie, with CSRF on changes. */
   sessions?: SessionStore;
   /** server.public_url, read when asked (it is set to the served address once listening): the one origin session-cookie changes may come from. */
   publicUrl: () => string;

@@ -1,5 +1,5 @@
 /**
- * `POST /api/v1/backups` (admin, audited; SPEC §16.6): the server writes one consistent, compacted
+ * `POST /api/v1/backups` (admin, audited; docs/architecture.md#nodesyaml-and-its-journal): the server writes one consistent, compacted
  * nodes.yaml (0600) into `<home>/backups/` or to `out` on its own host, and answers its path, size
  * and SHA-256. The file holds token hashes: it never travels through the API.
  */

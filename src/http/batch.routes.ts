@@ -1,5 +1,5 @@
 /**
- * Fleet exec (SPEC §6b): submit one command to every node a target selects, and read the batch
+ * Fleet exec (docs/api.md#fleet-exec): submit one command to every node a target selects, and read the batch
  * (long-poll). Selection reads the node records the fleet indexes (no message per node); the batch
  * actor submits through each node's exec queue and gathers the results.
  */
@@ -33,7 +33,7 @@ export function batchRoutes(d: RouteDeps): Hono<AppEnv> {
     const { selected, skipped } = await selectNodes(d.fleet, body.target);
     const batch = d.batches.create({ command: body.command, interpreter: body.interpreter, timeoutS: body.timeout_s });
     const r = await askBatch(batch, { type: 'start', nodes: selected, skipped }, { ...waiter(c), timeoutMs: START_ASK_TIMEOUT_MS });
-    // SPEC §15: the fleet exec's targets as selected (the audit keeps the first 1,000 ids).
+    // docs/api.md#accountability: the fleet exec's targets as selected (the audit keeps the first 1,000 ids).
     c.set('auditNote', { batch_id: batch.id, nodes: r.execs.map((e) => e.node_id), skipped: r.skipped.length });
     // The reply of a large fan-out (~85 bytes a member: 850 KB for 10,000) is serialized in a turn
     // of its own, not in the one that built it (the event loop stays under ~10 ms a turn).

@@ -25,19 +25,19 @@ export interface AppDeps {
   log: Logger;
   system: ActorSystem;
   fleet: Fleet;
-  /** Head actors, the eligibility index and active heads per body (SPEC §8). */
+  /** Head actors, the eligibility index and active heads per body (docs/api.md#heads-and-eligibility). */
   heads: Heads;
-  /** Per-node exec queues (SPEC §6), created on first use. */
+  /** Per-node exec queues (docs/api.md#exec), created on first use. */
   execQueues: ExecQueues;
-  /** Fleet-exec batches (SPEC §6b). */
+  /** Fleet-exec batches (docs/api.md#fleet-exec). */
   batches: Batches;
-  /** WebSocket PTY sessions (SPEC §7). */
+  /** WebSocket PTY sessions (docs/api.md#shell-sessions). */
   shells: ShellSessions;
   store: NodeStore;
   requests: RequestRegistry;
   version: string;
   startedAt: number;
-  /** `<home>/audit.log` (SPEC §15): every change is recorded there before it is answered. */
+  /** `<home>/audit.log` (docs/api.md#accountability): every change is recorded there before it is answered. */
   audit: AuditSink;
 }
 

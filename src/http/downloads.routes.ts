@@ -1,5 +1,5 @@
 /**
- * `GET /downloads/manifest.json` and `GET /downloads/{name}` (SPEC §16.1): the agent's builds and
+ * `GET /downloads/manifest.json` and `GET /downloads/{name}` (docs/operations.md#agent-distribution): the agent's builds and
  * provider packages, without auth (they hold no secret). ETag for revalidation, one Range per
  * request (206; 416 past the end), streamed from the file opened for this request.
  */

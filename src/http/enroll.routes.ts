@@ -1,5 +1,5 @@
 /**
- * Enrollment (SPEC §5): issuing single-use enrollment tokens and redeeming them for a node token.
+ * Enrollment (docs/api.md#enrollment-and-registration): issuing single-use enrollment tokens and redeeming them for a node token.
  * The install commands in the reply are built by install-commands.ts.
  */
 import { Hono } from 'hono';
@@ -63,7 +63,7 @@ export function enrollRoutes(d: RouteDeps): Hono<AppEnv> {
     );
   });
 
-  // SPEC §16.3: a single-use token for an existing node; redeeming it keeps the node, revokes its old token.
+  // docs/api.md#re-enrollment: a single-use token for an existing node; redeeming it keeps the node, revokes its old token.
   app.post('/nodes/:id/enrollment', requireAdmin(d.auth), async (c) => {
     const node = nodeFromPath(d.fleet, c);
     const body = await readJson(c, reenrollBody);

@@ -1,5 +1,5 @@
 /**
- * Exec control (SPEC §16.7): an exec by its id alone (`GET`/`DELETE /execs/{execId}`, admin), and
+ * Exec control (docs/api.md#exec): an exec by its id alone (`GET`/`DELETE /execs/{execId}`, admin), and
  * the agent's cancel channel for the exec it runs (`GET /body/exec/{execId}/cancel?wait=N`, node
  * token: only its own node's execs). The exec-id index lives in ExecQueues.
  */

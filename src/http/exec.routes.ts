@@ -1,5 +1,5 @@
 /**
- * Remote exec (SPEC §5, §6): the agent's long-poll and result post (node token), and the admin's
+ * Remote exec (docs/api.md#exec): the agent's long-poll and result post (node token), and the admin's
  * submit, queue view, result (long-poll) and cancel. Every handler talks to one node's exec queue
  * actor; a node token only ever reaches its own node's queue.
  */

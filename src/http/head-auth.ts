@@ -1,5 +1,5 @@
 /**
- * Who may use a head's endpoints (SPEC §2, §8): the admin token, or the node token of that head
+ * Who may use a head's endpoints (docs/api.md#conventions, docs/api.md#heads-and-eligibility): the admin token, or the node token of that head
  * (its own `GET/PUT /heads/{id}`, `/heads/{id}/experiences`, `/bodies/eligible`). Another node's
  * token, a body's token or the fleet token: 403; no or an unknown token: 401.
  */

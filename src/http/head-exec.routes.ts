@@ -1,5 +1,5 @@
 /**
- * What a head is asked for beyond its own object (SPEC §8): its experience catalog (proxied from
+ * What a head is asked for beyond its own object (docs/api.md#heads-and-eligibility): its experience catalog (proxied from
  * hydraexperiencelibrary), and its screenshot and agent logs through its exec channel — a command
  * queued on the head's exec queue, answered by a result wait parked on that queue (the kernel's
  * Parking), not a polling loop. No answer in the budget: the exec is cancelled and the reply 504.

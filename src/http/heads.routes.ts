@@ -1,5 +1,5 @@
 /**
- * Heads and bodies (SPEC §8): the head objects, an iPad's self-registration with the fleet
+ * Heads and bodies (docs/api.md#heads-and-eligibility): the head objects, an iPad's self-registration with the fleet
  * enrollment token and the QR payload that carries it, the admin's assignment and experience
  * allow-list, and the eligible bodies of a head. Reads come from what the actors publish; every
  * change is one message to the head's actor.
@@ -17,7 +17,7 @@ import type { AppEnv } from './env.js';
 import { ensureSelf, headById, headFromPath, requireAdminOrHead } from './head-auth.js';
 import { readJson, readQuery } from './validate.js';
 
-/** The head object of `head` now (SPEC §8), as GET /heads and the /heads page show it. */
+/** The head object of `head` now (docs/api.md#heads-and-eligibility), as GET /heads and the /heads page show it. */
 export function headViewOf(d: Pick<RouteDeps, 'fleet' | 'config'>, head: HeadActor): HeadView {
   const snap = head.snapshot;
   const node = d.fleet.get(head.nodeId);
@@ -26,7 +26,7 @@ export function headViewOf(d: Pick<RouteDeps, 'fleet' | 'config'>, head: HeadAct
   return toHeadView(snap, node, bodyId === undefined ? undefined : d.fleet.get(bodyId), d.config.server.experience_library_url);
 }
 
-/** The iPad enrollment QR's JSON (SPEC §8 GET /enroll-qr): the one place the fleet token is shown, to an admin. */
+/** The iPad enrollment QR's JSON (docs/api.md#heads-and-eligibility GET /enroll-qr): the one place the fleet token is shown, to an admin. */
 export function enrollQrPayload(cfg: RouteDeps['config']['server']): { server_url: string; enrollment_token: string } {
   return { server_url: cfg.public_url, enrollment_token: cfg.fleet_enrollment_token };
 }

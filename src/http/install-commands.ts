@@ -1,5 +1,5 @@
 /**
- * The install commands an enrollment answers with (SPEC §5, §16.1), for a bare machine:
+ * The install commands an enrollment answers with (docs/api.md#agents-heartbeat-flags-and-the-provision-poll, docs/operations.md#agent-distribution), for a bare machine:
  * - PowerShell (as Administrator): download the agent to C:\hydranode\hydranode.exe, check its
  *   SHA-256, run `hydranode.exe install` (which registers and installs the scheduled task).
  * - bash (as root): the same with curl and sha256sum to /usr/local/bin/hydranode.

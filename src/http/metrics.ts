@@ -1,5 +1,5 @@
 /**
- * GET /metrics (SPEC §15): Prometheus text format, with prom-client. Readable with an admin token
+ * GET /metrics (docs/api.md#accountability): Prometheus text format, with prom-client. Readable with an admin token
  * or server.metrics_token (which reads nothing else).
  *
  * Cost on the hot path: the request log's completion step observes each request's duration in a
@@ -86,7 +86,7 @@ export class Metrics {
       },
     });
     new Gauge({ name: 'hydracluster_execs_queued', help: 'Execs queued and not yet delivered, all nodes', registers: [r], collect() { this.set(deps.execQueues.queuedTotal()); } });
-    new Gauge({ name: 'hydracluster_nodes_exec_stalled', help: 'Nodes whose exec queue is stalled (SPEC §15)', registers: [r], collect() { this.set(deps.execQueues.stalledIds().length); } });
+    new Gauge({ name: 'hydracluster_nodes_exec_stalled', help: 'Nodes whose exec queue is stalled', registers: [r], collect() { this.set(deps.execQueues.stalledIds().length); } });
     new Gauge({ name: 'hydracluster_actors', help: 'Live actors', registers: [r], collect() { this.set(deps.system.size); } });
     new Gauge({ name: 'hydracluster_mailbox_depth_max', help: 'The deepest actor mailbox', registers: [r], collect() { this.set(deps.system.pressure().deepestMailbox); } });
     new Gauge({ name: 'hydracluster_mailbox_oldest_message_age_seconds', help: 'Age of the oldest unanswered actor message', registers: [r], collect() { this.set(deps.system.pressure().oldestMessageAgeMs / 1000); } });

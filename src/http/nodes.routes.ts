@@ -1,5 +1,5 @@
 /**
- * Admin endpoints for nodes (SPEC §9). Reads come from each actor's current state; every change
+ * Admin endpoints for nodes (docs/api.md#nodes). Reads come from each actor's current state; every change
  * is one message to that node's actor, answered once nodes.yaml has it.
  */
 import { Hono, type Context } from 'hono';

@@ -1,5 +1,5 @@
 /**
- * Where a cookie-authenticated request comes from (SPEC §14). SameSite=Strict stops other sites,
+ * Where a cookie-authenticated request comes from (docs/architecture.md#web-pages). SameSite=Strict stops other sites,
  * not another port of the same host or a sibling subdomain (the same "site"), so every
  * session-cookie request that changes something or opens a session (a WebSocket upgrade) must come
  * from `public_url`'s own origin, whatever CSRF token it carries:

@@ -12,7 +12,7 @@ export function nodeFromPath(fleet: Fleet, c: Context): NodeActor {
   return node;
 }
 
-/** A node's state and last heartbeat, for a cancel to say why a queued exec never reached it (SPEC §16.7). */
+/** A node's state and last heartbeat, for a cancel to say why a queued exec never reached it (docs/api.md#exec). */
 export function nodeFacts(fleet: Fleet, nodeId: string): NodeFacts | undefined {
   const v = fleet.get(nodeId)?.view();
   return v && { state: v.state, lastSeen: v.last_seen };

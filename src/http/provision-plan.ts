@@ -1,5 +1,5 @@
 /**
- * The provision poll's reply (SPEC §5, §16.4) from a node's roles and the RoleCatalog: each known
+ * The provision poll's reply (docs/api.md#agents-heartbeat-flags-and-the-provision-poll, docs/api.md#providers) from a node's roles and the RoleCatalog: each known
  * role's recipe, which roles have a provider, and each provider's package with its url made
  * absolute — a url beginning with `/` is relative to `server.public_url` (a package dropped into
  * `<home>/releases/` is served at `/downloads/{name}`).

@@ -1,5 +1,5 @@
 /**
- * Fixed-window counter per client (SPEC §3: `rate_limit_per_min` for anonymous enrollments and
+ * Fixed-window counter per client (docs/operations.md#the-home-folder: `rate_limit_per_min` for anonymous enrollments and
  * failed authentications).
  *
  * Memory is bounded: at most `maxClients` windows are tracked. Windows are kept in the order they

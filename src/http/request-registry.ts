@@ -1,5 +1,5 @@
 /**
- * Requests in flight (SPEC §10, §11): each is listed with the actor it waits on until it completes
+ * Requests in flight (docs/api.md#health-and-debugging, docs/operations.md#logs): each is listed with the actor it waits on until it completes
  * (`GET /debug/requests`). The request log (requests.ts) adds and removes them.
  */
 import type { Waiter } from '../actors/kernel/ask.js';

@@ -1,5 +1,5 @@
 /**
- * The request log (SPEC §10, §11). An operator's request is logged when it arrives and when it
+ * The request log (docs/api.md#health-and-debugging, docs/operations.md#logs). An operator's request is logged when it arrives and when it
  * completes, and every request is listed in the registry (request-registry.ts) with the actor it
  * waits on until it completes: a request that never finishes is visible in both places. Agent
  * traffic (heartbeats, long-polls, results) is counted, and logged at info only when it is notable

@@ -1,5 +1,5 @@
 /**
- * Admin sessions of the web pages (SPEC §14): in memory, bounded, expiring. A session is a random id
+ * Admin sessions of the web pages (docs/architecture.md#web-pages): in memory, bounded, expiring. A session is a random id
  * in an HttpOnly, SameSite=Strict cookie plus a random CSRF token the pages send back on every
  * state change (a form field, or the X-CSRF-Token header for the JSON API); such a request must also
  * come from public_url's origin (origin.ts). Only SHA-256 digests of session ids are kept. A

@@ -1,5 +1,5 @@
 /**
- * Shell (SPEC §5, §7): the admin opens a session with a WebSocket upgrade on
+ * Shell (docs/api.md#shell-sessions): the admin opens a session with a WebSocket upgrade on
  * `/nodes/{id}/shell`; the node's agent learns of it in the `shell/check` long-poll and attaches
  * with its own upgrade on `/body/shell/{sessionId}`. Every refusal (auth, unknown node or session,
  * another node's session, the session limit, a bad query) is an HTTP status before the upgrade.
@@ -51,7 +51,7 @@ export function shellRoutes(d: RouteDeps): Hono<AppEnv> {
         const opened = d.shells.open(node.id, { cols: q.cols, rows: q.rows, command: q.command ?? null }, client);
         if (opened.ok) {
           d.log.info('shell session opened', { session_id: opened.value.id, node_id: node.id, command_chars: q.command?.length ?? 0 });
-          // SPEC §15: the open and the close are audited under the operator who opened it.
+          // docs/api.md#accountability: the open and the close are audited under the operator who opened it.
           const sessionId = opened.value.id;
           const audit = (action: string, status: number, detail: Record<string, unknown>) =>
             auditEvent(d.audit, c, d.clock.now(), { action, target: node.id, detail: { session_id: sessionId, ...detail }, status }).catch((e: Error) =>

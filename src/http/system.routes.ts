@@ -1,5 +1,5 @@
 /**
- * Health (no auth) and the debug endpoints (admin) of SPEC §9–10.
+ * Health (no auth) and the debug endpoints (admin) of docs/api.md#nodes, docs/api.md#health-and-debugging.
  */
 import { Hono } from 'hono';
 import { AppError } from '../errors.js';
@@ -23,7 +23,7 @@ export function systemRoutes(d: RouteDeps): Hono<AppEnv> {
       version: d.version,
       uptime_s: Math.floor((d.clock.mono() - d.startedAt) / 1000),
       nodes: d.fleet.stateCounts(),
-      // SPEC §15: from the small set the exec queues keep, limited to nodes that still heartbeat.
+      // docs/api.md#accountability: from the small set the exec queues keep, limited to nodes that still heartbeat.
       exec_stalled: d.execQueues.stalledIds().filter((id) => d.fleet.get(id)?.stateName() === 'online'),
       ...(stuck.length > 0 ? { stuck } : {}),
     };

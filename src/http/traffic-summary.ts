@@ -1,5 +1,5 @@
 /**
- * The summary line (SPEC §11): with agent traffic no longer logged per request at info, the journal
+ * The summary line (docs/operations.md#logs): with agent traffic no longer logged per request at info, the journal
  * still shows the server is alive and what it serves, one line every SUMMARY_INTERVAL_MS: requests
  * and heartbeats per second over the interval, requests in flight, nodes by state, queued execs.
  */

@@ -1,5 +1,5 @@
 /**
- * The audit log (SPEC §15): `<home>/audit.log`, one JSON line per change, append-only.
+ * The audit log (docs/api.md#accountability): `<home>/audit.log`, one JSON line per change, append-only.
  *
  * Group commit: append() queues a line and resolves once it is written *and* fsynced. Lines that
  * arrive while a write is under way wait for the next one, so N concurrent changes cost one
@@ -20,7 +20,7 @@ import { dirname } from 'node:path';
 import { promisify } from 'node:util';
 import type { AuditEntry } from '../wire/audit.js';
 
-/** SPEC §15: rotated at 10 MiB, keeping `audit.log.1` … `.5`. */
+/** docs/api.md#accountability: rotated at 10 MiB, keeping `audit.log.1` … `.5`. */
 export const AUDIT_MAX_BYTES = 10 * 1024 * 1024;
 export const AUDIT_KEEP_FILES = 5;
 /** Lines parsed per event-loop turn while a query scans a file (~10 ms). */

@@ -1,5 +1,5 @@
 /**
- * `hydracluster backup` on the server's side (SPEC §16.6): where the file goes, and what may not be
+ * `hydracluster backup` on the server's side (docs/architecture.md#nodesyaml-and-its-journal): where the file goes, and what may not be
  * replaced by it. The store writes it (one consistent, compacted snapshot; see NodesFile.backup).
  */
 import { mkdir, stat, open } from 'node:fs/promises';

@@ -1,5 +1,5 @@
 /**
- * The lines of nodes.journal (one JSON object per line, appended; SPEC §16.6):
+ * The lines of nodes.journal (one JSON object per line, appended; docs/architecture.md#nodesyaml-and-its-journal):
  *
  *   {"journal":"hydracluster-journal/1","follows":{"snapshot":"snap-…","sha256":"…"},"seq":0}   first line
  *   {"seq":7,"put":{…record…}}                          a new record, or one changed in most fields

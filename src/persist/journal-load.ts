@@ -1,5 +1,5 @@
 /**
- * Boot: nodes.yaml (the snapshot), then nodes.journal replayed over it (SPEC §16.6). The journal
+ * Boot: nodes.yaml (the snapshot), then nodes.journal replayed over it (docs/architecture.md#nodesyaml-and-its-journal). The journal
  * must follow this very nodes.yaml (by the SHA-256 of its bytes): one edited after a crash while
  * a journal remained stops the start, naming both files, rather than replaying over the edit or
  * dropping the journal. A torn last line (a crash during an append) is not applied; the store cuts

@@ -1,5 +1,5 @@
 /**
- * The durable store behind {@link NodeStore} (SPEC §3, §4, §16.6): nodes.yaml is the snapshot,
+ * The durable store behind {@link NodeStore} (docs/operations.md#the-home-folder, docs/api.md#node-lifecycle, docs/architecture.md#nodesyaml-and-its-journal): nodes.yaml is the snapshot,
  * written by compaction; between compactions each change goes to nodes.journal as one line (the
  * record's changed fields), group-committed: every commit() that arrives while an append runs is
  * served by the next one, one fsync for all. The disk work grows with what changes, not with the

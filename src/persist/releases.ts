@@ -1,5 +1,5 @@
 /**
- * The release files the server hands out under /downloads/ (SPEC §16.1): `<home>/releases/` first
+ * The release files the server hands out under /downloads/ (docs/operations.md#agent-distribution): `<home>/releases/` first
  * (a release an operator dropped there, and provider packages), else the package's own
  * dist/release/ (what `npm run build:agent` wrote). Read at each request: a new release needs no
  * restart, and a download in progress keeps the file it opened.

@@ -1,5 +1,5 @@
 /**
- * `npm run build:agent [-- --version X] [--out DIR] [--only PLATFORM]` (SPEC §16.1): the agent as
+ * `npm run build:agent [-- --version X] [--out DIR] [--only PLATFORM]` (docs/operations.md#agent-distribution): the agent as
  * single executables `hydranode-<version>-linux-amd64` and `hydranode-<version>-windows-amd64.exe`
  * plus `manifest.json`, in dist/release/ unless `--out`. Run by `npm ci`'s prepare step after tsc.
  *

@@ -1,5 +1,5 @@
 /**
- * Use case: an iPad registers itself with the fleet enrollment token (SPEC §8): a head of kind
+ * Use case: an iPad registers itself with the fleet enrollment token (docs/api.md#heads-and-eligibility): a head of kind
  * `ipad`, auto-approved, `online` at once, with its node token. Refused (429
  * `too_many_pending_heads`) while `maxPending` heads so registered have never reported back: a
  * leaked fleet token cannot add heads without bound. Checked and counted in the same turn (the new

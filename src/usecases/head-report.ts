@@ -1,5 +1,5 @@
 /**
- * Use cases of a head's own object (SPEC §8): its report, and an admin's assignment.
+ * Use cases of a head's own object (docs/api.md#heads-and-eligibility): its report, and an admin's assignment.
  *
  * A report from the head itself (its node token) is also its node's heartbeat: the node's offline
  * clock restarts. An admin's report is not (an operator setting a status must not make a silent

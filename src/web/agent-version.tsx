@@ -1,5 +1,5 @@
 /**
- * The agent's version against the server's release (SPEC §16.2), as the dashboard and the node
+ * The agent's version against the server's release (docs/api.md#agent-self-update), as the dashboard and the node
  * page show it: a mark on a node whose agent reports another version than the release manifest
  * the server hands out now (read at each render, like GET /downloads/manifest.json), and the
  * self-update's last report.

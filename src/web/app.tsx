@@ -1,5 +1,5 @@
 /**
- * The web sub-app (SPEC §14), mounted at / by createApp. Pages are rendered on the server from the
+ * The web sub-app (docs/architecture.md#web-pages), mounted at / by createApp. Pages are rendered on the server from the
  * same actors and indexes the API reads; every change a page makes is a call from its script to the
  * JSON API under /api/v1 with the session cookie and the X-CSRF-Token header (requireAdmin accepts
  * both), so it goes through the very routes and actor asks the API uses.

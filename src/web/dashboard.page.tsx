@@ -60,7 +60,7 @@ function SummaryLine({ s, release }: { s: Summary; release: string | null }) {
   return <p id="summary" class={s.stalled + s.carriedOver > 0 ? 'warn' : ''}>{s.total} node{s.total === 1 ? '' : 's'}{states ? `: ${states}` : ''} · {more.join(' · ')}</p>;
 }
 
-/** SPEC §15: online, but its queued execs are not being fetched (the runbook's "results stay pending"). */
+/** docs/api.md#accountability: online, but its queued execs are not being fetched (the runbook's "results stay pending"). */
 export const stalledMark = (n: NodeView): string | null => (n.exec_stalled ? 'exec stalled' : null);
 
 function Marks({ n }: { n: NodeView }) {

@@ -32,7 +32,7 @@ export function Command({ id, label }: { id: string; label: string }) {
   );
 }
 
-/** SPEC §16.7: commands and QR codes carry public_url; a loopback one reaches only this machine. */
+/** docs/api.md#exec: commands and QR codes carry public_url; a loopback one reaches only this machine. */
 function LoopbackWarning({ url }: { url: string }) {
   if (!isLoopbackUrl(url)) return null;
   return (

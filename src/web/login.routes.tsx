@@ -1,5 +1,5 @@
 /**
- * /login (one field, `token`), POST /login and POST /logout (SPEC §14). A wrong token counts against
+ * /login (one field, `token`), POST /login and POST /logout (docs/architecture.md#web-pages). A wrong token counts against
  * the address like a failed API authentication (the same limiter): past `rate_limit_per_min`, 429.
  * Both forms carry a CSRF token (the login form the one of a short-lived pre-login cookie, the
  * logout form the session's), must come from public_url's origin (http/origin.ts) and are read strictly
@@ -86,7 +86,7 @@ export function loginRoutes(d: RouteDeps, store: SessionStore): Hono<WebEnv> {
     const token = (f.token ?? '').trim();
     const cred = classify(token === '' ? null : token, d.auth);
     if (cred.kind === 'admin') {
-      // SPEC §15: the session carries the operator's name (`admin` for server.admin_token); the login is audited under it.
+      // docs/api.md#accountability: the session carries the operator's name (`admin` for server.admin_token); the login is audited under it.
       c.set('operator', cred.operator);
       const { id } = store.create(cred.operator);
       setCookie(c, SESSION_COOKIE, id, cookieOptions(d, store.maxAgeS));

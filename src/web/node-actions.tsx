@@ -1,5 +1,5 @@
 /**
- * The node page's actions (SPEC §14, §16.7), shown after the facts and only those that apply to
+ * The node page's actions (docs/architecture.md#web-pages, docs/api.md#exec), shown after the facts and only those that apply to
  * the node's kind: a node without an exec channel (an iPad) gets no Run, Reprovision, Update or
  * Roles; only a body can be drained. Reprovision, Drain and Delete carry `data-confirm`: the
  * page's script asks before the request is sent. Every form calls the JSON API (see assets.ts).
@@ -24,7 +24,7 @@ function Action({ api, label, done, cls, confirm }: { api: string; label: string
   );
 }
 
-/** SPEC §16.3: install commands whose single-use token puts a (re)installed machine back onto this node. */
+/** docs/api.md#re-enrollment: install commands whose single-use token puts a (re)installed machine back onto this node. */
 function Reenroll({ api }: { api: string }) {
   return (
     <section class="card" id="reenroll">

@@ -1,5 +1,5 @@
 /**
- * A node's `provision_errors` (SPEC §16.4) on the pages: per role the failed step, the sentence,
+ * A node's `provision_errors` (docs/api.md#providers) on the pages: per role the failed step, the sentence,
  * when, the next try and the output's tail. Every string is escaped by hono/jsx like any other.
  */
 import type { NodeView } from '../actors/node/record.js';

@@ -1,5 +1,5 @@
 /**
- * The iPad enrollment QR (SPEC §9 `GET /api/v1/enroll-qr`, §14): the JSON a head scans, rendered on
+ * The iPad enrollment QR (docs/api.md#nodes `GET /api/v1/enroll-qr`, docs/architecture.md#web-pages): the JSON a head scans, rendered on
  * the server as SVG with `qrcode`.
  */
 import QRCode from 'qrcode';

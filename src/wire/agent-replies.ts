@@ -67,7 +67,7 @@ const RECIPE_KEYS = ['powershell', 'bash', 'check_powershell', 'check_bash'] as 
 export function readProvisionReply(d: unknown): ProvisionReply | null {
   if (!isObj(d) || !strings(d.roles)) return null;
   if (d.reprovision !== undefined && typeof d.reprovision !== 'boolean') return null;
-  // Provider packages (SPEC §16.4) are read by the schema: a node with a provider loads zod.
+  // Provider packages (docs/api.md#providers) are read by the schema: a node with a provider loads zod.
   if (d.packages !== undefined && !(isObj(d.packages) && Object.keys(d.packages).length === 0)) return null;
   const recipes: ProvisionReply['recipes'] = {};
   if (d.recipes !== undefined) {

@@ -1,5 +1,5 @@
 /**
- * The agent endpoints' bodies (SPEC §5): enrollment, registration, heartbeat and provision poll.
+ * The agent endpoints' bodies (docs/api.md#agents-heartbeat-flags-and-the-provision-poll): enrollment, registration, heartbeat and provision poll.
  * The server validates the requests with these schemas and types its replies with them; the agent
  * builds its requests from the input types and reads the replies through the reply schemas.
  */
@@ -34,7 +34,7 @@ export const enrollmentReply = z.object({
 });
 export type EnrollmentReply = z.output<typeof enrollmentReply>;
 
-/** `POST /nodes/{id}/enrollment` (admin, SPEC §16.3): re-enroll onto the same node; the body may be empty. */
+/** `POST /nodes/{id}/enrollment` (admin, docs/api.md#re-enrollment): re-enroll onto the same node; the body may be empty. */
 export const reenrollBody = z.object({ ttl_s: z.number().int().min(1, 'must be at least 1').optional() });
 
 export const reenrollReply = z.object({
@@ -70,7 +70,7 @@ export type DiagnosticValue = z.output<typeof diagnosticValue>;
 export { AGENT_UPDATE_MESSAGE_MAX };
 
 /**
- * SPEC §16.2: where the agent's self-update (the `update_node` flag) stands, sent in the heartbeat
+ * docs/api.md#agent-self-update: where the agent's self-update (the `update_node` flag) stands, sent in the heartbeat
  * and kept on the node object. `target_version`: the release's version, null when not known yet.
  */
 export const agentUpdate = z.object({
@@ -97,7 +97,7 @@ export const heartbeatBody = z.object({
     .refine((d) => Object.keys(d).length <= MAX_DIAGNOSTICS, `must have at most ${MAX_DIAGNOSTICS} keys`)
     .optional(),
   ack_flags: z.array(z.enum(FLAG_NAMES)).max(MAX_ACKS).optional(),
-  /** SPEC §16.4: each role's last provisioning failure; `{}` when none. */
+  /** docs/api.md#providers: each role's last provisioning failure; `{}` when none. */
   provision_errors: provisionErrors.optional(),
 });
 
@@ -146,7 +146,7 @@ const flagsReply = z
   .object({ update_node: z.boolean().default(false), update_services: z.boolean().default(false), reprovision: z.boolean().default(false) })
   .default({ update_node: false, update_services: false, reprovision: false });
 
-/** The server's limits an agent honours (an addition to SPEC §5, documented in the README). */
+/** The server's limits an agent honours (an addition to docs/api.md#agents-heartbeat-flags-and-the-provision-poll, documented in the README). */
 export const agentLimits = z.object({
   /** Each exec stream is cut at this many bytes of UTF-8 and flagged `*_truncated`. */
   max_output_bytes: z.number().int().positive(),
@@ -188,7 +188,7 @@ export const provisionReply = z.object({
   recipes: z.record(z.string(), recipeSchema.strip()).default({}),
   /** role → provider name, for the roles that have one; absent from older servers. */
   providers: z.record(z.string(), z.string()).optional(),
-  /** SPEC §16.4: role → the package its provider is installed from (url absolute); absent: none. */
+  /** docs/api.md#providers: role → the package its provider is installed from (url absolute); absent: none. */
   packages: z.record(z.string(), providerPlan).optional(),
   reprovision: z.boolean().default(false),
   limits: agentLimits.optional(),

@@ -1,4 +1,4 @@
-/** The audit log's shapes (SPEC §15): one line of `<home>/audit.log`, and the query of GET /audit. */
+/** The audit log's shapes (docs/api.md#accountability): one line of `<home>/audit.log`, and the query of GET /audit. */
 import { z } from 'zod';
 
 export const auditEntry = z.object({

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { isAbsolutePath } from './backup-path.js';
 
-/** `POST /api/v1/backups` (SPEC §16.6): `out` is where the server writes it; absent: `<home>/backups/`. */
+/** `POST /api/v1/backups` (docs/architecture.md#nodesyaml-and-its-journal): `out` is where the server writes it; absent: `<home>/backups/`. */
 export const backupRequest = z
   .object({
     out: z.string().min(1).max(4096).refine(isAbsolutePath, 'must be an absolute path on the server\'s host').optional(),

@@ -1,5 +1,5 @@
 /**
- * Fleet exec on the wire (SPEC §6b): the submit with its target, the batch view and its long-poll
+ * Fleet exec on the wire (docs/api.md#fleet-exec): the submit with its target, the batch view and its long-poll
  * query. One shape each, used by the server (validation, reply types) and the CLI (reading).
  */
 import { z } from 'zod';
@@ -54,7 +54,7 @@ export const batchSubmitReply = z.object({
 });
 export type BatchSubmitReply = z.output<typeof batchSubmitReply>;
 
-/** One member of a batch: a node's exec, `pending` until it reaches a final status (§6). */
+/** One member of a batch: a node's exec, `pending` until it reaches a final status (docs/api.md#exec). */
 export const batchMember = z.object({
   node_id: z.string(),
   name: z.string(),

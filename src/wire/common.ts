@@ -1,5 +1,5 @@
 /**
- * Shared pieces of the wire contract (SPEC §2): the error body, flag names, node kinds and states,
+ * Shared pieces of the wire contract (docs/api.md#conventions): the error body, flag names, node kinds and states,
  * and bounded string helpers. Every shape that crosses the network is declared once under
  * src/wire and imported by the server (to validate requests and type its replies), the agent and
  * the CLI (to read replies). Request schemas are strict about bounds; reply schemas are lenient

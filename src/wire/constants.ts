@@ -1,5 +1,5 @@
 /**
- * The wire contract's plain values (SPEC §2, §5, §6, §15): names, enumerations and limits, without
+ * The wire contract's plain values (docs/api.md#conventions, docs/api.md#agents-heartbeat-flags-and-the-provision-poll, docs/api.md#exec, docs/api.md#accountability): names, enumerations and limits, without
  * zod, so that a command-line client can use them without loading a schema library (~70 ms of
  * start-up). The schemas in the other src/wire files are built from these; nothing is listed twice.
  */
@@ -8,11 +8,11 @@ export const HEAD_KINDS = ['flatscreen', 'windows', 'ipad'] as const;
 /** What a `kind` filter accepts (`GET /nodes?kind=`, a fleet exec's target): a kind, or `head` for every head kind. */
 export const KIND_FILTERS = [...NODE_KINDS, 'head'] as const;
 export const NODE_STATES = ['enrolling', 'provisioning', 'online', 'offline', 'expired'] as const;
-/** The flags an admin sets and the agent acknowledges (SPEC §5). */
+/** The flags an admin sets and the agent acknowledges (docs/api.md#agents-heartbeat-flags-and-the-provision-poll). */
 export const FLAG_NAMES = ['update_node', 'update_services', 'reprovision'] as const;
 /** `cmd` (cmd.exe /d /s /c) runs on Windows nodes only; elsewhere the agent reports it unavailable. */
 export const INTERPRETERS = ['powershell', 'bash', 'cmd'] as const;
-/** Where the agent's self-update stands (SPEC §16.2 `agent_update.state`). */
+/** Where the agent's self-update stands (docs/api.md#agent-self-update `agent_update.state`). */
 export const AGENT_UPDATE_STATES = ['downloading', 'probing', 'swapped', 'failed'] as const;
 /** Longest `agent_update.message` (the agent cuts its own messages there). */
 export const AGENT_UPDATE_MESSAGE_MAX = 1024;
@@ -28,7 +28,7 @@ export type FinalStatus = (typeof FINAL_STATUSES)[number];
 
 export const isHeadKind = (k: string): boolean => (HEAD_KINDS as readonly string[]).includes(k);
 /**
- * SPEC §16.7: whether a node of this kind runs commands (exec, screenshot, logs). The iPad app
+ * docs/api.md#exec: whether a node of this kind runs commands (exec, screenshot, logs). The iPad app
  * heartbeats and reports its status; it fetches no exec.
  */
 export const hasExecChannel = (k: string): boolean => k !== 'ipad';

@@ -1,5 +1,5 @@
 /**
- * Exec control on the wire (SPEC §16.7): an exec reached by its id alone (`GET`/`DELETE
+ * Exec control on the wire (docs/api.md#exec): an exec reached by its id alone (`GET`/`DELETE
  * /execs/{execId}`), what a cancel says about the exec it stopped, and the agent's cancel channel
  * (`GET /body/exec/{execId}/cancel?wait=N`), held beside the exec it runs.
  */

@@ -1,5 +1,5 @@
 /**
- * Remote exec on the wire (SPEC §5, §6): the admin's submit, the agent's delivery and result post,
+ * Remote exec on the wire (docs/api.md#exec): the admin's submit, the agent's delivery and result post,
  * the result and queue views, and the long-poll queries.
  */
 import { z } from 'zod';
@@ -49,7 +49,7 @@ export const execResultBody = z.object({
   timed_out: z.boolean().default(false),
   stdout_truncated: z.boolean().default(false),
   stderr_truncated: z.boolean().default(false),
-  /** SPEC §16.7: the agent killed the command because the exec was cancelled; this is the output so far. */
+  /** docs/api.md#exec: the agent killed the command because the exec was cancelled; this is the output so far. */
   cancelled: z.boolean().optional(),
 });
 export type ExecResultBody = z.output<typeof execResultBody>;

@@ -1,5 +1,5 @@
 /**
- * Heads and bodies on the wire (SPEC §8): the head object, the iPad self-registration, the
+ * Heads and bodies on the wire (docs/api.md#heads-and-eligibility): the head object, the iPad self-registration, the
  * enrollment QR, assignments, allowed experiences, eligible bodies and the exec-channel replies.
  */
 import { z } from 'zod';
@@ -34,7 +34,7 @@ const diagnostics = z
 
 /**
  * `PUT /heads/{id}` (admin or that head); also the head's heartbeat. `streaming_body_id` (an
- * addition to SPEC §8): the body the head streams from, when it picked one itself; it counts
+ * addition to docs/api.md#heads-and-eligibility): the body the head streams from, when it picked one itself; it counts
  * toward that body's `active_heads` while the status is `streaming` (else the assigned body does).
  */
 export const headPutBody = z.object({
@@ -61,7 +61,7 @@ export const eligibleQuery = z.object({ head_id: text(64).optional() });
 
 const nullableString = z.string().nullable();
 
-/** The head object (SPEC §8). `diagnostics` is omitted when empty. */
+/** The head object (docs/api.md#heads-and-eligibility). `diagnostics` is omitted when empty. */
 export const headView = z.object({
   id: z.string(),
   name: z.string(),

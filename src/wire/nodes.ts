@@ -1,5 +1,5 @@
 /**
- * Admin node endpoints on the wire (SPEC §9, §10): the node object, its changes and the queries.
+ * Admin node endpoints on the wire (docs/api.md#nodes, docs/api.md#health-and-debugging): the node object, its changes and the queries.
  */
 import { z } from 'zod';
 import { FLAG_NAMES, NODE_KINDS, NODE_STATES, displayText, name, text } from './common.js';
@@ -25,7 +25,7 @@ export type PatchBody = z.output<typeof patchBody>;
 export const drainBody = z.object({ drain: z.boolean(), reason: text(256).optional() });
 
 /**
- * `GET /nodes` filters (SPEC §9, §16.7), every given one must match; `name` is the exact name (how
+ * `GET /nodes` filters (docs/api.md#nodes, docs/api.md#exec), every given one must match; `name` is the exact name (how
  * the CLI turns a name into an id). Strict: a misspelt parameter is a 400 naming it, never the
  * whole fleet.
  */
@@ -48,7 +48,7 @@ export const actorsQuery = z.object({
 
 const nullableString = z.string().nullable();
 
-/** The node object (SPEC §9): never a token or a hash. */
+/** The node object (docs/api.md#nodes): never a token or a hash. */
 export const nodeView = z.object({
   id: z.string(),
   name: z.string(),
@@ -63,10 +63,10 @@ export const nodeView = z.object({
   drain_reason: nullableString,
   provider_status: nullableString,
   provider_version: nullableString,
-  /** SPEC §16.4: role → its last provisioning failure; {} when none (absent from older servers). */
+  /** docs/api.md#providers: role → its last provisioning failure; {} when none (absent from older servers). */
   provision_errors: z.record(z.string(), provisionError).default({}),
   agent_version: nullableString,
-  /** SPEC §16.2: the agent's last self-update report; absent from older servers: null. */
+  /** docs/api.md#agent-self-update: the agent's last self-update report; absent from older servers: null. */
   agent_update: agentUpdate.nullable().default(null),
   hostname: nullableString,
   os: nullableString,
@@ -77,9 +77,9 @@ export const nodeView = z.object({
   created_at: z.string(),
   flags: z.object(Object.fromEntries(FLAG_NAMES.map((f) => [f, z.boolean()])) as Record<(typeof FLAG_NAMES)[number], z.ZodBoolean>),
   exec_depth: z.number(),
-  /** SPEC §15: online, but its oldest queued exec waits unfetched past the threshold. */
-  exec_stalled: z.boolean().default(false), // absent from servers before §15: read as not stalled
-  /** SPEC §16.7: restored from nodes.yaml at the server's start and not heard from since (state as it was). */
+  /** docs/api.md#accountability: online, but its oldest queued exec waits unfetched past the threshold. */
+  exec_stalled: z.boolean().default(false), // absent from older servers: read as not stalled
+  /** docs/api.md#exec: restored from nodes.yaml at the server's start and not heard from since (state as it was). */
   carried_over: z.boolean().default(false),
   diagnostics: z.record(z.string(), z.unknown()),
   enrollment_id: nullableString,

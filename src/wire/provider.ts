@@ -1,5 +1,5 @@
 /**
- * Providers on the wire (SPEC §16.4): the package a role's catalog entry names, as the provision
+ * Providers on the wire (docs/api.md#providers): the package a role's catalog entry names, as the provision
  * poll hands it to the agent (its url made absolute by the server), the statuses the agent reports
  * as `provider_status`, and the per-role provisioning failures it reports as `provision_errors`
  * (heartbeat and node object).
@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { text } from './common.js';
 
-/** `provider_status` values (SPEC §16.4), in the order a fresh install goes through them. */
+/** `provider_status` values (docs/api.md#providers), in the order a fresh install goes through them. */
 export const PROVIDER_STATUSES = ['downloading', 'installing', 'starting', 'running', 'stopped', 'failed'] as const;
 export type ProviderStatus = (typeof PROVIDER_STATUSES)[number];
 
@@ -40,7 +40,7 @@ export type ProviderPlan = z.output<typeof providerPlan>;
 export const OUTPUT_TAIL_CHARS = 2000;
 export const ERROR_MESSAGE_CHARS = 1024;
 
-/** One role's last provisioning failure (SPEC §16.4): what step, why, its output's tail, when, next try. */
+/** One role's last provisioning failure (docs/api.md#providers): what step, why, its output's tail, when, next try. */
 export const provisionError = z.object({
   step: text(32),
   message: text(ERROR_MESSAGE_CHARS),

@@ -1,5 +1,5 @@
 /**
- * The release manifest (SPEC §16.1): `GET /downloads/manifest.json`, written by
+ * The release manifest (docs/operations.md#agent-distribution): `GET /downloads/manifest.json`, written by
  * `npm run build:agent` into dist/release/ (or dropped by an operator into `<home>/releases/`).
  * Install commands take a file's SHA-256 from it; agents read it to update themselves.
  */

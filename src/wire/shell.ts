@@ -1,5 +1,5 @@
 /**
- * The shell's wire contract (SPEC §5, §7): the admin's open query, the agent's check long-poll and
+ * The shell's wire contract (docs/api.md#shell-sessions): the admin's open query, the agent's check long-poll and
  * its reply, and the JSON control frames both sockets carry (binary frames are PTY bytes).
  * Request shapes are strict; control frames are read leniently by the side that receives them: a
  * frame that does not parse is ignored, never a crash.

@@ -3,7 +3,7 @@ const UTF8_CONTINUATION_MASK = 0xc0;
 const UTF8_CONTINUATION = 0x80;
 
 /**
- * The one rule for an exec stream over `max_output_bytes` (SPEC §5, §6), applied by the agent and
+ * The one rule for an exec stream over `max_output_bytes` (docs/api.md#agents-heartbeat-flags-and-the-provision-poll, docs/api.md#exec), applied by the agent and
  * again by the server: keep its first `maxBytes` bytes of UTF-8, never cut inside a character, add
  * no marker text, and say whether anything was cut.
  */

@@ -1,5 +1,5 @@
 /**
- * Every transition of the node statechart (SPEC §4), driven through the real API with a fake
+ * Every transition of the node statechart (docs/api.md#node-lifecycle), driven through the real API with a fake
  * clock: the sweeper runs on clock timers, so advancing the clock is all it takes.
  */
 import { describe, expect, it } from 'vitest';

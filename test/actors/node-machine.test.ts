@@ -116,7 +116,7 @@ describe('node machine: admin changes', () => {
     expect(run(adopt(more), { type: 'set_roles', roles: ['plain-role'] })).toMatchObject({ value: 'online', persist: 'durable' });
   });
 
-  it('when a role with a provider is reported applied, then the node is online whatever provider_status says (SPEC §4: state is roles applied)', () => {
+  it('when a role with a provider is reported applied, then the node is online whatever provider_status says (docs/api.md#node-lifecycle: state is roles applied)', () => {
     const ctx = context(record('provisioning', { roles: ['render-node'] }));
     expect(run(ctx, beat({ reported: { roles_applied: [], provider_status: 'running' } })).value).toBe('provisioning');
     expect(run(ctx, beat({ reported: { roles_applied: ['render-node'], provider_status: 'installing' } })).value).toBe('online');

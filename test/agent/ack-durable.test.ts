@@ -1,5 +1,5 @@
 /**
- * SPEC §4: a heartbeat that acknowledges a flag is on disk before its reply, so a flag the agent
+ * docs/api.md#node-lifecycle: a heartbeat that acknowledges a flag is on disk before its reply, so a flag the agent
  * has acknowledged is never delivered again after a crash. The real agent reinstalls on a
  * reprovision, acks it, the server is killed (-9) the moment the agent has the reply, and comes back:
  * the flag is not delivered again and the agent does not reinstall a second time.

@@ -1,7 +1,7 @@
 /**
  * Large exec output through the real server (in-process) and the real agent process: each stream
  * comes back whole up to the server's max_output_bytes, is cut there exactly and flagged beyond
- * it, and never carries marker text (SPEC §5, §6).
+ * it, and never carries marker text (docs/api.md#exec).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call } from '../support/process.js';

@@ -1,5 +1,5 @@
 /**
- * Admin flags through the real server (in-process) and the real agent process (SPEC §5): the work
+ * Admin flags through the real server (in-process) and the real agent process (docs/api.md#agents-heartbeat-flags-and-the-provision-poll): the work
  * runs once, its ack goes out in exactly one accepted heartbeat, and an ack owed when the agent
  * dies is sent by the restarted agent instead of the work being done again.
  */

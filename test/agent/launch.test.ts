@@ -4,7 +4,7 @@ import { execFixture } from '../http/exec-helpers.js';
 
 const found = { bash: '/bin/bash', powershell: 'C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe', cmd: 'C:\\Windows\\System32\\cmd.exe' };
 
-describe('how the agent launches each interpreter (SPEC §16.1, Windows)', () => {
+describe('how the agent launches each interpreter (docs/operations.md#agent-distribution, Windows)', () => {
   it('when PowerShell runs on Windows, then it has no profile, no prompt, the execution policy bypassed and UTF-8 output', () => {
     expect(launchFor('powershell', 'Get-Date', found, 'win32')).toEqual({
       file: found.powershell,

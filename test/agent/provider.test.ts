@@ -1,5 +1,5 @@
 /**
- * Providers end to end (SPEC §16.4), real server and agents over loopback, Linux: a zip the test
+ * Providers end to end (docs/api.md#providers), real server and agents over loopback, Linux: a zip the test
  * builds (start.sh runs a small node program that listens on the configured ports under its own
  * process name) is served by the server from `<home>/releases/` at a `/`-relative url. The node
  * goes provisioning → online with provider_status running; a killed provider is reported stopped
@@ -38,7 +38,7 @@ async function startNode(url: string, name: string): Promise<{ id: string; home:
   const home = tempDir('hn-prov-home-');
   const r = await installAgent(url, e.enrollment_token, home);
   if (r.code !== 0) throw new Error(`install exited ${r.code}: ${r.stderr}`);
-  // Short provider timings (SPEC §16.4 timings are agent config.yaml keys).
+  // Short provider timings (docs/api.md#providers timings are agent config.yaml keys).
   appendFileSync(join(home, 'config.yaml'), 'provider_start_timeout_s: 20\nprovider_restart_s: 3\nprovider_restart_max_s: 3\n');
   return { id: e.node_id, home, agent: startAgent(home) };
 }

@@ -1,5 +1,5 @@
 /**
- * The self-update procedure (SPEC §16.2) on its own: a small loopback server stands in for the
+ * The self-update procedure (docs/api.md#agent-self-update) on its own: a small loopback server stands in for the
  * server's /downloads/, shell scripts stand in for the agent's builds (a "binary" that answers
  * `probe`). The end-to-end run with real single executables is test/agent/self-update-e2e.test.ts.
  */

@@ -9,7 +9,7 @@ function recorder(code = 0): { run: RunProgram; calls: string[][] } {
   return { calls, run: async (file, args) => (calls.push([file, ...args]), { code, output: code ? 'access denied' : '' }) };
 }
 
-describe('the service hydranode install writes (SPEC §16.1)', () => {
+describe('the service hydranode install writes (docs/operations.md#agent-distribution)', () => {
   it('when the program and home have spaces, quotes, % and $, then the unit quotes and escapes them as systemd reads them', () => {
     expect(systemdArg('/usr/local/bin/hydranode')).toBe('/usr/local/bin/hydranode');
     expect(systemdArg('/srv/my home/x')).toBe('"/srv/my home/x"');

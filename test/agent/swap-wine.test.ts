@@ -1,5 +1,5 @@
 /**
- * The Windows half of the self-update's swap (SPEC §16.2, issue 19 acceptance 5): Windows lets a
+ * The Windows half of the self-update's swap (docs/api.md#agent-self-update, issue 19 acceptance 5): Windows lets a
  * running executable be renamed, not deleted or overwritten. Under Wine: the Windows build runs
  * (`run`, retrying a server that is not there, so it stays up), and the same file, started again
  * as `rollback`, renames that running file aside and moves another into its place — the very

@@ -1,5 +1,5 @@
 /**
- * SPEC §16.7 with the real server, the real `hydranode` agent and the real CLI, all child processes
+ * docs/api.md#exec with the real server, the real `hydranode` agent and the real CLI, all child processes
  * on loopback: an exec the CLI gave up on never runs later, and a cancel kills a running command's
  * process group within seconds, keeps its output so far and frees the node for the next exec.
  */

@@ -1,5 +1,5 @@
 /**
- * The CLI's side of exec control (SPEC §16.7) against a scripted API: what `exec` does when it gives
+ * The CLI's side of exec control (docs/api.md#exec) against a scripted API: what `exec` does when it gives
  * up, and `cancel` / `result`, with their arguments.
  */
 import { describe, expect, it } from 'vitest';

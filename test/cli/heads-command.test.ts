@@ -1,5 +1,5 @@
 /**
- * `hydracluster heads` and `hydracluster enroll-qr` (SPEC §12): the argument forms, and against
+ * `hydracluster heads` and `hydracluster enroll-qr` (docs/operations.md#the-cli): the argument forms, and against
  * the real server with the real CLI as child processes — the PNG the CLI writes is decoded here
  * (pngjs + jsQR) back to exactly the JSON of GET /enroll-qr; the terminal QR; list and assign.
  */

@@ -1,5 +1,5 @@
 /**
- * A role's provider keys in config.yaml (SPEC §16.4): the runbook's render-node entry is accepted
+ * A role's provider keys in config.yaml (docs/api.md#providers): the runbook's render-node entry is accepted
  * as written; every refusal names its key; the first config's roles name nothing to install.
  */
 import { describe, expect, it } from 'vitest';

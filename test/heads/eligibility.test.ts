@@ -1,5 +1,5 @@
 /**
- * Body eligibility (SPEC §8): each rule excludes a body on its own, the order is pinned, venue,
+ * Body eligibility (docs/api.md#heads-and-eligibility): each rule excludes a body on its own, the order is pinned, venue,
  * owner, active heads, name; the index follows what the body actors publish (a drain, a district
  * change, a delete) without asking any actor; and the same through GET /bodies/eligible.
  */

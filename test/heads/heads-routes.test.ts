@@ -1,5 +1,5 @@
 /**
- * Head routes in-process (SPEC §8, §2): the iPad's self-registration, who may read and report a
+ * Head routes in-process (docs/api.md#heads-and-eligibility, docs/api.md#conventions): the iPad's self-registration, who may read and report a
  * head, the head object's fields, assignments and allowed experiences, and the debug listing.
  */
 import { describe, expect, it } from 'vitest';

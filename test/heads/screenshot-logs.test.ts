@@ -1,5 +1,5 @@
 /**
- * GET /heads/{id}/screenshot and /logs through the head's exec channel (SPEC §8): with the real
+ * GET /heads/{id}/screenshot and /logs through the head's exec channel (docs/api.md#heads-and-eligibility): with the real
  * server and the real agent on a flatscreen head, a fresh JPEG comes back byte for byte as
  * image/jpeg, a stale or absent one is 502, and the logs come from the head's `log_path`
  * diagnostic or else `heads.log_path`. Without an agent (in-process, on the fake clock): 504 when

@@ -1,5 +1,5 @@
 /**
- * `agent_update` (SPEC §16.2) on the server: what the agent reports in its heartbeat reaches the
+ * `agent_update` (docs/api.md#agent-self-update) on the server: what the agent reports in its heartbeat reaches the
  * node object and nodes.yaml, stays until the agent reports another, and costs nodes that never
  * updated nothing on disk.
  */

@@ -1,5 +1,5 @@
 /**
- * The auth matrix of SPEC §2: 401 without a token, 403 with a token outside its rights, node A
+ * The auth matrix of docs/api.md#conventions: 401 without a token, 403 with a token outside its rights, node A
  * never acting as node B, single-use and expiring enrollment tokens, rate-limited failures (only
  * failures count, and a valid token always passes).
  */

@@ -1,5 +1,5 @@
 /**
- * A full disk (SPEC §4, issue [robust] 3): every durable change answers 503 `persist_failed`,
+ * A full disk (docs/api.md#node-lifecycle, issue [robust] 3): every durable change answers 503 `persist_failed`,
  * leaves no trace in memory, and nothing acknowledged before is lost once the disk frees up.
  * The store's port injects ENOSPC (MemoryStore: its `durable` map is the disk).
  */

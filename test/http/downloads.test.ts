@@ -18,7 +18,7 @@ async function fixture() {
   return { h, dir, manifest, get };
 }
 
-describe('GET /downloads (SPEC §16.1)', () => {
+describe('GET /downloads (docs/operations.md#agent-distribution)', () => {
   it('when <home>/releases holds a manifest and a file, then both are served without auth, the file byte for byte', async () => {
     const { get, manifest } = await fixture();
     const m = await get('/downloads/manifest.json');

@@ -1,5 +1,5 @@
 /**
- * An enrollment's own lifetime (SPEC §5 `ttl_s`): 1 … enrollment_ttl_s, e.g. an install command or
+ * An enrollment's own lifetime (docs/api.md#enrollment-and-registration `ttl_s`): 1 … enrollment_ttl_s, e.g. an install command or
  * a QR valid for 15 minutes.
  */
 import { describe, expect, it } from 'vitest';

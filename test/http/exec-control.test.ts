@@ -1,5 +1,5 @@
 /**
- * Exec control (SPEC §16.7): an exec by id alone, a cancel that says why a queued exec never
+ * Exec control (docs/api.md#exec): an exec by id alone, a cancel that says why a queued exec never
  * reached its node, and the agent's cancel channel with its kill report.
  */
 import { describe, expect, it } from 'vitest';

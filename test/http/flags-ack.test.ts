@@ -1,7 +1,7 @@
 /**
- * Flag acknowledgements (SPEC §5, clarified): an ack clears a flag only when a heartbeat reply has
+ * Flag acknowledgements (docs/api.md#agents-heartbeat-flags-and-the-provision-poll, clarified): an ack clears a flag only when a heartbeat reply has
  * carried that flag since it was last set; a stale or retried ack never clears a newer request.
- * And (SPEC §4) a heartbeat that acknowledges a flag is on disk before its reply.
+ * And (docs/api.md#node-lifecycle) a heartbeat that acknowledges a flag is on disk before its reply.
  */
 import { describe, expect, it } from 'vitest';
 import { MemoryStore } from '../../src/persist/memory-store.js';

@@ -1,5 +1,5 @@
 /**
- * Fleet exec answers are pages (SPEC §6b, README "Fleet exec"): a batch whose members hold more
+ * Fleet exec answers are pages (docs/api.md#fleet-exec, README "Fleet exec"): a batch whose members hold more
  * output than one answer can carry (300 × 1 MiB stdout + 1 MiB stderr: ~600 Mi characters, past
  * V8's longest string) is read completely through `?since=` and `?offset=` pages, each answer at
  * most BATCH_PAGE_OUTPUT_CHARS of output and always at least one member, `?wait` included.

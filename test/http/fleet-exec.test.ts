@@ -1,5 +1,5 @@
 /**
- * Fleet exec (SPEC §6b): a batch over the nodes a target selects, each member an ordinary exec in
+ * Fleet exec (docs/api.md#fleet-exec): a batch over the nodes a target selects, each member an ordinary exec in
  * its node's queue, gathered by a batch actor and read with a long-poll.
  */
 import { describe, expect, it } from 'vitest';

@@ -17,7 +17,7 @@ const server = (downloads: { windows?: string; linux?: string } = {}) =>
     doc.server.agent_downloads = { windows: '', linux: '', ...downloads };
   }).server;
 
-describe('install commands (SPEC §5, §16.1)', () => {
+describe('install commands (docs/api.md#agents-heartbeat-flags-and-the-provision-poll, docs/operations.md#agent-distribution)', () => {
   it('when the server has a release, then bash downloads it from /downloads, checks its SHA-256 and runs hydranode install', () => {
     const { bash } = installCommands(server(), 'hce_tok', { manifest, os: 'linux' });
     expect(bash).toBe(

@@ -1,6 +1,6 @@
 /**
  * What an operator reads: request log lines at arrival and completion, the actor listing and one
- * actor's snapshot (SPEC §10, §11).
+ * actor's snapshot (docs/api.md#health-and-debugging, docs/operations.md#logs).
  */
 import { describe, expect, it } from 'vitest';
 import { harness } from '../support/harness.js';

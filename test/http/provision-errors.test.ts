@@ -1,5 +1,5 @@
 /**
- * The server's side of providers (SPEC §16.4) over the in-process app: the provision poll hands
+ * The server's side of providers (docs/api.md#providers) over the in-process app: the provision poll hands
  * the agent each package with its url made absolute against public_url; `provision_errors` from a
  * heartbeat reach the node object, nodes.yaml (across a restart) and the pages, escaped; `{}`
  * clears them.

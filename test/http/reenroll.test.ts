@@ -1,5 +1,5 @@
 /**
- * Re-enrollment (SPEC §16.3, issue 19 acceptance 6): `POST /nodes/{id}/enrollment` issues a
+ * Re-enrollment (docs/api.md#re-enrollment, issue 19 acceptance 6): `POST /nodes/{id}/enrollment` issues a
  * single-use token for an existing node; redeeming it with `POST /register` keeps the node's id,
  * roles, place, drain and head pins and replaces its token.
  */

@@ -1,5 +1,5 @@
 /**
- * Request logs proportional to events (SPEC §11, issue [scale] 3): at info, agent traffic writes no
+ * Request logs proportional to events (docs/operations.md#logs, issue [scale] 3): at info, agent traffic writes no
  * line per request, only when it fails beyond the expected or is slow; operators' requests keep
  * both lines; `debug` brings every line back; state changes and flag acks are one line each.
  */

@@ -1,5 +1,5 @@
 /**
- * The admin's result long-poll (SPEC §6 `?wait=N`): parked in the exec queue, answered the moment
+ * The admin's result long-poll (docs/api.md#exec `?wait=N`): parked in the exec queue, answered the moment
  * the result arrives, 202 when the wait runs out, 404 at once for an unknown exec.
  */
 import { describe, expect, it } from 'vitest';

@@ -1,5 +1,5 @@
 /**
- * The summary line (SPEC §11): with heartbeats no longer logged one by one, one info line every
+ * The summary line (docs/operations.md#logs): with heartbeats no longer logged one by one, one info line every
  * SUMMARY_INTERVAL_MS tells that the server is alive: rates over the interval, nodes by state,
  * queued execs. Driven by the fake clock.
  */

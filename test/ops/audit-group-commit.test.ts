@@ -1,5 +1,5 @@
 /**
- * The audit line of a change is written in the same fsync round as its nodes.yaml write (SPEC §15,
+ * The audit line of a change is written in the same fsync round as its nodes.yaml write (docs/api.md#accountability,
  * issue [ops]): the line's append starts while the nodes.yaml write is still under way, and the
  * answer waits for both. A slow disk is MemoryStore.hold(); the audit sink is watched by wrapping
  * its append.

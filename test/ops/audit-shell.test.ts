@@ -1,4 +1,4 @@
-/** SPEC §15: shell sessions opened and closed are audited under the operator who opened them. */
+/** docs/api.md#accountability: shell sessions opened and closed are audited under the operator who opened them. */
 import { afterEach, describe, expect, it } from 'vitest';
 import { call } from '../support/process.js';
 import { connect, shellServer, type ShellServer } from '../shell/shell-helpers.js';

@@ -27,7 +27,7 @@ const fixture = () =>
   });
 
 describe('metrics', () => {
-  it('when scraped, then the text parses as Prometheus format with every §15 family', async () => {
+  it('when scraped, then the text parses as Prometheus format with every family docs/operations.md#metrics-and-alerts lists', async () => {
     const { h } = await fixture();
     const { status, families } = await scrape(h);
     expect(status).toBe(200);

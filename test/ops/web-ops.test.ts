@@ -1,5 +1,5 @@
 /**
- * SPEC §15 in the web pages: an operator logs in under their name, the session's changes and the
+ * docs/api.md#accountability in the web pages: an operator logs in under their name, the session's changes and the
  * login itself are audited under it, the dashboard marks stalled nodes, the node page lists its
  * audit lines.
  */

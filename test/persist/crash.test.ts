@@ -68,7 +68,7 @@ describe('crash safety', () => {
       const seen = new Set<string>();
       /** One more change acknowledged: the file is read now; the kill comes at the chosen one. */
       const acknowledged = () => {
-        if (existsSync(path)) seen.add(readFileSync(path, 'utf8')); // absent until the first compaction (SPEC §16.6)
+        if (existsSync(path)) seen.add(readFileSync(path, 'utf8')); // absent until the first compaction (docs/architecture.md#nodesyaml-and-its-journal)
         reads++;
         if (++acks < killAt || killed) return;
         killed = true;

@@ -1,5 +1,5 @@
 /**
- * kill -9 during journal appends and during compactions (SPEC §16.6), 20 rounds, seeded (the seed
+ * kill -9 during journal appends and during compactions (docs/architecture.md#nodesyaml-and-its-journal), 20 rounds, seeded (the seed
  * is printed; HC_CRASH_SEED=<n> replays one run): every acknowledged admin change and every
  * acknowledged flag survives, and nodes.yaml always parses as YAML, by the `yaml` package and by
  * PyYAML. The server compacts every 1 KiB of journal (`server.journal_compact_bytes`), so

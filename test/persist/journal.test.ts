@@ -1,5 +1,5 @@
 /**
- * nodes.journal (SPEC §16.6): changes are appended between compactions, the boot replays them, a
+ * nodes.journal (docs/architecture.md#nodesyaml-and-its-journal): changes are appended between compactions, the boot replays them, a
  * compaction leaves a pair that boots at every step, a clean stop leaves no journal, and a
  * nodes.yaml changed after a crash while a journal remains stops the start naming both files.
  */

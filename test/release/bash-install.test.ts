@@ -1,5 +1,5 @@
 /**
- * Acceptance 3 (SPEC §5, §16.1): the bash install command from POST /enrollments, run as given on
+ * Acceptance 3 (docs/api.md#agents-heartbeat-flags-and-the-provision-poll, docs/operations.md#agent-distribution): the bash install command from POST /enrollments, run as given on
  * a machine without the repository: a mount namespace puts empty tmpfs over /usr/local/bin,
  * /etc/systemd/system, /run (with /run/systemd/system, so systemd "runs") and the repository, and
  * /dev/null over Node; a stub systemctl records its arguments. The command installs the binary

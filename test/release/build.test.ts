@@ -1,5 +1,5 @@
 /**
- * Acceptance 1 (SPEC §16.1): the build writes both single executables and the manifest; the Linux
+ * Acceptance 1 (docs/operations.md#agent-distribution): the build writes both single executables and the manifest; the Linux
  * one runs with an empty environment from a folder with no node_modules; under Wine the Windows
  * one reports the same version; `--version X` builds the same tree as another version.
  */

@@ -1,5 +1,5 @@
 /**
- * Acceptance 2 (SPEC §16.1): a server on a fresh home serves dist/release's manifest and files
+ * Acceptance 2 (docs/operations.md#agent-distribution): a server on a fresh home serves dist/release's manifest and files
  * over a real socket; what it serves hashes to the manifest's SHA-256; Range and ETag work.
  */
 import { createHash } from 'node:crypto';

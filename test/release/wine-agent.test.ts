@@ -1,5 +1,5 @@
 /**
- * Acceptance 4 (SPEC §16.1): under Wine, the Windows executable downloaded from the server
+ * Acceptance 4 (docs/operations.md#agent-distribution): under Wine, the Windows executable downloaded from the server
  * registers with `install --no-service`, `run` brings the node online as os windows, and an exec
  * with interpreter cmd returns its stdout and exit code. (Wine's PowerShell is a stub and its
  * schtasks cannot create tasks: the task's definition is tested as text in test/agent/service.test.ts.)

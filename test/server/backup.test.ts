@@ -1,5 +1,5 @@
 /**
- * `hydracluster backup` (SPEC §16.6) and what a restore and a refused start look like: a backup
+ * `hydracluster backup` (docs/architecture.md#nodesyaml-and-its-journal) and what a restore and a refused start look like: a backup
  * file, placed as nodes.yaml in a home holding only config.yaml, starts a server holding every node
  * with its token hash (the agent's token still works), roles and flags; a nodes.yaml edited after a
  * crash while a journal remains stops the start, naming both files.

@@ -1,7 +1,7 @@
 /**
  * Shell sessions on the real server (in-process, real sockets, FakeClock): the session actor's
  * life (waiting → attached → closed), the agent's check long-poll, the byte pipe and its control
- * frames, the attach and idle timeouts, and every refusal of bad input (SPEC §5, §7).
+ * frames, the attach and idle timeouts, and every refusal of bad input (docs/api.md#shell-sessions).
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { call } from '../support/process.js';

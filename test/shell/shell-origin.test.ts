@@ -1,5 +1,5 @@
 /**
- * Cross-site WebSocket hijacking of the shell (issue 18 item 1, SPEC §14): a logged-in admin's
+ * Cross-site WebSocket hijacking of the shell (issue 18 item 1, docs/architecture.md#web-pages): a logged-in admin's
  * browser on another origin (another site, or another port of the server's own host, which
  * SameSite=Strict lets the cookie through to) must not open a shell, even with the session's CSRF
  * token; the dashboard at public_url may, and the CLI's bearer upgrade (no Origin) still does.

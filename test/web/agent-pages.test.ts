@@ -1,5 +1,5 @@
 /**
- * The agent's version, its self-update and the re-enrollment on the web pages (SPEC §16.2, §16.3):
+ * The agent's version, its self-update and the re-enrollment on the web pages (docs/api.md#agent-self-update, docs/api.md#re-enrollment):
  * the dashboard marks agents not on the server's release and failed updates; the node page shows
  * both and offers Re-enroll (not for iPads); the recovery box points at re-enrollment.
  */

@@ -1,6 +1,6 @@
 /**
  * Session-cookie requests that change something or open a session come only from public_url's
- * origin (issue 18 item 1, SPEC §14), over the in-process app: the JSON refusal, the login and
+ * origin (issue 18 item 1, docs/architecture.md#web-pages), over the in-process app: the JSON refusal, the login and
  * logout forms, the enroll form's cookie, origins compared normalized, bearer clients unaffected.
  * The real sockets and the agent's view of the shell: test/shell/shell-origin.test.ts.
  */

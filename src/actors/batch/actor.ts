@@ -1,5 +1,5 @@
 /**
- * BatchActor: one fleet exec (SPEC §6b), actor id `batch-<ULID>`, kind `batch`, in memory only.
+ * BatchActor: one fleet exec (docs/api.md#fleet-exec), actor id `batch-<ULID>`, kind `batch`, in memory only.
  * It submits one exec per selected node through that node's own exec queue actor (so max_queue,
  * timeouts, expiry, cancel and the single-exec result API hold for every member), then learns of
  * each member's end from the exec queues' notification port (routed by {@link Batches}) — no

@@ -1,5 +1,5 @@
 /**
- * Batches: the supervisor of fleet-exec batch actors (SPEC §6b). It creates them (registered with
+ * Batches: the supervisor of fleet-exec batch actors (docs/api.md#fleet-exec). It creates them (registered with
  * the actor system, so they show in /debug/actors as kind `batch`), routes the exec queues'
  * "exec finished" notifications to the batch that owns the exec, tells open batches when a node is
  * deleted, and forgets a batch `result_ttl_s` after it finished.

@@ -1,5 +1,5 @@
 /**
- * The life of one fleet-exec batch (SPEC §6b), as an explicit statechart:
+ * The life of one fleet-exec batch (docs/api.md#fleet-exec), as an explicit statechart:
  *
  *   submitting ──START (once)── SUBMITTED (none sent)──▶ finished
  *       │ SUBMITTED                                     ▲

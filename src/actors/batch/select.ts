@@ -1,9 +1,9 @@
 /**
- * Which nodes a batch target selects (SPEC §6b), read from the node records the node actors
+ * Which nodes a batch target selects (docs/api.md#fleet-exec), read from the node records the node actors
  * publish to the fleet — no message to any node actor, in event-loop slices.
  * A node that matches every filter but `state` is reported as skipped (`not_online` when the
  * target wants online nodes), so an operator sees "12 render nodes in bxl1, 2 of them offline";
- * a matching iPad is skipped with `no_exec_channel` (SPEC §16.7), whatever its state.
+ * a matching iPad is skipped with `no_exec_channel` (docs/api.md#exec), whatever its state.
  */
 import { isHeadKind, type NodeRecord, type NodeState } from '../node/record.js';
 import type { BatchSkip, BatchTarget } from '../../wire/index.js';

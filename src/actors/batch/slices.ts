@@ -1,6 +1,6 @@
 /**
  * Work over many items in event-loop slices: each turn does at most ~SLICE_BUDGET_MS of work, then
- * yields with setImmediate, so 10,000 nodes never hold the loop for more than a slice (SPEC §6b).
+ * yields with setImmediate, so 10,000 nodes never hold the loop for more than a slice (docs/api.md#fleet-exec).
  */
 import { performance } from 'node:perf_hooks';
 

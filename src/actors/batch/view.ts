@@ -1,5 +1,5 @@
 /**
- * What a batch shows of its members (SPEC §6b): a member as it goes on the wire, a page of them
+ * What a batch shows of its members (docs/api.md#fleet-exec): a member as it goes on the wire, a page of them
  * within an answer's output budget, a skipped node, and the result of a member whose node was
  * deleted.
  */

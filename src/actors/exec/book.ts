@@ -16,13 +16,13 @@ export interface ExecSettings {
   maxOutputBytes: number;
   offlineAfterS: number;
   /**
-   * SPEC §15: a node whose oldest queued exec waits this long unfetched is `exec_stalled`
+   * docs/api.md#accountability: a node whose oldest queued exec waits this long unfetched is `exec_stalled`
    * (max(60 s, 2 × heartbeat_interval_s), set by the server); default 60 s.
    */
   stalledAfterS?: number;
 }
 
-/** A delivered exec with no result this long after its timeout_s is timed_out (SPEC §6). */
+/** A delivered exec with no result this long after its timeout_s is timed_out (docs/api.md#exec). */
 export const RESULT_GRACE_S = 10;
 /** Finished results kept per queue at most, whatever their TTL: the oldest go first. */
 export const MAX_FINISHED_PER_QUEUE = 1000;
@@ -116,7 +116,7 @@ export class ExecBook {
         this.keep(e.outputBytes);
         this.onFinish(e);
       },
-      // The agent's kill report of a cancelled exec (SPEC §16.7): its output so far is kept (once).
+      // The agent's kill report of a cancelled exec (docs/api.md#exec): its output so far is kept (once).
       amended: () => {
         e.outputBytes = e.snap.context.outcome?.bytes ?? 0;
         if (this.finished.has(e.snap.context.id)) this.keep(e.outputBytes);

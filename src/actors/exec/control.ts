@@ -1,5 +1,5 @@
 /**
- * Exec control (SPEC §16.7), the queue's pure side: why a queued exec never reached its node, where
+ * Exec control (docs/api.md#exec), the queue's pure side: why a queued exec never reached its node, where
  * a cancelled exec's kill stands, and the exec as `GET /execs/{execId}` shows it. No clock here:
  * callers pass `now` (monotonic) and the wall-time conversion.
  */

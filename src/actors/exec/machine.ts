@@ -1,5 +1,5 @@
 /**
- * The life of one exec (SPEC §6), as an explicit statechart:
+ * The life of one exec (docs/api.md#exec), as an explicit statechart:
  *
  *   queued ──DELIVER──▶ delivered ──RESULT──▶ done | timed_out (the agent reported timed_out)
  *     │ CANCEL, EXPIRE     │ CANCEL, TIMEOUT
@@ -8,7 +8,7 @@
  *
  * A delivered exec's CANCEL notes whether its agent held the cancel channel (`kill`: awaited or
  * not_listening); in `cancelled` the agent's own kill report (RESULT with `killReport`, once)
- * records the output so far and keeps the status (SPEC §16.7). Any other late RESULT changes nothing.
+ * records the output so far and keeps the status (docs/api.md#exec). Any other late RESULT changes nothing.
  *
  * The queue's book steps it on the kernel path (`step()`, then the effects by key: `delivered`
  * when it leaves the queue, `finished` when it reaches a final status, `amended` when a kill
@@ -48,7 +48,7 @@ export interface ExecInput {
   queuedAt: number;
 }
 
-/** A cancelled delivered exec: whether its agent was told (SPEC §16.7), and whether it reported. */
+/** A cancelled delivered exec: whether its agent was told (docs/api.md#exec), and whether it reported. */
 export type ExecKill = 'awaited' | 'not_listening' | 'reported';
 
 export interface ExecContext extends ExecInput {

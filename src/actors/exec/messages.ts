@@ -21,7 +21,7 @@ export type ExecMsg =
   /** An admin's result read: parked up to `waitMs` for the exec to finish (0: answer now). */
   | { type: 'get_result'; id: string; waitMs?: number; signal?: AbortSignal }
   | { type: 'list' }
-  /** `node`: its state and last heartbeat, to say why a queued exec never reached it (SPEC §16.7). */
+  /** `node`: its state and last heartbeat, to say why a queued exec never reached it (docs/api.md#exec). */
   | { type: 'cancel'; id: string; node?: NodeFacts }
   | { type: 'clear' }
   /** The agent's cancel channel for an exec it runs: parked up to `waitMs` until the exec ends. */
@@ -67,15 +67,15 @@ export interface ExecQueueDeps {
   budget: ResultBudget;
   /** True once the server is stopping: replies are answered at once, never parked. */
   closing(): boolean;
-  /** The exec-id index (SPEC §16.7): an exec joined this queue (`nodeId`) or left it for good (null). */
+  /** The exec-id index (docs/api.md#exec): an exec joined this queue (`nodeId`) or left it for good (null). */
   indexed?(execId: string, nodeId: string | null): void;
   /** Notification port: an exec reached a final state (`view()` builds its result, call it at once). */
   finished?(nodeId: string, execId: string, view: () => ExecResultView): void;
-  /** Told when this queue becomes stalled or stops being so (SPEC §15). */
+  /** Told when this queue becomes stalled or stops being so (docs/api.md#accountability). */
   onStalled?(nodeId: string, stalled: boolean): void;
   /** Metrics: an exec reached a final state, with its time from queued to finished. */
   onMeasured?(status: string, roundTripMs: number): void;
 }
 
-/** SPEC §15: the least time an exec must wait unfetched before its node counts as stalled. */
+/** docs/api.md#accountability: the least time an exec must wait unfetched before its node counts as stalled. */
 export const MIN_STALLED_AFTER_S = 60;

@@ -25,7 +25,7 @@ import { MIN_STALLED_AFTER_S, type ExecMsg, type ExecQueueDeps, type ExecReplies
 const BULK_CHUNK = 200;
 const POLL = 'poll';
 const resultKey = (id: string) => `result:${id}`;
-/** The agent's cancel channel for one exec, and admins' waits on `GET /execs/{id}` (SPEC §16.7). */
+/** The agent's cancel channel for one exec, and admins' waits on `GET /execs/{id}` (docs/api.md#exec). */
 const cancelKey = (id: string) => `cancel:${id}`;
 const execKey = (id: string) => `exec:${id}`;
 
@@ -71,7 +71,7 @@ export class ExecQueueActor extends ActorCell<ExecMsg, Result<unknown>> {
     return this.parking.size > 0;
   }
 
-  /** SPEC §15 (see {@link StallWatch}): kept up to date after each message and by the queue's timer; free to read. */
+  /** docs/api.md#accountability (see {@link StallWatch}): kept up to date after each message and by the queue's timer; free to read. */
   get stalled(): boolean {
     return this.stall.value;
   }
@@ -124,7 +124,7 @@ export class ExecQueueActor extends ActorCell<ExecMsg, Result<unknown>> {
         if (!e) return this.unknown(msg.report.id);
         // The machine decides: refused if never delivered; repeated or late (after a cancel or a
         // timeout): acknowledged and ignored, except the agent's kill report of a cancelled exec,
-        // kept with its output so far (SPEC §16.7), which answers the waits on the exec.
+        // kept with its output so far (docs/api.md#exec), which answers the waits on the exec.
         const amended = () => void this.parking.answerAll(execKey(msg.report.id), () => this.execView(e, now));
         return this.book.report(e, msg.report, now, amended) ?? ok({ ok: true });
       }

@@ -15,7 +15,7 @@ export interface ExecCounts {
   pending: number;
   /** Queued plus delivered-but-unanswered. */
   depth: number;
-  /** SPEC §15: queued work waits unfetched past the threshold (see ExecQueueActor.stalled). */
+  /** docs/api.md#accountability: queued work waits unfetched past the threshold (see ExecQueueActor.stalled). */
   stalled: boolean;
 }
 
@@ -34,7 +34,7 @@ export class ExecQueues {
   /** Finished output kept by all queues together. */
   readonly budget = new ResultBudget();
   /**
-   * Exec id → node id, for the routes by exec id alone (SPEC §16.7). Bounded like the results: an
+   * Exec id → node id, for the routes by exec id alone (docs/api.md#exec). Bounded like the results: an
    * id leaves when its queue forgets it (result TTL, per-queue and fleet caps, the node deleted).
    */
   private readonly owners = new Map<string, string>();

@@ -1,5 +1,5 @@
 /**
- * SPEC §15 "stalled" for one exec queue (the runbook's "node shows online but exec results stay
+ * docs/api.md#accountability "stalled" for one exec queue (the runbook's "node shows online but exec results stay
  * pending"): execs are queued, none is delivered (an agent busy with a long exec, one at a time,
  * is not stalled), and the oldest has waited `afterMs` since it was queued or since the agent last
  * came for work (a poll or a result), whichever is later. The queue actor tells it what happens and

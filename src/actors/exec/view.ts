@@ -1,5 +1,5 @@
 /**
- * The shapes an exec takes on the wire (SPEC §5, §6), built from its statechart snapshot, and the
+ * The shapes an exec takes on the wire (docs/api.md#exec), built from its statechart snapshot, and the
  * output cap applied to what agents report.
  */
 import { iso } from '../../clock.js';

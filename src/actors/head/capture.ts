@@ -1,5 +1,5 @@
 /**
- * What runs on a head for `/heads/{id}/screenshot` and `/heads/{id}/logs` (SPEC §8): a short
+ * What runs on a head for `/heads/{id}/screenshot` and `/heads/{id}/logs` (docs/api.md#heads-and-eligibility): a short
  * command per interpreter (bash on macOS/Linux heads, PowerShell on Windows heads), and the
  * reading of its output. Pure: no exec queue, no clock here.
  *

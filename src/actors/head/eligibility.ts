@@ -1,5 +1,5 @@
 /**
- * The eligibility index (SPEC §8 "Body eligibility"): the bodies a head may stream from, grouped
+ * The eligibility index (docs/api.md#heads-and-eligibility "Body eligibility"): the bodies a head may stream from, grouped
  * by district, kept current by what the body actors publish (every record change reaches
  * {@link BodyIndex.changed} through the fleet). A request for a head's eligible bodies reads one
  * district's entries and sorts them: no body actor is asked anything.

@@ -1,5 +1,5 @@
 /**
- * The hydraexperiencelibrary client behind `GET /heads/{id}/experiences` (SPEC §8): the live
+ * The hydraexperiencelibrary client behind `GET /heads/{id}/experiences` (docs/api.md#heads-and-eligibility): the live
  * catalog of a district and venue, fetched with the platform's fetch and an abort signal fired
  * by the server's clock after {@link EXPERIENCE_TIMEOUT_MS} (or when the asking request ends).
  * Library errors map to the contract's codes: not configured 503, an error or an unreadable reply

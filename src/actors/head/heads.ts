@@ -66,7 +66,7 @@ export class Heads implements NodeIndexPort {
     return this.active.get(bodyId) ?? 0;
   }
 
-  /** The eligible bodies for the head `headId`, best first (SPEC §8). */
+  /** The eligible bodies for the head `headId`, best first (docs/api.md#heads-and-eligibility). */
   eligibleFor(headId: string): EligibleBody[] {
     const head = this.heads.get(headId);
     const node = this.deps.node(headId);

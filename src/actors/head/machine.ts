@@ -1,5 +1,5 @@
 /**
- * The head statechart (SPEC §8), run by the kernel's `step()` like every other machine:
+ * The head statechart (docs/api.md#heads-and-eligibility), run by the kernel's `step()` like every other machine:
  *
  *   idle ◀──report──▶ streaming ◀──report──▶ error      (the status the head's agent reports)
  *

@@ -1,5 +1,5 @@
 /**
- * The head object (SPEC §8), built from what the actors publish: the head actor's snapshot, its
+ * The head object (docs/api.md#heads-and-eligibility), built from what the actors publish: the head actor's snapshot, its
  * node actor's record and view (name, kind, place, lifecycle, last_seen) and the assigned body's
  * record (its name and the addresses of its last heartbeat). No message is sent.
  */
@@ -8,7 +8,7 @@ import type { NodeActor } from '../node/actor.js';
 import type { HeadSnapshot } from './actor.js';
 import { streamUrl } from './eligibility.js';
 
-/** `node_status`: `online` when the node is online or provisioning (SPEC §4). */
+/** `node_status`: `online` when the node is online or provisioning (docs/api.md#node-lifecycle). */
 export const nodeStatus = (state: string): 'online' | 'offline' => (state === 'online' || state === 'provisioning' ? 'online' : 'offline');
 
 /**

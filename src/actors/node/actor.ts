@@ -115,7 +115,7 @@ export class NodeActor extends MachineActor<NodeMsg, typeof nodeMachine> {
   private pushedAt = 0;
   private diagnostics: Record<string, unknown> = {};
   /**
-   * SPEC §16.7: restored from nodes.yaml at boot and not heard from since, so its state is the one
+   * docs/api.md#exec: restored from nodes.yaml at boot and not heard from since, so its state is the one
    * it had before the restart (a dead node still shows `online` for offline_after_s). Memory only.
    */
   private isCarriedOver: boolean;
@@ -147,7 +147,7 @@ export class NodeActor extends MachineActor<NodeMsg, typeof nodeMachine> {
     return this.rec.state;
   }
 
-  /** SPEC §16.7: restored at boot and not heard from since (the node object's `carried_over`). */
+  /** docs/api.md#exec: restored at boot and not heard from since (the node object's `carried_over`). */
   get carriedOver(): boolean {
     return this.isCarriedOver;
   }
@@ -168,7 +168,7 @@ export class NodeActor extends MachineActor<NodeMsg, typeof nodeMachine> {
 
   view(): NodeView {
     const execs = this.deps.execCounts(this.id);
-    // SPEC §15: stalled means the node still heartbeats (online) while its work waits unfetched.
+    // docs/api.md#accountability: stalled means the node still heartbeats (online) while its work waits unfetched.
     const execStalled = execs.stalled === true && this.rec.state === 'online';
     return toView(this.rec, { lastSeen: this.lastSeenIso(), diagnostics: this.diagnostics, execDepth: execs.depth, execStalled, carriedOver: this.isCarriedOver });
   }

@@ -1,5 +1,5 @@
 /**
- * The journal's line for what a node actor changed on its own (SPEC §11): a state change or a
+ * The journal's line for what a node actor changed on its own (docs/operations.md#logs): a state change or a
  * flag the agent acknowledged, one info line each. The request log no longer writes a line per
  * heartbeat, so this is where a node coming online or starting to provision is told. A registration
  * is told by its route (`node registered`); going offline and an enrollment expiring by the fleet's

@@ -1,5 +1,5 @@
 /**
- * SPEC §16.7: an iPad has no exec channel (its app heartbeats and reports; it fetches no command),
+ * docs/api.md#exec: an iPad has no exec channel (its app heartbeats and reports; it fetches no command),
  * so anything that would run a command there (an exec, a fleet-exec member, a screenshot, its
  * logs) is refused at once with 409 `no_exec_channel` instead of waiting for its timeout.
  */

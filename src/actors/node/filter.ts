@@ -1,5 +1,5 @@
 /**
- * Which nodes a `GET /nodes` query selects (SPEC §9, §16.7): every given filter must match, read
+ * Which nodes a `GET /nodes` query selects (docs/api.md#nodes, docs/api.md#exec): every given filter must match, read
  * from the record the node actor publishes (no message to the actor). The dashboard's filters and
  * the API share it.
  */

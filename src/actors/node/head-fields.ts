@@ -1,5 +1,5 @@
 /**
- * A head's durable side on its node record (SPEC §8): the admin's assignment and the experience
+ * A head's durable side on its node record (docs/api.md#heads-and-eligibility): the admin's assignment and the experience
  * allow-list, written by the head actor through its node actor (the owner of the nodes.yaml line).
  * Both are optional fields: a body, or a head with neither, carries no key and pays nothing.
  */

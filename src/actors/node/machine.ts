@@ -1,5 +1,5 @@
 /**
- * The node lifecycle statechart (SPEC §4), run by the kernel's `step()` (pure `transition()`,
+ * The node lifecycle statechart (docs/api.md#node-lifecycle), run by the kernel's `step()` (pure `transition()`,
  * seeded from the node's data with `resolveState`: no interpreter, no routing state):
  *
  *   enrolling ─register─▶ provisioning ─all roles applied─▶ online
@@ -12,7 +12,7 @@
  * flag a reply has carried; a node goes offline only when it has been silent long enough. The
  * events are the node actor's messages as sent; time enters through the context (`mono`: the
  * monotonic clock, what is counted; `now`: wall time, for stored stamps).
- * A re-enrollment (`reenroll`, SPEC §16.3) opens a single-use token on a registered node; `register`
+ * A re-enrollment (`reenroll`, docs/api.md#re-enrollment) opens a single-use token on a registered node; `register`
  * with it takes the node to provisioning with a new token and everything else kept
  * (./reenroll-fields.ts); before a first registration it simply replaces the enrollment's token.
  * Effects are actions the kernel runs by key: `persist` (durable before the reply, or lazy),
@@ -65,7 +65,7 @@ export interface HeartbeatReport {
 export type NodeEvent =
   | { type: 'heartbeat'; report: HeartbeatReport }
   | { type: 'register'; tokenHash: string; reported: Partial<Reported> }
-  /** SPEC §16.3: a new single-use enrollment for this node (its id, the token's hash, its lifetime). */
+  /** docs/api.md#re-enrollment: a new single-use enrollment for this node (its id, the token's hash, its lifetime). */
   | { type: 'reenroll'; enrollmentId: string; tokenHash: string; ttlS: number }
   | { type: 'set_roles'; roles: string[] }
   | { type: 'update'; changes: UpdateChanges }
@@ -85,9 +85,9 @@ function rolesApplied(record: NodeRecord): boolean {
 }
 
 /**
- * Provisioned (SPEC §4): every assigned role reported applied and no reprovision outstanding.
- * The provider's health is not part of it (§16.4): a provisioned node whose provider stopped stays
- * `online` with `provider_status: stopped`, and eligibility (§8) leaves it out.
+ * Provisioned (docs/api.md#node-lifecycle): every assigned role reported applied and no reprovision outstanding.
+ * The provider's health is not part of it (docs/api.md#providers): a provisioned node whose provider stopped stays
+ * `online` with `provider_status: stopped`, and eligibility (docs/api.md#heads-and-eligibility) leaves it out.
  */
 export function isProvisioned(record: NodeRecord): boolean {
   return !record.reprovision_pending && rolesApplied(record);
@@ -138,7 +138,7 @@ function applyHeartbeat(ctx: NodeContext, report: HeartbeatReport): NodeRecord {
   return next;
 }
 
-/** A heartbeat whose effect must be on disk before its reply (SPEC §4): flags or reprovision moved. */
+/** A heartbeat whose effect must be on disk before its reply (docs/api.md#node-lifecycle): flags or reprovision moved. */
 function heartbeatIsDurable(prev: NodeRecord, next: NodeRecord): boolean {
   return (
     FLAG_NAMES.some((f) => prev.flags[f] !== next.flags[f]) ||

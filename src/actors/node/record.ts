@@ -15,14 +15,14 @@ export const reportedSchema = z.object({
   provider_status: str,
   provider_version: str,
   agent_version: str,
-  /** SPEC §16.2: the agent's last self-update report. Absent: none (most nodes: no bytes in nodes.yaml). */
+  /** docs/api.md#agent-self-update: the agent's last self-update report. Absent: none (most nodes: no bytes in nodes.yaml). */
   agent_update: agentUpdate.optional(),
   hostname: str,
   os: str,
   arch: str,
   lan_ip: str,
   wg_ip: str,
-  /** SPEC §16.4: each role's last provisioning failure, as the agent last reported it; absent or {}: none. */
+  /** docs/api.md#providers: each role's last provisioning failure, as the agent last reported it; absent or {}: none. */
   provision_errors: z.record(z.string(), provisionError).optional(),
 });
 export type Reported = z.infer<typeof reportedSchema>;
@@ -44,7 +44,7 @@ export const nodeRecordSchema = z.object({
     .object({ update_node: z.boolean(), update_services: z.boolean(), reprovision: z.boolean() })
     .default({ update_node: false, update_services: false, reprovision: false }),
   /**
-   * Flags a heartbeat reply has carried since they were last set (SPEC §5): only those can be
+   * Flags a heartbeat reply has carried since they were last set (docs/api.md#agents-heartbeat-flags-and-the-provision-poll): only those can be
    * cleared by an ack, so a stale or retried ack never clears a newer request. Absent: none.
    */
   flags_sent: z.array(z.enum(FLAG_NAMES)).optional(),
@@ -59,7 +59,7 @@ export const nodeRecordSchema = z.object({
     .nullable()
     .default(null),
   /**
-   * SPEC §16.3: a re-enrollment of this registered node, open until redeemed or expired. Redeeming
+   * docs/api.md#re-enrollment: a re-enrollment of this registered node, open until redeemed or expired. Redeeming
    * it replaces token_hash and becomes `enrollment`; everything else stays. Absent: none.
    */
   reenrollment: z.object({ id: z.string(), token_hash: z.string(), expires_at: z.string() }).optional(),
@@ -69,7 +69,7 @@ export const nodeRecordSchema = z.object({
    * or a heartbeat with its own token): such heads count against `server.max_pending_heads`.
    */
   awaiting_report: z.literal(true).optional(),
-  /** Heads only (SPEC §8): the admin's body assignment. Absent: none (bodies never carry it). */
+  /** Heads only (docs/api.md#heads-and-eligibility): the admin's body assignment. Absent: none (bodies never carry it). */
   assignment: z.object({ body_id: z.string(), app_id: z.string().nullable().default(null) }).optional(),
   /** Heads only: the experience allow-list. Absent or empty: no filter. */
   allowed_experiences: z.array(z.string()).optional(),

@@ -1,5 +1,5 @@
 /**
- * Re-enrollment on the node record (SPEC §16.3), as pure functions the lifecycle machine's actions
+ * Re-enrollment on the node record (docs/api.md#re-enrollment), as pure functions the lifecycle machine's actions
  * apply: a new single-use enrollment for an existing node, its expiry, and its redemption, which
  * replaces the token and keeps everything an operator set (roles, place, drain, head pins).
  */

@@ -1,5 +1,5 @@
 /**
- * The life of one shell session (SPEC §7), as an explicit statechart:
+ * The life of one shell session (docs/api.md#shell-sessions), as an explicit statechart:
  *
  *   waiting ──attach (its own node)──▶ attached ──agent_socket (the first)──▶ attached, connected
  *     │ attach_timeout, end              │ end (client or agent gone, exit, shutdown), idle_check

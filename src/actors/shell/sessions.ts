@@ -1,5 +1,5 @@
 /**
- * ShellSessions: the supervisor of the shell session actors (SPEC §7). It opens a session when
+ * ShellSessions: the supervisor of the shell session actors (docs/api.md#shell-sessions). It opens a session when
  * an admin's WebSocket is up, finds one by id for the agent's attach, answers the agents'
  * `shell/check` long-polls (a reply parked per node with the kernel's {@link Parking}, answered
  * the moment a session opens for that node), and enforces the per-node session limit. A closed

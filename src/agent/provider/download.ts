@@ -1,5 +1,5 @@
 /**
- * Downloading a provider package into `<home>/downloads/` (SPEC §16.4): resumable — a cut
+ * Downloading a provider package into `<home>/downloads/` (docs/api.md#providers): resumable — a cut
  * transfer leaves `<name>.part`, and the next try asks for the rest with `Range` — then checked
  * against the size the server announced and the SHA-256 config.yaml names. A file already there
  * with the right SHA-256 is used as it is (unless the caller removed it: a reprovision).

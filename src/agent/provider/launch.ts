@@ -1,5 +1,5 @@
 /**
- * Starting a provider (SPEC §16.4 `start`): the command line runs in install_dir through the
+ * Starting a provider (docs/api.md#providers `start`): the command line runs in install_dir through the
  * node's shell — `cmd /d /s /c` on Windows (so `start.bat` works as the runbook's), bash elsewhere —
  * detached (its own session and process group; on Windows no console window) and unreferenced, so
  * it outlives an agent restart. Its output goes to `<home>/provider-<role>.log`, whose tail a

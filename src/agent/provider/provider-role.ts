@@ -1,5 +1,5 @@
 /**
- * One role's provider on this node (SPEC §16.4), driven by the provisioner's passes:
+ * One role's provider on this node (docs/api.md#providers), driven by the provisioner's passes:
  *
  *   not installed ─▶ downloading ─▶ installing ─▶ starting ─▶ running ◀─┐
  *        ▲                │  failed (retried with backoff)    │  health lost   │ restarted

@@ -1,5 +1,5 @@
 /**
- * A provisioning step that failed (SPEC §16.4 `provision_errors`): which step (`download`,
+ * A provisioning step that failed (docs/api.md#providers `provision_errors`): which step (`download`,
  * `verify`, `install`, `start`, `stop`, …), a sentence saying why, and the tail of any output.
  */
 export class StepError extends Error {
