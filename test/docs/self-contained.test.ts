@@ -14,7 +14,7 @@ const ROOT = packageRoot() ?? process.cwd();
 const FORBIDDEN = ['..' + '/shared', 'SPEC' + ' §'];
 
 describe('a self-contained repository', () => {
-  it('when every tracked file is read, then none refers to ../shared or to numbered SPEC sections', () => {
+  it('when every tracked file is read, then none refers to the folder outside the repository or to the old contract\'s numbered sections', () => {
     const files = execFileSync('git', ['ls-files', '-z'], { cwd: ROOT, encoding: 'utf8' }).split('\0').filter(Boolean);
     expect(files.length).toBeGreaterThan(100);
     const hits: string[] = [];
