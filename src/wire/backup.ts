@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isAbsolutePath } from './backup-path.js';
+import { isAbsolutePath } from '../backup-path.js';
 
 /** `POST /api/v1/backups` (SPEC §16.6): `out` is where the server writes it; absent: `<home>/backups/`. */
 export const backupRequest = z
