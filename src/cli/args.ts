@@ -4,7 +4,7 @@
  */
 import type { ParseArgsConfig } from 'node:util';
 import { AUDIT_MAX_LIMIT, parseSince } from '../wire/constants.js';
-import { isAbsolutePath } from '../wire/backup-path.js';
+import { isAbsolutePath } from '../backup-path.js';
 import { parseWhere, type FleetExecCommand } from './where.js';
 import { UsageError } from './errors.js';
 import { COMMON, connOf, need, noMore, parse, parseDuration, type ConnectionFlags } from './argv.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isAbsolutePath } from './backup-path.js';
+import { isAbsolutePath } from '../backup-path.js';
 
 /** `POST /api/v1/backups` (docs/architecture.md#nodesyaml-and-its-journal): `out` is where the server writes it; absent: `<home>/backups/`. */
 export const backupRequest = z

@@ -7,16 +7,18 @@
  * a random delay), odd rounds the moment a compaction's temp file appears (plus a random delay).
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, watch, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, watch, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { call, makeHome, startServerProcess } from '../support/process.js';
+import { testSeed } from '../support/random.js';
+import { tempDir } from '../support/temp.js';
 
 const ROUNDS = 20;
 const WORKERS = 4;
-const SEED = Number(process.env.HC_CRASH_SEED ?? Math.floor(Math.random() * 2 ** 31));
+const SEED = process.env.HC_CRASH_SEED ? Number(process.env.HC_CRASH_SEED) : testSeed();
 
 /** mulberry32: a small seeded generator, so a failing run can be replayed. */
 function rng(seed: number): () => number {
@@ -51,7 +53,7 @@ describe('crash safety with the journal', () => {
     const rand = rng(SEED);
     const home = makeHome((d) => (d.server.journal_compact_bytes = 1024));
     const path = join(home, 'nodes.yaml');
-    const texts = mkdtempSync(join(tmpdir(), 'hc-crash-texts-'));
+    const texts = tempDir('hc-crash-texts-');
     const enrolled = new Set<string>();
     let venues: Array<{ id: string; acked: number; inflight: number | null }> = [];
     let flagged: Flagged | null = null;

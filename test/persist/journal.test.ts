@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../src/clock.js';
 import { memoryLogger } from '../../src/log.js';
 import { JournalMismatchError, loadState, NodesFile, type CompactionStep, type NodesFileOptions } from '../../src/persist/nodes-file.js';
+import { tempDir } from '../support/temp.js';
 
 type Rec = { id: string } & Record<string, unknown>;
 
@@ -19,7 +20,7 @@ afterEach(() => {
 });
 
 function home(): { dir: string; file: string; journal: string } {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hc-journal-'));
+  const dir = tempDir('hc-journal-');
   dirs.push(dir);
   return { dir, file: path.join(dir, 'nodes.yaml'), journal: path.join(dir, 'nodes.journal') };
 }

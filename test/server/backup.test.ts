@@ -5,7 +5,7 @@
  * crash while a journal remains stops the start, naming both files.
  */
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -14,6 +14,7 @@ import { startServer } from '../../src/server.js';
 import { runCli } from '../cli/e2e-helpers.js';
 import { ADMIN } from '../support/harness.js';
 import { call, makeHome, startServerProcess } from '../support/process.js';
+import { tempDir } from '../support/temp.js';
 
 /** Two registered nodes: one with a role and a raised flag, one drained. */
 async function fleet(url: string) {
@@ -44,7 +45,7 @@ describe('hydracluster backup', () => {
       expect(statSync(r.body.path).mode & 0o777).toBe(0o600);
       expect(JSON.stringify(r.body)).not.toMatch(/token/);
 
-      const out = join(mkdtempSync(join(tmpdir(), 'hc-backup-out-')), 'fleet.yaml');
+      const out = join(tempDir('hc-backup-out-'), 'fleet.yaml');
       const cli = await runCli(['backup', '--out', out, '--server', srv.url, '--admin-token', ADMIN]);
       expect(cli).toMatchObject({ code: 0, stderr: '' });
       const written = readFileSync(out);
@@ -80,7 +81,7 @@ describe('hydracluster backup', () => {
     } finally {
       await srv.stop();
     }
-    const restored = mkdtempSync(join(tmpdir(), 'hc-restored-'));
+    const restored = tempDir('hc-restored-');
     copyFileSync(join(home, 'config.yaml'), join(restored, 'config.yaml'));
     copyFileSync(path, join(restored, 'nodes.yaml'));
     const again = await startServer({ home: restored, listen: '127.0.0.1:0', log: memoryLogger() });
