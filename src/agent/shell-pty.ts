@@ -7,7 +7,7 @@
  * whole process group is killed (SIGHUP, then SIGKILL). `ws` and node-pty are loaded on first use.
  */
 import { closeSync, constants, openSync } from 'node:fs';
-import type { WebSocket as WsSocket } from 'ws';
+import type { RawData, WebSocket as WsSocket } from 'ws';
 import type { IPty } from 'node-pty';
 import type { Logger } from '../log.js';
 import { CLOSE_GOING_AWAY, CLOSE_INTERNAL_ERROR, CLOSE_NORMAL, parseControl, SHELL_HIGH_WATER_BYTES, SHELL_LOW_WATER_BYTES, type ShellSession } from '../wire/shell.js';
@@ -102,6 +102,12 @@ export async function runShellPty(o: ShellPtyOptions): Promise<void> {
     headers: { authorization: `Bearer ${o.token}` },
     handshakeTimeout: CONNECT_TIMEOUT_MS,
   });
+  // Frames can come in the same read as the upgrade's answer (keys the operator typed before the
+  // agent attached): 'message' fires right after 'open', before any await resumes. Listen at once
+  // and hand them over once the PTY runs, or they are lost (the bench's echo hung on it, ~1 in 10).
+  let onFrame: ((data: RawData, isBinary: boolean) => void) | null = null;
+  const early: Array<[RawData, boolean]> = [];
+  ws.on('message', (data, isBinary) => (onFrame ? onFrame(data, isBinary) : void early.push([data, isBinary])));
   const opened = await new Promise<boolean>((resolve) => {
     ws.once('open', () => resolve(true));
     ws.once('unexpected-response', (_req, res) => {
@@ -161,12 +167,13 @@ export async function runShellPty(o: ShellPtyOptions): Promise<void> {
       term.pause();
     }
   });
-  ws.on('message', (data, isBinary) => {
+  onFrame = (data, isBinary) => {
     const buf = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
     if (isBinary) return void (exited || term.write(buf));
     const frame = parseControl(buf.toString('utf8'));
     if (frame?.type === 'resize' && !exited) term.resize(frame.cols, frame.rows);
-  });
+  };
+  for (const [data, isBinary] of early.splice(0)) onFrame(data, isBinary);
 
   await new Promise<void>((resolve) => {
     term.onExit(({ exitCode, signal }) => {
