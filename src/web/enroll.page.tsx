@@ -32,6 +32,17 @@ export function Command({ id, label }: { id: string; label: string }) {
   );
 }
 
+/** Where an enrollment's install commands are shown once issued (the enrollment and re-enroll forms fill it). */
+export function InstallCommands() {
+  return (
+    <div id="install" hidden>
+      <p>Node <code id="node-id"></code>. The token in these commands works once and expires at <strong id="expires"></strong>.</p>
+      <Command id="cmd-powershell" label="Windows (PowerShell, as Administrator)" />
+      <Command id="cmd-bash" label="Linux (bash, as root)" />
+    </div>
+  );
+}
+
 /** docs/api.md#exec: commands and QR codes carry public_url; a loopback one reaches only this machine. */
 function LoopbackWarning({ url }: { url: string }) {
   if (!isLoopbackUrl(url)) return null;
@@ -77,11 +88,7 @@ function PcTab({ url, session }: { url: string; session: Session | null }) {
           </div>
           <p data-out role="status"></p>
         </form>
-        <div id="install" hidden>
-          <p>Node <code id="node-id"></code>. The token in these commands works once and expires at <strong id="expires"></strong>.</p>
-          <Command id="cmd-powershell" label="Windows (PowerShell, as Administrator)" />
-          <Command id="cmd-bash" label="Linux (bash, as root)" />
-        </div>
+        <InstallCommands />
       </section>
       <Recovery url={url} />
     </Layout>

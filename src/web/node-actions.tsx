@@ -7,7 +7,7 @@
 import type { NodeView } from '../actors/node/record.js';
 import { hasExecChannel } from '../wire/constants.js';
 import { INTERPRETERS } from '../wire/common.js';
-import { Command } from './enroll.page.js';
+import { InstallCommands } from './enroll.page.js';
 
 /** What the page offers a node of this kind. */
 export function actionsFor(kind: NodeView['kind']): { exec: boolean; drain: boolean } {
@@ -34,11 +34,7 @@ function Reenroll({ api }: { api: string }) {
         <button type="submit" class="secondary">Re-enroll: show install commands</button>
         <span data-out role="status"></span>
       </form>
-      <div id="install" hidden>
-        <p>Node <code id="node-id"></code>. The token in these commands works once and expires at <strong id="expires"></strong>.</p>
-        <Command id="cmd-powershell" label="Windows (PowerShell, as Administrator)" />
-        <Command id="cmd-bash" label="Linux (bash, as root)" />
-      </div>
+      <InstallCommands />
     </section>
   );
 }

@@ -7,7 +7,7 @@ import { iso } from '../../clock.js';
 import { KILL_REPORT_WAIT_S, type ExecView, type KillState, type NotDelivered } from '../../wire/index.js';
 import type { ExecBook } from './book.js';
 import { isFinished, statusOf, type ExecSnapshot } from './machine.js';
-import { COMMAND_PREVIEW_CHARS, toResult, type ToWall } from './view.js';
+import { execFacts, toResult, type ToWall } from './view.js';
 
 export const KILL_REPORT_WAIT_MS = KILL_REPORT_WAIT_S * 1000;
 
@@ -52,18 +52,13 @@ export function settleWaitMs(snap: ExecSnapshot, waitMs: number, now: number): n
 
 /** `GET /execs/{execId}`. */
 export function toExecView(snap: ExecSnapshot, nodeId: string, position: number | null, now: number, wall: ToWall): ExecView {
-  const c = snap.context;
+  const { id, ...facts } = execFacts(snap, wall);
   return {
-    id: c.id,
+    id,
     node_id: nodeId,
     status: statusOf(snap),
     position,
-    command: c.command.slice(0, COMMAND_PREVIEW_CHARS),
-    command_truncated: c.command.length > COMMAND_PREVIEW_CHARS,
-    interpreter: c.interpreter,
-    timeout_s: c.timeoutS,
-    queued_at: iso(wall(c.queuedAt)),
-    delivered_at: c.deliveredAt === null ? null : iso(wall(c.deliveredAt)),
+    ...facts,
     kill: killState(snap, now),
     result: isFinished(snap) ? toResult(snap, wall) : null,
   };

@@ -52,8 +52,8 @@ export function toResult(snap: ExecSnapshot, wall: ToWall): ExecResultView {
   };
 }
 
-/** An exec as one line of the queue view. */
-export function toQueueItem(snap: ExecSnapshot, now: number, wall: ToWall): ExecQueueItem {
+/** What the queue view and the exec view both say of an exec: its id, command preview and times. */
+export function execFacts(snap: ExecSnapshot, wall: ToWall): Omit<ExecQueueItem, 'age_s'> {
   const c = snap.context;
   return {
     id: c.id,
@@ -63,6 +63,10 @@ export function toQueueItem(snap: ExecSnapshot, now: number, wall: ToWall): Exec
     timeout_s: c.timeoutS,
     queued_at: iso(wall(c.queuedAt)),
     delivered_at: c.deliveredAt === null ? null : iso(wall(c.deliveredAt)),
-    age_s: Math.floor((now - c.queuedAt) / 1000),
   };
+}
+
+/** An exec as one line of the queue view. */
+export function toQueueItem(snap: ExecSnapshot, now: number, wall: ToWall): ExecQueueItem {
+  return { ...execFacts(snap, wall), age_s: Math.floor((now - snap.context.queuedAt) / 1000) };
 }
