@@ -165,6 +165,18 @@ const persistBeat = (target: 'online' | 'provisioning') => ({
   params: ({ context }: { context: NodeContext }) => ({ durable: context.beatDurable || context.record.state !== target }),
 });
 
+/** What a registered node (provisioning or online) does alike; each state adds its own reprovision and offline. */
+const REGISTERED = {
+  reenroll: { guard: 'notIpad', actions: ['openReenrollment', persist(true)] },
+  register: [
+    { guard: 'reenrollmentOpen', target: 'provisioning', actions: ['reregister', persist(true)] },
+    { guard: 'reenrollmentPending', actions: reject('unauthorized', 'the enrollment token has expired') },
+  ],
+  expire_due: { guard: 'enrollmentOver', actions: ['dropReenrollment', persist(false)] },
+  heartbeat: { target: 'evaluating', actions: 'heartbeat' },
+  set_roles: { target: 'evaluating', actions: ['setRoles', persist(true)] },
+} as const;
+
 export const nodeMachine = setup({
   types: {
     context: {} as NodeContext,
@@ -295,28 +307,14 @@ export const nodeMachine = setup({
     },
     provisioning: {
       on: {
-        reenroll: { guard: 'notIpad', actions: ['openReenrollment', persist(true)] },
-        register: [
-          { guard: 'reenrollmentOpen', target: 'provisioning', actions: ['reregister', persist(true)] },
-          { guard: 'reenrollmentPending', actions: reject('unauthorized', 'the enrollment token has expired') },
-        ],
-        expire_due: { guard: 'enrollmentOver', actions: ['dropReenrollment', persist(false)] },
-        heartbeat: { target: 'evaluating', actions: 'heartbeat' },
-        set_roles: { target: 'evaluating', actions: ['setRoles', persist(true)] },
+        ...REGISTERED,
         reprovision: { actions: ['reprovision', persist(true)] },
         offline_due: { guard: 'silentTooLong', target: 'offline', actions: persist(false) },
       },
     },
     online: {
       on: {
-        reenroll: { guard: 'notIpad', actions: ['openReenrollment', persist(true)] },
-        register: [
-          { guard: 'reenrollmentOpen', target: 'provisioning', actions: ['reregister', persist(true)] },
-          { guard: 'reenrollmentPending', actions: reject('unauthorized', 'the enrollment token has expired') },
-        ],
-        expire_due: { guard: 'enrollmentOver', actions: ['dropReenrollment', persist(false)] },
-        heartbeat: { target: 'evaluating', actions: 'heartbeat' },
-        set_roles: { target: 'evaluating', actions: ['setRoles', persist(true)] },
+        ...REGISTERED,
         reprovision: { target: 'provisioning', actions: ['reprovision', persist(true)] },
         offline_due: { guard: 'silentTooLong', target: 'offline', actions: persist(false) },
       },
