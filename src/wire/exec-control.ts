@@ -4,8 +4,8 @@
  * (`GET /body/exec/{execId}/cancel?wait=N`), held beside the exec it runs.
  */
 import { z } from 'zod';
-import { FINAL_STATUSES, INTERPRETERS, MAX_POLL_WAIT_S, MAX_RESULT_WAIT_S } from './constants.js';
-import { execResultView } from './exec.js';
+import { FINAL_STATUSES, MAX_POLL_WAIT_S, MAX_RESULT_WAIT_S } from './constants.js';
+import { execFactsShape, execResultView } from './exec.js';
 
 /**
  * Why an exec was still queued when it was cancelled: its node is offline (since its last
@@ -43,17 +43,11 @@ export type ExecCancelReply = z.output<typeof execCancelReply>;
 
 /** `GET /execs/{execId}` 200: the exec with its node and, once finished, its result. */
 export const execView = z.object({
-  id: z.string(),
+  ...execFactsShape,
   node_id: z.string(),
   status: z.enum(['queued', 'delivered', ...FINAL_STATUSES]),
   /** 0-based place among the queued; null unless queued. */
   position: z.number().nullable(),
-  command: z.string(),
-  command_truncated: z.boolean(),
-  interpreter: z.enum(INTERPRETERS),
-  timeout_s: z.number(),
-  queued_at: z.string(),
-  delivered_at: z.string().nullable(),
   kill: z.enum(KILL_STATES).nullable(),
   result: execResultView.nullable(),
 });

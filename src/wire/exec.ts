@@ -78,7 +78,8 @@ export const execPendingView = z.object({
 });
 export type ExecPendingView = z.output<typeof execPendingView>;
 
-export const execQueueItem = z.object({
+/** What the queue item and the exec view both say of an exec (one shape, two answers). */
+export const execFactsShape = {
   id: z.string(),
   command: z.string(),
   command_truncated: z.boolean(),
@@ -86,8 +87,9 @@ export const execQueueItem = z.object({
   timeout_s: z.number(),
   queued_at: z.string(),
   delivered_at: z.string().nullable(),
-  age_s: z.number(),
-});
+};
+
+export const execQueueItem = z.object({ ...execFactsShape, age_s: z.number() });
 export type ExecQueueItem = z.output<typeof execQueueItem>;
 
 /** `GET /nodes/{id}/exec`. */
